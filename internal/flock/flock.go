@@ -1,0 +1,79 @@
+package flock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// ErrTimeout is returned when the lock was not granted within the wait.
+var ErrTimeout = errors.New("flock: timed out waiting for the lock")
+
+// Lock is a held lock. Unlock releases it.
+type Lock struct {
+	f *os.File
+}
+
+// Acquire locks the file at path (creating it if missing), exclusively when
+// exclusive is true and shared otherwise. It waits at most timeout (zero or
+// less: forever) or until ctx is done.
+func Acquire(ctx context.Context, path string, exclusive bool, timeout time.Duration) (*Lock, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("flock: open %s: %w", path, err)
+	}
+	ok, err := tryLock(f, exclusive)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("flock: lock %s: %w", path, err)
+	}
+	if ok {
+		return &Lock{f: f}, nil
+	}
+
+	// Block in the kernel on a goroutine so the wait is fair, and bound it here.
+	done := make(chan error, 1)
+	go func() { done <- lock(f, exclusive) }()
+	var timer <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("flock: lock %s: %w", path, err)
+		}
+		return &Lock{f: f}, nil
+	case <-timer:
+		go abandon(f, done)
+		return nil, fmt.Errorf("flock: %s: waited %v: %w", path, timeout, ErrTimeout)
+	case <-ctx.Done():
+		go abandon(f, done)
+		return nil, fmt.Errorf("flock: %s: %w", path, ctx.Err())
+	}
+}
+
+// abandon waits for a lock call nobody wants any more and releases what it
+// got: closing the descriptor drops the lock.
+func abandon(f *os.File, done <-chan error) {
+	<-done
+	f.Close()
+}
+
+// Unlock releases the lock. It is safe to call once.
+func (l *Lock) Unlock() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	err := unlock(l.f)
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	l.f = nil
+	return err
+}

@@ -1,0 +1,288 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/mlite/mlite/internal/chunkenc"
+)
+
+// headCache keeps the Appender of each series' open head chunk between
+// commits, so appending to it does not decode the chunk again. An entry is
+// used only while its bytes equal what the file holds: a write by another
+// process, or a transaction that failed to commit, makes it miss.
+type headCache struct {
+	m map[headRef]*headEntry
+}
+
+type headRef struct {
+	run RunID
+	idx uint32
+}
+
+type headEntry struct {
+	seq   uint32
+	app   *chunkenc.Appender
+	bytes []byte // the chunk as last written
+}
+
+// maxHeadCache bounds the cache; past it, it starts over.
+const maxHeadCache = 20000
+
+func (c *headCache) appender(ref headRef, seq uint32, stored []byte) (*chunkenc.Appender, error) {
+	if e, ok := c.m[ref]; ok && e.seq == seq && bytes.Equal(e.bytes, stored) {
+		return e.app, nil
+	}
+	return chunkenc.ResumeAppender(stored)
+}
+
+func (c *headCache) put(ref headRef, seq uint32, app *chunkenc.Appender, b []byte) {
+	if c.m == nil || len(c.m) >= maxHeadCache {
+		c.m = make(map[headRef]*headEntry)
+	}
+	c.m[ref] = &headEntry{seq: seq, app: app, bytes: b}
+}
+
+// newSeries returns the summary of a key not logged before in r.
+func newSeries(r *Run) *Series {
+	return &Series{Index: uint32(len(r.Metrics)), Min: math.NaN(), Max: math.NaN(),
+		MinStep: math.MaxInt64, MaxStep: math.MinInt64}
+}
+
+// observe folds p into the summary.
+func (s *Series) observe(p Point) {
+	if s.Count == 0 || chunkenc.Newer(p, s.Latest) {
+		s.Latest = p
+	}
+	s.Count++
+	if math.IsNaN(p.Value) {
+		s.NaNs++
+	} else {
+		if !(p.Value >= s.Min) { // also true while Min is NaN
+			s.Min = p.Value
+		}
+		if !(p.Value <= s.Max) {
+			s.Max = p.Value
+		}
+	}
+	s.MinStep = min(s.MinStep, p.Step)
+	s.MaxStep = max(s.MaxStep, p.Step)
+}
+
+// AppendPoints appends pts to the series key of run r, writing chunks and
+// updating r.Metrics; the caller stores r with PutRun afterwards.
+func (t *Tx) AppendPoints(r *Run, key string, pts []Point) error {
+	return t.appendPoints(r, key, pts, nil)
+}
+
+func (t *Tx) appendPoints(r *Run, key string, pts []Point, cache *headCache) error {
+	if len(pts) == 0 {
+		return nil
+	}
+	if r.Metrics == nil {
+		r.Metrics = map[string]*Series{}
+	}
+	s := r.Metrics[key]
+	if s == nil {
+		s = newSeries(r)
+		r.Metrics[key] = s
+	}
+	b := t.tx.Bucket(bucketSeries)
+	ref := headRef{r.ID, s.Index}
+	var app *chunkenc.Appender
+	if s.Chunks == 0 {
+		app = chunkenc.NewAppender()
+		s.Chunks = 1
+	} else {
+		stored := b.Get(seriesKey(r.ID, s.Index, s.Chunks-1))
+		if stored == nil {
+			return fmt.Errorf("store: run %s metric %q: head chunk %d missing: %w", r.ID, key, s.Chunks-1, ErrCorrupt)
+		}
+		var err error
+		if cache != nil {
+			app, err = cache.appender(ref, s.Chunks-1, stored)
+		} else {
+			app, err = chunkenc.ResumeAppender(stored)
+		}
+		if err != nil {
+			return fmt.Errorf("store: run %s metric %q chunk %d: %w", r.ID, key, s.Chunks-1, err)
+		}
+	}
+	for _, p := range pts {
+		if app.Count() > 0 && (app.Size() >= chunkenc.TargetSize || app.Count() >= chunkenc.MaxPoints) {
+			if err := b.Put(seriesKey(r.ID, s.Index, s.Chunks-1), app.Bytes(nil)); err != nil {
+				return err
+			}
+			app = chunkenc.NewAppender()
+			s.Chunks++
+		}
+		app.Append(p)
+		s.observe(p)
+	}
+	enc := app.Bytes(nil)
+	if err := b.Put(seriesKey(r.ID, s.Index, s.Chunks-1), enc); err != nil {
+		return err
+	}
+	if cache != nil {
+		cache.put(ref, s.Chunks-1, app, enc)
+	}
+	return nil
+}
+
+// StepRange selects the points whose step lies in [From, To].
+type StepRange struct {
+	From, To int64
+}
+
+// AllSteps selects every point.
+var AllSteps = StepRange{math.MinInt64, math.MaxInt64}
+
+func (rg StepRange) overlaps(h chunkenc.Header) bool { return h.MaxStep >= rg.From && h.MinStep <= rg.To }
+
+// History appends to dst the points of metric key of run r whose step lies
+// in rg, in the order they were logged, skipping chunks outside rg by their
+// headers. An unknown key gives no points and no error.
+func (t *Tx) History(dst []Point, r *Run, key string, rg StepRange) ([]Point, error) {
+	s := r.Metrics[key]
+	if s == nil {
+		return dst, nil
+	}
+	if rg == AllSteps && dst == nil {
+		dst = make([]Point, 0, min(s.Count, 1<<24))
+	}
+	err := t.chunks(r.ID, s, func(seq uint32, v []byte) error {
+		var err error
+		if rg == AllSteps {
+			dst, err = chunkenc.AppendPoints(dst, v)
+			return err
+		}
+		h, err := chunkenc.ReadHeader(v)
+		if err != nil || !rg.overlaps(h) {
+			return err
+		}
+		n := len(dst)
+		dst, err = chunkenc.AppendPoints(dst, v)
+		if err != nil {
+			return err
+		}
+		keep := dst[:n]
+		for _, p := range dst[n:] {
+			if p.Step >= rg.From && p.Step <= rg.To {
+				keep = append(keep, p)
+			}
+		}
+		dst = keep
+		return nil
+	})
+	if err != nil {
+		return dst, fmt.Errorf("store: run %s metric %q: %w", r.ID, key, err)
+	}
+	return dst, nil
+}
+
+// ChunkHeaders returns the headers of the chunks of metric key of run r.
+func (t *Tx) ChunkHeaders(r *Run, key string) ([]chunkenc.Header, error) {
+	s := r.Metrics[key]
+	if s == nil {
+		return nil, nil
+	}
+	out := make([]chunkenc.Header, 0, s.Chunks)
+	err := t.chunks(r.ID, s, func(_ uint32, v []byte) error {
+		h, err := chunkenc.ReadHeader(v)
+		out = append(out, h)
+		return err
+	})
+	return out, err
+}
+
+// chunks calls fn with each chunk of a series in order. v is only valid
+// during the call.
+func (t *Tx) chunks(id RunID, s *Series, fn func(seq uint32, v []byte) error) error {
+	prefix := seriesKey(id, s.Index, 0)[:20]
+	c := t.tx.Bucket(bucketSeries).Cursor()
+	want := uint32(0)
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if len(k) != seriesKeyLen {
+			return fmt.Errorf("series key of %d bytes: %w", len(k), ErrCorrupt)
+		}
+		if seq := binary.BigEndian.Uint32(k[20:]); seq != want {
+			return fmt.Errorf("chunk %d where chunk %d was expected: %w", seq, want, ErrCorrupt)
+		}
+		if err := fn(want, v); err != nil {
+			return err
+		}
+		want++
+	}
+	if want != s.Chunks {
+		return fmt.Errorf("%d chunks stored, the summary says %d: %w", want, s.Chunks, ErrCorrupt)
+	}
+	return nil
+}
+
+// Downsample returns at most about n points of metric key of run r within
+// rg, chosen so the shape survives: the steps are cut into n/4 buckets and
+// each bucket keeps its first, last, lowest and highest point (M4), so no
+// spike disappears. With n at least the number of points, it returns them
+// all. The result is ordered by step.
+func (t *Tx) Downsample(r *Run, key string, rg StepRange, n int) ([]Point, error) {
+	pts, err := t.History(nil, r, key, rg)
+	if err != nil {
+		return nil, err
+	}
+	return downsample(pts, n), nil
+}
+
+func downsample(pts []Point, n int) []Point {
+	slices.SortStableFunc(pts, func(a, b Point) int {
+		if a.Step != b.Step {
+			if a.Step < b.Step {
+				return -1
+			}
+			return 1
+		}
+		if a.Time < b.Time {
+			return -1
+		}
+		if a.Time > b.Time {
+			return 1
+		}
+		return 0
+	})
+	if n <= 0 || len(pts) <= n {
+		return pts
+	}
+	buckets := max(n/4, 1)
+	lo, hi := pts[0].Step, pts[len(pts)-1].Step
+	width := (float64(hi) - float64(lo) + 1) / float64(buckets)
+	out := make([]Point, 0, n)
+	for i := 0; i < len(pts); {
+		b := int((float64(pts[i].Step) - float64(lo)) / width)
+		j := i
+		first, last, mn, mx := i, i, -1, -1
+		for ; j < len(pts) && int((float64(pts[j].Step)-float64(lo))/width) == b; j++ {
+			last = j
+			if v := pts[j].Value; !math.IsNaN(v) {
+				if mn < 0 || v < pts[mn].Value {
+					mn = j
+				}
+				if mx < 0 || v > pts[mx].Value {
+					mx = j
+				}
+			}
+		}
+		keep := []int{first, mn, mx, last}
+		slices.Sort(keep)
+		prev := -1
+		for _, k := range keep {
+			if k >= 0 && k != prev {
+				out = append(out, pts[k])
+				prev = k
+			}
+		}
+		i = j
+	}
+	return out
+}

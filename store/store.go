@@ -1,0 +1,376 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/mlite/mlite/internal/flock"
+)
+
+// Store is an open mlite file. It is safe for concurrent use by many
+// goroutines, and several processes may open the same file at once.
+//
+// A Store does not hold the file between transactions: each transaction
+// batch takes the sidecar lock "<path>.lock" (shared to read, exclusive to
+// write), opens the bbolt file, runs, and lets go of both shortly after
+// (Options.HoldTime), the way SQLite locks per transaction.
+type Store struct {
+	path     string
+	lockPath string
+	opts     Options
+	fileID   [16]byte
+
+	mu        sync.Mutex
+	cond      *sync.Cond
+	bdb       *bolt.DB // open handle, or nil
+	lock      *flock.Lock
+	writable  bool      // bdb was opened for writing
+	users     int       // transactions using bdb now
+	heldSince time.Time // when bdb was opened
+	draining  bool      // bdb must close once users drop to 0
+	opening   bool      // a goroutine is opening bdb
+	idle      *time.Timer
+	closed    bool
+
+	w *writer
+}
+
+// Open opens the store at path, creating it if it does not exist. A file
+// that exists but is not an mlite store, is truncated, or was written by a
+// newer format fails with ErrNotStore or ErrVersion and is left untouched.
+// opts may be nil for the defaults.
+func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &Store{path: abs, lockPath: abs + ".lock", opts: opts.withDefaults()}
+	s.cond = sync.NewCond(&s.mu)
+	if err := s.createIfMissing(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.View(ctx, s.validate); err != nil {
+		s.closeHandle()
+		return nil, err
+	}
+	s.w = newWriter(s)
+	return s, nil
+}
+
+// Path returns the absolute path of the store file.
+func (s *Store) Path() string { return s.path }
+
+// FileID returns the random id the file was given when it was created.
+func (s *Store) FileID() [16]byte { return s.fileID }
+
+// Options returns the options in force, defaults filled in.
+func (s *Store) Options() Options { return s.opts }
+
+// createIfMissing creates a new store file atomically: it is built under a
+// temporary name and linked into place, so no reader ever sees a file
+// half-initialised.
+func (s *Store) createIfMissing(ctx context.Context) error {
+	if _, err := os.Stat(s.path); err == nil {
+		return nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("store: open %s: %w", s.path, err)
+	}
+	lk, err := s.takeLock(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer lk.Unlock()
+	if _, err := os.Stat(s.path); err == nil {
+		return nil // another process created it meanwhile
+	}
+	tmp := fmt.Sprintf("%s.tmp-%d", s.path, os.Getpid())
+	os.Remove(tmp)
+	db, err := bolt.Open(tmp, 0o644, &bolt.Options{NoSync: s.opts.NoSync, NoGrowSync: s.opts.NoSync, Timeout: time.Second})
+	if err != nil {
+		return fmt.Errorf("store: create %s: %w", s.path, err)
+	}
+	err = db.Update(initFile)
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Link(tmp, s.path)
+	}
+	os.Remove(tmp)
+	if err != nil {
+		return fmt.Errorf("store: create %s: %w", s.path, err)
+	}
+	if !s.opts.NoSync {
+		syncDir(filepath.Dir(s.path))
+	}
+	return nil
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // not supported everywhere (Windows); the file itself was synced
+		d.Close()
+	}
+}
+
+// initFile lays out a new file: its buckets, meta keys and the Default
+// experiment "0".
+func initFile(tx *bolt.Tx) error {
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	meta := tx.Bucket(bucketMeta)
+	var id [16]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		return err
+	}
+	now := time.Now().UnixMilli()
+	for _, kv := range [][2][]byte{
+		{metaFormat, binary.BigEndian.AppendUint32(nil, FormatVersion)},
+		{metaFileID, id[:]},
+		{metaCreated, binary.BigEndian.AppendUint64(nil, uint64(now))},
+		{metaNextExperiment, u64key(1)},
+	} {
+		if err := meta.Put(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	t := &Tx{tx: tx}
+	return t.putExperiment(&Experiment{
+		ID: 0, Name: DefaultExperimentName, ArtifactLocation: ArtifactLocation(0),
+		CreationTime: now, LastUpdateTime: now,
+	}, "")
+}
+
+// DefaultExperimentName is the name of experiment "0", which always exists.
+const DefaultExperimentName = "Default"
+
+// ArtifactLocation is the artifact location of an experiment: MLflow's
+// proxied-artifact scheme, so MLflow clients send artifacts through the
+// mlite server.
+func ArtifactLocation(id ExperimentID) string { return "mlflow-artifacts:/" + id.String() }
+
+// validate checks that the open file is an mlite store of a format this
+// code reads, and that it is whole.
+func (s *Store) validate(tx *Tx) error {
+	meta := tx.tx.Bucket(bucketMeta)
+	if meta == nil {
+		return fmt.Errorf("store: open %s: no meta bucket: %w", s.path, ErrNotStore)
+	}
+	v := meta.Get(metaFormat)
+	if len(v) != 4 {
+		return fmt.Errorf("store: open %s: no format version: %w", s.path, ErrNotStore)
+	}
+	if ver := binary.BigEndian.Uint32(v); ver > FormatVersion {
+		return fmt.Errorf("store: open %s: format version %d, this mlite reads up to %d; upgrade mlite: %w", s.path, ver, FormatVersion, ErrVersion)
+	}
+	for _, name := range allBuckets {
+		if tx.tx.Bucket(name) == nil {
+			return fmt.Errorf("store: open %s: bucket %q missing: %w", s.path, name, ErrNotStore)
+		}
+	}
+	copy(s.fileID[:], meta.Get(metaFileID))
+	return nil
+}
+
+func (s *Store) takeLock(ctx context.Context, exclusive bool) (*flock.Lock, error) {
+	lk, err := flock.Acquire(ctx, s.lockPath, exclusive, s.opts.LockTimeout)
+	if errors.Is(err, flock.ErrTimeout) {
+		return nil, fmt.Errorf("store: %s: %w (waited %v): %w", s.path, ErrLocked, s.opts.LockTimeout, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", s.path, err)
+	}
+	return lk, nil
+}
+
+// openFile takes the lock and opens the bbolt file.
+func (s *Store) openFile(ctx context.Context, write bool) (*flock.Lock, *bolt.DB, error) {
+	lk, err := s.takeLock(ctx, write)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		lk.Unlock()
+		return nil, nil, fmt.Errorf("store: open %s: %w", s.path, err)
+	}
+	if fi.Size() == 0 {
+		lk.Unlock()
+		return nil, nil, fmt.Errorf("store: open %s: empty file: %w", s.path, ErrNotStore)
+	}
+	db, err := bolt.Open(s.path, 0o644, &bolt.Options{
+		ReadOnly:   !write,
+		Timeout:    s.opts.LockTimeout,
+		NoSync:     s.opts.NoSync,
+		NoGrowSync: s.opts.NoSync,
+	})
+	if err != nil {
+		lk.Unlock()
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, nil, fmt.Errorf("store: open %s: %w", s.path, ErrLocked)
+		}
+		return nil, nil, fmt.Errorf("store: open %s: %w: %w", s.path, ErrNotStore, err)
+	}
+	// A file cut short would map pages past its end; refuse it before any
+	// read touches them.
+	var hwm int64
+	db.View(func(tx *bolt.Tx) error { hwm = tx.Size(); return nil })
+	if hwm > fi.Size() {
+		db.Close()
+		lk.Unlock()
+		return nil, nil, fmt.Errorf("store: open %s: truncated: %d bytes, the data needs %d: %w", s.path, fi.Size(), hwm, ErrNotStore)
+	}
+	return lk, db, nil
+}
+
+// acquire returns an open handle fit for writing (write) or reading, and
+// the function that gives it back.
+func (s *Store) acquire(ctx context.Context, write bool) (*bolt.DB, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		switch {
+		case s.closed:
+			return nil, ErrClosed
+		case s.bdb != nil && !s.draining && (s.writable || !write) &&
+			time.Since(s.heldSince) < s.opts.MaxHoldTime:
+			s.users++
+			return s.bdb, nil
+		case s.bdb != nil:
+			// Wrong mode, or held long enough: close once idle, then reopen.
+			s.draining = true
+			if s.users == 0 {
+				s.closeHandleLocked()
+			} else {
+				s.cond.Wait()
+			}
+		case s.opening:
+			s.cond.Wait()
+		default:
+			s.opening = true
+			s.mu.Unlock()
+			lk, db, err := s.openFile(ctx, write)
+			s.mu.Lock()
+			s.opening = false
+			s.cond.Broadcast()
+			if err != nil {
+				return nil, err
+			}
+			s.bdb, s.lock, s.writable, s.heldSince, s.draining = db, lk, write, time.Now(), false
+			if s.closed {
+				s.closeHandleLocked()
+				return nil, ErrClosed
+			}
+			s.users++
+			return db, nil
+		}
+	}
+}
+
+func (s *Store) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users--
+	if s.users > 0 {
+		return
+	}
+	if s.draining || s.closed || s.opts.HoldTime < 0 {
+		s.closeHandleLocked()
+		return
+	}
+	if s.idle == nil {
+		s.idle = time.AfterFunc(s.opts.HoldTime, s.closeIfIdle)
+	} else {
+		s.idle.Reset(s.opts.HoldTime)
+	}
+}
+
+func (s *Store) closeIfIdle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.users == 0 {
+		s.closeHandleLocked()
+	}
+}
+
+func (s *Store) closeHandle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closeHandleLocked()
+}
+
+func (s *Store) closeHandleLocked() {
+	if s.bdb != nil {
+		s.bdb.Close()
+		s.lock.Unlock()
+		s.bdb, s.lock = nil, nil
+	}
+	s.draining = false
+	s.cond.Broadcast()
+}
+
+// View runs fn in a read transaction: a consistent snapshot of the file.
+// Values fn gets from tx are copies and stay valid after it returns.
+func (s *Store) View(ctx context.Context, fn func(tx *Tx) error) error {
+	db, err := s.acquire(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer s.release()
+	return db.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+}
+
+// Update runs fn in a write transaction and commits it durably (unless
+// Options.NoSync) before returning. If fn returns an error nothing of the
+// transaction is written.
+func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	db, err := s.acquire(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer s.release()
+	return db.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+}
+
+// Close writes everything still buffered, stops the committer and lets go
+// of the file. It returns the first error a buffered write met. The Store
+// is unusable afterwards; Close is safe to call twice.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.mu.Unlock()
+	var err error
+	if s.w != nil {
+		err = s.w.close()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	if s.idle != nil {
+		s.idle.Stop()
+	}
+	for s.users > 0 || s.opening {
+		s.cond.Wait()
+	}
+	s.closeHandleLocked()
+	return err
+}
