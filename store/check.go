@@ -227,7 +227,9 @@ func (t *Tx) checkSeries(ctx context.Context, c *checker, r *Run) {
 }
 
 func sameSeries(a, b *Series) bool {
-	eq := func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) || (math.IsNaN(x) && math.IsNaN(y)) }
+	eq := func(x, y float64) bool {
+		return math.Float64bits(x) == math.Float64bits(y) || (math.IsNaN(x) && math.IsNaN(y))
+	}
 	return a.Index == b.Index && a.Count == b.Count && a.NaNs == b.NaNs && a.Chunks == b.Chunks &&
 		a.Latest.Step == b.Latest.Step && a.Latest.Time == b.Latest.Time && eq(a.Latest.Value, b.Latest.Value) &&
 		eq(a.Min, b.Min) && eq(a.Max, b.Max) && a.MinStep == b.MinStep && a.MaxStep == b.MaxStep

@@ -140,7 +140,9 @@ type StepRange struct {
 // AllSteps selects every point.
 var AllSteps = StepRange{math.MinInt64, math.MaxInt64}
 
-func (rg StepRange) overlaps(h chunkenc.Header) bool { return h.MaxStep >= rg.From && h.MinStep <= rg.To }
+func (rg StepRange) overlaps(h chunkenc.Header) bool {
+	return h.MaxStep >= rg.From && h.MinStep <= rg.To
+}
 
 // History appends to dst the points of metric key of run r whose step lies
 // in rg, in the order they were logged, skipping chunks outside rg by their

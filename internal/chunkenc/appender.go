@@ -6,32 +6,56 @@ import (
 	"math"
 )
 
-// Appender builds one chunk incrementally. Append is O(1); Size and Header are
+// Appender builds one chunk incrementally. Append, Size, Fits and Header are
 // O(1); Bytes encodes the chunk so far (O(points)) and leaves the Appender
 // usable for more points. The zero value is not ready: use NewAppender.
 type Appender struct {
 	steps, times []int64
 	vals         []float64
-	hdr          Header
-	stats        stats
+	st           [2]state // st[cur] is the chunk so far; st[1-cur] what Fits computed
+	cur          int
+	fitted       Point // the point st[1-cur] includes, when fitValid
+	fitValid     bool
 	scratch      []int64
 }
 
-// stats is everything Size needs, kept up to date by Append.
-type stats struct {
+// state is everything Size and Header need, kept up to date by Append.
+type state struct {
+	hdr        Header
 	step, time intStats
 	val        floatStats
+	hdrLen     int // headerLen(&hdr)
+	size       int // encodedSize(s)
 }
 
-func (s *stats) add(p Point) {
+func (s *state) add(p Point) {
+	h := &s.hdr
+	minS, maxS, minT, maxT, lastT, nans := h.MinStep, h.MaxStep, h.MinTime, h.MaxTime, h.Last.Time, h.NaNs
+	h.add(p)
+	if h.MinStep != minS || h.MaxStep != maxS || h.MinTime != minT || h.MaxTime != maxT || h.Last.Time != lastT ||
+		h.NaNs != nans || h.Count == 1 || h.Count == 1<<7 || h.Count == 1<<14 {
+		s.hdrLen = headerLen(h)
+	}
 	s.step.add(p.Step)
 	s.time.add(p.Time)
 	s.val.add(p.Value)
+	s.size = encodedSize(s)
 }
 
 // NewAppender returns an empty Appender.
 func NewAppender() *Appender {
-	return &Appender{hdr: emptyHeader()}
+	a := &Appender{}
+	a.Reset()
+	return a
+}
+
+// Reset empties a for a new chunk, keeping its buffers.
+func (a *Appender) Reset() {
+	a.steps, a.times, a.vals = a.steps[:0], a.times[:0], a.vals[:0]
+	a.cur, a.fitValid = 0, false
+	a.st[0] = state{hdr: emptyHeader()}
+	a.st[0].hdrLen = headerLen(&a.st[0].hdr)
+	a.st[0].size = encodedSize(&a.st[0])
 }
 
 // ResumeAppender returns an Appender holding the points of chunk, to append
@@ -42,63 +66,69 @@ func ResumeAppender(chunk []byte) (*Appender, error) {
 		return nil, err
 	}
 	a := NewAppender()
-	a.grow(len(pts))
+	a.steps = make([]int64, 0, len(pts))
+	a.times = make([]int64, 0, len(pts))
+	a.vals = make([]float64, 0, len(pts))
 	for _, p := range pts {
 		a.Append(p)
 	}
 	return a, nil
 }
 
-func (a *Appender) grow(n int) {
-	a.steps = make([]int64, 0, n)
-	a.times = make([]int64, 0, n)
-	a.vals = make([]float64, 0, n)
-}
-
 // Append adds p after the points already in the chunk. The chunk must not be
 // Full: Append on a full Appender is a bug in the caller and panics.
 func (a *Appender) Append(p Point) {
-	if a.hdr.Count >= MaxPoints {
+	if a.Full() {
 		panic(fmt.Sprintf("chunkenc: BUG: Append on a full chunk (%d points)", MaxPoints))
 	}
 	a.steps = append(a.steps, p.Step)
 	a.times = append(a.times, p.Time)
 	a.vals = append(a.vals, p.Value)
-	a.hdr.add(p)
-	a.stats.add(p)
+	if a.fitValid && samePoint(p, a.fitted) {
+		a.cur = 1 - a.cur // Fits already computed the state with p
+	} else {
+		a.st[a.cur].add(p)
+	}
+	a.fitValid = false
+}
+
+func samePoint(a, b Point) bool {
+	return a.Step == b.Step && a.Time == b.Time && math.Float64bits(a.Value) == math.Float64bits(b.Value)
 }
 
 // Count reports how many points the chunk holds.
-func (a *Appender) Count() int { return a.hdr.Count }
+func (a *Appender) Count() int { return a.st[a.cur].hdr.Count }
 
 // Full reports whether the chunk holds MaxPoints points and takes no more.
-func (a *Appender) Full() bool { return a.hdr.Count >= MaxPoints }
+func (a *Appender) Full() bool { return a.Count() >= MaxPoints }
 
 // Fits reports whether p can be appended with the encoded chunk staying
-// within limit bytes (and the chunk not Full). It does not change a.
-// A store that seals a chunk when the next point does not fit keeps every
-// chunk at or under its size target.
+// within limit bytes (and the chunk not Full). It does not change the chunk;
+// an Append of the same p right after reuses its work. A store that seals a
+// chunk when the next point does not fit keeps every chunk at or under its
+// size target.
 func (a *Appender) Fits(p Point, limit int) bool {
 	if a.Full() {
 		return false
 	}
-	h, s := a.hdr, a.stats
-	h.add(p)
-	s.add(p)
-	return encodedSize(&h, &s) <= limit
+	next := &a.st[1-a.cur]
+	*next = a.st[a.cur]
+	next.add(p)
+	a.fitted, a.fitValid = p, true
+	return next.size <= limit
 }
 
 // Size returns the exact length Bytes would produce now.
-func (a *Appender) Size() int { return encodedSize(&a.hdr, &a.stats) }
+func (a *Appender) Size() int { return a.st[a.cur].size }
 
 // Header returns the header of the chunk so far.
-func (a *Appender) Header() Header { return a.hdr }
+func (a *Appender) Header() Header { return a.st[a.cur].hdr }
 
 func colSize(body int) int { return 1 + uvarintLen(uint64(body)) + body }
 
-func encodedSize(h *Header, s *stats) int {
-	n := headerLen(h)
-	if h.Count == 0 {
+func encodedSize(s *state) int {
+	n := s.hdrLen
+	if s.hdr.Count == 0 {
 		return n
 	}
 	_, sb := s.step.choose()
@@ -111,19 +141,20 @@ func encodedSize(h *Header, s *stats) int {
 // extended slice. The Appender stays usable.
 func (a *Appender) Bytes(dst []byte) []byte {
 	start := len(dst)
-	dst = appendHeader(dst, &a.hdr)
-	if a.hdr.Count > 0 {
-		kind, body := a.stats.step.choose()
+	s := &a.st[a.cur]
+	dst = appendHeader(dst, &s.hdr)
+	if s.hdr.Count > 0 {
+		kind, body := s.step.choose()
 		dst = appendColumn(dst, kind, body, func(b []byte) []byte {
-			return appendIntColumn(b, kind, &a.stats.step, a.steps)
+			return appendIntColumn(b, kind, &s.step, a.steps)
 		})
-		kind, body = a.stats.time.choose()
+		kind, body = s.time.choose()
 		dst = appendColumn(dst, kind, body, func(b []byte) []byte {
-			return appendIntColumn(b, kind, &a.stats.time, a.times)
+			return appendIntColumn(b, kind, &s.time, a.times)
 		})
-		kind, body = a.stats.val.choose()
+		kind, body = s.val.choose()
 		dst = appendColumn(dst, kind, body, func(b []byte) []byte {
-			b, a.scratch = appendFloatColumn(b, kind, &a.stats.val, a.vals, a.scratch)
+			b, a.scratch = appendFloatColumn(b, kind, &s.val, a.vals, a.scratch)
 			return b
 		})
 	}

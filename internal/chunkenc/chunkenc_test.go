@@ -9,10 +9,6 @@ import (
 	"testing"
 )
 
-func samePoint(a, b Point) bool {
-	return a.Step == b.Step && a.Time == b.Time && math.Float64bits(a.Value) == math.Float64bits(b.Value)
-}
-
 func fmtPoint(p Point) string {
 	return fmt.Sprintf("{%d %d %v/%#x}", p.Step, p.Time, p.Value, math.Float64bits(p.Value))
 }

@@ -51,6 +51,9 @@ type intStats struct {
 	first, prev           int64
 	firstDelta, prevDelta int64
 	minDelta, maxDelta    int64
+	base                  int // varint length of first
+	forBase               int // FOR body without the packed bits
+	dodBase               int // delta-of-delta body without the bits
 	dod                   [numTables]uint64 // bits of the delta-of-delta stream per table
 }
 
@@ -58,18 +61,27 @@ func (s *intStats) add(v int64) {
 	switch s.n {
 	case 0:
 		s.first = v
+		s.base = varintLen(v)
 	case 1:
 		d := v - s.prev
 		s.firstDelta, s.prevDelta, s.minDelta, s.maxDelta = d, d, d, d
+		s.dodBase = s.base + varintLen(d)
+		s.forBase = s.dodBase + 1
 	default:
 		d := v - s.prev
 		l := bits.Len64(zigzag(d - s.prevDelta))
-		for t := range s.dod {
-			s.dod[t] += uint64(dodCost[t][l])
-		}
+		c := &dodCost
+		s.dod[0] += uint64(c[0][l])
+		s.dod[1] += uint64(c[1][l])
+		s.dod[2] += uint64(c[2][l])
+		s.dod[3] += uint64(c[3][l])
 		s.prevDelta = d
-		s.minDelta = min(s.minDelta, d)
-		s.maxDelta = max(s.maxDelta, d)
+		if d < s.minDelta {
+			s.minDelta = d
+			s.forBase = s.base + varintLen(d) + 1
+		} else if d > s.maxDelta {
+			s.maxDelta = d
+		}
 	}
 	s.prev = v
 	s.n++
@@ -80,15 +92,13 @@ func (s *intStats) forWidth() uint { return uint(bits.Len64(uint64(s.maxDelta - 
 
 // choose returns the cheapest kind and its body length in bytes (n >= 1).
 func (s *intStats) choose() (kind byte, body int) {
-	base := varintLen(s.first)
 	if s.n == 1 {
-		return kindFOR, base
+		return kindFOR, s.base
 	}
 	kind = kindFOR
-	body = base + varintLen(s.minDelta) + 1 + int((uint64(s.n-1)*uint64(s.forWidth())+7)/8)
-	dbase := base + varintLen(s.firstDelta)
+	body = s.forBase + int((uint64(s.n-1)*uint64(s.forWidth())+7)>>3)
 	for t, b := range s.dod {
-		if l := dbase + int((b+7)/8); l < body {
+		if l := s.dodBase + int((b+7)>>3); l < body {
 			kind, body = kindDoD+byte(t), l
 		}
 	}
