@@ -1,0 +1,91 @@
+// Package mlitetest gives throwaway mlite stores to unit tests of code that
+// logs: New returns a store in t.TempDir() without fsync, closed and
+// integrity-checked when the test ends, and helpers read back what the
+// code under test logged.
+package mlitetest
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/run"
+	"github.com/mlite/mlite/store"
+)
+
+// New returns an open throwaway store. When the test ends it is closed and
+// checked; any problem fails the test.
+func New(t testing.TB) *mlite.DB {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "test.mlite")
+	db, err := mlite.Open(path, &mlite.Options{
+		User:      "mlitetest",
+		NoCapture: true,
+		Store:     &store.Options{NoSync: true, HoldTime: -1},
+	})
+	if err != nil {
+		t.Fatalf("mlitetest: open %s: %v", path, err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		probs, err := db.Check(ctx)
+		if err != nil {
+			t.Errorf("mlitetest: check: %v", err)
+		}
+		for _, p := range probs {
+			t.Errorf("mlitetest: check: %s", p)
+		}
+		if err := db.Close(); err != nil {
+			t.Errorf("mlitetest: close: %v", err)
+		}
+	})
+	return db
+}
+
+// Run returns the stored record of run id, failing the test if it is missing.
+func Run(t testing.TB, db *mlite.DB, id run.ID) *run.Record {
+	t.Helper()
+	r, err := db.GetRun(context.Background(), id)
+	if err != nil {
+		t.Fatalf("mlitetest: run %s: %v", id, err)
+	}
+	return r
+}
+
+// Param returns the value of param key of run id ("" if it was not logged).
+func Param(t testing.TB, db *mlite.DB, id run.ID, key string) string {
+	t.Helper()
+	return Run(t, db, id).Params[key]
+}
+
+// Tag returns the value of tag key of run id ("" if it is not set).
+func Tag(t testing.TB, db *mlite.DB, id run.ID, key string) string {
+	t.Helper()
+	return Run(t, db, id).Tags[key]
+}
+
+// Latest returns the latest value of metric key of run id, failing the
+// test if it was never logged.
+func Latest(t testing.TB, db *mlite.DB, id run.ID, key string) float64 {
+	t.Helper()
+	s := Run(t, db, id).Metrics[key]
+	if s == nil {
+		t.Fatalf("mlitetest: run %s has no metric %q", id, key)
+	}
+	return s.Latest.Value
+}
+
+// History returns the values of metric key of run id in logged order.
+func History(t testing.TB, db *mlite.DB, id run.ID, key string) []float64 {
+	t.Helper()
+	pts, err := db.MetricHistory(context.Background(), id, key, run.AllSteps)
+	if err != nil {
+		t.Fatalf("mlitetest: history of %q in run %s: %v", key, id, err)
+	}
+	vals := make([]float64, len(pts))
+	for i, p := range pts {
+		vals[i] = p.Value
+	}
+	return vals
+}

@@ -1,0 +1,271 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/mlite/mlite/internal/validate"
+	"github.com/mlite/mlite/store"
+)
+
+// Options configure a Tracker. Zero values mean the defaults.
+type Options struct {
+	// User is recorded as each run's user and mlflow.user tag. Zero: the
+	// user of the process, as MLflow finds it.
+	User string
+	// NoCapture skips the reproducibility record (system tags for source,
+	// git and Go build info). Zero: it is captured at every run start.
+	NoCapture bool
+	// NoGitState skips the background `git status`/`git diff` that sets
+	// mlflow.source.git.dirty. Zero: it runs when a git work tree exists.
+	NoGitState bool
+	// Now returns the current time. Zero: time.Now.
+	Now func() time.Time
+}
+
+// Tracker is the tracking API over one open store.
+type Tracker struct {
+	st   *store.Store
+	opts Options
+
+	wg sync.WaitGroup // background work started for runs (git state)
+}
+
+// New returns a Tracker over st. opts may be nil.
+func New(st *store.Store, opts *Options) *Tracker {
+	t := &Tracker{st: st}
+	if opts != nil {
+		t.opts = *opts
+	}
+	if t.opts.Now == nil {
+		t.opts.Now = time.Now
+	}
+	return t
+}
+
+// Store returns the store the tracker works on.
+func (t *Tracker) Store() *store.Store { return t.st }
+
+// Wait waits for background work started by runs (the git state capture)
+// to finish. Closing the store waits for it too.
+func (t *Tracker) Wait() { t.wg.Wait() }
+
+func (t *Tracker) now() int64 { return t.opts.Now().UnixMilli() }
+
+// CreateExperiment creates an experiment with a unique name (ErrExists if
+// any experiment, active or deleted, has it) and optional tags.
+func (t *Tracker) CreateExperiment(ctx context.Context, name string, tags map[string]string) (*Experiment, error) {
+	if err := validate.ExperimentName(name); err != nil {
+		return nil, err
+	}
+	for k, v := range tags {
+		if err := validateExperimentTag(k, v); err != nil {
+			return nil, err
+		}
+	}
+	now := t.now()
+	x := &Experiment{Name: name, CreationTime: now, LastUpdateTime: now, Tags: maps.Clone(tags)}
+	if x.Tags == nil {
+		x.Tags = map[string]string{}
+	}
+	if err := t.st.Update(ctx, func(tx *store.Tx) error { return tx.CreateExperiment(x) }); err != nil {
+		return nil, fmt.Errorf("run: create experiment %q: %w", name, err)
+	}
+	return x, nil
+}
+
+func validateExperimentTag(k, v string) error {
+	if err := validate.Key("tag", k); err != nil {
+		return err
+	}
+	return validate.ExperimentTagValue(k, v)
+}
+
+// GetExperiment returns the experiment with id (ErrNotFound).
+func (t *Tracker) GetExperiment(ctx context.Context, id ExperimentID) (*Experiment, error) {
+	var x *Experiment
+	err := t.st.View(ctx, func(tx *store.Tx) (err error) { x, err = tx.Experiment(id); return err })
+	return x, err
+}
+
+// GetExperimentByName returns the experiment named name, active or
+// deleted (ErrNotFound).
+func (t *Tracker) GetExperimentByName(ctx context.Context, name string) (*Experiment, error) {
+	var x *Experiment
+	err := t.st.View(ctx, func(tx *store.Tx) (err error) { x, err = tx.ExperimentByName(name); return err })
+	return x, err
+}
+
+// SetExperiment returns the active experiment named name, creating it if
+// there is none: MLflow's set_experiment. A deleted experiment of that
+// name is an error wrapping store.ErrDeleted (restore it first).
+func (t *Tracker) SetExperiment(ctx context.Context, name string) (*Experiment, error) {
+	x, err := t.GetExperimentByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		x, err = t.CreateExperiment(ctx, name, nil)
+		if errors.Is(err, store.ErrExists) { // another process created it meanwhile
+			x, err = t.GetExperimentByName(ctx, name)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if x.Lifecycle == store.Deleted {
+		return nil, fmt.Errorf("run: experiment %q (id %s) is deleted; restore it or choose another name: %w", name, x.ID, store.ErrDeleted)
+	}
+	return x, nil
+}
+
+// Experiments lists the experiments of the given view, in id order.
+func (t *Tracker) Experiments(ctx context.Context, view ViewType) ([]*Experiment, error) {
+	var out []*Experiment
+	err := t.st.View(ctx, func(tx *store.Tx) error {
+		return tx.ForEachExperiment(func(x *Experiment) error {
+			if view.admits(x.Lifecycle) {
+				out = append(out, x)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// updateExperiment applies fn to experiment id in one transaction and
+// stamps its last-update time.
+func (t *Tracker) updateExperiment(ctx context.Context, id ExperimentID, fn func(tx *store.Tx, x *Experiment) error) error {
+	return t.st.Update(ctx, func(tx *store.Tx) error {
+		x, err := tx.Experiment(id)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx, x); err != nil {
+			return err
+		}
+		x.LastUpdateTime = t.now()
+		return tx.PutExperiment(x)
+	})
+}
+
+// RenameExperiment gives experiment id a new, unused name.
+func (t *Tracker) RenameExperiment(ctx context.Context, id ExperimentID, name string) error {
+	if err := validate.ExperimentName(name); err != nil {
+		return err
+	}
+	return t.updateExperiment(ctx, id, func(_ *store.Tx, x *Experiment) error {
+		if x.Lifecycle == store.Deleted {
+			return fmt.Errorf("run: experiment %s is deleted; restore it to rename it: %w", id, store.ErrDeleted)
+		}
+		x.Name = name
+		return nil
+	})
+}
+
+// SetExperimentTag sets a tag of experiment id.
+func (t *Tracker) SetExperimentTag(ctx context.Context, id ExperimentID, key, value string) error {
+	if err := validateExperimentTag(key, value); err != nil {
+		return err
+	}
+	return t.updateExperiment(ctx, id, func(_ *store.Tx, x *Experiment) error {
+		x.Tags[key] = value
+		return nil
+	})
+}
+
+// DeleteExperimentTag removes a tag of experiment id (ErrNotFound if absent).
+func (t *Tracker) DeleteExperimentTag(ctx context.Context, id ExperimentID, key string) error {
+	return t.updateExperiment(ctx, id, func(_ *store.Tx, x *Experiment) error {
+		if _, ok := x.Tags[key]; !ok {
+			return fmt.Errorf("run: experiment %s has no tag %q: %w", id, key, store.ErrNotFound)
+		}
+		delete(x.Tags, key)
+		return nil
+	})
+}
+
+// DeleteExperiment soft-deletes experiment id and, with it, its active
+// runs. RestoreExperiment brings both back. The Default experiment "0"
+// cannot be deleted.
+func (t *Tracker) DeleteExperiment(ctx context.Context, id ExperimentID) error {
+	if id == 0 {
+		return fmt.Errorf("run: the Default experiment (id 0) cannot be deleted: %w", store.ErrInvalid)
+	}
+	if err := t.st.Flush(ctx); err != nil {
+		return err
+	}
+	return t.updateExperiment(ctx, id, func(tx *store.Tx, x *Experiment) error {
+		if x.Lifecycle == store.Deleted {
+			return fmt.Errorf("run: experiment %s is already deleted: %w", id, store.ErrDeleted)
+		}
+		x.Lifecycle = store.Deleted
+		return t.forRuns(tx, id, func(r *Record) bool {
+			if r.Lifecycle != store.Active {
+				return false
+			}
+			r.Lifecycle, r.DeletedWithExperiment = store.Deleted, true
+			return true
+		})
+	})
+}
+
+// RestoreExperiment restores a soft-deleted experiment and the runs that
+// were deleted with it (runs deleted on their own stay deleted).
+func (t *Tracker) RestoreExperiment(ctx context.Context, id ExperimentID) error {
+	return t.updateExperiment(ctx, id, func(tx *store.Tx, x *Experiment) error {
+		if x.Lifecycle != store.Deleted {
+			return fmt.Errorf("run: experiment %s is not deleted: %w", id, store.ErrInvalid)
+		}
+		x.Lifecycle = store.Active
+		return t.forRuns(tx, id, func(r *Record) bool {
+			if !r.DeletedWithExperiment {
+				return false
+			}
+			r.Lifecycle, r.DeletedWithExperiment = store.Active, false
+			return true
+		})
+	})
+}
+
+// forRuns applies fn to every run of experiment id, storing those fn changed.
+func (t *Tracker) forRuns(tx *store.Tx, id ExperimentID, fn func(r *Record) bool) error {
+	var ids []ID
+	if err := tx.ExperimentRuns(id, nil, func(_ []byte, rid ID) (bool, error) {
+		ids = append(ids, rid)
+		return true, nil
+	}); err != nil {
+		return err
+	}
+	for _, rid := range ids {
+		r, err := tx.Run(rid)
+		if err != nil {
+			return err
+		}
+		if fn(r) {
+			if err := tx.PutRun(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// PurgeExperiment deletes a soft-deleted experiment and all its runs and
+// their data for good.
+func (t *Tracker) PurgeExperiment(ctx context.Context, id ExperimentID) error {
+	if err := t.st.Flush(ctx); err != nil {
+		return err
+	}
+	return t.st.Update(ctx, func(tx *store.Tx) error {
+		x, err := tx.Experiment(id)
+		if err != nil {
+			return err
+		}
+		if x.Lifecycle != store.Deleted {
+			return fmt.Errorf("run: experiment %s is active; delete it before purging it: %w", id, store.ErrInvalid)
+		}
+		return tx.DeleteExperiment(id)
+	})
+}
