@@ -24,22 +24,13 @@ type state struct {
 	hdr        Header
 	step, time intStats
 	val        floatStats
-	hdrLen     int // headerLen(&hdr)
-	size       int // encodedSize(s)
 }
 
 func (s *state) add(p Point) {
-	h := &s.hdr
-	minS, maxS, minT, maxT, lastT, nans := h.MinStep, h.MaxStep, h.MinTime, h.MaxTime, h.Last.Time, h.NaNs
-	h.add(p)
-	if h.MinStep != minS || h.MaxStep != maxS || h.MinTime != minT || h.MaxTime != maxT || h.Last.Time != lastT ||
-		h.NaNs != nans || h.Count == 1 || h.Count == 1<<7 || h.Count == 1<<14 {
-		s.hdrLen = headerLen(h)
-	}
+	s.hdr.add(p)
 	s.step.add(p.Step)
 	s.time.add(p.Time)
 	s.val.add(p.Value)
-	s.size = encodedSize(s)
 }
 
 // NewAppender returns an empty Appender.
@@ -54,8 +45,6 @@ func (a *Appender) Reset() {
 	a.steps, a.times, a.vals = a.steps[:0], a.times[:0], a.vals[:0]
 	a.cur, a.fitValid = 0, false
 	a.st[0] = state{hdr: emptyHeader()}
-	a.st[0].hdrLen = headerLen(&a.st[0].hdr)
-	a.st[0].size = encodedSize(&a.st[0])
 }
 
 // ResumeAppender returns an Appender holding the points of chunk, to append
@@ -111,15 +100,18 @@ func (a *Appender) Fits(p Point, limit int) bool {
 	if a.Full() {
 		return false
 	}
+	if a.st[a.cur].sizeBound(p) <= limit {
+		return true // exact size <= bound
+	}
 	next := &a.st[1-a.cur]
 	*next = a.st[a.cur]
 	next.add(p)
 	a.fitted, a.fitValid = p, true
-	return next.size <= limit
+	return encodedSize(next) <= limit
 }
 
 // Size returns the exact length Bytes would produce now.
-func (a *Appender) Size() int { return a.st[a.cur].size }
+func (a *Appender) Size() int { return encodedSize(&a.st[a.cur]) }
 
 // Header returns the header of the chunk so far.
 func (a *Appender) Header() Header { return a.st[a.cur].hdr }
@@ -127,7 +119,7 @@ func (a *Appender) Header() Header { return a.st[a.cur].hdr }
 func colSize(body int) int { return 1 + uvarintLen(uint64(body)) + body }
 
 func encodedSize(s *state) int {
-	n := s.hdrLen
+	n := headerLen(&s.hdr)
 	if s.hdr.Count == 0 {
 		return n
 	}
@@ -182,4 +174,28 @@ func sameHeader(a, b *Header) bool {
 		a.MinTime == b.MinTime && a.MaxTime == b.MaxTime && a.NaNs == b.NaNs &&
 		f(a.MinValue) == f(b.MinValue) && f(a.MaxValue) == f(b.MaxValue) &&
 		a.Last.Step == b.Last.Step && a.Last.Time == b.Last.Time && f(a.Last.Value) == f(b.Last.Value)
+}
+
+// sizeBound returns an upper bound of the encoded size after appending p,
+// cheaper than computing it: each column is bounded by the encodings whose
+// growth by one point is bounded (delta-of-delta, XOR, FOR when the new delta
+// is within the known range), since the chosen encoding is never larger.
+func (s *state) sizeBound(p Point) int {
+	if s.hdr.Count < 2 {
+		return math.MaxInt
+	}
+	h := s.hdr
+	h.add(p)
+	n := headerLen(&h) + colSize(s.step.bound(p.Step)) + colSize(s.time.bound(p.Time))
+	v := &s.val
+	vb := 8 + int((v.xorBits+77+7)>>3)
+	if v.constant && math.Float64bits(p.Value) == v.first {
+		vb = 8
+	}
+	if v.integral {
+		if i, ok := asInt(p.Value); ok {
+			vb = min(vb, v.ints.bound(i))
+		}
+	}
+	return n + colSize(vb)
 }

@@ -112,5 +112,14 @@ func (r *bitReader) ok() bool {
 func zigzag(v int64) uint64   { return uint64(v<<1) ^ uint64(v>>63) }
 func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
 
-func uvarintLen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
-func varintLen(x int64) int   { return uvarintLen(zigzag(x)) }
+func uvarintLen(x uint64) int { return int(uvarintLens[bits.Len64(x)]) }
+
+// uvarintLens[l] is the uvarint length of a number of l bits.
+var uvarintLens = func() (t [65]uint8) {
+	for l := range t {
+		t[l] = uint8(max(1, (l+6)/7))
+	}
+	return t
+}()
+
+func varintLen(x int64) int { return uvarintLen(zigzag(x)) }

@@ -353,10 +353,12 @@ func TestFull(t *testing.T) {
 
 func TestFits(t *testing.T) {
 	pts := genSeries("loss", 5000)
+	pts = append(pts, roundTripCases()["random walk"]...)
+	pts = append(pts, roundTripCases()["huge jumps"]...)
 	a := NewAppender()
-	for _, p := range pts {
+	for i, p := range pts {
 		before := a.Size()
-		limit := before + 5
+		limit := before + []int{0, 3, 5, 10, 50, 500}[i%6]
 		fits := a.Fits(p, limit)
 		if a.Size() != before {
 			t.Fatalf("Fits changed Size")

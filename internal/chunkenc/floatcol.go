@@ -43,6 +43,10 @@ type floatStats struct {
 	xor      xorState // window after the last value
 	integral bool     // all values are integers in int64 range, no -0
 	ints     intStats // the values as int64, while integral
+	bfirst   int64    // sortable(first)
+	bprev    int64    // sortable(prev)
+	bbase    int      // varint length of bfirst
+	bits     adaptStats
 }
 
 const twoTo63 = 9223372036854775808.0
@@ -60,11 +64,15 @@ func asInt(v float64) (int64, bool) {
 
 func (s *floatStats) add(v float64) {
 	b := math.Float64bits(v)
+	x := sortable(b)
 	if s.n == 0 {
 		s.first = b
 		s.constant = true
 		s.integral = true
+		s.bfirst = x
+		s.bbase = varintLen(x)
 	} else {
+		s.bits.add(x - s.bprev)
 		x := b ^ s.prev
 		if x != 0 {
 			s.constant = false
@@ -80,6 +88,7 @@ func (s *floatStats) add(v float64) {
 		}
 	}
 	s.prev = b
+	s.bprev = x
 	s.n++
 }
 
@@ -93,6 +102,11 @@ func (s *floatStats) choose() (kind byte, body int) {
 	}
 	if l := 8 + int((s.xorBits+7)/8); kind == 0 || l < body {
 		kind, body = kindXOR, l
+	}
+	if s.n > 1 {
+		if _, c := s.bits.best(); s.bbase+2+int((c+7)>>3) < body {
+			kind, body = kindBitsAdapt, s.bbase+2+int((c+7)>>3)
+		}
 	}
 	return kind, body
 }
@@ -128,6 +142,13 @@ func appendFloatColumn(dst []byte, kind byte, s *floatStats, vals []float64, scr
 		return bw.finish(), scratch
 	}
 	scratch = scratch[:0]
+	if kind == kindBitsAdapt {
+		for _, v := range vals {
+			scratch = append(scratch, sortable(math.Float64bits(v)))
+		}
+		dst = binary.AppendVarint(dst, scratch[0])
+		return appendAdapt(dst, &s.bits, scratch), scratch
+	}
 	for _, v := range vals {
 		scratch = append(scratch, int64(v))
 	}
@@ -198,7 +219,16 @@ func decodeFloatColumn(dst []Point, kind byte, body []byte) error {
 		}
 		return nil
 	}
-	if kind == kindFOR || kind >= kindDoD && kind < kindDoD+numTables {
+	if kind == kindBitsAdapt {
+		d := decoder{b: body}
+		x := d.varint("value column first value")
+		if d.err != nil {
+			return d.err
+		}
+		dst[0].Value = math.Float64frombits(unsortable(x))
+		return decodeAdapt(dst, fieldBits, x, d.b)
+	}
+	if isIntKind(kind) {
 		return decodeIntColumn(dst, fieldValue, kind, body)
 	}
 	return corrupt("unknown value column kind")

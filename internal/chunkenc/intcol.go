@@ -2,6 +2,7 @@ package chunkenc
 
 import (
 	"encoding/binary"
+	"math"
 	"math/bits"
 )
 
@@ -10,9 +11,15 @@ import (
 const (
 	kindFOR   byte = 0x01 // first value, min delta, width w, (n-1) deltas packed in w bits
 	kindDoD   byte = 0x02 // 0x02..0x05: delta-of-delta, bucket table kind-kindDoD
-	kindConst byte = 0x08 // value column: one 8-byte value repeated
-	kindXOR   byte = 0x09 // value column: Gorilla XOR of the 64-bit patterns
+	kindAdapt byte = 0x06 // first value, deltas in adaptive buckets (adapt.go)
+
+	kindConst     byte = 0x08 // value column: one 8-byte value repeated
+	kindXOR       byte = 0x09 // value column: Gorilla XOR of the 64-bit patterns
+	kindBitsAdapt byte = 0x0a // value column: kindAdapt over sortable(bits)
 )
+
+// isIntKind reports whether kind is an integer column kind.
+func isIntKind(kind byte) bool { return kind >= kindFOR && kind <= kindAdapt }
 
 // dodTables are the bucket widths of the delta-of-delta codes. A zigzagged
 // delta-of-delta takes the first bucket wide enough for it; buckets 0..4 are
@@ -51,10 +58,11 @@ type intStats struct {
 	first, prev           int64
 	firstDelta, prevDelta int64
 	minDelta, maxDelta    int64
-	base                  int // varint length of first
-	forBase               int // FOR body without the packed bits
-	dodBase               int // delta-of-delta body without the bits
+	base                  int               // varint length of first
+	forBase               int               // FOR body without the packed bits
+	dodBase               int               // delta-of-delta body without the bits
 	dod                   [numTables]uint64 // bits of the delta-of-delta stream per table
+	ad                    adaptStats
 }
 
 func (s *intStats) add(v int64) {
@@ -67,6 +75,7 @@ func (s *intStats) add(v int64) {
 		s.firstDelta, s.prevDelta, s.minDelta, s.maxDelta = d, d, d, d
 		s.dodBase = s.base + varintLen(d)
 		s.forBase = s.dodBase + 1
+		s.ad.add(d)
 	default:
 		d := v - s.prev
 		l := bits.Len64(zigzag(d - s.prevDelta))
@@ -76,6 +85,7 @@ func (s *intStats) add(v int64) {
 		s.dod[2] += uint64(c[2][l])
 		s.dod[3] += uint64(c[3][l])
 		s.prevDelta = d
+		s.ad.add(d)
 		if d < s.minDelta {
 			s.minDelta = d
 			s.forBase = s.base + varintLen(d) + 1
@@ -102,7 +112,23 @@ func (s *intStats) choose() (kind byte, body int) {
 			kind, body = kindDoD+byte(t), l
 		}
 	}
+	if _, c := s.ad.best(); s.base+2+int((c+7)>>3) < body {
+		kind, body = kindAdapt, s.base+2+int((c+7)>>3)
+	}
 	return kind, body
+}
+
+// bound returns an upper bound of the body length after adding v (n >= 2).
+func (s *intStats) bound(v int64) int {
+	b := s.dod[0]
+	for _, c := range s.dod[1:] {
+		b = min(b, c)
+	}
+	body := s.dodBase + int((b+68+7)>>3)
+	if d := v - s.prev; d >= s.minDelta && d <= s.maxDelta {
+		body = min(body, s.forBase+int((uint64(s.n)*uint64(s.forWidth())+7)>>3))
+	}
+	return body
 }
 
 // appendIntColumn appends the body of an integer column of kind to dst.
@@ -110,6 +136,9 @@ func appendIntColumn(dst []byte, kind byte, s *intStats, vals []int64) []byte {
 	dst = binary.AppendVarint(dst, vals[0])
 	if len(vals) == 1 {
 		return dst
+	}
+	if kind == kindAdapt {
+		return appendAdapt(dst, &s.ad, vals)
 	}
 	if kind == kindFOR {
 		w := s.forWidth()
@@ -158,6 +187,7 @@ const (
 	fieldStep field = iota
 	fieldTime
 	fieldValue // the value as an int64, converted to float64
+	fieldBits  // the value as sortable(bits)
 )
 
 func set(dst []Point, i int, f field, v int64) {
@@ -166,8 +196,10 @@ func set(dst []Point, i int, f field, v int64) {
 		dst[i].Step = v
 	case fieldTime:
 		dst[i].Time = v
-	default:
+	case fieldValue:
 		dst[i].Value = float64(v)
+	default:
+		dst[i].Value = math.Float64frombits(unsortable(v))
 	}
 }
 
@@ -188,6 +220,8 @@ func decodeIntColumn(dst []Point, f field, kind byte, body []byte) error {
 		return nil
 	}
 	switch {
+	case kind == kindAdapt:
+		return decodeAdapt(dst, f, v, d.b)
 	case kind == kindFOR:
 		minDelta := d.varint("column min delta")
 		w := uint(d.byte("column width"))
