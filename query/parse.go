@@ -180,6 +180,17 @@ func describeAt(in string, off int) string {
 		}
 		return "'" + in[off:end] + "'"
 	}
+	if isIdentStart(r) {
+		end := off
+		for end < len(in) {
+			r, n := utf8.DecodeRuneInString(in[end:])
+			if !isIdentCont(r) {
+				break
+			}
+			end += n
+		}
+		return "'" + clip(in[off:end], 40) + "'"
+	}
 	return "'" + string(r) + "'"
 }
 
