@@ -265,7 +265,7 @@ var keywords = []string{"AND", "OR", "NOT", "IN", "LIKE", "ILIKE", "IS", "NULL",
 
 func isKeyword(s string) bool {
 	for _, k := range keywords {
-		if strings.EqualFold(s, k) {
+		if asciiEqualFold(s, k) {
 			return true
 		}
 	}
@@ -279,9 +279,46 @@ func isAggName(s string) bool {
 
 func aggByName(s string) (Agg, bool) {
 	for a, n := range aggNames {
-		if n != "" && strings.EqualFold(s, n) {
+		if n != "" && asciiEqualFold(s, n) {
 			return Agg(a), true
 		}
 	}
 	return 0, false
+}
+
+// asciiEqualFold compares keywords case-insensitively in ASCII only, so that
+// no other letter (the Kelvin sign, say) spells a keyword.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'a' <= x && x <= 'z' {
+			x -= 'a' - 'A'
+		}
+		if 'a' <= y && y <= 'z' {
+			y -= 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiUpper upper-cases ASCII letters only.
+func asciiUpper(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'a' <= s[i] && s[i] <= 'z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'a' <= b[j] && b[j] <= 'z' {
+					b[j] -= 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }

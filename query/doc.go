@@ -74,14 +74,18 @@
 //	numeric attribute      =, !=, <, <=, >, >=   number
 //	datasets.name|digest|context  =, !=, LIKE, ILIKE, IN, NOT IN   string
 //
-// Attributes per entity (aliases after the arrow's source name):
+// Attributes per entity, aliases in parentheses (the canonical name passed to
+// Record.Attr is the first spelling, except source_path which reads "source"):
 //
-//	runs             run_id (IN, NOT IN), run_name ("run name", "Run name", "Run Name"),
-//	                 user_id, status, artifact_uri, start_time (created, Created), end_time
-//	experiments      name, creation_time, last_update_time; order_by also experiment_id
-//	registered models  name; order_by also creation_timestamp, last_updated_timestamp (timestamp)
-//	model versions   name, run_id (IN), source_path (the source), version_number;
-//	                 order_by name, version_number, creation_timestamp, last_updated_timestamp
+//	runs               run_id (IN, NOT IN), run_name ("run name", "Run name", "Run Name"),
+//	                   user_id, status, artifact_uri, start_time (created, Created), end_time;
+//	                   order_by: the same
+//	experiments        name, creation_time, last_update_time;
+//	                   order_by: those and experiment_id
+//	registered models  name;
+//	                   order_by: name, creation_timestamp, last_updated_timestamp (timestamp)
+//	model versions     name, run_id (IN), source_path, version_number;
+//	                   order_by: name, version_number, creation_timestamp, last_updated_timestamp
 //
 // A comparison against a key the row does not have is false (the row is
 // excluded), whatever the comparator, != included. Metric comparisons follow

@@ -84,6 +84,7 @@ var mlflowRejects = []rejectCase{
 	{`tags.acc = = 'LR'`, "expected a value after =, found '='", 1, 12},
 	{`attribute.status IS 'RUNNING'`, "expected NULL after IS", 1, 21},
 	{`params.a LIKKE 'x'`, "did you mean 'LIKE'?", 1, 10},
+	{"params.a LI\u212aE 'x'", "unknown comparator 'LI\u212aE' for param", 1, 10}, // keywords are ASCII
 	// IN / NOT IN only for run ids and datasets; lists of quoted strings.
 	{`params.a IN ('x')`, "IN is not allowed for param 'a'", 1, 10},
 	{`tags.a NOT IN ('x')`, "NOT IN is not allowed for tag 'a'", 1, 8},

@@ -78,7 +78,12 @@ func (f *Filter) Match(r Record) bool {
 }
 
 // Entity returns the entity the filter was parsed for.
-func (f *Filter) Entity() Entity { return f.entity }
+func (f *Filter) Entity() Entity {
+	if f == nil {
+		return 0
+	}
+	return f.entity
+}
 
 // MatchesAll reports whether the filter is empty and so matches every record.
 func (f *Filter) MatchesAll() bool { return f == nil || f.root == nil }

@@ -433,3 +433,35 @@ func TestValueKinds(t *testing.T) {
 		t.Errorf("StringValue: %+v", v)
 	}
 }
+
+// TestMatchNoAlloc guards the compiled predicates and Compare against
+// allocating per record (the test Record itself does not allocate).
+func TestMatchNoAlloc(t *testing.T) {
+	rs := fixtureRuns()
+	for _, tc := range runFilterCases {
+		f, err := ParseFilter(Runs, tc.filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := testing.AllocsPerRun(20, func() {
+			for _, r := range rs {
+				f.Match(r)
+			}
+		}); n != 0 {
+			t.Errorf("filter %q: %v allocations per pass", tc.filter, n)
+		}
+	}
+	for _, tc := range runOrderCases {
+		o, err := ParseOrderBy(Runs, tc.items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := testing.AllocsPerRun(20, func() {
+			for i := range rs {
+				o.Compare(rs[i], rs[(i+7)%len(rs)])
+			}
+		}); n != 0 {
+			t.Errorf("order %q: %v allocations per pass", tc.items, n)
+		}
+	}
+}

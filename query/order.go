@@ -136,7 +136,7 @@ func parseOrderItem(def *entityDef, item string) (OrderKey, *Error) {
 	}
 	w := p.peekWord()
 	p.pos += len(w)
-	switch strings.ToUpper(w) {
+	switch asciiUpper(w) {
 	case "ASC":
 	case "DESC":
 		k.Desc = true

@@ -207,7 +207,7 @@ func clip(s string, n int) string {
 func (p *parser) keyword(w string) bool {
 	p.skipSpace()
 	got := p.peekWord()
-	if strings.EqualFold(got, w) {
+	if asciiEqualFold(got, w) {
 		p.pos += len(got)
 		return true
 	}
@@ -289,7 +289,7 @@ func (p *parser) enter(off int) error {
 func (p *parser) parseNot() (*node, error) {
 	p.skipSpace()
 	off := p.pos
-	if w := p.peekWord(); strings.EqualFold(w, "NOT") {
+	if w := p.peekWord(); asciiEqualFold(w, "NOT") {
 		p.pos += len(w)
 		p.ext = true
 		if err := p.enter(off); err != nil {
@@ -357,7 +357,7 @@ func (p *parser) parseOperand() (field, error) {
 		return field{}, err
 	}
 	if len(parts) == 1 && parts[0].quote == 0 && isKeyword(parts[0].text) {
-		return field{}, p.errAt(off, "expected a condition, found the keyword %s", strings.ToUpper(parts[0].text))
+		return field{}, p.errAt(off, "expected a condition, found the keyword %s", asciiUpper(parts[0].text))
 	}
 	if len(parts) == 1 && parts[0].quote == 0 {
 		save := p.pos
@@ -636,7 +636,7 @@ func (p *parser) scanOp(f field) (op, error) {
 	w := p.peekWord()
 	p.pos += len(w)
 	var o op
-	switch strings.ToUpper(w) {
+	switch asciiUpper(w) {
 	case "LIKE":
 		o = opLike
 	case "ILIKE":
