@@ -108,6 +108,16 @@ func errAt(input string, off int, format string, args ...any) *Error {
 	return &Error{Line: line, Col: col, Msg: fmt.Sprintf(format, args...), Input: input}
 }
 
+// asError returns err as an *Error, wrapping any other error (there should be
+// none) so that callers still see a positioned ErrInvalid.
+func asError(err error, input string) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Msg: err.Error(), Input: input}
+}
+
 // tokenError builds a positionless error about a page token.
 func tokenError(tok string, format string, args ...any) *Error {
 	return &Error{Msg: "invalid page token: " + fmt.Sprintf(format, args...), Input: tok}

@@ -476,3 +476,48 @@ func compileCmp(n *node) pred {
 	}
 	panic("BUG: query: uncompilable comparison " + f.String())
 }
+
+// AttrValues reports whether every record the filter matches must have the
+// string attribute name (canonical, e.g. AttrRunID or AttrName) equal to one
+// of values, as implied by top-level AND-ed `=` and `IN` comparisons on it.
+// A store can then fetch those records directly instead of scanning; Match
+// must still be applied to them. values is sorted and free of duplicates; it
+// is empty with ok true when the comparisons contradict each other (nothing
+// matches).
+func (f *Filter) AttrValues(name string) (values []string, ok bool) {
+	if f == nil || f.root == nil {
+		return nil, false
+	}
+	conj := []*node{f.root}
+	if f.root.kind == nAnd {
+		conj = f.root.kids
+	}
+	for _, n := range conj {
+		if n.kind != nCmp || n.f.kind != FieldAttr || n.f.key != name || n.f.numeric {
+			continue
+		}
+		var set []string
+		switch n.op {
+		case opEq:
+			set = []string{n.lit.str}
+		case opIn:
+			set = slices.Clone(n.lit.list)
+		default:
+			continue
+		}
+		slices.Sort(set)
+		set = slices.Compact(set)
+		if !ok {
+			values, ok = set, true
+			continue
+		}
+		values = slices.DeleteFunc(values, func(v string) bool {
+			_, found := slices.BinarySearch(set, v)
+			return !found
+		})
+	}
+	if ok && values == nil {
+		values = []string{}
+	}
+	return values, ok
+}

@@ -465,3 +465,37 @@ func TestMatchNoAlloc(t *testing.T) {
 		}
 	}
 }
+
+func TestAttrValues(t *testing.T) {
+	cases := []struct {
+		filter string
+		want   []string
+		ok     bool
+	}{
+		{``, nil, false},
+		{`metrics.a > 1`, nil, false},
+		{`run_id = 'b'`, []string{"b"}, true},
+		{`run_id IN ('c', 'a', 'c') AND metrics.a > 1`, []string{"a", "c"}, true},
+		{`run_id IN ('a', 'b', 'c') AND run_id IN ('b', 'c', 'd') and run_id != 'c'`, []string{"b", "c"}, true},
+		{`run_id = 'a' AND run_id = 'b'`, []string{}, true},
+		{`run_id = 'a' OR run_id = 'b'`, nil, false},
+		{`NOT run_id = 'a'`, nil, false},
+		{`run_id NOT IN ('a')`, nil, false},
+		{`run_id LIKE 'a%'`, nil, false},
+		{`tags.run_id = 'a'`, nil, false},
+	}
+	for _, tc := range cases {
+		f, err := ParseFilter(Runs, tc.filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := f.AttrValues(AttrRunID)
+		if ok != tc.ok || !slices.Equal(got, tc.want) || (ok && got == nil) {
+			t.Errorf("AttrValues(run_id) of %q = %q, %v; want %q, %v", tc.filter, got, ok, tc.want, tc.ok)
+		}
+	}
+	f, _ := ParseFilter(ModelVersions, `name = 'churn' and version_number > 1`)
+	if got, ok := f.AttrValues(AttrName); !ok || !slices.Equal(got, []string{"churn"}) {
+		t.Errorf("AttrValues(name) = %q, %v", got, ok)
+	}
+}

@@ -106,7 +106,7 @@ func ParseOrderBy(e Entity, items []string) (*Order, error) {
 // parseOrderItem parses one `<identifier> [ASC|DESC]` item.
 func parseOrderItem(def *entityDef, item string) (OrderKey, *Error) {
 	if err := checkInput(item); err != nil {
-		return OrderKey{}, err.(*Error)
+		return OrderKey{}, asError(err, item)
 	}
 	p := &parser{in: item, def: def, order: true}
 	p.skipSpace()
@@ -116,7 +116,7 @@ func parseOrderItem(def *entityDef, item string) (OrderKey, *Error) {
 	off := p.pos
 	f, err := p.parseOperand()
 	if err != nil {
-		return OrderKey{}, err.(*Error)
+		return OrderKey{}, asError(err, item)
 	}
 	if def.entity != Runs && f.kind != FieldAttr {
 		return OrderKey{}, p.errAt(off, "%s can be ordered by attributes only (%s), not by %s", def.entity, joinOr(def.attrSpellings(true)), f.describe())
