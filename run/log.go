@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mlite/mlite/internal/validate"
 	"github.com/mlite/mlite/store"
@@ -203,15 +204,25 @@ func (r *Run) Flush(ctx context.Context) error { return r.t.st.FlushRun(ctx, r.i
 // End ends the run as FINISHED. See EndWith.
 func (r *Run) End(ctx context.Context) error { return r.EndWith(ctx, store.Finished) }
 
+// TagError holds the error a run failed with (see Run.Fail).
+const TagError = "mlite.error"
+
+// shorten keeps s within max characters, saying so when it cuts: an error
+// message is ours to summarise, unlike a value the user logged.
+func shorten(s string, max int) string {
+	const mark = " …[cut]"
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max-utf8.RuneCountInString(mark)]) + mark
+}
+
 // Fail ends the run as FAILED. cause, if not nil, is recorded as the
-// run's mlite.error tag.
+// run's mlite.error tag (cut, with a mark, if it is over the tag limit).
 func (r *Run) Fail(ctx context.Context, cause error) error {
 	if cause != nil {
-		msg := cause.Error()
-		if len(msg) > validate.MaxTagValueLength {
-			msg = msg[:validate.MaxTagValueLength]
-		}
-		if err := r.SetTag("mlite.error", msg); err != nil {
+		if err := r.SetTag(TagError, shorten(cause.Error(), validate.MaxTagValueLength)); err != nil {
 			return err
 		}
 	}

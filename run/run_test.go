@@ -434,3 +434,16 @@ func TestCaptureTags(t *testing.T) {
 		}
 	}
 }
+
+func TestFailRecordsLongError(t *testing.T) {
+	tr := newTracker(t, nil)
+	r, _ := tr.StartRun(ctx, 0)
+	if err := r.Fail(ctx, errors.New(strings.Repeat("é", 9000))); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := tr.GetRun(ctx, r.ID())
+	msg := got.Tags[run.TagError]
+	if got.Status != run.Failed || !strings.HasSuffix(msg, "…[cut]") || len([]rune(msg)) != 8000 {
+		t.Errorf("status %s, error tag of %d characters ending %q", got.Status, len([]rune(msg)), msg[len(msg)-12:])
+	}
+}
