@@ -90,20 +90,20 @@ func (s *adaptStats) add(d int64) {
 // best still picks the cheapest of b-1, b and b+1.
 const hysteresis = 16
 
-// descend moves b towards the cheapest base until neither neighbour is
-// cheaper by more than hysteresis bits.
+// descend moves b one step towards the cheapest base when a neighbour is
+// cheaper by more than hysteresis bits. One step per delta bounds the work of
+// an Append; b keeps walking on the next deltas if it needs to, and best
+// picks the cheapest of b-1, b and b+1 meanwhile.
 func (s *adaptStats) descend() {
-	for {
-		switch {
-		case s.cost[2]+hysteresis < s.cost[1] && s.cost[2] <= s.cost[0] && s.b < maxBase:
-			s.b++
-		case s.cost[0]+hysteresis < s.cost[1]:
-			s.b--
-		default:
-			return
-		}
-		s.recompute()
+	switch {
+	case s.cost[2]+hysteresis < s.cost[1] && s.cost[2] <= s.cost[0] && s.b < maxBase:
+		s.b++
+	case s.cost[0]+hysteresis < s.cost[1]:
+		s.b--
+	default:
+		return
 	}
+	s.recompute()
 }
 
 // recompute sets cost from the histogram.
