@@ -47,8 +47,11 @@
 //	value      = string | number .
 //	list       = "(" string { "," string } ")" .
 //	string     = "'" text "'" | `"` text `"` .
-//	number     = [ "-" ] ( digits [ "." digits ] | "." digits ) [ ( "e" | "E" ) [ "+" | "-" ] digits ] .
+//	number     = [ "-" ] ( digits [ "." [ digits ] ] | "." digits ) [ ( "e" | "E" ) [ "+" | "-" ] digits ] .
 //	bare       = letter-or-_ { letter | digit | "_" } .      (after a '.', a part may start with a digit)
+//
+// No space may surround the dots of an identifier. A number is an integer when
+// it has no '.' and no exponent; numeric attributes compare integers exactly.
 //
 // Inside quotes a doubled quote character stands for one; backslashes are
 // ordinary characters in strings:
