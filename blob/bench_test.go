@@ -1,0 +1,163 @@
+package blob
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// Benchmark data, generated once per test binary.
+var (
+	benchRandom = sync.OnceValue(func() []byte { return mustRead(randomReader(42, 256<<20)) })
+	benchText   = sync.OnceValue(func() []byte { return mustRead(textReader(42, 64<<20)) })
+)
+
+func mustRead(r io.Reader) []byte {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// syncedStore opens a store with the default options (fsync included).
+func syncedStore(b *testing.B) *Store {
+	b.Helper()
+	s, err := Open(filepath.Join(b.TempDir(), "bench-blobs"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// benchPutNew measures Put of content that is not yet stored; the blob is
+// deleted (untimed) after each iteration so that disk use stays bounded.
+func benchPutNew(b *testing.B, data []byte) {
+	s := syncedStore(b)
+	ctx := context.Background()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var stored int64
+	b.ResetTimer()
+	for b.Loop() {
+		info, err := s.Put(ctx, bytes.NewReader(data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !info.New {
+			b.Fatal("not new")
+		}
+		stored = info.Stored
+		b.StopTimer()
+		if err := s.Delete(ctx, info.Digest); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(len(data))/float64(stored), "ratio")
+}
+
+// BenchmarkPutIncompressible: 256 MiB of random bytes, fsync included.
+// Goal: at least 400 MB/s.
+func BenchmarkPutIncompressible(b *testing.B) { benchPutNew(b, benchRandom()) }
+
+// BenchmarkPutText: 64 MiB of numeric CSV, compressed, fsync included.
+// Goal: at least 120 MB/s.
+func BenchmarkPutText(b *testing.B) { benchPutNew(b, benchText()) }
+
+// BenchmarkPutDuplicate: 256 MiB that is already stored. Goal: at least
+// 1000 MB/s.
+func BenchmarkPutDuplicate(b *testing.B) {
+	data := benchRandom()
+	s := syncedStore(b)
+	ctx := context.Background()
+	if _, err := s.Put(ctx, bytes.NewReader(data)); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		info, err := s.Put(ctx, bytes.NewReader(data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if info.New {
+			b.Fatal("stored twice")
+		}
+	}
+}
+
+// BenchmarkPutDuplicateText: 64 MiB of CSV that is already stored: no
+// compression is paid.
+func BenchmarkPutDuplicateText(b *testing.B) {
+	data := benchText()
+	s := syncedStore(b)
+	ctx := context.Background()
+	if _, err := s.Put(ctx, bytes.NewReader(data)); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.Put(ctx, bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchOpenRead(b *testing.B, data []byte) {
+	s := syncedStore(b)
+	ctx := context.Background()
+	info, err := s.Put(ctx, bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		rc, err := s.Open(ctx, info.Digest)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, rc)
+		if err != nil || n != int64(len(data)) {
+			b.Fatalf("read %d bytes, %v", n, err)
+		}
+		rc.Close()
+	}
+}
+
+// BenchmarkOpenRead: read back 256 MiB of incompressible content with
+// verification. Goal: at least 1000 MB/s.
+func BenchmarkOpenRead(b *testing.B) { benchOpenRead(b, benchRandom()) }
+
+// BenchmarkOpenReadText: read back 64 MiB of zstd-compressed CSV with
+// verification.
+func BenchmarkOpenReadText(b *testing.B) { benchOpenRead(b, benchText()) }
+
+// BenchmarkPutSmall: a new 4 KiB file (a plot's JSON, a config), fsync
+// included: the cost is the two fsyncs.
+func BenchmarkPutSmall(b *testing.B) {
+	data := benchText()[:4<<10]
+	s := syncedStore(b)
+	ctx := context.Background()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		info, err := s.Put(ctx, bytes.NewReader(data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if err := s.Delete(ctx, info.Digest); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}

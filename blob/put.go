@@ -1,0 +1,474 @@
+package blob
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// spoolBuffers is the number of chunk buffers one Put cycles between the
+// goroutine that reads and hashes and the one that writes the temp file.
+const spoolBuffers = 4
+
+// Put stores the content read from r (until io.EOF) and returns its Info.
+// It reads r once, in chunks, and never holds the whole content in memory.
+//
+// If the content is already stored, Put drops what it wrote, touches the
+// stored blob's modification time and returns Info.New false. Otherwise it
+// compresses the content when that saves at least 10%, fsyncs the file,
+// renames it into place and fsyncs its folder (unless Options.NoSync), and
+// returns Info.New true.
+//
+// A Put that fails, because r returned an error, ctx was cancelled (it is
+// checked between chunks) or the disk failed, leaves nothing visible: the
+// temp file is removed and no blob appears. r's error is wrapped.
+func (s *Store) Put(ctx context.Context, r io.Reader) (Info, error) {
+	if err := ctx.Err(); err != nil {
+		return Info{}, fmt.Errorf("blob: put: %w", err)
+	}
+	first := bufPool.Get().(*[]byte)
+	n, err := io.ReadFull(r, *first)
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		defer bufPool.Put(first)
+		return s.putSmall(ctx, (*first)[:n])
+	case err != nil:
+		bufPool.Put(first)
+		return Info{}, fmt.Errorf("blob: put: read source: %w", err)
+	}
+	return s.putLarge(ctx, r, first)
+}
+
+// putSmall stores content that fits in one chunk, held in memory: it is
+// hashed before anything is written, so a duplicate costs no write at all.
+func (s *Store) putSmall(ctx context.Context, data []byte) (Info, error) {
+	d := Sum(data)
+	size := int64(len(data))
+	if info, ok, err := s.reuse(d, size); err != nil || ok {
+		return info, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Info{}, fmt.Errorf("blob: put %s: %w", d, err)
+	}
+	h := header{codec: Raw, size: size}
+	payload := data
+	if !s.opts.NoCompress && len(data) > 0 {
+		if enc, err := smallEncoder(); err == nil {
+			out := outPool.Get().(*[]byte)
+			defer outPool.Put(out)
+			*out = enc.EncodeAll(data, (*out)[:0])
+			if saves(int64(len(*out)), size) {
+				h.codec, payload = Zstd, *out
+			}
+		}
+	}
+	t, err := s.createTemp(d)
+	if err != nil {
+		return Info{}, err
+	}
+	defer t.discard()
+	hb := appendHeader(make([]byte, 0, headerSize), h)
+	if _, err := t.f.Write(hb); err != nil {
+		return Info{}, s.writeErr(d, t, err)
+	}
+	if _, err := t.f.Write(payload); err != nil {
+		return Info{}, s.writeErr(d, t, err)
+	}
+	return s.commit(ctx, t, d, h, headerSize+int64(len(payload)))
+}
+
+// putLarge stores content larger than one chunk, of which first holds the
+// first chunk. It spools the content raw to a temp file while hashing it;
+// only when the digest is new does it compress (from the temp file) and
+// sync.
+func (s *Store) putLarge(ctx context.Context, r io.Reader, first *[]byte) (Info, error) {
+	t, err := s.createTemp(Digest{})
+	if err != nil {
+		bufPool.Put(first)
+		return Info{}, err
+	}
+	defer t.discard()
+	size, d, err := s.spool(ctx, r, first, t)
+	if err != nil {
+		return Info{}, err
+	}
+	if info, ok, err := s.reuse(d, size); err != nil || ok {
+		return info, err
+	}
+	h := header{codec: Raw, size: size}
+	if !s.opts.NoCompress {
+		ok, err := s.worthCompressing(t.f, size)
+		if err != nil {
+			return Info{}, fmt.Errorf("blob: put %s: read temp file %s: %w", d, t.path, err)
+		}
+		if ok {
+			z, stored, err := s.compressFile(ctx, d, t, size)
+			if err != nil {
+				return Info{}, err
+			}
+			defer z.discard()
+			if saves(stored-headerSize, size) {
+				return s.commit(ctx, z, d, header{codec: Zstd, size: size}, stored)
+			}
+			z.discard()
+		}
+	}
+	hb := appendHeader(make([]byte, 0, headerSize), h)
+	if _, err := t.f.WriteAt(hb, 0); err != nil {
+		return Info{}, s.writeErr(d, t, err)
+	}
+	return s.commit(ctx, t, d, h, headerSize+size)
+}
+
+// spool reads r to its end, hashing it in this goroutine while another
+// writes it to t at offset headerSize. first is the first chunk, full.
+// It returns the content's size and digest.
+func (s *Store) spool(ctx context.Context, r io.Reader, first *[]byte, t *tempFile) (int64, Digest, error) {
+	type chunk struct {
+		b *[]byte
+		n int
+	}
+	work := make(chan chunk, spoolBuffers)
+	free := make(chan *[]byte, spoolBuffers)
+	var (
+		werr    error // the writer's error, read after done
+		failed  atomic.Bool
+		done    = make(chan struct{})
+		written = int64(headerSize)
+	)
+	go func() {
+		defer close(done)
+		for c := range work {
+			if werr == nil {
+				if _, err := t.f.WriteAt((*c.b)[:c.n], written); err != nil {
+					werr = err
+					failed.Store(true)
+				}
+				written += int64(c.n)
+			}
+			free <- c.b
+		}
+	}()
+
+	hash := sha256.New()
+	var (
+		size      int64
+		rerr      error
+		allocated = 1
+		buf       = first
+		n         = len(*first)
+		last      = false
+	)
+	for {
+		hash.Write((*buf)[:n])
+		size += int64(n)
+		work <- chunk{buf, n}
+		if last {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			rerr = fmt.Errorf("blob: put: %w", err)
+			break
+		}
+		if failed.Load() {
+			break
+		}
+		select {
+		case buf = <-free:
+		default:
+			if allocated < spoolBuffers {
+				buf = bufPool.Get().(*[]byte)
+				allocated++
+			} else {
+				buf = <-free
+			}
+		}
+		var err error
+		n, err = io.ReadFull(r, *buf)
+		if err == io.ErrUnexpectedEOF {
+			last = true
+			continue
+		}
+		if err != nil {
+			bufPool.Put(buf)
+			allocated--
+			if err != io.EOF {
+				rerr = fmt.Errorf("blob: put: read source after %d bytes: %w", size, err)
+			}
+			break
+		}
+	}
+	close(work)
+	<-done
+	for range allocated {
+		bufPool.Put(<-free)
+	}
+	if rerr != nil {
+		return 0, Digest{}, rerr
+	}
+	if werr != nil {
+		return 0, Digest{}, s.writeErr(Digest{}, t, werr)
+	}
+	var d Digest
+	hash.Sum(d[:0])
+	return size, d, nil
+}
+
+// worthCompressing compresses a few samples spread over the content
+// spooled raw in f and reports whether they shrink enough to try zstd on
+// the whole. Float tensors, images and archives fail here cheaply.
+func (s *Store) worthCompressing(f *os.File, size int64) (bool, error) {
+	enc, err := encoder()
+	if err != nil {
+		return false, nil // store raw rather than fail
+	}
+	in := bufPool.Get().(*[]byte)
+	defer bufPool.Put(in)
+	out := outPool.Get().(*[]byte)
+	defer outPool.Put(out)
+	n := min(int64(sampleSize), size)
+	var raw, comp int64
+	for i := range int64(samples) {
+		off := i * (size - n) / (samples - 1)
+		if _, err := f.ReadAt((*in)[:n], headerSize+off); err != nil {
+			return false, err
+		}
+		*out = enc.EncodeAll((*in)[:n], (*out)[:0])
+		raw += n
+		comp += int64(len(*out))
+	}
+	return comp*100 <= raw*(100-sampleSavingPercent), nil
+}
+
+// compressFile compresses the content spooled raw in src into a new temp
+// file, one zstd frame per chunk, on Options.Concurrency goroutines, and
+// returns that file with its total size. The frames are written in order.
+func (s *Store) compressFile(ctx context.Context, d Digest, src *tempFile, size int64) (*tempFile, int64, error) {
+	enc, err := encoder()
+	if err != nil {
+		return nil, 0, fmt.Errorf("blob: put %s: %w", d, err)
+	}
+	z, err := s.createTemp(d)
+	if err != nil {
+		return nil, 0, err
+	}
+	hb := appendHeader(make([]byte, 0, headerSize), header{codec: Zstd, size: size})
+	if _, err := z.f.Write(hb); err != nil {
+		z.discard()
+		return nil, 0, s.writeErr(d, z, err)
+	}
+
+	type result struct {
+		out *[]byte
+		err error
+	}
+	frames := (size + chunkSize - 1) / chunkSize
+	workers := int64(min(int64(s.opts.Concurrency), frames))
+	results := make([]chan result, workers)
+	var (
+		stop atomic.Bool
+		wg   sync.WaitGroup
+	)
+	for k := range workers {
+		ch := make(chan result, 2)
+		results[k] = ch
+		wg.Go(func() {
+			defer close(ch)
+			in := bufPool.Get().(*[]byte)
+			defer bufPool.Put(in)
+			for i := k; i < frames; i += workers {
+				if stop.Load() {
+					return
+				}
+				off := i * chunkSize
+				n := min(chunkSize, size-off)
+				if _, err := src.f.ReadAt((*in)[:n], headerSize+off); err != nil {
+					ch <- result{err: fmt.Errorf("blob: put %s: read temp file %s: %w", d, src.path, err)}
+					return
+				}
+				out := outPool.Get().(*[]byte)
+				*out = enc.EncodeAll((*in)[:n], (*out)[:0])
+				ch <- result{out: out}
+			}
+		})
+	}
+
+	stored := int64(headerSize)
+	var ferr error
+	for i := range frames {
+		res, ok := <-results[i%workers]
+		if !ok {
+			ferr = fmt.Errorf("BUG: blob: put %s: compressor %d stopped early", d, i%workers)
+			break
+		}
+		if res.err != nil {
+			ferr = res.err
+			break
+		}
+		_, err := z.f.Write(*res.out)
+		stored += int64(len(*res.out))
+		outPool.Put(res.out)
+		if err != nil {
+			ferr = s.writeErr(d, z, err)
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			ferr = fmt.Errorf("blob: put %s: %w", d, err)
+			break
+		}
+	}
+	if ferr != nil {
+		stop.Store(true)
+		for _, ch := range results {
+			for res := range ch {
+				if res.out != nil {
+					outPool.Put(res.out)
+				}
+			}
+		}
+	}
+	wg.Wait()
+	if ferr != nil {
+		z.discard()
+		return nil, 0, ferr
+	}
+	return z, stored, nil
+}
+
+// saves reports whether a payload of stored bytes saves enough over the
+// content's size to be worth decompressing on every read.
+func saves(stored, size int64) bool {
+	return stored*100 <= size*(100-minSavingPercent)
+}
+
+// reuse looks for a valid stored blob d of the given size. If there is
+// one, it touches the blob's modification time (so that a garbage
+// collector with a grace period spares it) and returns its Info with
+// ok true. A missing blob, one with a broken header, or one we may not
+// touch returns ok false: the caller stores the content anew, and the
+// rename replaces a broken file.
+func (s *Store) reuse(d Digest, size int64) (Info, bool, error) {
+	p := s.path(d)
+	info, err := statFile(p, d)
+	switch {
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, ErrCorrupt):
+		return Info{}, false, nil
+	case err != nil:
+		return Info{}, false, fmt.Errorf("blob: put %s: %w", d, err)
+	case info.Size != size:
+		return Info{}, false, nil
+	}
+	now := time.Now()
+	if err := os.Chtimes(p, now, now); err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+			return Info{}, false, nil
+		}
+		return Info{}, false, fmt.Errorf("blob: put %s: touch %s: %w", d, p, err)
+	}
+	info.ModTime = now
+	return info, true, nil
+}
+
+// tempFile is a file being written under tmp/.
+type tempFile struct {
+	f    *os.File
+	path string
+	done bool // committed or discarded
+}
+
+// createTemp creates a temp file in tmp/. d, if known, goes into errors.
+func (s *Store) createTemp(d Digest) (*tempFile, error) {
+	f, err := os.CreateTemp(s.tmp, tmpPrefix+"*"+tmpSuffix)
+	if err != nil {
+		return nil, fmt.Errorf("blob: put%s: create temp file in %s: %w%s", digestSuffix(d), s.tmp, err, s.hint(err))
+	}
+	return &tempFile{f: f, path: f.Name()}, nil
+}
+
+// discard closes and removes the temp file unless it was committed or
+// discarded already.
+func (t *tempFile) discard() {
+	if t == nil || t.done {
+		return
+	}
+	t.done = true
+	_ = t.f.Close()
+	_ = os.Remove(t.path)
+}
+
+// commit makes the temp file t the blob d: fsync, read-only mode, close,
+// rename into <dir>/ab/cdef…, fsync of the folder (and of the store folder
+// when the subfolder is new). It checks ctx one last time before the
+// rename. On error t is removed.
+func (s *Store) commit(ctx context.Context, t *tempFile, d Digest, h header, stored int64) (Info, error) {
+	defer t.discard()
+	if !s.opts.NoSync {
+		if err := t.f.Sync(); err != nil {
+			return Info{}, s.writeErr(d, t, err)
+		}
+	}
+	fi, err := t.f.Stat()
+	if err != nil {
+		return Info{}, s.writeErr(d, t, err)
+	}
+	_ = t.f.Chmod(0o444) // blobs are immutable; best effort
+	if err := t.f.Close(); err != nil {
+		return Info{}, s.writeErr(d, t, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return Info{}, fmt.Errorf("blob: put %s: %w", d, err)
+	}
+	p := s.path(d)
+	sub := filepath.Dir(p)
+	if err := os.Mkdir(sub, 0o755); err == nil {
+		if err := s.syncDir(s.dir); err != nil {
+			return Info{}, fmt.Errorf("blob: put %s: sync %s: %w", d, s.dir, err)
+		}
+	} else if !errors.Is(err, fs.ErrExist) {
+		return Info{}, fmt.Errorf("blob: put %s: %w%s", d, err, s.hint(err))
+	}
+	if err := os.Rename(t.path, p); err != nil {
+		return Info{}, fmt.Errorf("blob: put %s: %w%s", d, err, s.hint(err))
+	}
+	t.done = true
+	if err := s.syncDir(sub); err != nil {
+		return Info{}, fmt.Errorf("blob: put %s: sync %s: %w", d, sub, err)
+	}
+	return Info{Digest: d, Size: h.size, Stored: stored, Codec: h.codec, ModTime: fi.ModTime(), New: true}, nil
+}
+
+// writeErr describes a failed write to the temp file t.
+func (s *Store) writeErr(d Digest, t *tempFile, err error) error {
+	return fmt.Errorf("blob: put%s: write temp file %s: %w%s", digestSuffix(d), t.path, err, s.hint(err))
+}
+
+// hint explains the likely cause of a write error: a blob folder removed
+// or made read-only after Open.
+func (s *Store) hint(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if _, serr := os.Stat(s.dir); serr != nil {
+			return fmt.Sprintf(" (the blob folder %s is gone)", s.dir)
+		}
+		return fmt.Sprintf(" (part of the blob folder %s is gone)", s.dir)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Sprintf(" (the blob folder %s is not writable)", s.dir)
+	}
+	return ""
+}
+
+// digestSuffix returns " <digest>" for a known digest, "" for the zero one.
+func digestSuffix(d Digest) string {
+	if d.IsZero() {
+		return ""
+	}
+	return " " + d.String()
+}
