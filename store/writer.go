@@ -78,8 +78,10 @@ func newWriter(s *Store) *writer {
 	return w
 }
 
-// add buffers n units of work via fn, waiting while the buffer is full.
-func (w *writer) add(n int, fn func(b *batch)) error {
+// lockSpace takes w.mu and waits while the buffer is full. On success it
+// returns with w.mu held; the caller adds its work to w.pending and calls
+// added.
+func (w *writer) lockSpace() error {
 	w.mu.Lock()
 	for !w.closed && w.fail == nil && w.buffered >= w.s.opts.MaxBufferedPoints {
 		w.space.Wait()
@@ -95,7 +97,12 @@ func (w *writer) add(n int, fn func(b *batch)) error {
 		w.mu.Unlock()
 		return err
 	}
-	fn(w.pending)
+	return nil
+}
+
+// added counts n units of work just added under w.mu, releases w.mu and
+// wakes the committer if a batch is due.
+func (w *writer) added(n int) {
 	w.pending.n += n
 	w.buffered += n
 	full := w.pending.n >= w.s.opts.CommitPoints
@@ -106,23 +113,30 @@ func (w *writer) add(n int, fn func(b *batch)) error {
 		default:
 		}
 	}
-	return nil
 }
 
 // LogPoints buffers metric points of run id's key. They are written by the
 // committer and durable after Flush, FlushRun or Close return nil (at once
 // with Options.Synchronous). The caller has validated key and points.
 func (s *Store) LogPoints(id RunID, key string, pts ...Point) error {
+	if err := s.w.lockSpace(); err != nil {
+		return err
+	}
 	ref := seriesRef{id, key}
-	err := s.w.add(len(pts), func(b *batch) { b.points[ref] = append(b.points[ref], pts...) })
-	return s.syncIfAsked(id, err)
+	s.w.pending.points[ref] = append(s.w.pending.points[ref], pts...)
+	s.w.added(len(pts))
+	return s.syncIfAsked(id)
 }
 
 // LogPoint buffers one metric point; see LogPoints.
 func (s *Store) LogPoint(id RunID, key string, p Point) error {
+	if err := s.w.lockSpace(); err != nil {
+		return err
+	}
 	ref := seriesRef{id, key}
-	err := s.w.add(1, func(b *batch) { b.points[ref] = append(b.points[ref], p) })
-	return s.syncIfAsked(id, err)
+	s.w.pending.points[ref] = append(s.w.pending.points[ref], p)
+	s.w.added(1)
+	return s.syncIfAsked(id)
 }
 
 // LogParam buffers a param. If the run already has the key with another
@@ -144,13 +158,17 @@ func (s *Store) DeleteTag(id RunID, key string) error {
 }
 
 func (s *Store) logOp(o op) error {
-	err := s.w.add(1, func(b *batch) { b.ops = append(b.ops, o) })
-	return s.syncIfAsked(o.run, err)
+	if err := s.w.lockSpace(); err != nil {
+		return err
+	}
+	s.w.pending.ops = append(s.w.pending.ops, o)
+	s.w.added(1)
+	return s.syncIfAsked(o.run)
 }
 
-func (s *Store) syncIfAsked(id RunID, err error) error {
-	if err != nil || !s.opts.Synchronous {
-		return err
+func (s *Store) syncIfAsked(id RunID) error {
+	if !s.opts.Synchronous {
+		return nil
 	}
 	return s.FlushRun(context.Background(), id)
 }
