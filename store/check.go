@@ -170,6 +170,21 @@ func (t *Tx) check(ctx context.Context) []Problem {
 		}
 		return nil
 	})
+	t.tx.Bucket(bucketArtifacts).ForEach(func(k, v []byte) error {
+		if len(k) <= 16 {
+			c.add(fmt.Sprintf("artifact key %x", k), "too short")
+			return nil
+		}
+		var id RunID
+		copy(id[:], k)
+		if _, err := DecodeArtifact(string(k[16:]), v); err != nil {
+			c.add(fmt.Sprintf("run %s artifact %q", id, k[16:]), "%v", err)
+		}
+		if runs[id] == nil {
+			c.add(fmt.Sprintf("run %s artifact %q", id, k[16:]), "run does not exist")
+		}
+		return nil
+	})
 	t.tx.Bucket(bucketDatasets).ForEach(func(k, v []byte) error {
 		if _, err := DecodeDataset(v); err != nil {
 			c.add(fmt.Sprintf("dataset key %x", k), "%v", err)

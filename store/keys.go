@@ -17,9 +17,10 @@ var (
 	bucketChildren    = []byte("run_children")
 	bucketSeries      = []byte("series")
 	bucketDatasets    = []byte("datasets")
+	bucketArtifacts   = []byte("artifacts")
 
 	allBuckets = [][]byte{bucketMeta, bucketExperiments, bucketExpNames, bucketRuns,
-		bucketRunsByExp, bucketChildren, bucketSeries, bucketDatasets}
+		bucketRunsByExp, bucketChildren, bucketSeries, bucketDatasets, bucketArtifacts}
 )
 
 // Keys of the meta bucket.

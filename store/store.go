@@ -63,6 +63,10 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 		s.closeHandle()
 		return nil, err
 	}
+	if err := s.ensureBuckets(ctx); err != nil {
+		s.closeHandle()
+		return nil, err
+	}
 	s.w = newWriter(s)
 	return s, nil
 }
@@ -176,13 +180,30 @@ func (s *Store) validate(tx *Tx) error {
 	if ver := binary.BigEndian.Uint32(v); ver > FormatVersion {
 		return fmt.Errorf("store: open %s: format version %d, this mlite reads up to %d; upgrade mlite: %w", s.path, ver, FormatVersion, ErrVersion)
 	}
-	for _, name := range allBuckets {
-		if tx.tx.Bucket(name) == nil {
-			return fmt.Errorf("store: open %s: bucket %q missing: %w", s.path, name, ErrNotStore)
-		}
-	}
 	copy(s.fileID[:], meta.Get(metaFileID))
 	return nil
+}
+
+// ensureBuckets creates the buckets a file of this format version may lack
+// because it was written before they existed.
+func (s *Store) ensureBuckets(ctx context.Context) error {
+	missing := false
+	if err := s.View(ctx, func(tx *Tx) error {
+		for _, name := range allBuckets {
+			missing = missing || tx.tx.Bucket(name) == nil
+		}
+		return nil
+	}); err != nil || !missing {
+		return err
+	}
+	return s.Update(ctx, func(tx *Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func (s *Store) takeLock(ctx context.Context, exclusive bool) (*flock.Lock, error) {

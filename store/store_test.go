@@ -455,3 +455,50 @@ func TestClosedStore(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+func TestArtifactIndex(t *testing.T) {
+	s := openTest(t, nil)
+	ctx := context.Background()
+	r := newRun(t, s, 0)
+	err := s.Update(ctx, func(tx *Tx) error {
+		for i, p := range []string{"plots/a.png", "plots/b.png", "model/MLmodel", "readme.txt"} {
+			if err := tx.PutArtifact(r.ID, Artifact{Path: p, Digest: [32]byte{byte(i)}, Size: int64(i * 10), Mode: 0o644}); err != nil {
+				return err
+			}
+		}
+		return tx.PutArtifact(r.ID, Artifact{Path: "readme.txt", Digest: [32]byte{9}, Size: 99})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.View(ctx, func(tx *Tx) error {
+		var got []string
+		tx.Artifacts(r.ID, "plots/", func(a Artifact) error { got = append(got, a.Path); return nil })
+		if !reflect.DeepEqual(got, []string{"plots/a.png", "plots/b.png"}) {
+			t.Errorf("plots/: got %v", got)
+		}
+		a, err := tx.Artifact(r.ID, "readme.txt")
+		if err != nil || a.Digest[0] != 9 || a.Size != 99 {
+			t.Errorf("replaced entry: got %+v, %v", a, err)
+		}
+		if _, err := tx.Artifact(r.ID, "nope"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("missing artifact: got %v", err)
+		}
+		return nil
+	})
+	s.Update(ctx, func(tx *Tx) error {
+		n, err := tx.DeleteArtifacts(r.ID, "plots/")
+		if n != 2 || err != nil {
+			t.Errorf("delete plots/: %d, %v", n, err)
+		}
+		return tx.PurgeRun(r.ID)
+	})
+	s.View(ctx, func(tx *Tx) error {
+		n := 0
+		tx.ForEachArtifact(func(RunID, Artifact) error { n++; return nil })
+		if n != 0 {
+			t.Errorf("%d artifacts left after purge", n)
+		}
+		return nil
+	})
+}

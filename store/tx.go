@@ -241,6 +241,9 @@ func (t *Tx) PurgeRun(id RunID) error {
 	if err := deletePrefix(t.tx.Bucket(bucketChildren), id[:]); err != nil {
 		return err
 	}
+	if err := deletePrefix(t.tx.Bucket(bucketArtifacts), id[:]); err != nil {
+		return err
+	}
 	if !r.Parent.IsZero() {
 		if err := t.tx.Bucket(bucketChildren).Delete(childKey(r.Parent, id)); err != nil {
 			return err

@@ -1,0 +1,251 @@
+package store
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// RunView reads a run record in place, without decoding it whole: the
+// fixed fields are parsed once, and params, tags and metrics are looked up
+// by scanning their section. It is what a search evaluates against, so
+// filtering 100,000 runs allocates almost nothing.
+//
+// A RunView and every string it returns point into the file's memory map:
+// they are valid only inside the transaction that made them. Copy what
+// must outlive it (Decode gives a full, independent copy).
+type RunView struct {
+	b                       []byte
+	id                      RunID
+	exp                     ExperimentID
+	name, user, artifactURI string
+	status                  Status
+	lifecycle               Lifecycle
+	flags                   byte
+	start, end              int64
+	parent                  RunID
+	params, tags, metrics   []byte // section bodies
+	inputs                  []byte
+}
+
+// ScanRuns calls fn with a view of every run, in run id order, until fn
+// returns an error. A record that does not decode stops the scan with an
+// error wrapping ErrCorrupt.
+func (t *Tx) ScanRuns(fn func(v *RunView) error) error {
+	var v RunView
+	c := t.tx.Bucket(bucketRuns).Cursor()
+	for k, b := c.First(); k != nil; k, b = c.Next() {
+		if err := v.reset(b); err != nil {
+			return err
+		}
+		if err := fn(&v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RunView returns a view of run id (ErrNotFound), valid within the transaction.
+func (t *Tx) RunView(id RunID) (*RunView, error) {
+	b := t.tx.Bucket(bucketRuns).Get(id[:])
+	if b == nil {
+		return nil, fmt.Errorf("store: run %s: %w", id, ErrNotFound)
+	}
+	v := &RunView{}
+	return v, v.reset(b)
+}
+
+func (v *RunView) reset(b []byte) error {
+	d := decoder{b: b, what: "run"}
+	if ver := d.byte1(); ver != runRecordV1 && d.err == nil {
+		d.fail("unknown record version %d", ver)
+	}
+	v.b = b
+	copy(v.id[:], d.raw(16))
+	v.exp = ExperimentID(d.uvarint())
+	v.name = d.view()
+	v.status = Status(d.byte1())
+	v.lifecycle = Lifecycle(d.byte1())
+	v.flags = d.byte1()
+	v.start = d.varint()
+	v.end = d.varint()
+	v.user = d.view()
+	v.artifactURI = d.view()
+	copy(v.parent[:], d.raw(16))
+	v.params = d.sectionBody()
+	v.tags = d.sectionBody()
+	v.metrics = d.sectionBody()
+	v.inputs = d.sectionBody()
+	return d.done()
+}
+
+// view reads a str field without copying it.
+func (d *decoder) view() string {
+	n := d.uvarint()
+	if n > maxStringLen {
+		d.fail("string length %d over the limit %d", n, maxStringLen)
+		return ""
+	}
+	b := d.raw(int(n))
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+func (d *decoder) sectionBody() []byte {
+	end := d.section()
+	if d.err != nil {
+		return nil
+	}
+	body := d.b[d.off:end]
+	d.off = end
+	return body
+}
+
+// ID and the other accessors return the run's fixed fields.
+func (v *RunView) ID() RunID                  { return v.id }
+func (v *RunView) ExperimentID() ExperimentID { return v.exp }
+func (v *RunView) Name() string               { return v.name }
+func (v *RunView) Status() Status             { return v.status }
+func (v *RunView) Lifecycle() Lifecycle       { return v.lifecycle }
+func (v *RunView) StartTime() int64           { return v.start }
+func (v *RunView) EndTime() int64             { return v.end }
+func (v *RunView) User() string               { return v.user }
+func (v *RunView) ArtifactURI() string        { return v.artifactURI }
+func (v *RunView) Parent() RunID              { return v.parent }
+
+// Decode returns the full record, an independent copy.
+func (v *RunView) Decode() (*Run, error) { return DecodeRun(v.b) }
+
+// lookup finds key in a strmap section body (sorted by key, so the scan
+// stops early).
+func lookup(body []byte, key string) (string, bool) {
+	d := decoder{b: body, what: "run"}
+	n := d.uvarint()
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		k := d.view()
+		val := d.view()
+		if k == key {
+			return val, true
+		}
+		if k > key {
+			break
+		}
+	}
+	return "", false
+}
+
+// Param returns the value of param key.
+func (v *RunView) Param(key string) (string, bool) { return lookup(v.params, key) }
+
+// Tag returns the value of tag key.
+func (v *RunView) Tag(key string) (string, bool) { return lookup(v.tags, key) }
+
+// EachParam calls fn with every param in key order.
+func (v *RunView) EachParam(fn func(k, val string)) { each(v.params, fn) }
+
+// EachTag calls fn with every tag in key order.
+func (v *RunView) EachTag(fn func(k, val string)) { each(v.tags, fn) }
+
+func each(body []byte, fn func(k, v string)) {
+	d := decoder{b: body, what: "run"}
+	n := d.uvarint()
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		k := d.view()
+		val := d.view()
+		if d.err == nil {
+			fn(k, val)
+		}
+	}
+}
+
+// Metric returns the summary of metric key: latest point, count, min,
+// max and step range.
+func (v *RunView) Metric(key string) (Series, bool) {
+	var out Series
+	found := false
+	v.eachMetric(func(k string, d *decoder) bool {
+		if k == key {
+			out, found = d.series(), true
+			return false
+		}
+		return k < key
+	})
+	return out, found
+}
+
+// EachMetric calls fn with every metric summary in key order.
+func (v *RunView) EachMetric(fn func(key string, s Series)) {
+	v.eachMetric(func(k string, d *decoder) bool { fn(k, d.series()); return true })
+}
+
+// eachMetric walks the metrics section; fn reads the entry's series (or
+// not) and says whether to go on.
+func (v *RunView) eachMetric(fn func(key string, d *decoder) bool) {
+	d := decoder{b: v.metrics, what: "run"}
+	n := d.uvarint()
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		k := d.view()
+		start := d.off
+		if !fn(k, &d) {
+			return
+		}
+		if d.off == start {
+			d.series()
+		}
+	}
+}
+
+// series reads one metric summary (after its key).
+func (d *decoder) series() Series {
+	var s Series
+	s.Index = uint32(d.uvarint())
+	s.Count = d.uvarint()
+	s.NaNs = d.uvarint()
+	s.Chunks = uint32(d.uvarint())
+	s.Latest.Step = d.varint()
+	s.Latest.Time = d.varint()
+	s.Latest.Value = d.float()
+	s.Min = d.float()
+	s.Max = d.float()
+	s.MinStep = d.varint()
+	s.MaxStep = d.varint()
+	return s
+}
+
+// InputView is one dataset input of a RunView.
+type InputView struct {
+	Name, Digest string
+	tags         []byte
+}
+
+// Tag returns the value of the input tag key (e.g. mlflow.data.context).
+func (in InputView) Tag(key string) (string, bool) {
+	d := decoder{b: in.tags, what: "run"}
+	n := d.uvarint()
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		if k, val := d.view(), d.view(); k == key {
+			return val, true
+		}
+	}
+	return "", false
+}
+
+// EachInput calls fn with every dataset input.
+func (v *RunView) EachInput(fn func(in InputView)) {
+	d := decoder{b: v.inputs, what: "run"}
+	n := d.uvarint()
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		in := InputView{Name: d.view(), Digest: d.view()}
+		start := d.off
+		m := d.uvarint()
+		for j := uint64(0); j < m && d.err == nil; j++ {
+			d.view()
+			d.view()
+		}
+		if d.err == nil {
+			in.tags = d.b[start:d.off]
+			fn(in)
+		}
+	}
+}
