@@ -86,14 +86,12 @@ func (s *adaptStats) add(d int64) {
 	}
 }
 
-// hysteresis keeps b from flipping between two bases of nearly equal cost;
-// best still picks the cheapest of b-1, b and b+1.
+// hysteresis keeps b from flipping between two bases of nearly equal cost.
 const hysteresis = 16
 
 // descend moves b one step towards the cheapest base when a neighbour is
 // cheaper by more than hysteresis bits. One step per delta bounds the work of
-// an Append; b keeps walking on the next deltas if it needs to, and best
-// picks the cheapest of b-1, b and b+1 meanwhile.
+// an Append; b keeps walking on the next deltas if it needs to.
 func (s *adaptStats) descend() {
 	switch {
 	case s.cost[2]+hysteresis < s.cost[1] && s.cost[2] <= s.cost[0] && s.b < maxBase:
@@ -126,50 +124,12 @@ func (s *adaptStats) recompute() {
 	}
 }
 
-// best returns the cheapest base and its cost in bits.
+// best returns the base to encode with and its cost in bits: the current
+// base b, which is within hysteresis bits of its neighbours. Keeping to b
+// (rather than the cheapest of the three) lets Bytes extend the previous
+// encoding until b moves.
 func (s *adaptStats) best() (base uint, cost uint64) {
-	base, cost = uint(s.b), uint64(s.cost[1])
-	if uint64(s.cost[0]) < cost {
-		base, cost = base-1, uint64(s.cost[0])
-	}
-	if uint64(s.cost[2]) < cost {
-		base, cost = uint(s.b)+1, uint64(s.cost[2])
-	}
-	return base, cost
-}
-
-// appendAdapt appends the byte base, the byte tz and the bit stream of the
-// deltas of vals.
-func appendAdapt(dst []byte, s *adaptStats, vals []int64) []byte {
-	base, _ := s.best()
-	tz := uint(s.tz)
-	dst = append(dst, byte(base), byte(tz))
-	w := adaptWidths(base)
-	bw := bitWriter{b: dst}
-	prev := vals[0]
-	for _, v := range vals[1:] {
-		r := zigzag((v - prev) >> (tz & 63))
-		if tz == 64 {
-			r = 0
-		}
-		prev = v
-		l := uint(bits.Len64(r))
-		switch {
-		case l <= w[0]:
-			bw.write(0, 1)
-			bw.write(r, w[0])
-		case l <= w[1]:
-			bw.write(2, 2)
-			bw.write(r, w[1])
-		case l <= w[2]:
-			bw.write(6, 3)
-			bw.write(r, w[2])
-		default:
-			bw.write(7, 3)
-			bw.write(r, 64)
-		}
-	}
-	return bw.finish()
+	return uint(s.b), uint64(s.cost[1])
 }
 
 // decodeAdapt decodes the deltas of an adaptive column after its first value
@@ -181,7 +141,7 @@ func decodeAdapt(dst []Point, f field, v int64, body []byte) error {
 	if d.err != nil {
 		return d.err
 	}
-	if base > maxBase+1 || tz > 64 {
+	if base > maxBase || tz > 64 {
 		return corrupt("column base or shift")
 	}
 	// The top three bits of the stream select the bucket: 0xx, 10x, 110, 111.

@@ -1,7 +1,6 @@
 package chunkenc
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 )
@@ -14,9 +13,10 @@ type Appender struct {
 	vals         []float64
 	st           [2]state // st[cur] is the chunk so far; st[1-cur] what Fits computed
 	cur          int
-	fitted       Point // the point st[1-cur] includes, when fitValid
+	svals, ivals []int64 // values as sortable(bits), and as integers while they all are
+	fitted       Point   // the point st[1-cur] includes, when fitValid
 	fitValid     bool
-	scratch      []int64
+	enc          [3]colEnc // encoded columns, extended by each Bytes
 }
 
 // state is everything Size and Header need, kept up to date by Append.
@@ -43,6 +43,10 @@ func NewAppender() *Appender {
 // Reset empties a for a new chunk, keeping its buffers.
 func (a *Appender) Reset() {
 	a.steps, a.times, a.vals = a.steps[:0], a.times[:0], a.vals[:0]
+	a.svals, a.ivals = a.svals[:0], a.ivals[:0]
+	for i := range a.enc {
+		a.enc[i].reset()
+	}
 	a.cur, a.fitValid = 0, false
 	a.st[0] = state{hdr: emptyHeader()}
 }
@@ -58,6 +62,7 @@ func ResumeAppender(chunk []byte) (*Appender, error) {
 	a.steps = make([]int64, 0, len(pts))
 	a.times = make([]int64, 0, len(pts))
 	a.vals = make([]float64, 0, len(pts))
+	a.svals = make([]int64, 0, len(pts))
 	for _, p := range pts {
 		a.Append(p)
 	}
@@ -73,6 +78,10 @@ func (a *Appender) Append(p Point) {
 	a.steps = append(a.steps, p.Step)
 	a.times = append(a.times, p.Time)
 	a.vals = append(a.vals, p.Value)
+	a.svals = append(a.svals, sortable(math.Float64bits(p.Value)))
+	if i, ok := asInt(p.Value); ok && len(a.ivals) == len(a.vals)-1 {
+		a.ivals = append(a.ivals, i)
+	}
 	if a.fitValid && samePoint(p, a.fitted) {
 		a.cur = 1 - a.cur // Fits already computed the state with p
 	} else {
@@ -127,44 +136,6 @@ func encodedSize(s *state) int {
 	_, tb := s.time.choose()
 	_, vb := s.val.choose()
 	return n + colSize(sb) + colSize(tb) + colSize(vb)
-}
-
-// Bytes appends the encoded chunk (header and columns) to dst and returns the
-// extended slice. The Appender stays usable.
-func (a *Appender) Bytes(dst []byte) []byte {
-	start := len(dst)
-	s := &a.st[a.cur]
-	dst = appendHeader(dst, &s.hdr)
-	if s.hdr.Count > 0 {
-		kind, body := s.step.choose()
-		dst = appendColumn(dst, kind, body, func(b []byte) []byte {
-			return appendIntColumn(b, kind, &s.step, a.steps)
-		})
-		kind, body = s.time.choose()
-		dst = appendColumn(dst, kind, body, func(b []byte) []byte {
-			return appendIntColumn(b, kind, &s.time, a.times)
-		})
-		kind, body = s.val.choose()
-		dst = appendColumn(dst, kind, body, func(b []byte) []byte {
-			b, a.scratch = appendFloatColumn(b, kind, &s.val, a.vals, a.scratch)
-			return b
-		})
-	}
-	if got, want := len(dst)-start, a.Size(); got != want {
-		panic(fmt.Sprintf("chunkenc: BUG: encoded %d bytes, Size said %d", got, want))
-	}
-	return dst
-}
-
-func appendColumn(dst []byte, kind byte, body int, enc func([]byte) []byte) []byte {
-	dst = append(dst, kind)
-	dst = binary.AppendUvarint(dst, uint64(body))
-	n := len(dst)
-	dst = enc(dst)
-	if len(dst)-n != body {
-		panic(fmt.Sprintf("chunkenc: BUG: column kind 0x%02x encoded %d bytes, expected %d", kind, len(dst)-n, body))
-	}
-	return dst
 }
 
 // sameHeader compares headers bit for bit (NaN payloads and -0 included).

@@ -2,7 +2,18 @@ package chunkenc
 
 import (
 	"testing"
+	"time"
 )
+
+// rate reports points per wall second and, where the OS tells the thread's
+// CPU time, points per CPU second.
+func rate(b *testing.B, points int, cpu0 time.Duration) {
+	total := float64(points) * float64(b.N)
+	b.ReportMetric(total/b.Elapsed().Seconds(), "pts/s")
+	if cpu := threadCPU() - cpu0; cpu0 != 0 && cpu > 0 {
+		b.ReportMetric(total/cpu.Seconds(), "pts/cpu-s")
+	}
+}
 
 const benchPoints = 200_000
 
@@ -40,6 +51,8 @@ func BenchmarkAppendPoints(b *testing.B) {
 			buf := make([]Point, 0, MaxPoints)
 			b.SetBytes(int64(size))
 			b.ReportAllocs()
+			defer lockThread()()
+			cpu0 := threadCPU()
 			for b.Loop() {
 				for _, c := range chunks {
 					var err error
@@ -48,7 +61,7 @@ func BenchmarkAppendPoints(b *testing.B) {
 					}
 				}
 			}
-			b.ReportMetric(float64(benchPoints)*float64(b.N)/b.Elapsed().Seconds(), "pts/s")
+			rate(b, benchPoints, cpu0)
 		})
 	}
 }
@@ -59,6 +72,8 @@ func BenchmarkIterator(b *testing.B) {
 	b.ReportAllocs()
 	var it Iterator
 	var sum float64
+	defer lockThread()()
+	cpu0 := threadCPU()
 	for b.Loop() {
 		for _, c := range chunks {
 			if err := it.Reset(c); err != nil {
@@ -69,7 +84,7 @@ func BenchmarkIterator(b *testing.B) {
 			}
 		}
 	}
-	b.ReportMetric(float64(benchPoints)*float64(b.N)/b.Elapsed().Seconds(), "pts/s")
+	rate(b, benchPoints, cpu0)
 }
 
 // BenchmarkReadHeader reads the header of every loss chunk.
@@ -105,6 +120,8 @@ func benchAppend(b *testing.B, seal func(*Appender, Point) bool) {
 			pts := genSeries(name, benchPoints)
 			var buf []byte
 			b.ReportAllocs()
+			defer lockThread()()
+			cpu0 := threadCPU()
 			for b.Loop() {
 				a := NewAppender()
 				for i, p := range pts {
@@ -119,7 +136,7 @@ func benchAppend(b *testing.B, seal func(*Appender, Point) bool) {
 				}
 				buf = a.Bytes(buf[:0])
 			}
-			b.ReportMetric(float64(benchPoints)*float64(b.N)/b.Elapsed().Seconds(), "pts/s")
+			rate(b, benchPoints, cpu0)
 		})
 	}
 }

@@ -476,3 +476,26 @@ func TestAllocs(t *testing.T) {
 		t.Fatalf("AppendPoints of a truncated chunk allocates %d bytes", per)
 	}
 }
+
+// TestBytesIncremental: Bytes after any number of Appends (reusing the
+// encoding kept from the previous call) equals a fresh encoding of the same
+// points, also across Reset.
+func TestBytesIncremental(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	cases := roundTripCases()
+	a := NewAppender()
+	for name, pts := range cases {
+		if len(pts) == MaxPoints {
+			pts = pts[:5000]
+		}
+		a.Reset()
+		for i, p := range pts {
+			a.Append(p)
+			if i < 50 || r.IntN(40) == 0 || i == len(pts)-1 {
+				if got, want := a.Bytes(nil), encode(pts[:i+1]); string(got) != string(want) {
+					t.Fatalf("%s: Bytes after %d points differs from a fresh encoding", name, i+1)
+				}
+			}
+		}
+	}
+}

@@ -111,50 +111,6 @@ func (s *floatStats) choose() (kind byte, body int) {
 	return kind, body
 }
 
-// appendFloatColumn appends the body of a value column of kind to dst.
-func appendFloatColumn(dst []byte, kind byte, s *floatStats, vals []float64, scratch []int64) ([]byte, []int64) {
-	switch kind {
-	case kindConst:
-		return binary.LittleEndian.AppendUint64(dst, s.first), scratch
-	case kindXOR:
-		dst = binary.LittleEndian.AppendUint64(dst, s.first)
-		bw := bitWriter{b: dst}
-		prev := s.first
-		var st xorState
-		for _, v := range vals[1:] {
-			b := math.Float64bits(v)
-			x := b ^ prev
-			prev = b
-			if x == 0 {
-				bw.write(0, 1)
-				continue
-			}
-			if _, reuse := st.step(x); reuse {
-				bw.write(2, 2)
-				bw.write(x>>(64-st.lead-st.sig), uint(st.sig))
-				continue
-			}
-			bw.write(3, 2)
-			bw.write(uint64(st.lead), 5)
-			bw.write(uint64(st.sig&63), 6)
-			bw.write(x>>(64-st.lead-st.sig), uint(st.sig))
-		}
-		return bw.finish(), scratch
-	}
-	scratch = scratch[:0]
-	if kind == kindBitsAdapt {
-		for _, v := range vals {
-			scratch = append(scratch, sortable(math.Float64bits(v)))
-		}
-		dst = binary.AppendVarint(dst, scratch[0])
-		return appendAdapt(dst, &s.bits, scratch), scratch
-	}
-	for _, v := range vals {
-		scratch = append(scratch, int64(v))
-	}
-	return appendIntColumn(dst, kind, &s.ints, scratch), scratch
-}
-
 // decodeFloatColumn decodes the body of a value column of kind into the
 // values of dst (len(dst) points).
 func decodeFloatColumn(dst []Point, kind byte, body []byte) error {

@@ -1,7 +1,6 @@
 package chunkenc
 
 import (
-	"encoding/binary"
 	"math"
 	"math/bits"
 )
@@ -63,6 +62,12 @@ type intStats struct {
 	dodBase               int               // delta-of-delta body without the bits
 	dod                   [numTables]uint64 // bits of the delta-of-delta stream per table
 	ad                    adaptStats
+
+	// While every delta equals firstDelta (steps almost always), dod and ad
+	// are not updated: lazy counts those deltas, and the costs follow in
+	// closed form until a different delta arrives (materialize).
+	lazy           int
+	lazyLe, lazyTz uint8 // firstDelta's adaptive residual length and shift
 }
 
 func (s *intStats) add(v int64) {
@@ -75,9 +80,27 @@ func (s *intStats) add(v int64) {
 		s.firstDelta, s.prevDelta, s.minDelta, s.maxDelta = d, d, d, d
 		s.dodBase = s.base + varintLen(d)
 		s.forBase = s.dodBase + 1
-		s.ad.add(d)
+		l := uint8(bits.Len64(zigzag(d)))
+		tz := uint8(64)
+		if d != 0 {
+			tz = uint8(bits.TrailingZeros64(uint64(d)))
+		}
+		if le := l - min(l, tz); le <= maxBase-2 {
+			s.lazy, s.lazyLe, s.lazyTz = 1, le, tz
+		} else {
+			s.ad.add(d)
+		}
 	default:
 		d := v - s.prev
+		if s.lazy > 0 {
+			if d == s.firstDelta {
+				s.lazy++
+				s.prev = v
+				s.n++
+				return
+			}
+			s.materialize()
+		}
 		l := bits.Len64(zigzag(d - s.prevDelta))
 		c := &dodCost
 		s.dod[0] += uint64(c[0][l])
@@ -97,6 +120,45 @@ func (s *intStats) add(v int64) {
 	s.n++
 }
 
+// materialize gives dod and ad the lazy deltas, all equal to firstDelta:
+// lazy-1 zero delta-of-deltas, and an adaptive state that sequential adds
+// would reach too (base = the residual length, which is then strictly the
+// cheapest, so descend never moves).
+func (s *intStats) materialize() {
+	k := s.lazy
+	s.lazy = 0
+	for t := range s.dod {
+		s.dod[t] = uint64(k-1) * uint64(dodCost[t][0])
+	}
+	a := &s.ad
+	a.hist[bits.Len64(zigzag(s.firstDelta))] = uint16(k)
+	a.n, a.tz, a.b = true, s.lazyTz, s.lazyLe
+	for j := range a.cost {
+		if base := int(a.b) + j - 1; base >= 0 {
+			a.cost[j] = uint32(k) * uint32(adaptCost[base][s.lazyLe])
+		} else {
+			a.cost[j] = noCost
+		}
+	}
+}
+
+// dodBits returns the bits of the delta-of-delta stream under table t.
+func (s *intStats) dodBits(t int) uint64 {
+	if s.lazy > 0 {
+		return uint64(s.lazy-1) * uint64(dodCost[t][0])
+	}
+	return s.dod[t]
+}
+
+// adapt returns the adaptive code's base, shift and cost in bits.
+func (s *intStats) adapt() (base, tz uint, cost uint64) {
+	if s.lazy > 0 {
+		return uint(s.lazyLe), uint(s.lazyTz), uint64(s.lazy) * uint64(1+s.lazyLe)
+	}
+	b, c := s.ad.best()
+	return b, uint(s.ad.tz), c
+}
+
 // forWidth is the bit width of the packed deltas.
 func (s *intStats) forWidth() uint { return uint(bits.Len64(uint64(s.maxDelta - s.minDelta))) }
 
@@ -107,12 +169,12 @@ func (s *intStats) choose() (kind byte, body int) {
 	}
 	kind = kindFOR
 	body = s.forBase + int((uint64(s.n-1)*uint64(s.forWidth())+7)>>3)
-	for t, b := range s.dod {
-		if l := s.dodBase + int((b+7)>>3); l < body {
+	for t := range s.dod {
+		if l := s.dodBase + int((s.dodBits(t)+7)>>3); l < body {
 			kind, body = kindDoD+byte(t), l
 		}
 	}
-	if _, c := s.ad.best(); s.base+2+int((c+7)>>3) < body {
+	if _, _, c := s.adapt(); s.base+2+int((c+7)>>3) < body {
 		kind, body = kindAdapt, s.base+2+int((c+7)>>3)
 	}
 	return kind, body
@@ -120,64 +182,15 @@ func (s *intStats) choose() (kind byte, body int) {
 
 // bound returns an upper bound of the body length after adding v (n >= 2).
 func (s *intStats) bound(v int64) int {
-	b := s.dod[0]
-	for _, c := range s.dod[1:] {
-		b = min(b, c)
+	b := s.dodBits(0)
+	for t := 1; t < numTables; t++ {
+		b = min(b, s.dodBits(t))
 	}
 	body := s.dodBase + int((b+68+7)>>3)
 	if d := v - s.prev; d >= s.minDelta && d <= s.maxDelta {
 		body = min(body, s.forBase+int((uint64(s.n)*uint64(s.forWidth())+7)>>3))
 	}
 	return body
-}
-
-// appendIntColumn appends the body of an integer column of kind to dst.
-func appendIntColumn(dst []byte, kind byte, s *intStats, vals []int64) []byte {
-	dst = binary.AppendVarint(dst, vals[0])
-	if len(vals) == 1 {
-		return dst
-	}
-	if kind == kindAdapt {
-		return appendAdapt(dst, &s.ad, vals)
-	}
-	if kind == kindFOR {
-		w := s.forWidth()
-		dst = binary.AppendVarint(dst, s.minDelta)
-		dst = append(dst, byte(w))
-		if w == 0 {
-			return dst
-		}
-		bw := bitWriter{b: dst}
-		prev := vals[0]
-		for _, v := range vals[1:] {
-			bw.write(uint64(v-prev-s.minDelta), w)
-			prev = v
-		}
-		return bw.finish()
-	}
-	tab := &dodTables[kind-kindDoD]
-	d := vals[1] - vals[0]
-	dst = binary.AppendVarint(dst, d)
-	bw := bitWriter{b: dst}
-	prev := vals[1]
-	for _, v := range vals[2:] {
-		nd := v - prev
-		zz := zigzag(nd - d)
-		l := uint8(bits.Len64(zz))
-		k := 0
-		for tab[k] < l {
-			k++
-		}
-		// prefix: k ones then a zero; the last bucket has no zero.
-		if k < 4 {
-			bw.write(1<<(k+1)-2, uint(k+1))
-		} else {
-			bw.write(15, 4)
-		}
-		bw.write(zz, uint(tab[k]))
-		d, prev = nd, v
-	}
-	return bw.finish()
 }
 
 // field names a Point field an integer column decodes into.
