@@ -6,6 +6,7 @@ package mlitetest
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -18,29 +19,42 @@ import (
 // checked; any problem fails the test.
 func New(t testing.TB) *mlite.DB {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "test.mlite")
-	db, err := mlite.Open(path, &mlite.Options{
+	db, err := open(t.TempDir())
+	if err != nil {
+		t.Fatalf("mlitetest: %v", err)
+	}
+	t.Cleanup(func() {
+		for _, err := range finish(db) {
+			t.Errorf("mlitetest: %v", err)
+		}
+	})
+	return db
+}
+
+// open makes a store in dir without fsync, without reproducibility
+// capture, and letting go of the file after every transaction.
+func open(dir string) (*mlite.DB, error) {
+	return mlite.Open(filepath.Join(dir, "test.mlite"), &mlite.Options{
 		User:      "mlitetest",
 		NoCapture: true,
 		Store:     &store.Options{NoSync: true, HoldTime: -1},
 	})
+}
+
+// finish checks and closes db, returning every problem.
+func finish(db *mlite.DB) []error {
+	var errs []error
+	probs, err := db.Check(context.Background())
 	if err != nil {
-		t.Fatalf("mlitetest: open %s: %v", path, err)
+		errs = append(errs, fmt.Errorf("check: %w", err))
 	}
-	t.Cleanup(func() {
-		ctx := context.Background()
-		probs, err := db.Check(ctx)
-		if err != nil {
-			t.Errorf("mlitetest: check: %v", err)
-		}
-		for _, p := range probs {
-			t.Errorf("mlitetest: check: %s", p)
-		}
-		if err := db.Close(); err != nil {
-			t.Errorf("mlitetest: close: %v", err)
-		}
-	})
-	return db
+	for _, p := range probs {
+		errs = append(errs, fmt.Errorf("check: %s", p))
+	}
+	if err := db.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close: %w", err))
+	}
+	return errs
 }
 
 // Run returns the stored record of run id, failing the test if it is missing.
