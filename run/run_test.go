@@ -447,3 +447,45 @@ func TestFailRecordsLongError(t *testing.T) {
 		t.Errorf("status %s, error tag of %d characters ending %q", got.Status, len([]rune(msg)), msg[len(msg)-12:])
 	}
 }
+
+func TestMillionPointSeries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a million points")
+	}
+	tr := newTracker(t, nil)
+	r, _ := tr.StartRun(ctx, 0)
+	const n = 1_000_000
+	for i := range n {
+		// Out of order every 1000th point; values with float64 noise.
+		step := int64(i)
+		if i%1000 == 999 {
+			step = -step
+		}
+		if err := r.LogMetric("μ/loss", math.Sin(float64(i))*float64(i), run.Step(step), run.TimestampMillis(int64(1e12)+int64(i)*37)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.End(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pts, err := tr.MetricHistory(ctx, r.ID(), "μ/loss", run.AllSteps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != n {
+		t.Fatalf("got %d points, want %d", len(pts), n)
+	}
+	for i, p := range pts {
+		step := int64(i)
+		if i%1000 == 999 {
+			step = -step
+		}
+		if p.Step != step || p.Time != int64(1e12)+int64(i)*37 || p.Value != math.Sin(float64(i))*float64(i) {
+			t.Fatalf("point %d: got %+v", i, p)
+		}
+	}
+	got, _ := tr.GetRun(ctx, r.ID())
+	if l := got.Metrics["μ/loss"].Latest; l.Step != n-2 {
+		t.Errorf("latest: got step %d, want %d", l.Step, n-2)
+	}
+}
