@@ -5,7 +5,7 @@ import (
 	"math/bits"
 )
 
-// Adaptive delta buckets (column kinds kindAdapt and kindBitsAdapt).
+// Adaptive delta buckets (column kinds kindAdapt and kindBits|kindAdapt).
 //
 // Each delta d between consecutive values (wrapping int64 arithmetic) is
 // coded as r = zigzag(d >> tz), where tz is the fewest trailing zero bits of

@@ -6,8 +6,10 @@ import (
 )
 
 // Appender builds one chunk incrementally. Append, Size, Fits and Header are
-// O(1); Bytes encodes the chunk so far (O(points)) and leaves the Appender
-// usable for more points. The zero value is not ready: use NewAppender.
+// O(1); Bytes returns the chunk so far, encoding only the points appended
+// since its last call (plus a copy), and leaves the Appender usable for more
+// points. An Appender keeps its points (40 bytes each) until Reset. It is not
+// safe for concurrent use. The zero value is not ready: use NewAppender.
 type Appender struct {
 	steps, times []int64
 	vals         []float64
@@ -168,5 +170,6 @@ func (s *state) sizeBound(p Point) int {
 			vb = min(vb, v.ints.bound(i))
 		}
 	}
+	vb = min(vb, v.bits.bound(sortable(math.Float64bits(p.Value))))
 	return n + colSize(vb)
 }

@@ -17,7 +17,7 @@ func rate(b *testing.B, points int, cpu0 time.Duration) {
 
 const benchPoints = 200_000
 
-var benchSeries = []string{"loss", "const", "counter"}
+var benchSeries = []string{"loss", "const", "counter", "cosine"}
 
 // BenchmarkBytesPerPoint reports the encoded payload, in bytes per point, of
 // each benchmark series cut into chunks of at most TargetSize bytes.

@@ -135,7 +135,11 @@ func roundTripCases() map[string][]Point {
 			walkT += r.Int64N(2000) - 500
 			return Point{Step: walkS, Time: walkT, Value: walkV}
 		}),
-		"loss": genSeries("loss", 2000),
+		"loss":   genSeries("loss", 2000),
+		"cosine": genSeries("cosine", 2000),
+		"linear warmup": seq(2000, func(i int) Point {
+			return Point{Step: int64(i), Time: int64(i) * 100, Value: 1e-4 * float64(i) / 2000}
+		}),
 		"max points": seq(MaxPoints, func(i int) Point {
 			return Point{Step: int64(i), Time: int64(i) * 10, Value: float64(i % 5)}
 		}),

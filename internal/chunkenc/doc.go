@@ -9,9 +9,11 @@
 //     count, newest point) and three columns (steps, times, values).
 //   - Column: a kind byte, a byte length and a body. Each column picks, when
 //     the chunk is encoded, the cheapest of its encodings: for integers
-//     frame-of-reference deltas (constant deltas cost nothing) or bucketed
-//     delta-of-delta; for values a constant, the integer encodings when every
-//     value is an integer (counters), or Gorilla XOR.
+//     frame-of-reference deltas (constant deltas cost nothing), bucketed
+//     delta-of-delta, or deltas in buckets whose widths adapt to the chunk;
+//     for values a constant, the integer encodings when every value is an
+//     integer (counters), Gorilla XOR, or the adaptive deltas of the values'
+//     order-preserving integer form (best for noisy float32 curves).
 //   - Newer: MLflow's "latest metric" order (step, then time, then value with
 //     NaN lowest), which Header.Last follows.
 //

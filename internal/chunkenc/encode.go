@@ -45,11 +45,12 @@ func (a *Appender) Bytes(dst []byte) []byte {
 			dst = c.emit(dst, body)
 		case kindXOR:
 			dst = c.xorColumn(dst, body, a.vals)
-		case kindBitsAdapt:
-			base, _ := s.val.bits.best()
-			dst = c.intColumn(dst, kindBitsAdapt, body, nil, a.svals, int64(base), int64(s.val.bits.tz))
 		default:
-			dst = c.intColumn(dst, kind, body, &s.val.ints, a.ivals)
+			if kind&kindBits != 0 {
+				dst = c.intColumn(dst, kind, body, &s.val.bits, a.svals)
+			} else {
+				dst = c.intColumn(dst, kind, body, &s.val.ints, a.ivals)
+			}
 		}
 	}
 	if got, want := len(dst)-start, encodedSize(s); got != want {
@@ -93,17 +94,15 @@ func (c *colEnc) emit(dst []byte, body int) []byte {
 	return dst
 }
 
-// intColumn brings c up to date with vals (len >= 2) under an integer kind
-// (or kindBitsAdapt) and appends the column. The parameters come from s, or
-// from params when s is nil.
-func (c *colEnc) intColumn(dst []byte, kind byte, body int, s *intStats, vals []int64, params ...int64) []byte {
+// intColumn brings c up to date with vals (len >= 2), described by s, under
+// kind (an integer kind, or kindBits with one) and appends the column.
+func (c *colEnc) intColumn(dst []byte, kind byte, body int, s *intStats, vals []int64) []byte {
+	code := kind &^ kindBits
 	var p0, p1 int64
 	switch {
-	case s == nil:
-		p0, p1 = params[0], params[1]
-	case kind == kindFOR:
+	case code == kindFOR:
 		p0, p1 = s.minDelta, int64(s.forWidth())
-	case kind == kindAdapt:
+	case code == kindAdapt:
 		b, tz, _ := s.adapt()
 		p0, p1 = int64(b), int64(tz)
 	}
@@ -112,11 +111,11 @@ func (c *colEnc) intColumn(dst []byte, kind byte, body int, s *intStats, vals []
 		c.kind, c.p0, c.p1 = kind, p0, p1
 		c.bw.b = binary.AppendVarint(c.bw.b, vals[0])
 		c.prev, c.n = vals[0], 1
-		switch {
-		case kind == kindFOR:
+		switch code {
+		case kindFOR:
 			c.bw.b = binary.AppendVarint(c.bw.b, p0)
 			c.bw.b = append(c.bw.b, byte(p1))
-		case kind == kindAdapt || kind == kindBitsAdapt:
+		case kindAdapt:
 			c.bw.b = append(c.bw.b, byte(p0), byte(p1))
 		default: // DoD
 			c.prevDelta = vals[1] - vals[0]
@@ -124,13 +123,13 @@ func (c *colEnc) intColumn(dst []byte, kind byte, body int, s *intStats, vals []
 			c.prev, c.n = vals[1], 2
 		}
 	}
-	switch {
-	case kind == kindFOR:
+	switch code {
+	case kindFOR:
 		c.extendFOR(vals[c.n:])
-	case kind == kindAdapt || kind == kindBitsAdapt:
+	case kindAdapt:
 		c.extendAdapt(vals[c.n:])
 	default:
-		c.extendDoD(&dodTables[kind-kindDoD], vals[c.n:])
+		c.extendDoD(&dodTables[code-kindDoD], vals[c.n:])
 	}
 	c.n = len(vals)
 	return c.emit(dst, body)

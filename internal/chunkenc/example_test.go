@@ -30,8 +30,7 @@ func Example() {
 		fmt.Printf("%d bytes: %d points, steps %d..%d, last %v\n", len(c), h.Count, h.MinStep, h.MaxStep, h.Last.Value)
 	}
 	// Output:
-	// 4000 bytes: 4817 points, steps 0..4816, last 2408
-	// 140 bytes: 183 points, steps 4817..4999, last 2499.5
+	// 803 bytes: 5000 points, steps 0..4999, last 2499.5
 }
 
 // Decode a chunk in bulk or point by point.

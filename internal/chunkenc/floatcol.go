@@ -43,10 +43,7 @@ type floatStats struct {
 	xor      xorState // window after the last value
 	integral bool     // all values are integers in int64 range, no -0
 	ints     intStats // the values as int64, while integral
-	bfirst   int64    // sortable(first)
-	bprev    int64    // sortable(prev)
-	bbase    int      // varint length of bfirst
-	bits     adaptStats
+	bits     intStats // the values as sortable(bits)
 }
 
 const twoTo63 = 9223372036854775808.0
@@ -64,15 +61,12 @@ func asInt(v float64) (int64, bool) {
 
 func (s *floatStats) add(v float64) {
 	b := math.Float64bits(v)
-	x := sortable(b)
+	s.bits.add(sortable(b))
 	if s.n == 0 {
 		s.first = b
 		s.constant = true
 		s.integral = true
-		s.bfirst = x
-		s.bbase = varintLen(x)
 	} else {
-		s.bits.add(x - s.bprev)
 		x := b ^ s.prev
 		if x != 0 {
 			s.constant = false
@@ -88,7 +82,6 @@ func (s *floatStats) add(v float64) {
 		}
 	}
 	s.prev = b
-	s.bprev = x
 	s.n++
 }
 
@@ -104,8 +97,8 @@ func (s *floatStats) choose() (kind byte, body int) {
 		kind, body = kindXOR, l
 	}
 	if s.n > 1 {
-		if _, c := s.bits.best(); s.bbase+2+int((c+7)>>3) < body {
-			kind, body = kindBitsAdapt, s.bbase+2+int((c+7)>>3)
+		if k, l := s.bits.choose(); l < body {
+			kind, body = kindBits|k, l
 		}
 	}
 	return kind, body
@@ -175,14 +168,8 @@ func decodeFloatColumn(dst []Point, kind byte, body []byte) error {
 		}
 		return nil
 	}
-	if kind == kindBitsAdapt {
-		d := decoder{b: body}
-		x := d.varint("value column first value")
-		if d.err != nil {
-			return d.err
-		}
-		dst[0].Value = math.Float64frombits(unsortable(x))
-		return decodeAdapt(dst, fieldBits, x, d.b)
+	if kind&kindBits != 0 && isIntKind(kind&^kindBits) {
+		return decodeIntColumn(dst, fieldBits, kind&^kindBits, body)
 	}
 	if isIntKind(kind) {
 		return decodeIntColumn(dst, fieldValue, kind, body)

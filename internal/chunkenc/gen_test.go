@@ -18,7 +18,8 @@ func jitteredTimes(n int, r *rand.Rand) []int64 {
 }
 
 // genSeries returns n points of the named benchmark series: "loss" (noisy
-// decaying float32-precision curve), "const" (0.001) or "counter" (i*32);
+// decaying float32-precision curve), "const" (0.001), "counter" (i*32) or
+// "cosine" (a float64 cosine learning-rate schedule from 0.001 to 0);
 // step = i, time = start + 50 ms * i ± 10 ms.
 func genSeries(name string, n int) []Point {
 	r := rand.New(rand.NewPCG(1, 2))
@@ -33,6 +34,8 @@ func genSeries(name string, n int) []Point {
 			v = 0.001
 		case "counter":
 			v = float64(i * 32)
+		case "cosine":
+			v = 0.001 * 0.5 * (1 + math.Cos(math.Pi*float64(i)/float64(n)))
 		default:
 			panic("unknown series " + name)
 		}

@@ -12,9 +12,9 @@ const (
 	kindDoD   byte = 0x02 // 0x02..0x05: delta-of-delta, bucket table kind-kindDoD
 	kindAdapt byte = 0x06 // first value, deltas in adaptive buckets (adapt.go)
 
-	kindConst     byte = 0x08 // value column: one 8-byte value repeated
-	kindXOR       byte = 0x09 // value column: Gorilla XOR of the 64-bit patterns
-	kindBitsAdapt byte = 0x0a // value column: kindAdapt over sortable(bits)
+	kindConst byte = 0x08 // value column: one 8-byte value repeated
+	kindXOR   byte = 0x09 // value column: Gorilla XOR of the 64-bit patterns
+	kindBits  byte = 0x10 // value column: kindBits|k is integer kind k over sortable(bits)
 )
 
 // isIntKind reports whether kind is an integer column kind.
