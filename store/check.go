@@ -247,7 +247,7 @@ func sameSeries(a, b *Series) bool {
 	}
 	return a.Index == b.Index && a.Count == b.Count && a.NaNs == b.NaNs && a.Chunks == b.Chunks &&
 		a.Latest.Step == b.Latest.Step && a.Latest.Time == b.Latest.Time && eq(a.Latest.Value, b.Latest.Value) &&
-		eq(a.Min, b.Min) && eq(a.Max, b.Max) && a.MinStep == b.MinStep && a.MaxStep == b.MaxStep
+		eq(a.Min, b.Min) && eq(a.Max, b.Max) && eq(a.Sum, b.Sum) && a.MinStep == b.MinStep && a.MaxStep == b.MaxStep
 }
 
 // Compact rewrites the file without its free pages, which pile up after

@@ -123,6 +123,7 @@ type Series struct {
 	Latest  Point   // newest by MLflow's rule: max step, then timestamp, then value
 	Min     float64 // over non-NaN values; NaN when there is none
 	Max     float64
+	Sum     float64 // over non-NaN values, added in logged order
 	MinStep int64
 	MaxStep int64
 }
@@ -284,6 +285,7 @@ func encodeRun(r *Run) []byte {
 		e.float(s.Latest.Value)
 		e.float(s.Min)
 		e.float(s.Max)
+		e.float(s.Sum)
 		e.varint(s.MinStep)
 		e.varint(s.MaxStep)
 	}
@@ -357,6 +359,7 @@ func DecodeRun(b []byte) (*Run, error) {
 		s.Latest.Value = d.float()
 		s.Min = d.float()
 		s.Max = d.float()
+		s.Sum = d.float()
 		s.MinStep = d.varint()
 		s.MaxStep = d.varint()
 		if _, dup := r.Metrics[k]; dup && d.err == nil {

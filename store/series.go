@@ -61,6 +61,7 @@ func (s *Series) observe(p Point) {
 	if math.IsNaN(p.Value) {
 		s.NaNs++
 	} else {
+		s.Sum += p.Value
 		if !(p.Value >= s.Min) { // also true while Min is NaN
 			s.Min = p.Value
 		}

@@ -208,6 +208,7 @@ func (d *decoder) series() Series {
 	s.Latest.Value = d.float()
 	s.Min = d.float()
 	s.Max = d.float()
+	s.Sum = d.float()
 	s.MinStep = d.varint()
 	s.MaxStep = d.varint()
 	return s
