@@ -80,16 +80,6 @@ func (g *csvGen) next(b []byte) []byte {
 	return b
 }
 
-// readAllBytes generates a reader's bytes into memory (small sizes only).
-func readAllBytes(t testing.TB, r io.Reader) []byte {
-	t.Helper()
-	b, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // compareStreams reads got and want in step and reports the first
 // difference, without holding either in memory.
 func compareStreams(got, want io.Reader) error {
