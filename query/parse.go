@@ -453,10 +453,7 @@ func (p *parser) resolve(parts []part) (field, error) {
 	kind, ok := def.prefixes[t.text]
 	if !ok {
 		// Prefer the canonical spellings when two candidates are as close.
-		names := slices.Clone(def.prefixUI)
-		for _, k := range slices.Sorted(maps.Keys(def.prefixes)) {
-			names = append(names, k)
-		}
+		names := append(slices.Clone(def.prefixUI), slices.Sorted(maps.Keys(def.prefixes))...)
 		hint := didYouMean(t.text, names)
 		if hint == "" {
 			if _, run := runPrefixes[t.text]; run && def.entity != Runs {

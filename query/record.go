@@ -156,9 +156,6 @@ func (v Value) String() string {
 	return ""
 }
 
-// isNum reports whether v holds a number.
-func (v Value) isNum() bool { return v.kind == KindInt || v.kind == KindFloat }
-
 // Dataset is one dataset input of a run, as `datasets.name`, `datasets.digest`
 // and `datasets.context` see it. Context is the value of the input's
 // `mlflow.data.context` tag; "" means the input has no context tag.
