@@ -24,12 +24,25 @@ func FuzzDecodeRun(f *testing.F) {
 	f.Add([]byte{1})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := DecodeRun(b)
+		var v RunView
+		verr := v.reset(b)
+		if (err == nil) != (verr == nil) {
+			t.Fatalf("DecodeRun says %v, RunView says %v", err, verr)
+		}
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("error %v does not wrap ErrCorrupt", err)
 			}
 			return
 		}
+		// The view must read what the decoder read.
+		for k, val := range r.Params {
+			if got, ok := v.Param(k); !ok || got != val {
+				t.Fatalf("view param %q: got %q %v, want %q", k, got, ok, val)
+			}
+		}
+		v.EachMetric(func(string, Series) {})
+		v.EachInput(func(in InputView) { in.Tag("x") })
 		if again := encodeRun(r); !bytes.Equal(again, b) {
 			// Only map order may differ, and encodeRun sorts maps; anything
 			// else decoded loosely.
@@ -77,6 +90,25 @@ func FuzzDecodeDataset(f *testing.F) {
 		d2, err := DecodeDataset(encodeDataset(d))
 		if err != nil || *d2 != *d {
 			t.Fatalf("re-encoded dataset decodes to %+v, %v; want %+v", d2, err, d)
+		}
+	})
+}
+
+// FuzzDecodeArtifact: any bytes either decode or fail with ErrCorrupt;
+// what decodes re-encodes to the same bytes or to bytes that decode the same.
+func FuzzDecodeArtifact(f *testing.F) {
+	f.Add(encodeArtifact(&Artifact{Path: "p", Digest: [32]byte{1, 2}, Size: 1 << 40, Mode: 0o755}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, err := DecodeArtifact("p", b)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not wrap ErrCorrupt", err)
+			}
+			return
+		}
+		a2, err := DecodeArtifact("p", encodeArtifact(&a))
+		if err != nil || a2 != a {
+			t.Fatalf("re-encoded artifact decodes to %+v, %v; want %+v", a2, err, a)
 		}
 	})
 }
