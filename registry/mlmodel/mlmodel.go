@@ -775,6 +775,43 @@ func (m *Model) LogModelHistoryEntry() (string, error) {
 	return b.String(), nil
 }
 
+// AppendLogModelHistory returns the run tag mlflow.log-model.history
+// after logging m, given the tag's current value ("" when the run has no
+// such tag): the JSON list with m's LogModelHistoryEntry appended, written
+// as MLflow's stores write it (json.dumps of the parsed list plus the new
+// entry).
+func (m *Model) AppendLogModelHistory(tag string) (string, error) {
+	var list []any
+	if strings.TrimSpace(tag) != "" {
+		if len(tag) > MaxSchemaJSON {
+			return "", invalidf("mlflow.log-model.history is %d bytes, more than %d", len(tag), MaxSchemaJSON)
+		}
+		v, err := parseJSON(tag)
+		if err != nil {
+			return "", fmt.Errorf("mlmodel: mlflow.log-model.history: %w", err)
+		}
+		l, ok := v.([]any)
+		if !ok {
+			return "", invalidf("mlflow.log-model.history: want a JSON list, got %s", jsonKind(v))
+		}
+		list = l
+	}
+	entry, err := m.LogModelHistoryEntry()
+	if err != nil {
+		return "", err
+	}
+	e, err := parseJSON(entry)
+	if err != nil {
+		return "", fmt.Errorf("mlmodel: BUG: entry is not JSON: %w", err)
+	}
+	list = append(list, e)
+	var b strings.Builder
+	if err := writeJSON(&b, list); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
 func nullIfEmpty(s string) any {
 	if s == "" {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -510,6 +511,12 @@ func writeJSON(b *strings.Builder, v any) error {
 		b.WriteString(strconv.FormatUint(uint64(x), 10))
 	case uint64:
 		b.WriteString(strconv.FormatUint(x, 10))
+	case *big.Int:
+		if x == nil {
+			b.WriteString("null")
+		} else {
+			b.WriteString(x.String())
+		}
 	case float32:
 		// Python sees a float32 default as the float64 of the same value.
 		b.WriteString(pyFloatRepr(float64(x)))

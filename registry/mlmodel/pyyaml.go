@@ -606,7 +606,10 @@ func (e *emitter) writeDoubleQuoted(text string, split bool) {
 		}
 		if 0 < end && end < len(rs)-1 && (ch == ' ' || start >= end) &&
 			e.column+(end-start) > bestWidth && split {
-			data := string(rs[start:end]) + "\\"
+			data := "\\"
+			if start < end {
+				data = string(rs[start:end]) + data
+			}
 			if start < end {
 				start = end
 			}

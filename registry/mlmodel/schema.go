@@ -151,7 +151,9 @@ type ColSpec struct {
 }
 
 // Col returns a required column named name of data type k.
-func Col(name string, k Kind) ColSpec { return ColSpec{Type: Type{Kind: k}, Name: name, Required: true} }
+func Col(name string, k Kind) ColSpec {
+	return ColSpec{Type: Type{Kind: k}, Name: name, Required: true}
+}
 
 // TensorSpec is one tensor of a tensor-based schema (MLflow's TensorSpec).
 // DType is a numpy dtype name such as "float64", "int32", "str" or
