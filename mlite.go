@@ -77,7 +77,11 @@ func OpenContext(ctx context.Context, path string, opts *Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := run.New(st, &run.Options{User: opts.User, NoCapture: opts.NoCapture})
+	t, err := run.New(st, &run.Options{User: opts.User, NoCapture: opts.NoCapture})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	return &DB{Tracker: t, st: st}, nil
 }
 

@@ -28,7 +28,10 @@ func newTracker(t *testing.T, opts *run.Options) *run.Tracker {
 	if opts == nil {
 		opts = &run.Options{NoCapture: true, User: "tester"}
 	}
-	tr := run.New(st, opts)
+	tr, err := run.New(st, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		tr.Wait()
 		probs, err := st.Check(context.Background())

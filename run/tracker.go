@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mlite/mlite/blob"
 	"github.com/mlite/mlite/internal/validate"
 	"github.com/mlite/mlite/store"
 )
@@ -25,18 +26,23 @@ type Options struct {
 	NoGitState bool
 	// Now returns the current time. Zero: time.Now.
 	Now func() time.Time
+	// Blobs holds artifact bytes. Zero: the folder "<store file>-blobs"
+	// beside the store, opened by New.
+	Blobs *blob.Store
 }
 
 // Tracker is the tracking API over one open store.
 type Tracker struct {
-	st   *store.Store
-	opts Options
+	st    *store.Store
+	blobs *blob.Store
+	opts  Options
 
 	wg sync.WaitGroup // background work started for runs (git state)
 }
 
-// New returns a Tracker over st. opts may be nil.
-func New(st *store.Store, opts *Options) *Tracker {
+// New returns a Tracker over st. opts may be nil. It fails only when the
+// blob folder cannot be opened or created.
+func New(st *store.Store, opts *Options) (*Tracker, error) {
 	t := &Tracker{st: st}
 	if opts != nil {
 		t.opts = *opts
@@ -44,8 +50,22 @@ func New(st *store.Store, opts *Options) *Tracker {
 	if t.opts.Now == nil {
 		t.opts.Now = time.Now
 	}
-	return t
+	t.blobs = t.opts.Blobs
+	if t.blobs == nil {
+		var err error
+		t.blobs, err = blob.Open(BlobDir(st.Path()), &blob.Options{NoSync: st.Options().NoSync})
+		if err != nil {
+			return nil, fmt.Errorf("run: %w", err)
+		}
+	}
+	return t, nil
 }
+
+// BlobDir is the artifact folder of the store file at path.
+func BlobDir(path string) string { return path + "-blobs" }
+
+// Blobs returns the blob folder that holds artifact bytes.
+func (t *Tracker) Blobs() *blob.Store { return t.blobs }
 
 // Store returns the store the tracker works on.
 func (t *Tracker) Store() *store.Store { return t.st }

@@ -1,0 +1,335 @@
+package run
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/mlite/mlite/query"
+	"github.com/mlite/mlite/store"
+)
+
+// SearchOptions select, order and page runs: MLflow's search_runs.
+type SearchOptions struct {
+	// ExperimentIDs limits the search to these experiments; empty: all.
+	ExperimentIDs []ExperimentID
+	// Filter is a filter in MLflow's search syntax (see package query),
+	// e.g. "metrics.auc > 0.9 and params.model = 'lgbm'". Empty: all runs.
+	Filter string
+	// OrderBy is MLflow's order_by list, e.g. ["metrics.auc DESC"]. Empty:
+	// start_time DESC, run_id ASC.
+	OrderBy []string
+	// View selects by lifecycle. Zero: ActiveOnly.
+	View ViewType
+	// MaxResults is the page size. Zero: 1000; at most 50,000.
+	MaxResults int
+	// PageToken continues a search from the page that returned it.
+	PageToken string
+}
+
+// invalidSearch marks a filter, order or token error as bad input: it
+// reads as the query error and matches store.ErrInvalid too.
+type invalidSearch struct{ err error }
+
+func (e invalidSearch) Error() string   { return e.err.Error() }
+func (e invalidSearch) Unwrap() []error { return []error{e.err, store.ErrInvalid} }
+func badSearch(err error) error         { return invalidSearch{err} }
+
+// SearchRuns finds the runs matching o.Filter, ordered by o.OrderBy, a page
+// at a time. Page tokens record the position of the last run returned in
+// the order, not an offset, so runs logged while paging never make a page
+// skip or repeat a run that existed when the search began. A bad filter,
+// order or token is an error wrapping store.ErrInvalid (and query.ErrInvalid)
+// whose message points at the offending column.
+func (t *Tracker) SearchRuns(ctx context.Context, o SearchOptions) (*Page, error) {
+	if o.MaxResults == 0 {
+		o.MaxResults = 1000
+	}
+	if o.MaxResults < 0 || o.MaxResults > MaxResultsLimit {
+		return nil, fmt.Errorf("run: search: max results %d: want 1 to %d: %w", o.MaxResults, MaxResultsLimit, store.ErrInvalid)
+	}
+	if o.View == 0 {
+		o.View = ActiveOnly
+	}
+	filter, err := query.ParseFilter(query.Runs, o.Filter)
+	if err != nil {
+		return nil, badSearch(err)
+	}
+	order, err := query.ParseOrderBy(query.Runs, o.OrderBy)
+	if err != nil {
+		return nil, badSearch(err)
+	}
+	exps := slices.Clone(o.ExperimentIDs)
+	slices.Sort(exps)
+	exps = slices.Compact(exps)
+	order = order.WithScope(fmt.Sprintf("%s|%v|%d", filter, exps, o.View))
+	cursor, err := order.ParseToken(o.PageToken)
+	if err != nil {
+		return nil, badSearch(err)
+	}
+	if err := t.st.Flush(ctx); err != nil {
+		return nil, err
+	}
+
+	page := &Page{}
+	err = t.st.View(ctx, func(tx *store.Tx) error {
+		top := &topK{order: order, k: o.MaxResults + 1}
+		rec := &viewRecord{}
+		visit := func(v *store.RunView) error {
+			if !o.View.admits(v.Lifecycle()) {
+				return nil
+			}
+			rec.reset(v)
+			if !filter.Match(rec) {
+				return nil
+			}
+			key := order.Key(rec)
+			if cursor != nil && !cursor.AfterKey(key) {
+				return nil
+			}
+			top.offer(key, v.ID())
+			return nil
+		}
+		if len(exps) == 0 {
+			if err := tx.ScanRuns(visit); err != nil {
+				return err
+			}
+		} else {
+			for _, exp := range exps {
+				err := tx.ExperimentRuns(exp, nil, func(_ []byte, id ID) (bool, error) {
+					v, err := tx.RunView(id)
+					if err != nil {
+						return false, err
+					}
+					return true, visit(v)
+				})
+				if err != nil {
+					return err
+				}
+			}
+		}
+		rows := top.sorted()
+		if len(rows) > o.MaxResults {
+			rows = rows[:o.MaxResults]
+			page.NextPageToken = order.TokenFromKey(rows[len(rows)-1].key)
+		}
+		page.Runs = make([]*Record, len(rows))
+		for i, row := range rows {
+			r, err := tx.Run(row.id)
+			if err != nil {
+				return err
+			}
+			page.Runs[i] = r
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("run: search: %w", err)
+	}
+	return page, nil
+}
+
+// viewRecord lets a query read a store.RunView without decoding it.
+type viewRecord struct {
+	v        *store.RunView
+	datasets []query.Dataset
+	dsDone   bool
+	id       string
+}
+
+func (r *viewRecord) reset(v *store.RunView) {
+	r.v, r.datasets, r.dsDone, r.id = v, r.datasets[:0], false, ""
+}
+
+func (r *viewRecord) Metric(key string) (float64, bool) {
+	s, ok := r.v.Metric(key)
+	return s.Latest.Value, ok
+}
+
+func (r *viewRecord) MetricAgg(agg query.Agg, key string) (float64, bool) {
+	s, ok := r.v.Metric(key)
+	if !ok {
+		return 0, false
+	}
+	return seriesAgg(&s, agg), true
+}
+
+// seriesAgg computes an aggregate from a series summary, never the history.
+func seriesAgg(s *store.Series, agg query.Agg) float64 {
+	switch agg {
+	case query.AggMin:
+		return s.Min
+	case query.AggMax:
+		return s.Max
+	case query.AggCount:
+		return float64(s.Count)
+	case query.AggAvg:
+		if n := s.Count - s.NaNs; n > 0 {
+			return s.Sum / float64(n)
+		}
+		return s.Min // NaN: every point is NaN
+	default:
+		return s.Latest.Value
+	}
+}
+
+func (r *viewRecord) Param(key string) (string, bool) { return r.v.Param(key) }
+func (r *viewRecord) Tag(key string) (string, bool)   { return r.v.Tag(key) }
+
+func (r *viewRecord) Attr(name string) (query.Value, bool) {
+	v := r.v
+	switch name {
+	case query.AttrRunID:
+		if r.id == "" {
+			r.id = v.ID().String()
+		}
+		return query.StringValue(r.id), true
+	case query.AttrRunName:
+		return query.StringValue(v.Name()), true
+	case query.AttrUserID:
+		return query.StringValue(v.User()), true
+	case query.AttrStatus:
+		return query.StringValue(v.Status().String()), true
+	case query.AttrArtifactURI:
+		return query.StringValue(v.ArtifactURI()), true
+	case query.AttrStartTime:
+		return query.IntValue(v.StartTime()), true
+	case query.AttrEndTime:
+		if v.EndTime() == 0 {
+			return query.Value{}, false
+		}
+		return query.IntValue(v.EndTime()), true
+	}
+	return query.Value{}, false
+}
+
+func (r *viewRecord) Datasets() []query.Dataset {
+	if !r.dsDone {
+		r.dsDone = true
+		r.v.EachInput(func(in store.InputView) {
+			ctx, _ := in.Tag(TagDatasetContext)
+			r.datasets = append(r.datasets, query.Dataset{Name: in.Name, Digest: in.Digest, Context: ctx})
+		})
+	}
+	return r.datasets
+}
+
+// topK keeps the k first rows in an order: a max-heap on the order whose
+// root is the row that would leave first.
+type topK struct {
+	order *query.Order
+	k     int
+	rows  []keyed
+}
+
+type keyed struct {
+	key query.Key
+	id  ID
+}
+
+func (h *topK) Len() int           { return len(h.rows) }
+func (h *topK) Less(i, j int) bool { return h.order.CompareKeys(h.rows[i].key, h.rows[j].key) > 0 }
+func (h *topK) Swap(i, j int)      { h.rows[i], h.rows[j] = h.rows[j], h.rows[i] }
+func (h *topK) Push(x any)         { h.rows = append(h.rows, x.(keyed)) }
+func (h *topK) Pop() any {
+	x := h.rows[len(h.rows)-1]
+	h.rows = h.rows[:len(h.rows)-1]
+	return x
+}
+
+func (h *topK) offer(key query.Key, id ID) {
+	if len(h.rows) < h.k {
+		heap.Push(h, keyed{key, id})
+		return
+	}
+	if h.order.CompareKeys(key, h.rows[0].key) < 0 {
+		h.rows[0] = keyed{key, id}
+		heap.Fix(h, 0)
+	}
+}
+
+func (h *topK) sorted() []keyed {
+	slices.SortFunc(h.rows, func(a, b keyed) int { return h.order.CompareKeys(a.key, b.key) })
+	return h.rows
+}
+
+// SearchExperiments finds experiments by MLflow's experiment filter
+// (attributes name, creation_time, last_update_time; tags), ordered and
+// paged like SearchRuns.
+func (t *Tracker) SearchExperiments(ctx context.Context, filterText string, orderBy []string, view ViewType, maxResults int, pageToken string) ([]*Experiment, string, error) {
+	if maxResults == 0 {
+		maxResults = 1000
+	}
+	if maxResults < 0 || maxResults > MaxResultsLimit {
+		return nil, "", fmt.Errorf("run: search experiments: max results %d: want 1 to %d: %w", maxResults, MaxResultsLimit, store.ErrInvalid)
+	}
+	filter, err := query.ParseFilter(query.Experiments, filterText)
+	if err != nil {
+		return nil, "", badSearch(err)
+	}
+	order, err := query.ParseOrderBy(query.Experiments, orderBy)
+	if err != nil {
+		return nil, "", badSearch(err)
+	}
+	order = order.WithScope(fmt.Sprintf("%s|%d", filter, view))
+	cursor, err := order.ParseToken(pageToken)
+	if err != nil {
+		return nil, "", badSearch(err)
+	}
+	all, err := t.Experiments(ctx, view)
+	if err != nil {
+		return nil, "", err
+	}
+	type row struct {
+		key query.Key
+		x   *Experiment
+	}
+	var rows []row
+	for _, x := range all {
+		r := expRecord{x: x}
+		if !filter.Match(r) {
+			continue
+		}
+		k := order.Key(r)
+		if cursor != nil && !cursor.AfterKey(k) {
+			continue
+		}
+		rows = append(rows, row{k, x})
+	}
+	slices.SortFunc(rows, func(a, b row) int { return order.CompareKeys(a.key, b.key) })
+	next := ""
+	if len(rows) > maxResults {
+		rows = rows[:maxResults]
+		next = order.TokenFromKey(rows[len(rows)-1].key)
+	}
+	out := make([]*Experiment, len(rows))
+	for i, r := range rows {
+		out[i] = r.x
+	}
+	return out, next, nil
+}
+
+type expRecord struct {
+	query.BaseRecord
+	x *Experiment
+}
+
+func (r expRecord) Tag(key string) (string, bool) { v, ok := r.x.Tags[key]; return v, ok }
+
+func (r expRecord) Attr(name string) (query.Value, bool) {
+	switch name {
+	case query.AttrName:
+		return query.StringValue(r.x.Name), true
+	case query.AttrExperimentID:
+		return query.IntValue(int64(r.x.ID)), true
+	case query.AttrCreationTime:
+		return query.IntValue(r.x.CreationTime), true
+	case query.AttrLastUpdateTime:
+		return query.IntValue(r.x.LastUpdateTime), true
+	}
+	return query.Value{}, false
+}
+
+var _ query.Record = (*viewRecord)(nil)
+var _ query.Record = expRecord{}
