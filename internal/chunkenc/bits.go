@@ -29,20 +29,6 @@ func (w *bitWriter) write(v uint64, nb uint) {
 	w.acc = v & (1<<rest - 1)
 }
 
-// bitLen reports how many bits have been written.
-func (w *bitWriter) bitLen() uint64 { return uint64(len(w.b))*8 + uint64(w.n) }
-
-// finish appends the pending bits, zero-padded to a whole byte, and returns
-// the bytes written; the writer is spent.
-func (w *bitWriter) finish() []byte {
-	acc := w.acc << (64 - w.n) // n == 0 shifts by 64: 0
-	for n := int(w.n); n > 0; n -= 8 {
-		w.b = append(w.b, byte(acc>>56))
-		acc <<= 8
-	}
-	return w.b
-}
-
 // bitReader reads bits most-significant first. acc holds n valid bits,
 // left-aligned; the bits below them may hold a copy of the next input bits,
 // which the next refill ORs in again unchanged. Reading past the end yields
