@@ -187,6 +187,8 @@ func colErr(col string, row int, format string, args ...any) *SchemaError {
 type source struct {
 	rows  int
 	names []string // input columns, in input order (sorted for records)
+	// hasNames is false for split input without column names.
+	hasNames bool
 	// get returns column name's values and presence per row.
 	get func(name string) (vals []any, present []bool, ok bool)
 }
@@ -222,7 +224,7 @@ func (s *Schema) Enforce(rows []map[string]any) (*Frame, error) {
 		}
 	}
 	sort.Strings(names)
-	src := source{rows: len(rows), names: names, get: func(name string) ([]any, []bool, bool) {
+	src := source{rows: len(rows), names: names, hasNames: true, get: func(name string) ([]any, []bool, bool) {
 		if !seen[name] {
 			return nil, nil, false
 		}
@@ -252,7 +254,7 @@ func (s *Schema) EnforceColumns(cols map[string][]any) (*Frame, error) {
 	if n < 0 {
 		n = 0
 	}
-	src := source{rows: n, names: names, get: func(name string) ([]any, []bool, bool) {
+	src := source{rows: n, names: names, hasNames: true, get: func(name string) ([]any, []bool, bool) {
 		v, ok := cols[name]
 		return v, nil, ok
 	}}
@@ -287,7 +289,7 @@ func (s *Schema) EnforceSplit(columns []string, data [][]any) (*Frame, error) {
 		}
 		index[n] = i
 	}
-	src := source{rows: len(data), names: names, get: func(name string) ([]any, []bool, bool) {
+	src := source{rows: len(data), names: names, hasNames: columns != nil, get: func(name string) ([]any, []bool, bool) {
 		j, ok := index[name]
 		if !ok {
 			return nil, nil, false
@@ -298,7 +300,7 @@ func (s *Schema) EnforceSplit(columns []string, data [][]any) (*Frame, error) {
 		}
 		return vals, nil, true
 	}}
-	return s.enforce(src, columns != nil)
+	return s.enforce(src, true)
 }
 
 func (s *Schema) enforce(src source, ordered bool) (*Frame, error) {
@@ -324,7 +326,7 @@ func (s *Schema) enforce(src source, ordered bool) (*Frame, error) {
 			if err != nil {
 				return nil, err
 			}
-			if ordered {
+			if src.hasNames {
 				col.Name = src.names[i]
 			}
 			f.Columns = append(f.Columns, col)
@@ -680,20 +682,10 @@ func toFloat(v any, k Kind) (float64, error) {
 		return 0, fmt.Errorf("cannot safely convert %s to %s", describe(v), k)
 	}
 	if n.isInt {
+		// Accept only integers the type holds exactly.
 		f := float64(n.i)
-		limit := float64(1 << 53)
-		if k == Float {
-			limit = 1 << 24
-		}
-		if math.Abs(f) > limit {
-			// Beyond the exact range, accept only integers the type
-			// holds exactly.
-			if f >= 1<<63 || int64(f) != n.i || (k == Float && float64(float32(f)) != f) {
-				return 0, fmt.Errorf("cannot safely convert %s to %s: not exact", describe(v), k)
-			}
-		}
-		if k == Float {
-			return float64(float32(f)), nil
+		if f >= 1<<63 || int64(f) != n.i || (k == Float && float64(float32(f)) != f) {
+			return 0, fmt.Errorf("cannot safely convert %s to %s: not exact", describe(v), k)
 		}
 		return f, nil
 	}
