@@ -35,7 +35,7 @@ func TestInferSchema(t *testing.T) {
 		names []string
 		want  string
 	}{
-		{"structs like a DataFrame", []applicant{{Age: 1, Nickname: &s}}, nil,
+		{"structs like a DataFrame", []applicant{{Age: 1, Nickname: &s, internal: 7}}, nil,
 			`[{"type": "long", "name": "age", "required": true}, {"type": "double", "name": "income", "required": true}, {"type": "string", "name": "name", "required": true}, {"type": "boolean", "name": "flag", "required": true}, {"type": "integer", "name": "small", "required": true}, {"type": "float", "name": "f32", "required": true}, {"type": "string", "name": "Nickname", "required": false}, {"type": "binary", "name": "Photo", "required": true}, {"type": "datetime", "name": "AppliedAt", "required": true}, {"type": "array", "items": {"type": "string"}, "name": "tags", "required": false}]`},
 		{"numpy 1-D float64 (y_pred)", []float64{0.1, 0.2}, nil, `[{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1]}}]`},
 		{"numpy 1-D int64", []int64{1, 2}, nil, `[{"type": "tensor", "tensor-spec": {"dtype": "int64", "shape": [-1]}}]`},

@@ -2,7 +2,6 @@ package mlmodel
 
 import (
 	"fmt"
-	"math"
 	"reflect"
 	"slices"
 	"sort"
@@ -595,7 +594,3 @@ func plainJSON(v any) any {
 	}
 	return v
 }
-
-// numberOf returns v as a float64 and whether it is an integral value
-// exactly (int kinds, or an integral float).
-func isFiniteFloat(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
