@@ -10,6 +10,10 @@ import (
 // by scanning their section. It is what a search evaluates against, so
 // filtering 100,000 runs allocates almost nothing.
 //
+// A RunView checks the fixed fields and the section framing when it is made;
+// a malformed entry inside a section reads as absent (Check and Decode
+// report it).
+//
 // A RunView and every string it returns point into the file's memory map:
 // they are valid only inside the transaction that made them. Copy what
 // must outlive it (Decode gives a full, independent copy).
@@ -64,8 +68,14 @@ func (v *RunView) reset(b []byte) error {
 	v.exp = ExperimentID(d.uvarint())
 	v.name = d.view()
 	v.status = Status(d.byte1())
-	v.lifecycle = Lifecycle(d.byte1())
+	if d.err == nil && (v.status < Running || v.status > Killed) {
+		d.fail("status %d", v.status)
+	}
+	v.lifecycle = d.lifecycle()
 	v.flags = d.byte1()
+	if v.flags&^runFlagDeletedWithExperiment != 0 {
+		d.fail("unknown flags %#x", v.flags)
+	}
 	v.start = d.varint()
 	v.end = d.varint()
 	v.user = d.view()
@@ -160,38 +170,32 @@ func each(body []byte, fn func(k, v string)) {
 }
 
 // Metric returns the summary of metric key: latest point, count, min,
-// max and step range.
+// max, sum and step range.
 func (v *RunView) Metric(key string) (Series, bool) {
-	var out Series
-	found := false
-	v.eachMetric(func(k string, d *decoder) bool {
-		if k == key {
-			out, found = d.series(), true
-			return false
-		}
-		return k < key
-	})
-	return out, found
-}
-
-// EachMetric calls fn with every metric summary in key order.
-func (v *RunView) EachMetric(fn func(key string, s Series)) {
-	v.eachMetric(func(k string, d *decoder) bool { fn(k, d.series()); return true })
-}
-
-// eachMetric walks the metrics section; fn reads the entry's series (or
-// not) and says whether to go on.
-func (v *RunView) eachMetric(fn func(key string, d *decoder) bool) {
 	d := decoder{b: v.metrics, what: "run"}
 	n := d.uvarint()
 	for i := uint64(0); i < n && d.err == nil; i++ {
 		k := d.view()
-		start := d.off
-		if !fn(k, &d) {
-			return
+		if k > key {
+			break
 		}
-		if d.off == start {
-			d.series()
+		s := d.series()
+		if k == key && d.err == nil {
+			return s, true
+		}
+	}
+	return Series{}, false
+}
+
+// EachMetric calls fn with every metric summary in key order.
+func (v *RunView) EachMetric(fn func(key string, s Series)) {
+	d := decoder{b: v.metrics, what: "run"}
+	n := d.uvarint()
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		k := d.view()
+		s := d.series()
+		if d.err == nil {
+			fn(k, s)
 		}
 	}
 }
