@@ -188,17 +188,38 @@ func (m *Model) Marshal() ([]byte, error) {
 }
 
 // MarshalYAML implements yaml.Marshaler, for embedding a model in other
-// YAML; Encode alone gives MLflow's exact bytes.
+// YAML: it returns the file's content as plain values (read with PyYAML's
+// rules, so a string such as "1e5" stays a string). Only Encode gives
+// MLflow's exact bytes.
 func (m *Model) MarshalYAML() (any, error) {
 	b, err := m.Marshal()
 	if err != nil {
 		return nil, err
 	}
-	var v any
-	if err := yaml.Unmarshal(b, &v); err != nil {
-		return nil, fmt.Errorf("mlmodel: %w", err)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("mlmodel: BUG: own output is not YAML: %w", err)
 	}
-	return v, nil
+	return (&yreader{budget: maxYAMLNodes}).value(&doc, 0)
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler with Decode's rules, for a
+// model embedded in other YAML.
+func (m *Model) UnmarshalYAML(n *yaml.Node) error {
+	v, err := (&yreader{budget: maxYAMLNodes}).value(n, 0)
+	if err != nil {
+		return err
+	}
+	top, ok := v.(map[string]any)
+	if !ok {
+		return invalidf("MLmodel content is not a mapping")
+	}
+	got, err := fromMap(top)
+	if err != nil {
+		return err
+	}
+	*m = *got
+	return nil
 }
 
 // fresh reports whether m was built in code rather than decoded.
@@ -314,7 +335,11 @@ func (m *Model) toNode() (*ynode, error) {
 	}
 	m.putString(mp, kRunID, m.RunID, false)
 	if m.SavedInputExample != nil {
-		mp.put(kSavedInput, m.SavedInputExample.toNode())
+		n, err := m.SavedInputExample.toNode()
+		if err != nil {
+			return nil, err
+		}
+		mp.put(kSavedInput, n)
 	} else if w, asNull := m.keep(kSavedInput, false); w && asNull {
 		mp.put(kSavedInput, yNull())
 	}
@@ -383,7 +408,7 @@ func (m *Model) signatureNode() (*ynode, error) {
 	return mp.n, nil
 }
 
-func (in *InputExampleInfo) toNode() *ynode {
+func (in *InputExampleInfo) toNode() (*ynode, error) {
 	mp := newYMap()
 	if in.ArtifactPath != "" {
 		mp.put("artifact_path", yStr(in.ArtifactPath))
@@ -405,11 +430,13 @@ func (in *InputExampleInfo) toNode() *ynode {
 		case "artifact_path", "type", "pandas_orient", "serving_input_path", "params":
 			continue
 		}
-		if n, err := toYNode(v, 2); err == nil {
-			mp.put(k, n)
+		n, err := toYNode(v, 2)
+		if err != nil {
+			return nil, fmt.Errorf("mlmodel: saved_input_example_info: %s: %w", k, err)
 		}
+		mp.put(k, n)
 	}
-	return mp.n
+	return mp.n, nil
 }
 
 // Decode reads an MLmodel file. It reads at most MaxMLmodelSize bytes,
@@ -613,6 +640,8 @@ func fromMap(top map[string]any) (*Model, error) {
 			m.nulls[kModelSizeBytes] = true
 		case int64:
 			m.ModelSizeBytes = &x
+		case *big.Int:
+			return nil, invalidf("model_size_bytes: %s is out of range", x)
 		default:
 			return nil, invalidf("model_size_bytes: want an integer, got %s", typeName(v))
 		}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -229,5 +231,89 @@ func TestLogModelHistory(t *testing.T) {
 	}
 	if _, err := models["mlflow1.MLmodel"].AppendLogModelHistory(`{"not": "a list"}`); !errors.Is(err, ErrInvalid) {
 		t.Errorf("AppendLogModelHistory(object): got %v, want ErrInvalid", err)
+	}
+}
+
+func TestMarshalYAMLEmbeds(t *testing.T) {
+	data, err := os.ReadFile("testdata/mlmodel/nested_mlflow3.MLmodel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Unmarshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Metadata["sci"] = "1e5" // a string PyYAML leaves plain and YAML 1.2 reads as a number
+	type wrapper struct {
+		Model *Model `yaml:"model"`
+	}
+	b, err := yaml.Marshal(wrapper{Model: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back wrapper
+	if err := yaml.Unmarshal(b, &back); err != nil {
+		t.Fatalf("yaml.Unmarshal: %v\n%s", err, b)
+	}
+	if back.Model.Metadata["sci"] != "1e5" {
+		t.Errorf("metadata sci: got %#v, want \"1e5\"", back.Model.Metadata["sci"])
+	}
+	if got, want := back.Model.Signature.Inputs.Cols[6].Name, "température"; got != want {
+		t.Errorf("column 6: got %q, want %q", got, want)
+	}
+}
+
+func TestDecodeRefuses(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", "empty"},
+		{"- a\n- b\n", "not a mapping"},
+		{"run_id: [1]\n", "run_id: want a string, got a list"},
+		{"flavors: [a]\n", "flavors: want a mapping"},
+		{"flavors:\n  x: 3\n", "flavors: x: want a mapping"},
+		{"signature:\n  inputs: 3\n", "signature: inputs: want a JSON string"},
+		{"signature:\n  input: '[]'\n", `unexpected key "input"`},
+		{"signature:\n  inputs: '[{\"type\": \"dbl\"}]'\n", `signature inputs: mlmodel: schema input 0: mlmodel: unknown type "dbl"`},
+		{"model_size_bytes: 1.5\n", "model_size_bytes: want an integer"},
+		{"model_size_bytes: 100000000000000000000\n", "out of range"},
+		{"env_vars: [1]\n", "env_vars[0]: want a string"},
+		{"saved_input_example_info: {params: 'yes'}\n", "params: want 'true'"},
+		{"a: 1\na: 2\n", `key "a" appears twice`},
+		{"<<: {a: 1}\n", "merge keys"},
+		{"a: !!binary aGk=\n", "unsupported tag"},
+		{"a: =\n", "cannot read"},
+		{"a: 1\n---\nb: 2\n", "more than one YAML document"},
+		{"a: [\n", "not YAML"},
+		{"a: &x [*x]\n", ""},
+		{strings.Repeat("[", 100) + strings.Repeat("]", 100), "nested deeper"},
+	}
+	for _, tt := range tests {
+		_, err := Unmarshal([]byte(tt.in))
+		if err == nil {
+			if tt.want != "" {
+				t.Errorf("Unmarshal(%q): got no error, want %q", tt.in, tt.want)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Unmarshal(%q): got %v, want an ErrInvalid error containing %q", tt.in, err, tt.want)
+		}
+	}
+	big := bytes.Repeat([]byte("#"), MaxMLmodelSize+1)
+	if _, err := Decode(bytes.NewReader(big)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Decode(too big): got %v, want ErrInvalid", err)
+	}
+}
+
+// TestDecodeReadsLikePyYAML checks YAML 1.1 plain scalars are read as
+// PyYAML's safe_load reads them, not as YAML 1.2 would.
+func TestDecodeReadsLikePyYAML(t *testing.T) {
+	m, err := Unmarshal([]byte("metadata:\n  a: yes\n  b: 1e5\n  c: 0x1F\n  d: 012\n  e: 1:30\n  f: ~\n  g: 1_000.5\n  h: .inf\n  i: 2024-01-01\n  j: Off\n  k: 3.10\n  l: '3.10'\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := jsonText(t, m.Metadata)
+	want := `{"a": true, "b": "1e5", "c": 31, "d": 10, "e": 90, "f": null, "g": 1000.5, "h": Infinity, "i": "2024-01-01", "j": false, "k": 3.1, "l": "3.10"}`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

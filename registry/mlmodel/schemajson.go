@@ -2,7 +2,7 @@ package mlmodel
 
 import (
 	"fmt"
-	"reflect"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -188,7 +188,7 @@ func writeParamSpec(b *strings.Builder, ps *ParamSpec) error {
 	b.WriteString(", ")
 	writeKey(b, "default")
 	var def any = ps.Default
-	if ps.raw != nil && reflect.DeepEqual(ps.Default, ps.dec) {
+	if ps.raw != nil && sameJSON(ps.Default, ps.dec) {
 		def = ps.raw
 	} else {
 		def = pyDefault(ps.Default)
@@ -593,4 +593,40 @@ func plainJSON(v any) any {
 		return out
 	}
 	return v
+}
+
+// sameJSON reports whether two plain JSON values are equal, NaN equal to
+// NaN (so that an unchanged default with a NaN keeps its original text).
+func sameJSON(a, b any) bool {
+	switch x := a.(type) {
+	case float64:
+		y, ok := b.(float64)
+		return ok && (x == y && math.Signbit(x) == math.Signbit(y) || math.IsNaN(x) && math.IsNaN(y))
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameJSON(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !sameJSON(v, w) {
+				return false
+			}
+		}
+		return true
+	case nil, bool, string, int64:
+		return a == b
+	}
+	return false
 }
