@@ -29,10 +29,21 @@ type state struct {
 }
 
 func (s *state) add(p Point) {
+	b := math.Float64bits(p.Value)
+	i, ok := asInt(p.Value)
+	s.addBits(p, b, sortable(b), i, ok)
+}
+
+// addBits is add with the value's bits, sortable bits and integer form.
+func (s *state) addBits(p Point, b uint64, sb int64, i int64, isInt bool) {
 	s.hdr.add(p)
-	s.step.add(p.Step)
-	s.time.add(p.Time)
-	s.val.add(p.Value)
+	if !s.step.addLazy(p.Step) {
+		s.step.addSlow(p.Step)
+	}
+	if !s.time.addLazy(p.Time) {
+		s.time.addSlow(p.Time)
+	}
+	s.val.add(p.Value, b, sb, i, isInt)
 }
 
 // NewAppender returns an empty Appender.
@@ -80,14 +91,17 @@ func (a *Appender) Append(p Point) {
 	a.steps = append(a.steps, p.Step)
 	a.times = append(a.times, p.Time)
 	a.vals = append(a.vals, p.Value)
-	a.svals = append(a.svals, sortable(math.Float64bits(p.Value)))
-	if i, ok := asInt(p.Value); ok && len(a.ivals) == len(a.vals)-1 {
+	b := math.Float64bits(p.Value)
+	sb := sortable(b)
+	a.svals = append(a.svals, sb)
+	i, isInt := asInt(p.Value)
+	if isInt && len(a.ivals) == len(a.vals)-1 {
 		a.ivals = append(a.ivals, i)
 	}
 	if a.fitValid && samePoint(p, a.fitted) {
 		a.cur = 1 - a.cur // Fits already computed the state with p
 	} else {
-		a.st[a.cur].add(p)
+		a.st[a.cur].addBits(p, b, sb, i, isInt)
 	}
 	a.fitValid = false
 }

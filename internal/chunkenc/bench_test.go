@@ -140,3 +140,38 @@ func benchAppend(b *testing.B, seal func(*Appender, Point) bool) {
 		})
 	}
 }
+
+// BenchmarkAppendCost splits the encoding cost per point of 1000-point loss
+// chunks: Append alone, with Size after every point, with Bytes every 500
+// points, and with both; reported as CPU ns per point.
+func BenchmarkAppendCost(b *testing.B) {
+	pts := genSeries("loss", 1000)
+	for _, c := range []struct {
+		name        string
+		size, bytes bool
+	}{{"append", false, false}, {"append+size", true, false}, {"append+bytes", false, true}, {"append+size+bytes", true, true}} {
+		b.Run(c.name, func(b *testing.B) {
+			a := NewAppender()
+			n := 0
+			var buf []byte
+			b.ReportAllocs()
+			defer lockThread()()
+			cpu0 := threadCPU()
+			for b.Loop() {
+				a.Reset()
+				for i, p := range pts {
+					a.Append(p)
+					if c.size {
+						n += a.Size()
+					}
+					if c.bytes && i%500 == 499 {
+						buf = a.Bytes(buf[:0])
+					}
+				}
+			}
+			if cpu := threadCPU() - cpu0; cpu0 != 0 {
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*len(pts)), "cpu-ns/pt")
+			}
+		})
+	}
+}

@@ -97,7 +97,7 @@ func (h *Header) add(p Point) {
 		h.MaxStep = max(h.MaxStep, p.Step)
 		h.MinTime = min(h.MinTime, p.Time)
 		h.MaxTime = max(h.MaxTime, p.Time)
-		if Newer(p, h.Last) {
+		if p.Step > h.Last.Step || p.Step == h.Last.Step && Newer(p, h.Last) {
 			h.Last = p
 		}
 	}

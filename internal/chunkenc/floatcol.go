@@ -59,9 +59,11 @@ func asInt(v float64) (int64, bool) {
 	return 0, false
 }
 
-func (s *floatStats) add(v float64) {
-	b := math.Float64bits(v)
-	s.bits.add(sortable(b))
+// add adds v, whose bits are b, sortable(b) sb, and asInt(v) i, isInt.
+func (s *floatStats) add(v float64, b uint64, sb int64, i int64, isInt bool) {
+	if !s.bits.addLazy(sb) {
+		s.bits.addSlow(sb)
+	}
 	if s.n == 0 {
 		s.first = b
 		s.constant = true
@@ -75,8 +77,10 @@ func (s *floatStats) add(v float64) {
 		s.xorBits += uint64(c)
 	}
 	if s.integral {
-		if i, ok := asInt(v); ok {
-			s.ints.add(i)
+		if isInt {
+			if !s.ints.addLazy(i) {
+				s.ints.addSlow(i)
+			}
 		} else {
 			s.integral = false
 		}

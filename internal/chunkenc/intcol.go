@@ -71,6 +71,25 @@ type intStats struct {
 }
 
 func (s *intStats) add(v int64) {
+	if !s.addLazy(v) {
+		s.addSlow(v)
+	}
+}
+
+// addLazy adds v and reports true when v continues the constant delta of a
+// lazy column. Small enough to inline, so hot callers write
+// "if !s.addLazy(v) { s.addSlow(v) }".
+func (s *intStats) addLazy(v int64) bool {
+	if s.lazy > 0 && v-s.prev == s.firstDelta {
+		s.lazy++
+		s.prev = v
+		s.n++
+		return true
+	}
+	return false
+}
+
+func (s *intStats) addSlow(v int64) {
 	switch s.n {
 	case 0:
 		s.first = v
@@ -92,13 +111,7 @@ func (s *intStats) add(v int64) {
 		}
 	default:
 		d := v - s.prev
-		if s.lazy > 0 {
-			if d == s.firstDelta {
-				s.lazy++
-				s.prev = v
-				s.n++
-				return
-			}
+		if s.lazy > 0 { // and d differs from firstDelta
 			s.materialize()
 		}
 		l := bits.Len64(zigzag(d - s.prevDelta))
@@ -163,19 +176,35 @@ func (s *intStats) adapt() (base, tz uint, cost uint64) {
 func (s *intStats) forWidth() uint { return uint(bits.Len64(uint64(s.maxDelta - s.minDelta))) }
 
 // choose returns the cheapest kind and its body length in bytes (n >= 1).
+// Ties go to the lower kind.
 func (s *intStats) choose() (kind byte, body int) {
 	if s.n == 1 {
 		return kindFOR, s.base
 	}
 	kind = kindFOR
 	body = s.forBase + int((uint64(s.n-1)*uint64(s.forWidth())+7)>>3)
-	for t := range s.dod {
-		if l := s.dodBase + int((s.dodBits(t)+7)>>3); l < body {
+	var ac uint64
+	if s.lazy > 0 {
+		// All deltas equal: the delta-of-deltas are 0, cheapest under the
+		// tables whose first bucket is 0 bits wide (1 bit each).
+		if l := s.dodBase + (s.lazy-1+7)>>3; l < body {
+			kind, body = kindDoD, l
+		}
+		ac = uint64(s.lazy) * uint64(1+s.lazyLe)
+	} else {
+		t, b := 0, s.dod[0]
+		for i := 1; i < numTables; i++ {
+			if s.dod[i] < b {
+				t, b = i, s.dod[i]
+			}
+		}
+		if l := s.dodBase + int((b+7)>>3); l < body {
 			kind, body = kindDoD+byte(t), l
 		}
+		ac = uint64(s.ad.cost[1])
 	}
-	if _, _, c := s.adapt(); s.base+2+int((c+7)>>3) < body {
-		kind, body = kindAdapt, s.base+2+int((c+7)>>3)
+	if l := s.base + 2 + int((ac+7)>>3); l < body {
+		kind, body = kindAdapt, l
 	}
 	return kind, body
 }
