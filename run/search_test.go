@@ -3,11 +3,13 @@ package run_test
 import (
 	"errors"
 	"fmt"
+	"github.com/google/uuid"
 	"math"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -141,25 +143,41 @@ func TestSearchPagingWhileInserting(t *testing.T) {
 	tr := newTracker(t, nil)
 	base := time.UnixMilli(1_600_000_000_000)
 	before := map[run.ID]bool{}
-	for i := range pagingRuns {
-		r, err := tr.StartRun(ctx, 0, run.StartTime(base.Add(time.Duration(i%500)*time.Second)), run.Name(fmt.Sprint("r", i)))
-		if err != nil {
-			t.Fatal(err)
+	// The runs that exist when the search begins, written in one transaction.
+	err := tr.Store().Update(ctx, func(tx *store.Tx) error {
+		for i := range pagingRuns {
+			r := &store.Run{ID: store.RunID(uuid.New()), Name: fmt.Sprint("r", i), Status: store.Finished,
+				StartTime: base.Add(time.Duration(i%500) * time.Second).UnixMilli()}
+			if err := tx.CreateRun(r); err != nil {
+				return err
+			}
+			if err := tx.AppendPoints(r, "auc", []store.Point{{Value: float64(i%97) / 97}}); err != nil {
+				return err
+			}
+			if err := tx.PutRun(r); err != nil {
+				return err
+			}
+			before[r.ID] = true
 		}
-		r.LogMetric("auc", float64(i%97)/97)
-		before[r.ID()] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	tr.Store().Flush(ctx)
 	stop := make(chan struct{})
+	var inserted atomic.Int64
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for i := 0; ; i++ {
+		// Bounded, and paced to spread over the paging: an unbounded
+		// inserter would keep adding pages faster than they are read.
+		for i := 0; i < 3000; i++ {
 			select {
 			case <-stop:
 				return
-			default:
+			case <-time.After(200 * time.Microsecond):
 			}
 			// Both newer and older than the runs already there, and ties.
 			st := base.Add(time.Duration(i%700-100) * time.Second)
@@ -169,6 +187,7 @@ func TestSearchPagingWhileInserting(t *testing.T) {
 				return
 			}
 			r.LogMetric("auc", float64(i%89)/89)
+			inserted.Add(1)
 		}
 	}()
 	for _, order := range [][]string{nil, {"metrics.auc DESC"}} {
@@ -199,6 +218,10 @@ func TestSearchPagingWhileInserting(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+	if inserted.Load() == 0 {
+		t.Error("no run was inserted while paging")
+	}
+	t.Logf("%d runs inserted while paging", inserted.Load())
 }
 
 func TestSearchExperiments(t *testing.T) {
