@@ -69,6 +69,7 @@ func child(role, path, arg string) error {
 		if err := r.LogParam("child", arg); err != nil {
 			return err
 		}
+		fmt.Println("started") // StartRun is durable when it returns
 		for i := 0; ; i++ {
 			if err := r.LogMetric("x", float64(i), mlite.Step(int64(i))); err != nil {
 				return err
@@ -164,9 +165,13 @@ func TestCrashLosesNothingFlushed(t *testing.T) {
 		var mu sync.Mutex
 		flushed := 0
 		done := make(chan struct{})
+		started := make(chan struct{})
 		go func() {
 			defer close(done)
 			for out.Scan() {
+				if out.Text() == "started" {
+					close(started)
+				}
 				if n, ok := strings.CutPrefix(out.Text(), "flushed "); ok {
 					v, _ := strconv.Atoi(n)
 					mu.Lock()
@@ -175,7 +180,12 @@ func TestCrashLosesNothingFlushed(t *testing.T) {
 				}
 			}
 		}()
-		time.Sleep(time.Duration(100+rand.IntN(400)) * time.Millisecond)
+		select {
+		case <-started:
+		case <-time.After(time.Minute):
+			t.Fatalf("round %d: child did not start: %s", round, stderr)
+		}
+		time.Sleep(time.Duration(rand.IntN(400)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		<-done
