@@ -144,6 +144,10 @@ func child(role, path, arg string) error {
 					return err
 				}
 			}
+			if _, err := db.SearchRuns(ctx, run.SearchOptions{ExperimentIDs: []run.ExperimentID{exp.ID},
+				Filter: "metrics.loss < 0.001 and params.lr = '0.01'", OrderBy: []string{"metrics.loss"}}); err != nil {
+				return err
+			}
 			reads++
 		}
 	}
