@@ -32,6 +32,27 @@
 //   - Log-model history: the JSON entry MLflow appends to the run tag
 //     mlflow.log-model.history for each logged model.
 //
+// # Where mlmodel differs from MLflow, on purpose
+//
+//   - Enforce is stricter than MLflow's scoring server, which casts JSON
+//     columns with pandas' astype before checking them and so silently
+//     turns 1.5 into 1 in a long column, wraps 2**40 to 0 in an integer
+//     column and lets numbers into string columns. mlmodel refuses these,
+//     naming the column and the row. It accepts what is exact: integral
+//     numbers into integer and long columns, integers into double and
+//     float columns when the value is held exactly, any number within
+//     range into float and double columns (JSON has no float32).
+//   - Nulls: MLflow cannot hold them in integer columns even when the
+//     column is optional; mlmodel allows them in optional columns (marked
+//     in Column.Nulls) and refuses them in required integer, long, binary
+//     and composite columns, as MLflow does.
+//   - Datetime columns take RFC 3339 text with a zone (MLflow refuses
+//     zoned times) and return UTC.
+//   - Tensor schemas are written, read and inferred, not enforced.
+//   - Plain YAML timestamps in free-form parts of an MLmodel file stay
+//     strings (PyYAML makes them datetimes); long parameters want int64
+//     defaults (MLflow takes any Python int).
+//
 // Malformed files and schemas are refused with errors wrapping ErrInvalid
 // that name the key at fault; inputs are bounded (MaxMLmodelSize,
 // MaxSchemaJSON, nesting depths) before anything is allocated for them.

@@ -189,8 +189,11 @@ type source struct {
 	names []string // input columns, in input order (sorted for records)
 	// hasNames is false for split input without column names.
 	hasNames bool
-	// get returns column name's values and presence per row.
+	// get returns column name's values and presence per row (present is
+	// nil when every row has the column).
 	get func(name string) (vals []any, present []bool, ok bool)
+	// has reports whether the input has column name.
+	has func(name string) bool
 }
 
 // Enforce checks records (the scoring server's dataframe_records: one map
@@ -229,12 +232,25 @@ func (s *Schema) Enforce(rows []map[string]any) (*Frame, error) {
 			return nil, nil, false
 		}
 		vals := make([]any, len(rows))
-		present := make([]bool, len(rows))
+		var present []bool
 		for i, r := range rows {
-			vals[i], present[i] = r[name]
+			v, ok := r[name]
+			vals[i] = v
+			if !ok {
+				if present == nil {
+					present = make([]bool, len(rows))
+					for j := 0; j < i; j++ {
+						present[j] = true
+					}
+				}
+				continue
+			}
+			if present != nil {
+				present[i] = true
+			}
 		}
 		return vals, present, true
-	}}
+	}, has: func(name string) bool { return seen[name] }}
 	return s.enforce(src, false)
 }
 
@@ -257,7 +273,7 @@ func (s *Schema) EnforceColumns(cols map[string][]any) (*Frame, error) {
 	src := source{rows: n, names: names, hasNames: true, get: func(name string) ([]any, []bool, bool) {
 		v, ok := cols[name]
 		return v, nil, ok
-	}}
+	}, has: func(name string) bool { _, ok := cols[name]; return ok }}
 	return s.enforce(src, false)
 }
 
@@ -299,7 +315,7 @@ func (s *Schema) EnforceSplit(columns []string, data [][]any) (*Frame, error) {
 			vals[i] = r[j]
 		}
 		return vals, nil, true
-	}}
+	}, has: func(name string) bool { _, ok := index[name]; return ok }}
 	return s.enforce(src, true)
 }
 
@@ -337,7 +353,7 @@ func (s *Schema) enforce(src source, ordered bool) (*Frame, error) {
 	known := make(map[string]bool, len(s.Cols))
 	for _, c := range s.Cols {
 		known[c.Name] = true
-		if _, _, ok := src.get(c.Name); !ok && c.Required {
+		if !src.has(c.Name) && c.Required {
 			missing = append(missing, c.Name)
 		}
 	}
@@ -515,8 +531,11 @@ func enforceColumn(label string, c ColSpec, vals []any, present []bool) (Column,
 // isNullValue reports JSON null, a nil pointer or a NaN in a non-float
 // place (pandas' missing value).
 func isNullValue(v any) bool {
-	if v == nil {
+	switch v.(type) {
+	case nil:
 		return true
+	case float64, string, bool, int, int64, json.Number, float32, int32, []any, map[string]any:
+		return false
 	}
 	rv := reflect.ValueOf(v)
 	if (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface) && rv.IsNil() {
@@ -527,6 +546,10 @@ func isNullValue(v any) bool {
 
 // deref follows non-nil pointers to their values.
 func deref(v any) any {
+	switch v.(type) {
+	case float64, string, bool, int, int64, json.Number, float32, int32, []any, map[string]any:
+		return v
+	}
 	for {
 		rv := reflect.ValueOf(v)
 		if rv.Kind() != reflect.Pointer || rv.IsNil() {

@@ -88,7 +88,11 @@ type Model struct {
 	RunID          string
 	ModelUUID      string
 	UTCTimeCreated string
-	MLflowVersion  string
+	// MLflowVersion is the MLflow version that wrote the file. MLflow's
+	// loaders do not read it; leave it empty (omitted, as MLflow omits
+	// None) rather than write a marker that is not a version, and record
+	// mlite's version in the go_mlite flavor's mlite_version.
+	MLflowVersion string
 	// ModelID is MLflow 3's logged model id ("m-…").
 	ModelID   string
 	Signature *Signature
