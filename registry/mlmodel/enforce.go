@@ -63,6 +63,21 @@ func (f *Frame) Column(name string) (*Column, bool) {
 	return nil, false
 }
 
+// Row returns row i as a record: each column's Value by name (for an
+// unnamed schema without input names, by position: "0", "1", ...).
+func (f *Frame) Row(i int) map[string]any {
+	r := make(map[string]any, len(f.Columns))
+	for j := range f.Columns {
+		c := &f.Columns[j]
+		name := c.Name
+		if name == "" {
+			name = strconv.Itoa(j)
+		}
+		r[name] = c.Value(i)
+	}
+	return r
+}
+
 // IsNull reports whether row i of c is null.
 func (c *Column) IsNull(i int) bool { return c.Nulls != nil && c.Nulls[i] }
 

@@ -230,3 +230,14 @@ func TestEnforceComposite(t *testing.T) {
 		}
 	}
 }
+
+func TestFrameRow(t *testing.T) {
+	s := &Schema{Cols: []ColSpec{Col("a", Long), {Type: Type{Kind: String}, Name: "b"}}}
+	f, err := s.Enforce([]map[string]any{{"a": 1, "b": "x"}, {"a": 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := jsonText(t, []any{f.Row(0), f.Row(1)}), `[{"a": 1, "b": "x"}, {"a": 2, "b": null}]`; got != want {
+		t.Errorf("rows: got %s, want %s", got, want)
+	}
+}

@@ -143,6 +143,46 @@ func NewUUID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// Validate checks what the registry relies on: at least one flavor, a
+// go_mlite flavor (if any) naming its model_file and model_type, a
+// parseable utc_time_created (if set) and a valid signature (if any).
+func (m *Model) Validate() error {
+	if len(m.Flavors) == 0 {
+		return invalidf("model has no flavors")
+	}
+	if cfg, ok := m.Flavors[GoFlavor]; ok {
+		for _, k := range []string{"model_file", "model_type"} {
+			if s, _ := cfg[k].(string); s == "" {
+				return invalidf("flavor %s: %s must be a non-empty string", GoFlavor, k)
+			}
+		}
+	}
+	if m.UTCTimeCreated != "" {
+		if _, err := ParseTime(m.UTCTimeCreated); err != nil {
+			return err
+		}
+	}
+	if sig := m.Signature; sig != nil {
+		for _, s := range []struct {
+			name string
+			s    *Schema
+		}{{"inputs", sig.Inputs}, {"outputs", sig.Outputs}} {
+			if s.s == nil {
+				continue
+			}
+			if err := s.s.Validate(); err != nil {
+				return fmt.Errorf("mlmodel: signature %s: %w", s.name, err)
+			}
+		}
+		if sig.Params != nil {
+			if err := sig.Params.Validate(); err != nil {
+				return fmt.Errorf("mlmodel: signature params: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
 // Known top-level keys, in the sorted order MLflow writes them.
 const (
 	kArtifactPath     = "artifact_path"

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -315,5 +316,66 @@ func TestDecodeReadsLikePyYAML(t *testing.T) {
 	want := `{"a": true, "b": "1e5", "c": 31, "d": 10, "e": 90, "f": null, "g": 1000.5, "h": Infinity, "i": "2024-01-01", "j": false, "k": 3.1, "l": "3.10"}`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// TestEncodeFreshFullModels re-encodes MLflow 3 files as if their models
+// had been built in code (no memory of the file's keys): Encode's defaults
+// for new models must give what MLflow 3 wrote.
+func TestEncodeFreshFullModels(t *testing.T) {
+	for _, name := range []string{"nested_mlflow3.MLmodel", "pyfunc_mlflow3.MLmodel", "go_mlite_fresh.MLmodel"} {
+		data, err := os.ReadFile(filepath.Join("testdata/mlmodel", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Unmarshal(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := *m
+		fresh.present, fresh.nulls, fresh.sigKeys = nil, nil, nil
+		got, err := fresh.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(data) {
+			t.Errorf("%s: fresh encoding differs\ngot:\n%s\nwant:\n%s", name, got, data)
+		}
+		if err := m.Validate(); err != nil {
+			t.Errorf("%s: Validate: %v", name, err)
+		}
+	}
+}
+
+func TestModelValidate(t *testing.T) {
+	good := func() *Model {
+		return &Model{
+			Flavors:        map[string]map[string]any{GoFlavor: {"model_file": "m.json", "model_type": "linear"}},
+			ModelUUID:      NewUUID(),
+			UTCTimeCreated: FormatTime(time.Date(2024, 5, 1, 12, 34, 56, 123456789, time.UTC)),
+		}
+	}
+	if m := good(); m.UTCTimeCreated != "2024-05-01 12:34:56.123456" || m.Validate() != nil {
+		t.Fatalf("good model: time %q, Validate %v", m.UTCTimeCreated, m.Validate())
+	}
+	if got := FormatTime(time.Date(2024, 5, 1, 12, 34, 56, 0, time.UTC)); got != "2024-05-01 12:34:56" {
+		t.Errorf("FormatTime whole second: got %q, want Python's str() without microseconds", got)
+	}
+	tests := []struct {
+		name   string
+		change func(*Model)
+		want   string
+	}{
+		{"no flavors", func(m *Model) { m.Flavors = nil }, "no flavors"},
+		{"bad time", func(m *Model) { m.UTCTimeCreated = "yesterday" }, "not a time"},
+		{"go flavor without file", func(m *Model) { delete(m.Flavors[GoFlavor], "model_file") }, "model_file"},
+		{"bad signature", func(m *Model) { m.Signature = &Signature{Inputs: &Schema{}} }, "no inputs"},
+	}
+	for _, tt := range tests {
+		m := good()
+		tt.change(m)
+		if err := m.Validate(); err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: Validate = %v, want an ErrInvalid error containing %q", tt.name, err, tt.want)
+		}
 	}
 }
