@@ -38,6 +38,9 @@ type Tracker struct {
 	opts  Options
 
 	wg sync.WaitGroup // background work started for runs (git state)
+
+	refMu     sync.Mutex
+	referrers []Referrer // holders of blob references besides runs (AddReferrer)
 }
 
 // New returns a Tracker over st. opts may be nil. It fails only when the
