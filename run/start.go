@@ -138,7 +138,13 @@ func (t *Tracker) StartRun(ctx context.Context, exp ExperimentID, opts ...StartO
 }
 
 // captureGitState records mlflow.source.git.dirty in the background: it
-// runs git, which may take longer than a run start should.
+// runs git, which may take longer than a run start should. When the work
+// tree is dirty it also stores the patch `git diff HEAD` prints as the
+// run's artifact GitDiffArtifact (deduplicated like every blob: runs
+// started from the same dirty tree share it). A diff over
+// repro.MaxDiffBytes is not stored; the tag still says dirty. The
+// tracker's WaitGroup owns the goroutine, so Wait (and closing the DB)
+// waits for it.
 func (t *Tracker) captureGitState(r *Run) {
 	if t.opts.NoCapture || t.opts.NoGitState {
 		return
@@ -148,12 +154,16 @@ func (t *Tracker) captureGitState(r *Run) {
 		defer t.wg.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		dirty, _, ok, err := repro.GitState(ctx, "")
-		if err != nil || !ok {
+		dirty, diff, ok, err := repro.GitState(ctx, "")
+		if !ok || (err != nil && !errors.Is(err, repro.ErrDiffTooLarge)) {
 			return
 		}
-		// The run may be gone or closed by now; then there is nothing to tag.
+		// The run may be gone or closed by now; then there is nothing to
+		// tag, and the errors below are dropped.
 		_ = t.st.SetTag(r.id, TagGitDirty, strconv.FormatBool(dirty))
+		if dirty && len(diff) > 0 {
+			_ = t.LogBytes(ctx, r.id, diff, GitDiffArtifact)
+		}
 	}()
 }
 
