@@ -29,8 +29,10 @@ type headEntry struct {
 	bytes []byte // the chunk as last written
 }
 
-// maxHeadCache bounds the cache; past it, it starts over.
-const maxHeadCache = 20000
+// maxHeadCache bounds the cache; past it, it starts over. An Appender
+// keeps its chunk's raw points (up to about 40 KiB), so this bounds the
+// cache to some 160 MiB in the worst case.
+const maxHeadCache = 4096
 
 func (c *headCache) appender(ref headRef, seq uint32, stored []byte) (*chunkenc.Appender, error) {
 	if e, ok := c.m[ref]; ok && e.seq == seq && bytes.Equal(e.bytes, stored) {
@@ -113,7 +115,7 @@ func (t *Tx) appendPoints(r *Run, key string, pts []Point, cache *headCache) err
 		}
 	}
 	for _, p := range pts {
-		if app.Count() > 0 && (app.Size() >= chunkenc.TargetSize || app.Count() >= chunkenc.MaxPoints) {
+		if app.Count() > 0 && !app.Fits(p, chunkenc.TargetSize) {
 			if err := b.Put(seriesKey(r.ID, s.Index, s.Chunks-1), app.Bytes(nil)); err != nil {
 				return err
 			}
