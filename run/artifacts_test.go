@@ -108,6 +108,24 @@ func openTrackerAt(path string, blobs *blob.Store, noSync bool) (*run.Tracker, *
 	return tr, st, nil
 }
 
+// benchTracker is newTracker for benchmarks: a throwaway store without
+// fsync, checked and closed at the end.
+func benchTracker(b *testing.B) *run.Tracker {
+	b.Helper()
+	tr, st, err := openTrackerAt(filepath.Join(b.TempDir(), "b.mlite"), nil, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		tr.Wait()
+		if probs, err := st.Check(ctx); err != nil || len(probs) > 0 {
+			b.Errorf("check: %v %v", err, probs)
+		}
+		st.Close()
+	})
+	return tr
+}
+
 // genReader returns size bytes, the same for the same seed: random
 // (incompressible) or text made of a small vocabulary (compressible).
 func genReader(seed uint64, size int64, compressible bool) io.Reader {
@@ -449,6 +467,32 @@ func TestLogArtifactsTree(t *testing.T) {
 	if _, err := tr.DownloadArtifacts(ctx, r.ID(), "out/none", t.TempDir()); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("download a missing path: got %v, want ErrNotFound", err)
 	}
+}
+
+func TestLogArtifactsSymlinks(t *testing.T) {
+	tr := newTracker(t, nil)
+	r := startRun(t, tr)
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(elsewhere, "target.txt"), strings.NewReader("followed"))
+	writeFile(t, filepath.Join(dir, "plain.txt"), strings.NewReader("plain"))
+	if err := os.Symlink(filepath.Join(elsewhere, "target.txt"), filepath.Join(dir, "link.txt")); err != nil {
+		t.Skip("symlink:", err)
+	}
+	if err := r.LogArtifacts(ctx, dir, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := readArtifact(tr, r.ID(), "link.txt"); err != nil || string(got) != "followed" {
+		t.Errorf("link to a file: got %q, %v; want its target's content", got, err)
+	}
+	// A link to a folder is refused, and nothing of the folder is logged.
+	if err := os.Symlink(elsewhere, filepath.Join(dir, "folder-link")); err != nil {
+		t.Fatal(err)
+	}
+	before := snap(t, tr, r.ID())
+	if err := r.LogArtifacts(ctx, dir, "again"); !errors.Is(err, store.ErrInvalid) || !strings.Contains(err.Error(), "folder-link") {
+		t.Errorf("link to a folder: got %v, want ErrInvalid naming it", err)
+	}
+	before.unchanged(t, tr, "link to a folder")
 }
 
 // checkTree checks that dir holds exactly files (slash paths → content).
@@ -1266,4 +1310,145 @@ func ExampleRun_LogText() {
 	// config.json false 31
 	// notes true 0
 	// converged after 12 epochs
+}
+
+// FuzzArtifactPath logs a small file under an arbitrary path: the path is
+// refused with ErrInvalid, or the file reads back under its canonical
+// name, is listed there, and downloads to exactly that place inside the
+// destination.
+func FuzzArtifactPath(f *testing.F) {
+	for _, s := range []string{"a.txt", "dir/sub/x.bin", "./a//b/", "a/../b", "../x", "/abs", `a\b`, "a\x00", "C:x",
+		"données/é.txt", ".hidden", "..a/b..", "a/./b", "x/" + strings.Repeat("y", 300)} {
+		f.Add(s)
+	}
+	st, err := store.Open(ctx, filepath.Join(f.TempDir(), "fuzz.mlite"), &store.Options{NoSync: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { st.Close() })
+	tr, err := run.New(st, &run.Options{NoCapture: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		r, err := tr.StartRun(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := []byte("content of " + p)
+		err = r.LogBytes(ctx, data, p)
+		want, cerr := artpath.Clean(p)
+		if cerr != nil {
+			if !errors.Is(err, store.ErrInvalid) || !errors.Is(err, artpath.ErrInvalid) {
+				t.Fatalf("LogBytes(%q): got %v, want ErrInvalid (%v)", p, err, cerr)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("LogBytes(%q): %v", p, err)
+		}
+		if got, err := readArtifact(tr, r.ID(), want); err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("read %q (from %q): got %q, %v", want, p, got, err)
+		}
+		if fis := listing(t, tr, r.ID()); len(fis) != 1 || fis[0].Path != want {
+			t.Fatalf("list after logging %q: got %+v, want %q", p, fis, want)
+		}
+		dst := t.TempDir()
+		lp, err := tr.DownloadArtifacts(ctx, r.ID(), "", dst)
+		if err != nil {
+			if errors.Is(err, syscall.ENAMETOOLONG) {
+				return // the local file system's limit, not ours
+			}
+			t.Fatalf("download %q: %v", want, err)
+		}
+		var files []string
+		filepath.WalkDir(lp, func(q string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				rel, _ := filepath.Rel(lp, q)
+				files = append(files, filepath.ToSlash(rel))
+			}
+			return nil
+		})
+		if len(files) != 1 || files[0] != want {
+			t.Fatalf("download of %q wrote %q", want, files)
+		}
+	})
+}
+
+// BenchmarkLogArtifact logs files of several sizes: new content each time
+// (hash, compress, sync off) and content already stored (hash only).
+func BenchmarkLogArtifact(b *testing.B) {
+	for _, size := range []int64{4 << 10, 1 << 20, 32 << 20} {
+		for _, compressible := range []bool{false, true} {
+			kind := map[bool]string{false: "random", true: "text"}[compressible]
+			body := filepath.Join(b.TempDir(), "body")
+			writeFile(b, body, genReader(9, size, compressible))
+			for _, dup := range []bool{false, true} {
+				name := fmt.Sprintf("%s/%s/dup=%v", byteSize(size), kind, dup)
+				b.Run(name, func(b *testing.B) {
+					tr := benchTracker(b)
+					r := startRun(b, tr)
+					b.SetBytes(size)
+					b.ReportAllocs()
+					i := 0
+					for b.Loop() {
+						f, err := os.Open(body)
+						if err != nil {
+							b.Fatal(err)
+						}
+						var src io.Reader = f
+						if !dup { // a different first byte: new content
+							var first [8]byte
+							f.ReadAt(first[:], 0)
+							first[0] = byte(i)
+							first[1] = byte(i >> 8)
+							f.Seek(8, io.SeekStart)
+							src = io.MultiReader(bytes.NewReader(first[:min(8, int(size))]), f)
+						}
+						if err := r.LogReader(ctx, src, "f"+strconv.Itoa(i)); err != nil {
+							b.Fatal(err)
+						}
+						f.Close()
+						i++
+					}
+				})
+			}
+		}
+	}
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%dMiB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%dKiB", n>>10)
+	}
+	return fmt.Sprintf("%dB", n)
+}
+
+// BenchmarkOpenArtifact reads a stored artifact back, verifying it.
+func BenchmarkOpenArtifact(b *testing.B) {
+	for _, compressible := range []bool{false, true} {
+		const size = 16 << 20
+		b.Run(map[bool]string{false: "random", true: "text"}[compressible], func(b *testing.B) {
+			tr := benchTracker(b)
+			r := startRun(b, tr)
+			if err := r.LogReader(ctx, genReader(5, size, compressible), "f"); err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(size)
+			b.ReportAllocs()
+			for b.Loop() {
+				rd, err := tr.OpenArtifact(ctx, r.ID(), "f")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.Copy(io.Discard, rd); err != nil {
+					b.Fatal(err)
+				}
+				rd.Close()
+			}
+		})
+	}
 }

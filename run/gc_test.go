@@ -504,3 +504,46 @@ func TestGCWhileAnotherProcessLogs(t *testing.T) {
 		t.Errorf("verify: %+v %v", v, err)
 	}
 }
+
+// gcFixture makes runs × files artifacts of distinct small contents.
+func gcFixture(b *testing.B, runs, files int) *run.Tracker {
+	tr := benchTracker(b)
+	dir := b.TempDir()
+	for i := range files {
+		writeFile(b, filepath.Join(dir, fmt.Sprintf("f%04d", i)), strings.NewReader(strings.Repeat("x", i)))
+	}
+	for range runs {
+		r := startRun(b, tr)
+		if err := r.LogArtifacts(ctx, dir, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return tr
+}
+
+// BenchmarkGC measures a collection with nothing to delete: the reference
+// scan and the walk of the blob folder.
+func BenchmarkGC(b *testing.B) {
+	tr := gcFixture(b, 100, 1000) // 100,000 references to 1,000 blobs
+	b.ReportAllocs()
+	for b.Loop() {
+		rep, err := tr.GC(ctx, run.GCOptions{DryRun: true})
+		if err != nil || rep.Kept != 1000 {
+			b.Fatalf("got %+v, %v", rep, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100000, "ns/ref")
+}
+
+// BenchmarkVerify re-hashes every referenced blob.
+func BenchmarkVerify(b *testing.B) {
+	tr := gcFixture(b, 10, 1000) // 1,000 small blobs
+	b.ReportAllocs()
+	for b.Loop() {
+		rep, err := tr.Verify(ctx, nil)
+		if err != nil || !rep.OK() || rep.Blobs != 1000 {
+			b.Fatalf("got %+v, %v", rep, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1000, "ns/blob")
+}
