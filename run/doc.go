@@ -13,7 +13,14 @@
 //     once, buffer, and return; they are durable after Run.Flush, Run.End
 //     or closing the store. A param logged again with another value fails
 //     at once with an error wrapping store.ErrConflict.
+//   - Artifacts are files kept with a run: their bytes live in the blob
+//     folder beside the store (package blob), their index (path -> digest,
+//     size, mode) in the store. GC deletes blobs nothing refers to; Verify
+//     re-hashes those something does. A Referrer (the model registry) adds
+//     holders of references besides runs.
+//   - SearchRuns and SearchExperiments evaluate the query language (package
+//     query) against the stored records, with keyset page tokens.
 //
-// Package run imports store and the internal validation, naming and
-// reproducibility helpers.
+// Package run imports store, blob, query and the internal validation,
+// artifact-path, naming and reproducibility helpers.
 package run
