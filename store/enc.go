@@ -138,12 +138,6 @@ func (d *decoder) section() int {
 	return d.off + n
 }
 
-func (d *decoder) endSection(end int) {
-	if d.err == nil && d.off != end {
-		d.fail("section ends at byte %d, expected %d", d.off, end)
-	}
-}
-
 func (d *decoder) strMap() map[string]string {
 	n := d.count(2)
 	m := make(map[string]string, n)

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/mlite/mlite/internal/chunkenc"
 )
@@ -304,72 +305,46 @@ func encodeRun(r *Run) []byte {
 // DecodeRun decodes a run record. It never panics; any malformed input
 // returns an error wrapping ErrCorrupt.
 func DecodeRun(b []byte) (*Run, error) {
-	d := decoder{b: b, what: "run"}
-	if v := d.byte1(); v != runRecordV1 && d.err == nil {
-		d.fail("unknown record version %d", v)
+	var v RunView
+	if err := v.reset(b); err != nil {
+		return nil, err
 	}
-	r := &Run{}
-	copy(r.ID[:], d.raw(16))
-	r.ExperimentID = ExperimentID(d.uvarint())
-	r.Name = d.str()
-	r.Status = Status(d.byte1())
-	if d.err == nil && (r.Status < Running || r.Status > Killed) {
-		d.fail("status %d", r.Status)
-	}
-	r.Lifecycle = d.lifecycle()
-	flags := d.byte1()
-	if flags&^runFlagDeletedWithExperiment != 0 {
-		d.fail("unknown flags %#x", flags)
-	}
-	r.DeletedWithExperiment = flags&runFlagDeletedWithExperiment != 0
-	r.StartTime = d.varint()
-	r.EndTime = d.varint()
-	r.User = d.str()
-	r.ArtifactURI = d.str()
-	copy(r.Parent[:], d.raw(16))
+	return v.Decode()
+}
 
-	end := d.section()
+// Decode returns the full record, an independent copy (nothing of it
+// points into the file). It checks every section strictly.
+func (v *RunView) Decode() (*Run, error) {
+	r := &Run{
+		ID: v.id, ExperimentID: v.exp, Name: strings.Clone(v.name), Status: v.status, Lifecycle: v.lifecycle,
+		DeletedWithExperiment: v.flags&runFlagDeletedWithExperiment != 0, StartTime: v.start, EndTime: v.end,
+		User: strings.Clone(v.user), ArtifactURI: strings.Clone(v.artifactURI), Parent: v.parent,
+	}
+	d := decoder{b: v.params, what: "run params"}
 	r.Params = d.strMap()
-	d.endSection(end)
-
-	end = d.section()
+	if err := d.done(); err != nil {
+		return nil, err
+	}
+	d = decoder{b: v.tags, what: "run tags"}
 	r.Tags = d.strMap()
-	d.endSection(end)
-
-	end = d.section()
+	if err := d.done(); err != nil {
+		return nil, err
+	}
+	d = decoder{b: v.metrics, what: "run metrics"}
 	n := d.count(30)
 	r.Metrics = make(map[string]*Series, n)
 	for i := 0; i < n && d.err == nil; i++ {
 		k := d.str()
-		s := &Series{}
-		idx := d.uvarint()
-		if idx > 1<<32-1 {
-			d.fail("series index %d", idx)
-		}
-		s.Index = uint32(idx)
-		s.Count = d.uvarint()
-		s.NaNs = d.uvarint()
-		chunks := d.uvarint()
-		if chunks > 1<<32-1 {
-			d.fail("chunk count %d", chunks)
-		}
-		s.Chunks = uint32(chunks)
-		s.Latest.Step = d.varint()
-		s.Latest.Time = d.varint()
-		s.Latest.Value = d.float()
-		s.Min = d.float()
-		s.Max = d.float()
-		s.Sum = d.float()
-		s.MinStep = d.varint()
-		s.MaxStep = d.varint()
+		s := d.series()
 		if _, dup := r.Metrics[k]; dup && d.err == nil {
 			d.fail("metric %q twice", k)
 		}
-		r.Metrics[k] = s
+		r.Metrics[k] = &s
 	}
-	d.endSection(end)
-
-	end = d.section()
+	if err := d.done(); err != nil {
+		return nil, err
+	}
+	d = decoder{b: v.inputs, what: "run inputs"}
 	n = d.count(3)
 	r.Inputs = make([]Input, 0, n)
 	for i := 0; i < n && d.err == nil; i++ {
@@ -377,7 +352,6 @@ func DecodeRun(b []byte) (*Run, error) {
 		in.Tags = d.strMap()
 		r.Inputs = append(r.Inputs, in)
 	}
-	d.endSection(end)
 	if err := d.done(); err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/mlite/mlite/internal/flock"
 )
@@ -240,7 +241,7 @@ func (s *Store) openFile(ctx context.Context, write bool) (*flock.Lock, *bolt.DB
 	})
 	if err != nil {
 		lk.Unlock()
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, bolterrors.ErrTimeout) {
 			return nil, nil, fmt.Errorf("store: open %s: %w", s.path, ErrLocked)
 		}
 		return nil, nil, fmt.Errorf("store: open %s: %w: %w", s.path, ErrNotStore, err)

@@ -124,9 +124,6 @@ func (v *RunView) User() string               { return v.user }
 func (v *RunView) ArtifactURI() string        { return v.artifactURI }
 func (v *RunView) Parent() RunID              { return v.parent }
 
-// Decode returns the full record, an independent copy.
-func (v *RunView) Decode() (*Run, error) { return DecodeRun(v.b) }
-
 // lookup finds key in a strmap section body (sorted by key, so the scan
 // stops early).
 func lookup(body []byte, key string) (string, bool) {
@@ -203,10 +200,14 @@ func (v *RunView) EachMetric(fn func(key string, s Series)) {
 // series reads one metric summary (after its key).
 func (d *decoder) series() Series {
 	var s Series
-	s.Index = uint32(d.uvarint())
+	idx := d.uvarint()
 	s.Count = d.uvarint()
 	s.NaNs = d.uvarint()
-	s.Chunks = uint32(d.uvarint())
+	chunks := d.uvarint()
+	if idx > 1<<32-1 || chunks > 1<<32-1 {
+		d.fail("series index %d or chunk count %d over 32 bits", idx, chunks)
+	}
+	s.Index, s.Chunks = uint32(idx), uint32(chunks)
 	s.Latest.Step = d.varint()
 	s.Latest.Time = d.varint()
 	s.Latest.Value = d.float()
