@@ -98,7 +98,7 @@ func (db *DB) Flush(ctx context.Context) error { return db.st.Flush(ctx) }
 
 // Check walks the whole file and reports every inconsistency; see store.Store.Check.
 func (db *DB) Check(ctx context.Context) ([]store.Problem, error) {
-	if err := db.st.Flush(ctx); err != nil {
+	if err := db.st.Commit(ctx); err != nil {
 		return nil, err
 	}
 	return db.st.Check(ctx)

@@ -11,7 +11,7 @@ import (
 // MetricHistory returns the points of metric key of run id whose step is
 // in rg (AllSteps for all), in the order they were logged.
 func (t *Tracker) MetricHistory(ctx context.Context, id ID, key string, rg StepRange) ([]Point, error) {
-	if err := t.st.FlushRun(ctx, id); err != nil {
+	if err := t.st.Commit(ctx); err != nil {
 		return nil, err
 	}
 	var pts []Point
@@ -34,7 +34,7 @@ func (t *Tracker) MetricHistory(ctx context.Context, id ID, key string, rg StepR
 // step, then latest timestamp, then largest value. It reads only the run
 // records, never the histories. Unknown runs are an error.
 func (t *Tracker) LatestMetrics(ctx context.Context, ids []ID, keys []string) (map[ID]map[string]Point, error) {
-	if err := t.st.Flush(ctx); err != nil {
+	if err := t.st.Commit(ctx); err != nil {
 		return nil, err
 	}
 	out := make(map[ID]map[string]Point, len(ids))
@@ -67,7 +67,7 @@ func (t *Tracker) LatestMetrics(ctx context.Context, ids []ID, keys []string) (m
 // highest point so no spike disappears (see store.Tx.Downsample). Runs
 // without the metric get no entry.
 func (t *Tracker) Downsample(ctx context.Context, ids []ID, key string, rg StepRange, n int) (map[ID][]Point, error) {
-	if err := t.st.Flush(ctx); err != nil {
+	if err := t.st.Commit(ctx); err != nil {
 		return nil, err
 	}
 	out := make(map[ID][]Point, len(ids))

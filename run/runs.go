@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -18,7 +17,7 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 // GetRun returns a snapshot of run id, including what its handles have
 // logged so far (ErrNotFound if there is no such run).
 func (t *Tracker) GetRun(ctx context.Context, id ID) (*Record, error) {
-	if err := t.st.FlushRun(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := t.st.Commit(ctx); err != nil {
 		return nil, err
 	}
 	var r *Record
@@ -27,9 +26,9 @@ func (t *Tracker) GetRun(ctx context.Context, id ID) (*Record, error) {
 }
 
 // updateRun applies fn to run id in one durable transaction, after
-// flushing what was logged to it.
+// committing what was logged to it.
 func (t *Tracker) updateRun(ctx context.Context, id ID, fn func(tx *store.Tx, r *Record) error) error {
-	if err := t.st.FlushRun(ctx, id); err != nil {
+	if err := t.st.Commit(ctx); err != nil {
 		return err
 	}
 	return t.st.Update(ctx, func(tx *store.Tx) error {
@@ -133,7 +132,7 @@ func (t *Tracker) RestoreRun(ctx context.Context, id ID) error {
 
 // PurgeRun deletes a soft-deleted run and all its data for good.
 func (t *Tracker) PurgeRun(ctx context.Context, id ID) error {
-	if err := t.st.FlushRun(ctx, id); err != nil {
+	if err := t.st.Commit(ctx); err != nil {
 		return err
 	}
 	return t.st.Update(ctx, func(tx *store.Tx) error {
@@ -150,7 +149,7 @@ func (t *Tracker) PurgeRun(ctx context.Context, id ID) error {
 
 // Children returns the runs whose parent is id, newest first.
 func (t *Tracker) Children(ctx context.Context, id ID) ([]*Record, error) {
-	if err := t.st.Flush(ctx); err != nil {
+	if err := t.st.Commit(ctx); err != nil {
 		return nil, err
 	}
 	var out []*Record
@@ -208,7 +207,7 @@ func (t *Tracker) ListRuns(ctx context.Context, exp ExperimentID, o ListOptions)
 		}
 		after = b
 	}
-	if err := t.st.Flush(ctx); err != nil {
+	if err := t.st.Commit(ctx); err != nil {
 		return nil, err
 	}
 	page := &Page{}

@@ -68,7 +68,7 @@ func (t *Tracker) SearchRuns(ctx context.Context, o SearchOptions) (*Page, error
 	if err != nil {
 		return nil, badSearch(err)
 	}
-	if err := t.st.Flush(ctx); err != nil {
+	if err := t.st.Commit(ctx); err != nil {
 		return nil, err
 	}
 

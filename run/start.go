@@ -171,7 +171,7 @@ func (t *Tracker) captureGitState(r *Run) {
 // start_run(run_id=...). Its status goes back to RUNNING and its end time
 // is cleared. A deleted run cannot be resumed (ErrDeleted).
 func (t *Tracker) ResumeRun(ctx context.Context, id ID) (*Run, error) {
-	if err := t.st.FlushRun(ctx, id); err != nil {
+	if err := t.st.Commit(ctx); err != nil {
 		return nil, err
 	}
 	var rec *Record

@@ -216,7 +216,7 @@ func (t *Tracker) DeleteExperiment(ctx context.Context, id ExperimentID) error {
 	if id == 0 {
 		return fmt.Errorf("run: the Default experiment (id 0) cannot be deleted: %w", store.ErrInvalid)
 	}
-	if err := t.st.Flush(ctx); err != nil {
+	if err := t.st.Commit(ctx); err != nil {
 		return err
 	}
 	return t.updateExperiment(ctx, id, func(tx *store.Tx, x *Experiment) error {
@@ -278,7 +278,7 @@ func (t *Tracker) forRuns(tx *store.Tx, id ExperimentID, fn func(r *Record) bool
 // PurgeExperiment deletes a soft-deleted experiment and all its runs and
 // their data for good.
 func (t *Tracker) PurgeExperiment(ctx context.Context, id ExperimentID) error {
-	if err := t.st.Flush(ctx); err != nil {
+	if err := t.st.Commit(ctx); err != nil {
 		return err
 	}
 	return t.st.Update(ctx, func(tx *store.Tx) error {

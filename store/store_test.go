@@ -502,3 +502,17 @@ func TestArtifactIndex(t *testing.T) {
 		return nil
 	})
 }
+
+func TestCommitKeepsRunErrorsForTheirFlush(t *testing.T) {
+	s := openTest(t, nil)
+	ctx := context.Background()
+	r := newRun(t, s, 0)
+	s.LogParam(r.ID, "a", "1")
+	s.LogParam(r.ID, "a", "2")
+	if err := s.Commit(ctx); err != nil {
+		t.Fatalf("Commit: got %v, want nil (the conflict belongs to the run's flush)", err)
+	}
+	if err := s.FlushRun(ctx, r.ID); !errors.Is(err, ErrConflict) {
+		t.Fatalf("FlushRun after Commit: got %v, want ErrConflict", err)
+	}
+}

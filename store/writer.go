@@ -63,8 +63,9 @@ type writer struct {
 }
 
 type flushReq struct {
-	run   *RunID // nil: report every run's errors
-	reply chan error
+	run    *RunID // nil: report every run's errors
+	commit bool   // only commit: report a failed commit, keep runs' errors
+	reply  chan error
 }
 
 func newWriter(s *Store) *writer {
@@ -175,14 +176,20 @@ func (s *Store) syncIfAsked(id RunID) error {
 
 // Flush writes everything buffered so far and makes it durable. It returns
 // the errors buffered writes of any run met since the last Flush.
-func (s *Store) Flush(ctx context.Context) error { return s.w.request(ctx, nil) }
+func (s *Store) Flush(ctx context.Context) error { return s.w.request(ctx, nil, false) }
 
 // FlushRun is Flush, but returns only the errors met by run id's writes
 // (and a failed commit); other runs' errors wait for their own flush.
-func (s *Store) FlushRun(ctx context.Context, id RunID) error { return s.w.request(ctx, &id) }
+func (s *Store) FlushRun(ctx context.Context, id RunID) error { return s.w.request(ctx, &id, false) }
 
-func (w *writer) request(ctx context.Context, run *RunID) error {
-	req := flushReq{run: run, reply: make(chan error, 1)}
+// Commit writes everything buffered so far and makes it durable, like
+// Flush, but reports only a failed commit: the errors of single buffered
+// writes stay for the Flush, FlushRun or Close that owns them. Reads use it
+// to see what was logged before them.
+func (s *Store) Commit(ctx context.Context) error { return s.w.request(ctx, nil, true) }
+
+func (w *writer) request(ctx context.Context, run *RunID, commitOnly bool) error {
+	req := flushReq{run: run, commit: commitOnly, reply: make(chan error, 1)}
 	select {
 	case w.flush <- req:
 	case <-w.done:
@@ -210,12 +217,22 @@ func (w *writer) loop() {
 			w.commit()
 		case req := <-w.flush:
 			w.commit()
-			req.reply <- w.takeErrors(req.run)
+			if req.commit {
+				req.reply <- w.failure()
+			} else {
+				req.reply <- w.takeErrors(req.run)
+			}
 		case <-w.quit:
 			w.commit()
 			return
 		}
 	}
+}
+
+func (w *writer) failure() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.fail
 }
 
 // takeErrors returns and forgets the buffered-write errors of run (of all
