@@ -175,6 +175,9 @@ func quickstart(ctx context.Context, path string, out io.Writer) error {
 				if err := child.LogMetric("auc", a); err != nil {
 					return err
 				}
+				if err := child.LogDict(ctx, map[string]any{"weights": w, "features": len(w) - 1}, "model/weights.json"); err != nil {
+					return err
+				}
 				if err := child.End(ctx); err != nil {
 					return err
 				}

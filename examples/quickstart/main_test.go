@@ -49,6 +49,10 @@ func TestQuickstartStoresTheSweep(t *testing.T) {
 		if r.Metrics["val_auc"] == nil || r.Metrics["val_auc"].Count != 60 || r.Metrics["train_loss"].Count != 60 {
 			t.Errorf("child %s: want 60 epochs of val_auc and train_loss, got %+v", r.Name, r.Metrics)
 		}
+		files, err := db.ListArtifacts(ctx, r.ID, "model", false)
+		if err != nil || len(files) != 1 || files[0].Path != "model/weights.json" {
+			t.Errorf("child %s artifacts: %+v, %v", r.Name, files, err)
+		}
 	}
 	probs, err := db.Check(ctx)
 	if err != nil || len(probs) > 0 {
