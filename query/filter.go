@@ -266,27 +266,10 @@ func compile(n *node) pred {
 	return compileCmp(n)
 }
 
-// cmpFloat applies a numeric comparator. NaN compares as IEEE 754 says (every
-// comparison false except !=), as in MLflow's in-memory search.
-func cmpFloat(o op, x, v float64) bool {
-	switch o {
-	case opEq:
-		return x == v
-	case opNe:
-		return x != v
-	case opLt:
-		return x < v
-	case opLe:
-		return x <= v
-	case opGt:
-		return x > v
-	case opGe:
-		return x >= v
-	}
-	return false
-}
-
-func cmpInt(o op, x, v int64) bool {
+// compare applies a numeric comparator. For floats, NaN compares as IEEE
+// 754 says (every comparison false except !=), as in MLflow's in-memory
+// search; integers compare exactly.
+func compare[T int64 | float64](o op, x, v T) bool {
 	switch o {
 	case opEq:
 		return x == v
@@ -390,18 +373,18 @@ func compileCmp(n *node) pred {
 		v := n.lit.num.f
 		switch f.agg {
 		case 0, AggLast:
-			return func(r Record) bool { x, ok := r.Metric(key); return ok && cmpFloat(o, x, v) }
+			return func(r Record) bool { x, ok := r.Metric(key); return ok && compare(o, x, v) }
 		case AggCount:
 			return func(r Record) bool {
 				x, ok := r.MetricAgg(AggCount, key)
 				if !ok {
 					x = 0
 				}
-				return cmpFloat(o, x, v)
+				return compare(o, x, v)
 			}
 		default:
 			agg := f.agg
-			return func(r Record) bool { x, ok := r.MetricAgg(agg, key); return ok && cmpFloat(o, x, v) }
+			return func(r Record) bool { x, ok := r.MetricAgg(agg, key); return ok && compare(o, x, v) }
 		}
 	case FieldAttr:
 		if f.numeric {
@@ -414,11 +397,11 @@ func compileCmp(n *node) pred {
 				switch x.kind {
 				case KindInt:
 					if lit.isInt {
-						return cmpInt(o, x.i, lit.i)
+						return compare(o, x.i, lit.i)
 					}
-					return cmpFloat(o, x.f, lit.f)
+					return compare(o, x.f, lit.f)
 				case KindFloat:
-					return cmpFloat(o, x.f, lit.f)
+					return compare(o, x.f, lit.f)
 				}
 				return false
 			}
