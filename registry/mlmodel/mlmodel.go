@@ -561,78 +561,45 @@ func typeName(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
+// topField reads the optional top-level key into dst when it holds a T,
+// recording whether the file had the key and whether it was null.
+func topField[T any](m *Model, top map[string]any, key, want string, dst *T) error {
+	v, ok := top[key]
+	if !ok {
+		return nil
+	}
+	m.present[key] = true
+	if v == nil {
+		m.nulls[key] = true
+		return nil
+	}
+	x, ok := v.(T)
+	if !ok {
+		return invalidf("%s: want %s, got %s", key, want, typeName(v))
+	}
+	*dst = x
+	return nil
+}
+
 func fromMap(top map[string]any) (*Model, error) {
 	m := &Model{present: map[string]bool{}, nulls: map[string]bool{}}
-	str := func(key string, dst *string) error {
-		v, ok := top[key]
-		if !ok {
-			return nil
-		}
-		m.present[key] = true
-		switch x := v.(type) {
-		case nil:
-			m.nulls[key] = true
-		case string:
-			*dst = x
-		default:
-			return invalidf("%s: want a string, got %s", key, typeName(v))
-		}
-		return nil
-	}
-	mapping := func(key string, dst *map[string]any) error {
-		v, ok := top[key]
-		if !ok {
-			return nil
-		}
-		m.present[key] = true
-		switch x := v.(type) {
-		case nil:
-			m.nulls[key] = true
-		case map[string]any:
-			*dst = x
-		default:
-			return invalidf("%s: want a mapping, got %s", key, typeName(v))
-		}
-		return nil
-	}
+	str := func(key string, dst *string) error { return topField(m, top, key, "a string", dst) }
+	mapping := func(key string, dst *map[string]any) error { return topField(m, top, key, "a mapping", dst) }
+	flag := func(key string, dst *bool) error { return topField(m, top, key, "true or false", dst) }
 	strList := func(key string, dst *[]string) error {
-		v, ok := top[key]
-		if !ok {
-			return nil
+		var list []any
+		if err := topField(m, top, key, "a list of strings", &list); err != nil || list == nil {
+			return err
 		}
-		m.present[key] = true
-		switch x := v.(type) {
-		case nil:
-			m.nulls[key] = true
-		case []any:
-			out := make([]string, 0, len(x))
-			for i, e := range x {
-				s, ok := e.(string)
-				if !ok {
-					return invalidf("%s[%d]: want a string, got %s", key, i, typeName(e))
-				}
-				out = append(out, s)
+		out := make([]string, 0, len(list))
+		for i, e := range list {
+			s, ok := e.(string)
+			if !ok {
+				return invalidf("%s[%d]: want a string, got %s", key, i, typeName(e))
 			}
-			*dst = out
-		default:
-			return invalidf("%s: want a list of strings, got %s", key, typeName(v))
+			out = append(out, s)
 		}
-		return nil
-	}
-	flag := func(key string, dst *bool) error {
-		v, ok := top[key]
-		if !ok {
-			return nil
-		}
-		m.present[key] = true
-		switch x := v.(type) {
-		case nil:
-			m.nulls[key] = true
-		case bool:
-			*dst = x
-		default:
-			return invalidf("%s: want true or false, got %s", key, typeName(v))
-		}
+		*dst = out
 		return nil
 	}
 	steps := []error{
