@@ -194,6 +194,7 @@ func (t *Tx) check(ctx context.Context) []Problem {
 		}
 		return nil
 	})
+	t.checkRegistry(c, runs)
 	return c.probs
 }
 

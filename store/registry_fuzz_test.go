@@ -1,0 +1,145 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+)
+
+func seedModel() *RegisteredModel {
+	return &RegisteredModel{Name: "credit", CreationTime: 1, LastUpdatedTime: 2, Description: "d",
+		Tags: map[string]string{"t": "v"}, Aliases: map[string]int64{"champion": 2}, NextVersion: 3}
+}
+
+func seedVersion() *ModelVersion {
+	return &ModelVersion{Name: "credit", Version: 2, CreationTime: 1, LastUpdatedTime: 2, Description: "d",
+		UserID: "u", Stage: StageProduction, Source: "runs:/x/model", RunID: "x", Status: Ready,
+		Tags: map[string]string{"k": "v"}}
+}
+
+// FuzzDecodeRegisteredModel: any bytes either decode or fail with
+// ErrCorrupt; what decodes re-encodes to the same bytes.
+func FuzzDecodeRegisteredModel(f *testing.F) {
+	f.Add(encodeRegisteredModel(seedModel()))
+	f.Add(encodeRegisteredModel(&RegisteredModel{Name: "m", NextVersion: 1}))
+	f.Add([]byte{1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := DecodeRegisteredModel(b)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not wrap ErrCorrupt", err)
+			}
+			return
+		}
+		b2 := encodeRegisteredModel(m)
+		m2, err := DecodeRegisteredModel(b2)
+		if err != nil {
+			t.Fatalf("re-encoded record does not decode: %v", err)
+		}
+		if b3 := encodeRegisteredModel(m2); !bytes.Equal(b2, b3) {
+			t.Fatalf("encode(decode(encode)) = %x, want %x", b3, b2)
+		}
+	})
+}
+
+// FuzzDecodeModelVersion: any bytes either decode or fail with
+// ErrCorrupt; what decodes re-encodes to the same bytes.
+func FuzzDecodeModelVersion(f *testing.F) {
+	f.Add(encodeModelVersion(seedVersion()))
+	f.Add(encodeModelVersion(&ModelVersion{Name: "m", Version: 1, Status: Ready}))
+	f.Add([]byte{1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		mv, err := DecodeModelVersion(b)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not wrap ErrCorrupt", err)
+			}
+			return
+		}
+		b2 := encodeModelVersion(mv)
+		mv2, err := DecodeModelVersion(b2)
+		if err != nil {
+			t.Fatalf("re-encoded record does not decode: %v", err)
+		}
+		if b3 := encodeModelVersion(mv2); !bytes.Equal(b2, b3) {
+			t.Fatalf("encode(decode(encode)) = %x, want %x", b3, b2)
+		}
+	})
+}
+
+func TestRegistryRecords(t *testing.T) {
+	s := openTest(t, nil)
+	ctx := context.Background()
+	err := s.Update(ctx, func(tx *Tx) error {
+		m := seedModel()
+		m.Aliases = nil
+		if err := tx.CreateRegisteredModel(m); err != nil {
+			return err
+		}
+		if err := tx.CreateRegisteredModel(&RegisteredModel{Name: "credit"}); !errors.Is(err, ErrExists) {
+			t.Errorf("second create: got %v, want ErrExists", err)
+		}
+		if err := tx.CreateRegisteredModel(&RegisteredModel{Name: "credit2"}); err != nil {
+			return err
+		}
+		for _, v := range []int64{1, 2} {
+			mv := seedVersion()
+			mv.Version = v
+			if err := tx.PutModelVersion(mv); err != nil {
+				return err
+			}
+			if err := tx.PutModelVersionFile("credit", v, Artifact{Path: "model/MLmodel", Size: 3}); err != nil {
+				return err
+			}
+		}
+		mv := seedVersion()
+		mv.Version = 3
+		if err := tx.PutModelVersion(mv); !errors.Is(err, ErrInvalid) {
+			t.Errorf("version at NextVersion: got %v, want ErrInvalid", err)
+		}
+		if err := tx.RenameRegisteredModel("credit", "credit3"); err != nil {
+			return err
+		}
+		if _, err := tx.ModelVersion("credit", 1); !errors.Is(err, ErrNotFound) {
+			t.Errorf("old name's version: got %v, want ErrNotFound", err)
+		}
+		got, err := tx.ModelVersion("credit3", 2)
+		if err != nil || got.Name != "credit3" || got.Stage != StageProduction {
+			t.Errorf("renamed version: got %+v, %v", got, err)
+		}
+		if a, err := tx.ModelVersionFile("credit3", 2, "model/MLmodel"); err != nil || a.Size != 3 {
+			t.Errorf("renamed file: got %+v, %v", a, err)
+		}
+		n := 0
+		tx.ForEachModelVersionFile(func(string, int64, Artifact) error { n++; return nil })
+		if n != 2 {
+			t.Errorf("files: got %d, want 2", n)
+		}
+		if err := tx.DeleteModelVersion("credit3", 1); err != nil {
+			return err
+		}
+		if _, err := tx.ModelVersionFile("credit3", 1, "model/MLmodel"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("deleted version's file: got %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if probs, err := s.Check(ctx); err != nil || len(probs) != 0 {
+		t.Fatalf("Check: %v %v", probs, err)
+	}
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.DeleteRegisteredModel("credit3") }); err != nil {
+		t.Fatal(err)
+	}
+	s.View(ctx, func(tx *Tx) error {
+		n := 0
+		tx.ForEachModelVersionFile(func(string, int64, Artifact) error { n++; return nil })
+		tx.ForEachRegisteredModel(func(*RegisteredModel) error { n += 10; return nil })
+		if n != 10 {
+			t.Errorf("after delete: got %d, want 10 (one model, no files)", n)
+		}
+		return nil
+	})
+}
