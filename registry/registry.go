@@ -1,0 +1,774 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mlite/mlite/blob"
+	"github.com/mlite/mlite/internal/artpath"
+	"github.com/mlite/mlite/internal/validate"
+	"github.com/mlite/mlite/run"
+	"github.com/mlite/mlite/store"
+)
+
+// RegisteredModel is a registered model as stored: name, times,
+// description, tags, aliases (alias -> version) and the next version
+// number.
+type RegisteredModel = store.RegisteredModel
+
+// ModelVersion is a model version as stored.
+type ModelVersion = store.ModelVersion
+
+// File is one file of a model version: its path inside the version, its
+// blob's digest, size and mode.
+type File = store.Artifact
+
+// Stage is a model version's stage.
+type Stage = store.Stage
+
+// MLflow's stages.
+const (
+	None       = store.StageNone
+	Staging    = store.StageStaging
+	Production = store.StageProduction
+	Archived   = store.StageArchived
+)
+
+// ParseStage reads a stage name case-insensitively, as MLflow's
+// get_canonical_stage: "none", "STAGING", "Production", "archived".
+func ParseStage(s string) (Stage, error) {
+	for _, st := range []Stage{None, Staging, Production, Archived} {
+		if strings.EqualFold(s, st.String()) {
+			return st, nil
+		}
+	}
+	return 0, fmt.Errorf("registry: invalid model version stage %q; value must be one of None, Staging, Production, Archived: %w", s, store.ErrInvalid)
+}
+
+// Registry is the model registry over a tracker's store: registered
+// models, their numbered versions, stages, aliases and tags, and the
+// models:/ URIs that name versions. Its methods are safe for concurrent
+// use; each change is one store transaction.
+type Registry struct {
+	st  *store.Store
+	tr  *run.Tracker
+	now func() time.Time
+}
+
+// New returns the registry of tr's store and adds it to tr's blob
+// referrers, so the tracker's GC keeps the blobs model versions hold and
+// its Verify checks them.
+func New(tr *run.Tracker) *Registry {
+	r := &Registry{st: tr.Store(), tr: tr, now: time.Now}
+	tr.AddReferrer(run.ReferrerFunc(Refs))
+	return r
+}
+
+// Refs calls fn with every blob reference model versions hold in tx; it
+// is the run.Referrer New adds to the tracker.
+func Refs(tx *store.Tx, fn func(d blob.Digest, ref run.Ref) error) error {
+	return tx.ForEachModelVersionFile(func(name string, v int64, a store.Artifact) error {
+		return fn(blob.Digest(a.Digest), run.Ref{Owner: fmt.Sprintf("model %q version %d", name, v), Path: a.Path})
+	})
+}
+
+func (r *Registry) millis() int64 { return r.now().UnixMilli() }
+
+func checkName(name string) error {
+	if err := validate.ModelName(name); err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	return nil
+}
+
+// CreateModel registers a new model named name with optional tags and
+// description. The name must be unused (store.ErrExists).
+func (r *Registry) CreateModel(ctx context.Context, name string, tags map[string]string, description string) (*RegisteredModel, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	for k, v := range tags {
+		if err := checkTag(k, v); err != nil {
+			return nil, err
+		}
+	}
+	now := r.millis()
+	m := &RegisteredModel{Name: name, CreationTime: now, LastUpdatedTime: now, Description: description,
+		Tags: cloneMap(tags), Aliases: map[string]int64{}, NextVersion: 1}
+	err := r.st.Update(ctx, func(tx *store.Tx) error { return tx.CreateRegisteredModel(m) })
+	if err != nil {
+		return nil, fmt.Errorf("registry: create model: %w", err)
+	}
+	return m, nil
+}
+
+// GetModel returns the model named name (store.ErrNotFound).
+func (r *Registry) GetModel(ctx context.Context, name string) (*RegisteredModel, error) {
+	var m *RegisteredModel
+	err := r.st.View(ctx, func(tx *store.Tx) (err error) { m, err = tx.RegisteredModel(name); return err })
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	return m, nil
+}
+
+// RenameModel renames model name to newName; its versions, their files
+// and its aliases follow. newName must be unused (store.ErrExists).
+func (r *Registry) RenameModel(ctx context.Context, name, newName string) error {
+	if err := checkName(newName); err != nil {
+		return err
+	}
+	err := r.st.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.RenameRegisteredModel(name, newName); err != nil {
+			return err
+		}
+		m, err := tx.RegisteredModel(newName)
+		if err != nil {
+			return err
+		}
+		m.LastUpdatedTime = r.millis()
+		return tx.PutRegisteredModel(m)
+	})
+	if err != nil {
+		return fmt.Errorf("registry: rename model %q to %q: %w", name, newName, err)
+	}
+	return nil
+}
+
+// updateModel applies fn to model name in one write transaction and
+// bumps its last update time.
+func (r *Registry) updateModel(ctx context.Context, name string, fn func(tx *store.Tx, m *RegisteredModel) error) error {
+	return r.st.Update(ctx, func(tx *store.Tx) error {
+		m, err := tx.RegisteredModel(name)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx, m); err != nil {
+			return err
+		}
+		m.LastUpdatedTime = r.millis()
+		return tx.PutRegisteredModel(m)
+	})
+}
+
+// UpdateModelDescription sets model name's description.
+func (r *Registry) UpdateModelDescription(ctx context.Context, name, description string) error {
+	err := r.updateModel(ctx, name, func(_ *store.Tx, m *RegisteredModel) error {
+		m.Description = description
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("registry: update model %q: %w", name, err)
+	}
+	return nil
+}
+
+// DeleteModel removes model name, all its versions and their file
+// indexes for good (MLflow's delete is a hard delete). The blobs stay
+// until GC finds nothing else refers to them.
+func (r *Registry) DeleteModel(ctx context.Context, name string) error {
+	err := r.st.Update(ctx, func(tx *store.Tx) error { return tx.DeleteRegisteredModel(name) })
+	if err != nil {
+		return fmt.Errorf("registry: delete model: %w", err)
+	}
+	return nil
+}
+
+func checkTag(key, value string) error {
+	if err := validate.Key("registry tag", key); err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	if err := validate.RegistryTagValue(key, value); err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	return nil
+}
+
+// SetModelTag sets tag key of model name to value.
+func (r *Registry) SetModelTag(ctx context.Context, name, key, value string) error {
+	if err := checkTag(key, value); err != nil {
+		return err
+	}
+	err := r.updateModel(ctx, name, func(_ *store.Tx, m *RegisteredModel) error {
+		if m.Tags == nil {
+			m.Tags = map[string]string{}
+		}
+		m.Tags[key] = value
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("registry: set tag %q of model %q: %w", key, name, err)
+	}
+	return nil
+}
+
+// DeleteModelTag removes tag key of model name (store.ErrNotFound if the
+// model does not have it, as MLflow).
+func (r *Registry) DeleteModelTag(ctx context.Context, name, key string) error {
+	err := r.updateModel(ctx, name, func(_ *store.Tx, m *RegisteredModel) error {
+		if _, ok := m.Tags[key]; !ok {
+			return fmt.Errorf("no tag %q: %w", key, store.ErrNotFound)
+		}
+		delete(m.Tags, key)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("registry: delete tag of model %q: %w", name, err)
+	}
+	return nil
+}
+
+// ParseRunsURI splits a runs:/<run_id>/<path> URI into the run id and the
+// canonical artifact path ("" for the run's whole artifact root), as
+// MLflow's parse_runs_uri.
+func ParseRunsURI(uri string) (id run.ID, path string, err error) {
+	bad := func(why string) error {
+		return fmt.Errorf("registry: not a proper runs:/ URI: %q: %s: %w", uri, why, store.ErrInvalid)
+	}
+	rest, ok := cutScheme(uri, "runs")
+	if !ok {
+		return id, "", bad("the scheme is not runs")
+	}
+	if !strings.HasPrefix(rest, "/") || len(rest) <= 1 {
+		return id, "", bad("runs:/ URIs should be of the form runs:/<run_id>/run-relative/path/to/artifact")
+	}
+	idStr, p, _ := strings.Cut(rest[1:], "/")
+	id, err = store.ParseRunID(idStr)
+	if err != nil {
+		return id, "", bad(err.Error())
+	}
+	path, err = artpath.CleanDir(p)
+	if err != nil {
+		return id, "", bad(err.Error())
+	}
+	return id, path, nil
+}
+
+// cutScheme strips "scheme:" (case-insensitive, as urlparse) and an
+// authority ("//host"), returning the path.
+func cutScheme(uri, scheme string) (string, bool) {
+	if len(uri) <= len(scheme) || !strings.EqualFold(uri[:len(scheme)], scheme) || uri[len(scheme)] != ':' {
+		return "", false
+	}
+	rest := uri[len(scheme)+1:]
+	if strings.HasPrefix(rest, "//") {
+		rest = rest[2:]
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			rest = rest[i:]
+		} else {
+			rest = ""
+		}
+	}
+	return rest, true
+}
+
+// CreateVersion registers a new version of model name from source, a
+// runs:/<run_id>/<path> URI, registering the model first if it does not
+// exist (as MLflow's client does). runID may be empty; if given it must
+// be the source's run. The version copies the run's artifact index under
+// path (a folder's files relative to it; a single file under its base
+// name), so it stays loadable after the run is purged; the source must
+// hold at least one file. The new version is READY in stage None; its
+// number is one above every number the model has given before.
+func (r *Registry) CreateVersion(ctx context.Context, name, source, runID string) (*ModelVersion, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	id, path, err := ParseRunsURI(source)
+	if err != nil {
+		return nil, err
+	}
+	if runID != "" && runID != id.String() {
+		return nil, fmt.Errorf("registry: run id %q is not the run of source %q: %w", runID, source, store.ErrInvalid)
+	}
+	var mv *ModelVersion
+	err = r.st.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Run(id); err != nil {
+			return err
+		}
+		files, err := sourceFiles(tx, id, path)
+		if err != nil {
+			return err
+		}
+		now := r.millis()
+		m, err := tx.RegisteredModel(name)
+		if errors.Is(err, store.ErrNotFound) {
+			m = &RegisteredModel{Name: name, CreationTime: now, Aliases: map[string]int64{}, NextVersion: 1}
+			err = tx.CreateRegisteredModel(m)
+		}
+		if err != nil {
+			return err
+		}
+		mv = &ModelVersion{Name: name, Version: m.NextVersion, CreationTime: now, LastUpdatedTime: now,
+			Stage: None, Source: source, RunID: id.String(), Status: store.Ready, Tags: map[string]string{}}
+		m.NextVersion++
+		m.LastUpdatedTime = now
+		if err := tx.PutRegisteredModel(m); err != nil {
+			return err
+		}
+		if err := tx.PutModelVersion(mv); err != nil {
+			return err
+		}
+		for _, a := range files {
+			if err := tx.PutModelVersionFile(name, mv.Version, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: create version of model %q from %q: %w", name, source, err)
+	}
+	return mv, nil
+}
+
+// sourceFiles reads the index entries of run id under path, renamed
+// relative to it.
+func sourceFiles(tx *store.Tx, id run.ID, path string) ([]store.Artifact, error) {
+	if path != "" {
+		if a, err := tx.Artifact(id, path); err == nil {
+			a.Path = path[strings.LastIndexByte(path, '/')+1:]
+			return []store.Artifact{a}, nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+	}
+	prefix := path
+	if prefix != "" {
+		prefix += "/"
+	}
+	var files []store.Artifact
+	err := tx.Artifacts(id, prefix, func(a store.Artifact) error {
+		a.Path = a.Path[len(prefix):]
+		files = append(files, a)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("run %s has no artifacts under %q: %w", id, path, store.ErrNotFound)
+	}
+	return files, nil
+}
+
+// GetVersion returns version v of model name (store.ErrNotFound).
+func (r *Registry) GetVersion(ctx context.Context, name string, v int64) (*ModelVersion, error) {
+	var mv *ModelVersion
+	err := r.st.View(ctx, func(tx *store.Tx) (err error) { mv, err = tx.ModelVersion(name, v); return err })
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	return mv, nil
+}
+
+// Versions returns every version of model name in version order.
+func (r *Registry) Versions(ctx context.Context, name string) ([]*ModelVersion, error) {
+	var out []*ModelVersion
+	err := r.st.View(ctx, func(tx *store.Tx) error {
+		if _, err := tx.RegisteredModel(name); err != nil {
+			return err
+		}
+		return tx.ModelVersions(name, func(mv *ModelVersion) error { out = append(out, mv); return nil })
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteVersion removes version v of model name, its file index and the
+// aliases pointing at it. Its number is not given again.
+func (r *Registry) DeleteVersion(ctx context.Context, name string, v int64) error {
+	err := r.updateModel(ctx, name, func(tx *store.Tx, m *RegisteredModel) error {
+		if err := tx.DeleteModelVersion(name, v); err != nil {
+			return err
+		}
+		for a, av := range m.Aliases {
+			if av == v {
+				delete(m.Aliases, a)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("registry: delete version: %w", err)
+	}
+	return nil
+}
+
+// updateVersion applies fn to version v of model name in one write
+// transaction and bumps the version's last update time.
+func (r *Registry) updateVersion(ctx context.Context, name string, v int64, fn func(tx *store.Tx, mv *ModelVersion) error) (*ModelVersion, error) {
+	var mv *ModelVersion
+	err := r.st.Update(ctx, func(tx *store.Tx) (err error) {
+		if mv, err = tx.ModelVersion(name, v); err != nil {
+			return err
+		}
+		if err := fn(tx, mv); err != nil {
+			return err
+		}
+		mv.LastUpdatedTime = r.millis()
+		return tx.PutModelVersion(mv)
+	})
+	return mv, err
+}
+
+// UpdateVersionDescription sets the description of version v of model name.
+func (r *Registry) UpdateVersionDescription(ctx context.Context, name string, v int64, description string) error {
+	_, err := r.updateVersion(ctx, name, v, func(_ *store.Tx, mv *ModelVersion) error {
+		mv.Description = description
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("registry: update version: %w", err)
+	}
+	return nil
+}
+
+// SetVersionTag sets tag key of version v of model name to value.
+func (r *Registry) SetVersionTag(ctx context.Context, name string, v int64, key, value string) error {
+	if err := checkTag(key, value); err != nil {
+		return err
+	}
+	_, err := r.updateVersion(ctx, name, v, func(_ *store.Tx, mv *ModelVersion) error {
+		if mv.Tags == nil {
+			mv.Tags = map[string]string{}
+		}
+		mv.Tags[key] = value
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("registry: set version tag %q: %w", key, err)
+	}
+	return nil
+}
+
+// DeleteVersionTag removes tag key of version v of model name
+// (store.ErrNotFound if it has no such tag).
+func (r *Registry) DeleteVersionTag(ctx context.Context, name string, v int64, key string) error {
+	_, err := r.updateVersion(ctx, name, v, func(_ *store.Tx, mv *ModelVersion) error {
+		if _, ok := mv.Tags[key]; !ok {
+			return fmt.Errorf("no tag %q: %w", key, store.ErrNotFound)
+		}
+		delete(mv.Tags, key)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("registry: delete version tag: %w", err)
+	}
+	return nil
+}
+
+// TransitionStage moves version v of model name to stage (case-
+// insensitive: "production", "Staging", ...). With archiveExisting, which
+// only Staging and Production allow, every other version of the model in
+// that stage becomes Archived in the same transaction. It returns the
+// version as updated.
+func (r *Registry) TransitionStage(ctx context.Context, name string, v int64, stage string, archiveExisting bool) (*ModelVersion, error) {
+	st, err := ParseStage(stage)
+	if err != nil {
+		return nil, err
+	}
+	if archiveExisting && st != Staging && st != Production {
+		return nil, fmt.Errorf("registry: model version transition cannot archive existing model versions because %q is not an active stage; valid stages are Staging, Production: %w", st, store.ErrInvalid)
+	}
+	var mv *ModelVersion
+	err = r.updateModel(ctx, name, func(tx *store.Tx, m *RegisteredModel) error {
+		var err error
+		if mv, err = tx.ModelVersion(name, v); err != nil {
+			return err
+		}
+		now := r.millis()
+		if archiveExisting {
+			var others []*ModelVersion
+			if err := tx.ModelVersions(name, func(o *ModelVersion) error {
+				if o.Version != v && o.Stage == st {
+					others = append(others, o)
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			for _, o := range others {
+				o.Stage, o.LastUpdatedTime = Archived, now
+				if err := tx.PutModelVersion(o); err != nil {
+					return err
+				}
+			}
+		}
+		mv.Stage, mv.LastUpdatedTime = st, now
+		return tx.PutModelVersion(mv)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: transition stage: %w", err)
+	}
+	return mv, nil
+}
+
+// LatestVersions returns, for each of stages (case-insensitive; none
+// given: every stage), the newest version of model name in that stage,
+// in stage order None, Staging, Production, Archived. Stages without a
+// version are left out.
+func (r *Registry) LatestVersions(ctx context.Context, name string, stages []string) ([]*ModelVersion, error) {
+	want := map[Stage]bool{}
+	for _, s := range stages {
+		st, err := ParseStage(s)
+		if err != nil {
+			return nil, err
+		}
+		want[st] = true
+	}
+	latest := map[Stage]*ModelVersion{}
+	err := r.st.View(ctx, func(tx *store.Tx) error {
+		if _, err := tx.RegisteredModel(name); err != nil {
+			return err
+		}
+		return tx.ModelVersions(name, func(mv *ModelVersion) error {
+			if len(want) == 0 || want[mv.Stage] {
+				latest[mv.Stage] = mv // versions come in increasing order
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: latest versions: %w", err)
+	}
+	var out []*ModelVersion
+	for _, st := range []Stage{None, Staging, Production, Archived} {
+		if mv := latest[st]; mv != nil {
+			out = append(out, mv)
+		}
+	}
+	return out, nil
+}
+
+// SetAlias points alias of model name at version v, moving it if it
+// pointed elsewhere. The alias must pass validate.Alias: "latest" and
+// v<digits> are reserved. The version must exist (store.ErrNotFound).
+func (r *Registry) SetAlias(ctx context.Context, name, alias string, v int64) error {
+	if err := validate.Alias(alias); err != nil {
+		return fmt.Errorf("registry: %w", err)
+	}
+	err := r.updateModel(ctx, name, func(tx *store.Tx, m *RegisteredModel) error {
+		if _, err := tx.ModelVersion(name, v); err != nil {
+			return err
+		}
+		if m.Aliases == nil {
+			m.Aliases = map[string]int64{}
+		}
+		m.Aliases[alias] = v
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("registry: set alias %q: %w", alias, err)
+	}
+	return nil
+}
+
+// DeleteAlias removes alias of model name; removing an alias that does
+// not exist is not an error (as MLflow). The model must exist.
+func (r *Registry) DeleteAlias(ctx context.Context, name, alias string) error {
+	err := r.updateModel(ctx, name, func(_ *store.Tx, m *RegisteredModel) error {
+		delete(m.Aliases, alias)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("registry: delete alias %q: %w", alias, err)
+	}
+	return nil
+}
+
+// GetVersionByAlias returns the version alias of model name points at.
+// "latest" (any case) is the newest version. An unknown alias is
+// store.ErrInvalid, as MLflow's INVALID_PARAMETER_VALUE.
+func (r *Registry) GetVersionByAlias(ctx context.Context, name, alias string) (*ModelVersion, error) {
+	var mv *ModelVersion
+	err := r.st.View(ctx, func(tx *store.Tx) (err error) { mv, err = byAlias(tx, name, alias); return err })
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	return mv, nil
+}
+
+func byAlias(tx *store.Tx, name, alias string) (*ModelVersion, error) {
+	m, err := tx.RegisteredModel(name)
+	if err != nil {
+		return nil, err
+	}
+	if strings.ToLower(alias) == "latest" {
+		return latestVersion(tx, name)
+	}
+	v, ok := m.Aliases[alias]
+	if !ok {
+		return nil, fmt.Errorf("registered model alias %q of model %q not found: %w", alias, name, store.ErrInvalid)
+	}
+	return tx.ModelVersion(name, v)
+}
+
+func latestVersion(tx *store.Tx, name string) (*ModelVersion, error) {
+	var last *ModelVersion
+	if err := tx.ModelVersions(name, func(mv *ModelVersion) error { last = mv; return nil }); err != nil {
+		return nil, err
+	}
+	if last == nil {
+		return nil, fmt.Errorf("registered model %q has no versions: %w", name, store.ErrNotFound)
+	}
+	return last, nil
+}
+
+// ModelURI is a parsed models:/ URI: a name and exactly one of a
+// version, a stage, Latest or an alias.
+type ModelURI struct {
+	Name    string
+	Version int64  // models:/Name/3
+	Stage   string // models:/Name/Production, as written
+	Latest  bool   // models:/Name/latest
+	Alias   string // models:/Name@champion
+}
+
+func improperModelURI(uri string) error {
+	return fmt.Errorf("registry: not a proper models:/ URI: %s. Models URIs must be of the form 'models:/model_name/suffix' "+
+		"or 'models:/model_name@alias' where suffix is a model version, stage, or the string 'latest' and where alias "+
+		"is a registered model alias. Only one of suffix or alias can be defined at a time: %w", uri, store.ErrInvalid)
+}
+
+// ParseModelURI parses a models:/ URI as MLflow's _parse_model_uri does:
+// models:/<name>/<version>, models:/<name>/latest (any case),
+// models:/<name>/<stage> and models:/<name>@<alias> (split at the last
+// '@'). Anything else, including empty parts and more than two path
+// segments, is store.ErrInvalid with MLflow's message.
+func ParseModelURI(uri string) (ModelURI, error) {
+	path, ok := cutScheme(uri, "models")
+	if !ok || !strings.HasPrefix(path, "/") || len(path) <= 1 {
+		return ModelURI{}, improperModelURI(uri)
+	}
+	parts := strings.Split(strings.TrimLeft(path, "/"), "/")
+	if len(parts) > 2 || strings.TrimSpace(parts[0]) == "" {
+		return ModelURI{}, improperModelURI(uri)
+	}
+	if len(parts) == 2 {
+		name, suffix := parts[0], parts[1]
+		if strings.TrimSpace(suffix) == "" {
+			return ModelURI{}, improperModelURI(uri)
+		}
+		if isDigits(suffix) {
+			v, err := strconv.ParseInt(suffix, 10, 64)
+			if err != nil {
+				return ModelURI{}, improperModelURI(uri)
+			}
+			return ModelURI{Name: name, Version: v}, nil
+		}
+		if strings.ToLower(suffix) == "latest" {
+			return ModelURI{Name: name, Latest: true}, nil
+		}
+		return ModelURI{Name: name, Stage: suffix}, nil
+	}
+	i := strings.LastIndexByte(parts[0], '@')
+	if i < 0 || strings.TrimSpace(parts[0][i+1:]) == "" {
+		// MLflow 3 reads models:/<model_id> as a logged model; mlite has none.
+		return ModelURI{}, improperModelURI(uri)
+	}
+	return ModelURI{Name: parts[0][:i], Alias: parts[0][i+1:]}, nil
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// Resolve returns the model version a models:/ URI names: a version
+// number, the newest version in a stage, the newest version (latest), or
+// the version an alias points at.
+func (r *Registry) Resolve(ctx context.Context, uri string) (*ModelVersion, error) {
+	u, err := ParseModelURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	var st Stage
+	if u.Stage != "" {
+		if st, err = ParseStage(u.Stage); err != nil {
+			return nil, fmt.Errorf("registry: resolve %s: %w", uri, err)
+		}
+	}
+	var mv *ModelVersion
+	err = r.st.View(ctx, func(tx *store.Tx) (err error) {
+		if _, err := tx.RegisteredModel(u.Name); err != nil {
+			return err
+		}
+		switch {
+		case u.Alias != "":
+			mv, err = byAlias(tx, u.Name, u.Alias)
+		case u.Latest:
+			mv, err = latestVersion(tx, u.Name)
+		case u.Stage != "":
+			err = tx.ModelVersions(u.Name, func(o *ModelVersion) error {
+				if o.Stage == st {
+					mv = o
+				}
+				return nil
+			})
+			if err == nil && mv == nil {
+				err = fmt.Errorf("no versions of model with name %q and stage %q found: %w", u.Name, st, store.ErrNotFound)
+			}
+		default:
+			mv, err = tx.ModelVersion(u.Name, u.Version)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: resolve %s: %w", uri, err)
+	}
+	return mv, nil
+}
+
+// Files returns the files of version v of model name, in path order.
+func (r *Registry) Files(ctx context.Context, name string, v int64) ([]File, error) {
+	var out []File
+	err := r.st.View(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ModelVersion(name, v); err != nil {
+			return err
+		}
+		return tx.ModelVersionFiles(name, v, "", func(a store.Artifact) error { out = append(out, a); return nil })
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry: files: %w", err)
+	}
+	return out, nil
+}
+
+// OpenFile opens file path of version v of model name for reading; the
+// bytes come from the blob folder whatever became of the source run.
+func (r *Registry) OpenFile(ctx context.Context, name string, v int64, path string) (io.ReadCloser, error) {
+	p, err := artpath.Clean(path)
+	if err != nil {
+		return nil, fmt.Errorf("registry: open file: %w: %w", err, store.ErrInvalid)
+	}
+	var a store.Artifact
+	err = r.st.View(ctx, func(tx *store.Tx) (err error) { a, err = tx.ModelVersionFile(name, v, p); return err })
+	if err != nil {
+		return nil, fmt.Errorf("registry: open file: %w", err)
+	}
+	rc, err := r.tr.Blobs().Open(ctx, blob.Digest(a.Digest))
+	if err != nil {
+		return nil, fmt.Errorf("registry: open file %q of model %q version %d: %w", p, name, v, err)
+	}
+	return rc, nil
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,530 @@
+package registry_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/mlitetest"
+	"github.com/mlite/mlite/registry"
+	"github.com/mlite/mlite/run"
+	"github.com/mlite/mlite/store"
+)
+
+var files = map[string]string{
+	"model/MLmodel":   "flavors: {}\n",
+	"model/model.pkl": "pickled bytes",
+	"plots/roc.png":   "png",
+}
+
+// setup returns a throwaway store, its registry and a finished run holding files.
+func setup(t *testing.T) (*mlite.DB, *registry.Registry, run.ID) {
+	t.Helper()
+	ctx := context.Background()
+	db := mlitetest.New(t)
+	reg := registry.New(db.Tracker)
+	r, err := db.StartRun(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, s := range files {
+		if err := r.LogBytes(ctx, []byte(s), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.End(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db, reg, r.ID()
+}
+
+func mustVersion(t *testing.T, reg *registry.Registry, name, source string) *registry.ModelVersion {
+	t.Helper()
+	mv, err := reg.CreateVersion(context.Background(), name, source, "")
+	if err != nil {
+		t.Fatalf("CreateVersion(%q, %q): %v", name, source, err)
+	}
+	return mv
+}
+
+func TestVersionNumbering(t *testing.T) {
+	ctx := context.Background()
+	_, reg, id := setup(t)
+	src := "runs:/" + id.String() + "/model"
+	for want := int64(1); want <= 3; want++ {
+		if mv := mustVersion(t, reg, "credit", src); mv.Version != want {
+			t.Fatalf("version: got %d, want %d", mv.Version, want)
+		}
+	}
+	if err := reg.DeleteVersion(ctx, "credit", 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.DeleteVersion(ctx, "credit", 3); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("second delete: got %v, want ErrNotFound", err)
+	}
+	if mv := mustVersion(t, reg, "credit", src); mv.Version != 4 {
+		t.Errorf("after deleting 3: got version %d, want 4", mv.Version)
+	}
+	mv, err := reg.GetVersion(ctx, "credit", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mv.Stage != registry.None || mv.Status != store.Ready || mv.RunID != id.String() || mv.Source != src {
+		t.Errorf("version 2: got %+v", mv)
+	}
+	vs, err := reg.Versions(ctx, "credit")
+	if err != nil || len(vs) != 3 {
+		t.Errorf("Versions: got %d versions, %v; want 3", len(vs), err)
+	}
+	fs, err := reg.Files(ctx, "credit", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.Path)
+	}
+	if len(got) != 2 || got[0] != "MLmodel" || got[1] != "model.pkl" {
+		t.Errorf("files of a version from runs:/id/model: got %q, want [MLmodel model.pkl]", got)
+	}
+	// A single file: stored under its base name.
+	mv = mustVersion(t, reg, "single", "runs:/"+id.String()+"/plots/roc.png")
+	if fs, err := reg.Files(ctx, "single", mv.Version); err != nil || len(fs) != 1 || fs[0].Path != "roc.png" {
+		t.Errorf("single file version: got %+v, %v", fs, err)
+	}
+}
+
+func TestCreateVersionErrors(t *testing.T) {
+	_, reg, id := setup(t)
+	other := "0123456789abcdef0123456789abcdef"
+	for _, tc := range []struct {
+		name, source, runID string
+		want                error
+	}{
+		{"m", "runs:/" + id.String() + "/nothing", "", store.ErrNotFound},
+		{"m", "runs:/" + other + "/model", "", store.ErrNotFound},
+		{"m", "runs:/" + id.String() + "/model", other, store.ErrInvalid},
+		{"m", "runs:/", "", store.ErrInvalid},
+		{"m", "runs:/nothex/model", "", store.ErrInvalid},
+		{"m", "s3://bucket/model", "", store.ErrInvalid},
+		{"m", "runs:/" + id.String() + "/../x", "", store.ErrInvalid},
+		{"", "runs:/" + id.String() + "/model", "", store.ErrInvalid},
+	} {
+		_, err := reg.CreateVersion(context.Background(), tc.name, tc.source, tc.runID)
+		if !errors.Is(err, tc.want) {
+			t.Errorf("CreateVersion(%q, %q, %q): got %v, want %v", tc.name, tc.source, tc.runID, err, tc.want)
+		}
+	}
+}
+
+func stages(t *testing.T, reg *registry.Registry, name string) []registry.Stage {
+	t.Helper()
+	vs, err := reg.Versions(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []registry.Stage
+	for _, v := range vs {
+		out = append(out, v.Stage)
+	}
+	return out
+}
+
+func TestTransitionStage(t *testing.T) {
+	ctx := context.Background()
+	P, S, A, N := registry.Production, registry.Staging, registry.Archived, registry.None
+	// Every case starts from versions 1, 2, 3 in Production, Staging, None.
+	for _, tc := range []struct {
+		desc    string
+		version int64
+		stage   string
+		archive bool
+		want    []registry.Stage // stages of versions 1..3 after
+		wantErr error
+	}{
+		{"plain", 3, "production", false, []registry.Stage{P, S, P}, nil},
+		{"archive existing", 3, "Production", true, []registry.Stage{A, S, P}, nil},
+		{"archive existing staging", 1, "STAGING", true, []registry.Stage{S, A, N}, nil},
+		{"archive when already there", 1, "production", true, []registry.Stage{P, S, N}, nil},
+		{"to archived", 1, "archived", false, []registry.Stage{A, S, N}, nil},
+		{"back to none", 2, "None", false, []registry.Stage{P, N, N}, nil},
+		{"archive to None refused", 1, "None", true, nil, store.ErrInvalid},
+		{"archive to Archived refused", 1, "archived", true, nil, store.ErrInvalid},
+		{"bad stage", 1, "prod", false, nil, store.ErrInvalid},
+		{"missing version", 9, "Staging", false, nil, store.ErrNotFound},
+	} {
+		t.Run(tc.desc, func(t *testing.T) {
+			_, reg, id := setup(t)
+			src := "runs:/" + id.String() + "/model"
+			for range 3 {
+				mustVersion(t, reg, "m", src)
+			}
+			if _, err := reg.TransitionStage(ctx, "m", 1, "Production", false); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := reg.TransitionStage(ctx, "m", 2, "Staging", false); err != nil {
+				t.Fatal(err)
+			}
+			mv, err := reg.TransitionStage(ctx, "m", tc.version, tc.stage, tc.archive)
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("TransitionStage(%d, %q, %v): got %v, want %v", tc.version, tc.stage, tc.archive, err, tc.wantErr)
+				}
+				if got := stages(t, reg, "m"); got[0] != P || got[1] != S || got[2] != N {
+					t.Errorf("stages after a refused transition: got %v, want [Production Staging None]", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("TransitionStage(%d, %q, %v): %v", tc.version, tc.stage, tc.archive, err)
+			}
+			if mv.Stage != tc.want[tc.version-1] {
+				t.Errorf("returned stage %v, want %v", mv.Stage, tc.want[tc.version-1])
+			}
+			got := stages(t, reg, "m")
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Fatalf("TransitionStage(%d, %q, %v): stages after: got %v, want %v", tc.version, tc.stage, tc.archive, got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestLatestVersions(t *testing.T) {
+	ctx := context.Background()
+	_, reg, id := setup(t)
+	src := "runs:/" + id.String() + "/model"
+	for range 4 {
+		mustVersion(t, reg, "m", src)
+	}
+	reg.TransitionStage(ctx, "m", 1, "Production", false)
+	reg.TransitionStage(ctx, "m", 2, "Production", false)
+	reg.TransitionStage(ctx, "m", 3, "Staging", false)
+	for _, tc := range []struct {
+		stages []string
+		want   []int64
+	}{
+		{nil, []int64{4, 3, 2}},
+		{[]string{"production"}, []int64{2}},
+		{[]string{"Staging", "PRODUCTION"}, []int64{3, 2}},
+		{[]string{"Archived"}, nil},
+	} {
+		vs, err := reg.LatestVersions(ctx, "m", tc.stages)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, v := range vs {
+			got = append(got, v.Version)
+		}
+		if len(got) != len(tc.want) {
+			t.Errorf("LatestVersions(%q): got %v, want %v", tc.stages, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Errorf("LatestVersions(%q): got %v, want %v", tc.stages, got, tc.want)
+			}
+		}
+	}
+	if _, err := reg.LatestVersions(ctx, "m", []string{"bogus"}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("bogus stage: got %v, want ErrInvalid", err)
+	}
+}
+
+func TestAliases(t *testing.T) {
+	ctx := context.Background()
+	_, reg, id := setup(t)
+	src := "runs:/" + id.String() + "/model"
+	for range 3 {
+		mustVersion(t, reg, "m", src)
+	}
+	for _, tc := range []struct {
+		alias   string
+		version int64
+		want    error
+	}{
+		{"champion", 1, nil},
+		{"champion", 2, nil}, // moves
+		{"challenger", 3, nil},
+		{"latest", 1, store.ErrInvalid},
+		{"LaTeSt", 1, store.ErrInvalid},
+		{"v3", 1, store.ErrInvalid},
+		{"V12", 1, store.ErrInvalid},
+		{"bad alias", 1, store.ErrInvalid},
+		{"", 1, store.ErrInvalid},
+		{"ghost", 9, store.ErrNotFound},
+	} {
+		if err := reg.SetAlias(ctx, "m", tc.alias, tc.version); !errors.Is(err, tc.want) {
+			t.Errorf("SetAlias(%q, %d): got %v, want %v", tc.alias, tc.version, err, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		alias string
+		want  int64
+		err   error
+	}{
+		{"champion", 2, nil},
+		{"challenger", 3, nil},
+		{"latest", 3, nil},
+		{"Latest", 3, nil},
+		{"nobody", 0, store.ErrInvalid},
+	} {
+		mv, err := reg.GetVersionByAlias(ctx, "m", tc.alias)
+		if !errors.Is(err, tc.err) || (err == nil && mv.Version != tc.want) {
+			t.Errorf("GetVersionByAlias(%q): got %v, %v; want %d, %v", tc.alias, mv, err, tc.want, tc.err)
+		}
+	}
+	if err := reg.DeleteAlias(ctx, "m", "challenger"); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.DeleteAlias(ctx, "m", "challenger"); err != nil {
+		t.Errorf("deleting a missing alias: got %v, want nil", err)
+	}
+	if _, err := reg.GetVersionByAlias(ctx, "m", "challenger"); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("deleted alias: got %v, want ErrInvalid", err)
+	}
+	// Deleting a version removes the aliases pointing at it.
+	if err := reg.DeleteVersion(ctx, "m", 2); err != nil {
+		t.Fatal(err)
+	}
+	m, err := reg.GetModel(ctx, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Aliases) != 0 {
+		t.Errorf("aliases after deleting their version: got %v, want none", m.Aliases)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	ctx := context.Background()
+	_, reg, id := setup(t)
+	src := "runs:/" + id.String() + "/model"
+	for range 3 {
+		mustVersion(t, reg, "Credit Model", src)
+	}
+	reg.TransitionStage(ctx, "Credit Model", 1, "Production", false)
+	reg.TransitionStage(ctx, "Credit Model", 2, "Staging", false)
+	if err := reg.SetAlias(ctx, "Credit Model", "champion", 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		uri  string
+		want int64
+		err  error
+	}{
+		{"models:/Credit Model/2", 2, nil},
+		{"models:/Credit Model/Production", 1, nil},
+		{"models:/Credit Model/production", 1, nil},
+		{"models:/Credit Model/Staging", 2, nil},
+		{"models:/Credit Model/latest", 3, nil},
+		{"models:/Credit Model/LATEST", 3, nil},
+		{"models:/Credit Model@champion", 1, nil},
+		{"models:/Credit Model@latest", 3, nil},
+		{"MODELS:/Credit Model/1", 1, nil},
+		{"models:///Credit Model/1", 1, nil},
+		{"models:/Credit Model/9", 0, store.ErrNotFound},
+		{"models:/Credit Model/Archived", 0, store.ErrNotFound},
+		{"models:/Nobody/1", 0, store.ErrNotFound},
+		{"models:/Credit Model@nobody", 0, store.ErrInvalid},
+		{"models:/Credit Model/Prod", 0, store.ErrInvalid},
+		{"models:/", 0, store.ErrInvalid},
+		{"models:", 0, store.ErrInvalid},
+		{"models:Credit Model/1", 0, store.ErrInvalid},
+		{"runs:/Credit Model/1", 0, store.ErrInvalid},
+		{"models:/Credit Model/1/2", 0, store.ErrInvalid},
+		{"models:/Credit Model/", 0, store.ErrInvalid},
+		{"models:/Credit Model/ ", 0, store.ErrInvalid},
+		{"models:/ /1", 0, store.ErrInvalid},
+		{"models:/Credit Model@", 0, store.ErrInvalid},
+		{"models:/Credit Model", 0, store.ErrInvalid},
+		{"models:/Credit Model/99999999999999999999999", 0, store.ErrInvalid},
+	} {
+		mv, err := reg.Resolve(ctx, tc.uri)
+		if !errors.Is(err, tc.err) || (err == nil && mv.Version != tc.want) {
+			t.Errorf("Resolve(%q): got %v, %v; want version %d, %v", tc.uri, mv, err, tc.want, tc.err)
+		}
+	}
+}
+
+func TestParseModelURIAliasLastAt(t *testing.T) {
+	u, err := registry.ParseModelURI("models:/a@b@c")
+	if err != nil || u.Name != "a@b" || u.Alias != "c" {
+		t.Errorf("ParseModelURI(models:/a@b@c): got %+v, %v; want name a@b alias c", u, err)
+	}
+}
+
+func readFile(t *testing.T, reg *registry.Registry, name string, v int64, p string) string {
+	t.Helper()
+	rc, err := reg.OpenFile(context.Background(), name, v, p)
+	if err != nil {
+		t.Fatalf("OpenFile(%q, %d, %q): %v", name, v, p, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestVersionOutlivesRun(t *testing.T) {
+	ctx := context.Background()
+	db, reg, id := setup(t)
+	mv := mustVersion(t, reg, "m", "runs:/"+id.String()+"/model")
+	if err := db.DeleteRun(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PurgeRun(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := db.GC(ctx, run.GCOptions{Grace: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// plots/roc.png belonged to the run only; the model's two files stay.
+	if rep.Blobs != 1 || rep.Kept != 2 {
+		t.Errorf("GC: deleted %d kept %d, want 1 and 2", rep.Blobs, rep.Kept)
+	}
+	for p, want := range map[string]string{"MLmodel": files["model/MLmodel"], "model.pkl": files["model/model.pkl"]} {
+		if got := readFile(t, reg, "m", mv.Version, p); got != want {
+			t.Errorf("file %q after purge and GC: got %q, want %q", p, got, want)
+		}
+	}
+	vr, err := db.Verify(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !vr.OK() || vr.Blobs != 2 {
+		t.Errorf("Verify after purge: got %d blobs, problems %v; want 2 and none", vr.Blobs, vr.Problems)
+	}
+	// Deleting the model lets GC take the rest.
+	if err := reg.DeleteModel(ctx, "m"); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = db.GC(ctx, run.GCOptions{Grace: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Blobs != 2 || rep.Kept != 0 {
+		t.Errorf("GC after deleting the model: deleted %d kept %d, want 2 and 0", rep.Blobs, rep.Kept)
+	}
+}
+
+func TestRenameAndDeleteModel(t *testing.T) {
+	ctx := context.Background()
+	_, reg, id := setup(t)
+	src := "runs:/" + id.String() + "/model"
+	mustVersion(t, reg, "old", src)
+	mustVersion(t, reg, "old", src)
+	mustVersion(t, reg, "other", src)
+	if err := reg.SetAlias(ctx, "old", "champion", 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.RenameModel(ctx, "old", "other"); !errors.Is(err, store.ErrExists) {
+		t.Errorf("rename onto an existing name: got %v, want ErrExists", err)
+	}
+	if err := reg.RenameModel(ctx, "old", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.GetModel(ctx, "old"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("old name: got %v, want ErrNotFound", err)
+	}
+	mv, err := reg.Resolve(ctx, "models:/new@champion")
+	if err != nil || mv.Version != 2 || mv.Name != "new" {
+		t.Fatalf("models:/new@champion: got %+v, %v", mv, err)
+	}
+	if got := readFile(t, reg, "new", 2, "MLmodel"); got != files["model/MLmodel"] {
+		t.Errorf("renamed version's file: got %q", got)
+	}
+	if mv := mustVersion(t, reg, "new", src); mv.Version != 3 {
+		t.Errorf("next version after rename: got %d, want 3", mv.Version)
+	}
+	if err := reg.DeleteModel(ctx, "new"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		desc string
+		err  error
+	}{
+		{"GetModel", func() error { _, err := reg.GetModel(ctx, "new"); return err }()},
+		{"GetVersion", func() error { _, err := reg.GetVersion(ctx, "new", 1); return err }()},
+		{"Files", func() error { _, err := reg.Files(ctx, "new", 1); return err }()},
+		{"DeleteModel", reg.DeleteModel(ctx, "new")},
+	} {
+		if !errors.Is(tc.err, store.ErrNotFound) {
+			t.Errorf("%s after delete: got %v, want ErrNotFound", tc.desc, tc.err)
+		}
+	}
+	// A model created again under the name starts at 1.
+	if mv := mustVersion(t, reg, "new", src); mv.Version != 1 {
+		t.Errorf("recreated model: got version %d, want 1", mv.Version)
+	}
+}
+
+func TestModelTagsAndDescription(t *testing.T) {
+	ctx := context.Background()
+	_, reg, id := setup(t)
+	if _, err := reg.CreateModel(ctx, "m", map[string]string{"team": "risk"}, "first"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.CreateModel(ctx, "m", nil, ""); !errors.Is(err, store.ErrExists) {
+		t.Errorf("second CreateModel: got %v, want ErrExists", err)
+	}
+	mustVersion(t, reg, "m", "runs:/"+id.String()+"/model")
+	steps := []struct {
+		desc string
+		err  error
+		want error
+	}{
+		{"set tag", reg.SetModelTag(ctx, "m", "owner", "ana"), nil},
+		{"bad tag key", reg.SetModelTag(ctx, "m", "bad\x00key", "x"), store.ErrInvalid},
+		{"delete tag", reg.DeleteModelTag(ctx, "m", "team"), nil},
+		{"delete missing tag", reg.DeleteModelTag(ctx, "m", "team"), store.ErrNotFound},
+		{"description", reg.UpdateModelDescription(ctx, "m", "second"), nil},
+		{"version tag", reg.SetVersionTag(ctx, "m", 1, "validated", "yes"), nil},
+		{"version tag, no version", reg.SetVersionTag(ctx, "m", 7, "k", "v"), store.ErrNotFound},
+		{"version description", reg.UpdateVersionDescription(ctx, "m", 1, "v1"), nil},
+		{"tag of missing model", reg.SetModelTag(ctx, "nobody", "k", "v"), store.ErrNotFound},
+	}
+	for _, s := range steps {
+		if !errors.Is(s.err, s.want) {
+			t.Errorf("%s: got %v, want %v", s.desc, s.err, s.want)
+		}
+	}
+	m, err := reg.GetModel(ctx, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Description != "second" || len(m.Tags) != 1 || m.Tags["owner"] != "ana" {
+		t.Errorf("model: got %+v", m)
+	}
+	mv, err := reg.GetVersion(ctx, "m", 1)
+	if err != nil || mv.Tags["validated"] != "yes" || mv.Description != "v1" {
+		t.Errorf("version: got %+v, %v", mv, err)
+	}
+	if err := reg.DeleteVersionTag(ctx, "m", 1, "validated"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestParseStage(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want registry.Stage
+		ok   bool
+	}{
+		{"none", registry.None, true}, {"NONE", registry.None, true}, {"staging", registry.Staging, true},
+		{"Production", registry.Production, true}, {"archived", registry.Archived, true},
+		{"", 0, false}, {"Deleted_Internal", 0, false}, {"prod", 0, false},
+	} {
+		got, err := registry.ParseStage(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParseStage(%q): got %v, %v; want %v, ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
