@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 	"testing"
 
 	"github.com/mlite/mlite"
@@ -526,5 +527,36 @@ func TestParseStage(t *testing.T) {
 		if (err == nil) != tc.ok || got != tc.want {
 			t.Errorf("ParseStage(%q): got %v, %v; want %v, ok=%v", tc.in, got, err, tc.want, tc.ok)
 		}
+	}
+}
+
+func TestConcurrentCreateVersion(t *testing.T) {
+	ctx := context.Background()
+	_, reg, id := setup(t)
+	const n = 8
+	got := make([]int64, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mv, err := reg.CreateVersion(ctx, "m", "runs:/"+id.String()+"/model", id.String())
+			if err == nil {
+				got[i] = mv.Version
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	seen := map[int64]bool{}
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("CreateVersion %d: %v", i, errs[i])
+		}
+		if got[i] < 1 || got[i] > n || seen[got[i]] {
+			t.Fatalf("versions: got %v, want a permutation of 1..%d", got, n)
+		}
+		seen[got[i]] = true
 	}
 }

@@ -143,3 +143,58 @@ func TestRegistryRecords(t *testing.T) {
 		return nil
 	})
 }
+
+func TestCheckRegistryProblems(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, nil)
+	err := s.Update(ctx, func(tx *Tx) error {
+		if err := tx.CreateRegisteredModel(&RegisteredModel{Name: "m", NextVersion: 3, Aliases: map[string]int64{"a": 2}}); err != nil {
+			return err
+		}
+		for _, v := range []int64{1, 2} {
+			if err := tx.PutModelVersion(&ModelVersion{Name: "m", Version: v, Status: Ready}); err != nil {
+				return err
+			}
+		}
+		// DeleteModelVersion leaves aliases to the caller: the alias now dangles.
+		if err := tx.DeleteModelVersion("m", 2); err != nil {
+			return err
+		}
+		// A file of a version that does not exist, and a version of a model that does not.
+		if err := tx.tx.Bucket(bucketRegVersionFiles).Put(versionFileKey("m", 7, "f"), encodeArtifact(&Artifact{Path: "f"})); err != nil {
+			return err
+		}
+		return tx.tx.Bucket(bucketRegVersions).Put(versionKey("ghost", 1), encodeModelVersion(&ModelVersion{Name: "ghost", Version: 1, Status: Ready}))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	probs, err := s.Check(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`model "ghost" version 1: registered model does not exist`,
+		`registered model "m": alias "a" points at version 2, which does not exist`,
+		`model "m" version 7 file "f": version does not exist`,
+	}
+	if len(probs) != len(want) {
+		t.Fatalf("Check: got %q, want %q", probs, want)
+	}
+	for i, p := range probs {
+		if p.String() != want[i] {
+			t.Errorf("problem %d: got %q, want %q", i, p, want[i])
+		}
+	}
+	// Repair so the cleanup's Check passes.
+	err = s.Update(ctx, func(tx *Tx) error {
+		tx.tx.Bucket(bucketRegVersionFiles).Delete(versionFileKey("m", 7, "f"))
+		tx.tx.Bucket(bucketRegVersions).Delete(versionKey("ghost", 1))
+		m, _ := tx.RegisteredModel("m")
+		delete(m.Aliases, "a")
+		return tx.PutRegisteredModel(m)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
