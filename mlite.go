@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/mlite/mlite/registry"
 	"github.com/mlite/mlite/run"
 	"github.com/mlite/mlite/store"
 )
@@ -53,7 +54,8 @@ type Options struct {
 // are DB's.
 type DB struct {
 	*run.Tracker
-	st *store.Store
+	st  *store.Store
+	reg *registry.Registry
 }
 
 // Open opens the store at path, creating it if missing. opts may be nil.
@@ -82,8 +84,14 @@ func OpenContext(ctx context.Context, path string, opts *Options) (*DB, error) {
 		st.Close()
 		return nil, err
 	}
-	return &DB{Tracker: t, st: st}, nil
+	// The registry is made at once so that its model versions' files count
+	// as references for every GC run through this DB.
+	return &DB{Tracker: t, st: st, reg: registry.New(t)}, nil
 }
+
+// Registry returns the model registry of the store: registered models,
+// versions, stages, aliases and models:/ URIs.
+func (db *DB) Registry() *registry.Registry { return db.reg }
 
 // Close waits for background work, writes everything still buffered and
 // closes the file. It returns the first error a buffered write met.
