@@ -662,6 +662,11 @@ func ParseModelURI(uri string) (ModelURI, error) {
 			if err != nil {
 				return ModelURI{}, improperModelURI(uri)
 			}
+			if v == 0 {
+				// Versions are numbered from 1; a zero here could never be
+				// told apart from "no version" by the caller.
+				return ModelURI{}, fmt.Errorf("registry: %q: model version 0 does not exist (versions start at 1): %w", uri, store.ErrInvalid)
+			}
 			return ModelURI{Name: name, Version: v}, nil
 		}
 		if strings.ToLower(suffix) == "latest" {
@@ -670,8 +675,9 @@ func ParseModelURI(uri string) (ModelURI, error) {
 		return ModelURI{Name: name, Stage: suffix}, nil
 	}
 	i := strings.LastIndexByte(parts[0], '@')
-	if i < 0 || strings.TrimSpace(parts[0][i+1:]) == "" {
-		// MLflow 3 reads models:/<model_id> as a logged model; mlite has none.
+	if i <= 0 || strings.TrimSpace(parts[0][i+1:]) == "" {
+		// MLflow 3 reads models:/<model_id> as a logged model; mlite has
+		// none. An alias needs a model name before its '@'.
 		return ModelURI{}, improperModelURI(uri)
 	}
 	return ModelURI{Name: parts[0][:i], Alias: parts[0][i+1:]}, nil
