@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -227,35 +228,94 @@ func (t *Tx) chunks(id RunID, s *Series, fn func(seq uint32, v []byte) error) er
 	return nil
 }
 
-// Downsample returns at most about n points of metric key of run r within
-// rg, chosen so the shape survives: the steps are cut into n/4 buckets and
-// each bucket keeps its first, last, lowest and highest point (M4), so no
-// spike disappears. With n at least the number of points, it returns them
-// all. The result is ordered by step.
+// Downsample returns at most n points of metric key of run r within rg,
+// chosen so the shape survives. When n allows two points per chunk, every
+// chunk's lowest and highest point is kept, and the rest of the budget goes
+// to M4: the steps are cut into buckets and each keeps its first, last,
+// lowest and highest point. Either way no spike disappears. With n at
+// least the number of points, it returns them all. The result is ordered
+// by step.
 func (t *Tx) Downsample(r *Run, key string, rg StepRange, n int) ([]Point, error) {
-	pts, err := t.History(nil, r, key, rg)
-	if err != nil {
-		return nil, err
+	s := r.Metrics[key]
+	if s == nil {
+		return nil, nil
 	}
-	return downsample(pts, n), nil
+	var pts, extremes []Point
+	err := t.chunks(r.ID, s, func(_ uint32, v []byte) error {
+		h, err := chunkenc.ReadHeader(v)
+		if err != nil || !rg.overlaps(h) {
+			return err
+		}
+		start := len(pts)
+		if pts, err = chunkenc.AppendPoints(pts, v); err != nil {
+			return err
+		}
+		keep := pts[:start]
+		lo, hi := -1, -1
+		for _, p := range pts[start:] {
+			if p.Step < rg.From || p.Step > rg.To {
+				continue
+			}
+			keep = append(keep, p)
+			if i := len(keep) - 1; !math.IsNaN(p.Value) {
+				if lo < 0 || p.Value < keep[lo].Value {
+					lo = i
+				}
+				if hi < 0 || p.Value > keep[hi].Value {
+					hi = i
+				}
+			}
+		}
+		if lo >= 0 {
+			extremes = append(extremes, keep[lo], keep[hi])
+		}
+		pts = keep
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: run %s metric %q: %w", r.ID, key, err)
+	}
+	switch {
+	case n <= 0 || len(pts) <= n || len(extremes) > n/2:
+		return downsample(pts, n), nil
+	case n-len(extremes) < 4: // no room for an M4 bucket besides the extremes
+		return mergeByStep(nil, downsample(extremes, 0)), nil
+	}
+	return mergeByStep(downsample(pts, n-len(extremes)), downsample(extremes, 0)), nil
+}
+
+// mergeByStep merges two step-ordered point lists, dropping exact repeats.
+func mergeByStep(a, b []Point) []Point {
+	out := make([]Point, 0, len(a)+len(b))
+	for len(a) > 0 || len(b) > 0 {
+		var p Point
+		if len(b) == 0 || (len(a) > 0 && comparePoints(a[0], b[0]) <= 0) {
+			p, a = a[0], a[1:]
+		} else {
+			p, b = b[0], b[1:]
+		}
+		if k := len(out); k > 0 && samePoint(out[k-1], p) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func samePoint(a, b Point) bool {
+	return a.Step == b.Step && a.Time == b.Time && math.Float64bits(a.Value) == math.Float64bits(b.Value)
+}
+
+// comparePoints orders points by step, then time.
+func comparePoints(a, b Point) int {
+	if c := cmp.Compare(a.Step, b.Step); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Time, b.Time)
 }
 
 func downsample(pts []Point, n int) []Point {
-	slices.SortStableFunc(pts, func(a, b Point) int {
-		if a.Step != b.Step {
-			if a.Step < b.Step {
-				return -1
-			}
-			return 1
-		}
-		if a.Time < b.Time {
-			return -1
-		}
-		if a.Time > b.Time {
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(pts, comparePoints)
 	if n <= 0 || len(pts) <= n {
 		return pts
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -515,4 +516,60 @@ func TestCommitKeepsRunErrorsForTheirFlush(t *testing.T) {
 	if err := s.FlushRun(ctx, r.ID); !errors.Is(err, ErrConflict) {
 		t.Fatalf("FlushRun after Commit: got %v, want ErrConflict", err)
 	}
+}
+
+func TestDownsampleKeepsEveryChunksExtremes(t *testing.T) {
+	s := openTest(t, nil)
+	ctx := context.Background()
+	r := newRun(t, s, 0)
+	// A slow sine with noise: each chunk has its own local high and low.
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 200000 {
+		s.LogPoint(r.ID, "m", Point{Step: int64(i), Time: int64(i), Value: math.Sin(float64(i)/5000) + rng.Float64()*0.01})
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.View(ctx, func(tx *Tx) error {
+		got, _ := tx.Run(r.ID)
+		pts, _ := tx.History(nil, got, "m", AllSteps)
+		chunks := int(got.Metrics["m"].Chunks)
+		n := 4 * chunks
+		out, err := tx.Downsample(got, "m", AllSteps, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out) > n {
+			t.Fatalf("got %d points, want at most %d", len(out), n)
+		}
+		kept := map[Point]bool{}
+		for _, p := range out {
+			kept[p] = true
+		}
+		// Recompute each chunk's extremes from the chunk headers' counts.
+		at := 0
+		hdrs, _ := tx.ChunkHeaders(got, "m")
+		for c, h := range hdrs {
+			part := pts[at : at+h.Count]
+			at += h.Count
+			lo, hi := part[0], part[0]
+			for _, p := range part {
+				if p.Value < lo.Value {
+					lo = p
+				}
+				if p.Value > hi.Value {
+					hi = p
+				}
+			}
+			if !kept[lo] || !kept[hi] {
+				t.Fatalf("chunk %d of %d: min kept %v, max kept %v", c, chunks, kept[lo], kept[hi])
+			}
+		}
+		for i := 1; i < len(out); i++ {
+			if out[i].Step < out[i-1].Step {
+				t.Fatalf("not ordered by step at %d", i)
+			}
+		}
+		return nil
+	})
 }
