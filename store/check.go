@@ -26,19 +26,27 @@ func (p Problem) String() string { return p.Where + ": " + p.What }
 // maxProblems bounds Check's report on a badly damaged file.
 const maxProblems = 1000
 
-// Check walks the whole store in one read transaction and reports every
+// Check walks the whole store in one transaction and reports every
 // inconsistency: pages bbolt finds broken, records that do not decode,
 // index entries pointing nowhere or missing, chunks that do not decode,
 // and metric summaries (latest value, counts, min/max) that disagree with
 // the chunks. An empty report means the store is sound. The error is for
-// failures to read at all.
+// failures to read at all. Writers wait while it runs.
 func (s *Store) Check(ctx context.Context) ([]Problem, error) {
-	var probs []Problem
-	err := s.View(ctx, func(tx *Tx) error {
-		probs = tx.check(ctx)
-		return nil
-	})
-	return probs, err
+	// bbolt's page check reads the free list unguarded, so it must not run
+	// beside a commit: Check holds the write transaction (and so the
+	// exclusive lock) and rolls it back, writing nothing.
+	db, err := s.acquire(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer s.release()
+	btx, err := db.Begin(true)
+	if err != nil {
+		return nil, fmt.Errorf("store: check %s: %w", s.path, err)
+	}
+	defer btx.Rollback()
+	return (&Tx{tx: btx}).check(ctx), nil
 }
 
 type checker struct {
