@@ -485,17 +485,7 @@ func (e *emitter) writePlain(text string, split bool) {
 			}
 		case breaks:
 			if ch < 0 || !isBreak(ch) {
-				if rs[start] == '\n' {
-					e.writeLineBreak("")
-				}
-				for _, br := range rs[start:end] {
-					if br == '\n' {
-						e.writeLineBreak("")
-					} else {
-						e.writeLineBreak(string(br))
-					}
-				}
-				e.writeIndent()
+				e.writeBreaks(rs[start:end])
 				e.whitespace = false
 				e.indention = false
 				start = end
@@ -511,6 +501,23 @@ func (e *emitter) writePlain(text string, split bool) {
 			breaks = isBreak(ch)
 		}
 	}
+}
+
+// writeBreaks writes a run of line breaks inside a flow scalar as PyYAML
+// does: a leading '\n' counts twice (the folded line plus itself), then
+// the indentation of the next line.
+func (e *emitter) writeBreaks(brs []rune) {
+	if brs[0] == '\n' {
+		e.writeLineBreak("")
+	}
+	for _, br := range brs {
+		if br == '\n' {
+			e.writeLineBreak("")
+		} else {
+			e.writeLineBreak(string(br))
+		}
+	}
+	e.writeIndent()
 }
 
 func (e *emitter) writeSingleQuoted(text string, split bool) {
@@ -535,17 +542,7 @@ func (e *emitter) writeSingleQuoted(text string, split bool) {
 			}
 		case breaks:
 			if ch < 0 || !isBreak(ch) {
-				if rs[start] == '\n' {
-					e.writeLineBreak("")
-				}
-				for _, br := range rs[start:end] {
-					if br == '\n' {
-						e.writeLineBreak("")
-					} else {
-						e.writeLineBreak(string(br))
-					}
-				}
-				e.writeIndent()
+				e.writeBreaks(rs[start:end])
 				start = end
 			}
 		default:
