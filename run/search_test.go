@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"github.com/google/uuid"
 	"math"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -128,7 +126,7 @@ func TestSearchRunsErrors(t *testing.T) {
 	}
 }
 
-var pagingRuns = 10000
+const pagingRuns = 10000
 
 // TestSearchPagingWhileInserting reads 10,000 runs in pages of 100 while
 // another goroutine keeps starting runs: no run that existed when the
@@ -136,9 +134,6 @@ var pagingRuns = 10000
 func TestSearchPagingWhileInserting(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10,000 runs")
-	}
-	if n := os.Getenv("MLITE_PAGING_RUNS"); n != "" {
-		pagingRuns, _ = strconv.Atoi(n)
 	}
 	tr := newTracker(t, nil)
 	base := time.UnixMilli(1_600_000_000_000)
