@@ -203,6 +203,7 @@ func (t *Tx) check(ctx context.Context) []Problem {
 		return nil
 	})
 	t.checkRegistry(c, runs)
+	t.checkAudit(c)
 	return c.probs
 }
 

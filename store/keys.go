@@ -20,7 +20,7 @@ var (
 	bucketArtifacts   = []byte("artifacts")
 
 	allBuckets = [][]byte{bucketMeta, bucketExperiments, bucketExpNames, bucketRuns,
-		bucketRunsByExp, bucketChildren, bucketSeries, bucketDatasets, bucketArtifacts, bucketRegModels, bucketRegVersions, bucketRegVersionFiles}
+		bucketRunsByExp, bucketChildren, bucketSeries, bucketDatasets, bucketArtifacts, bucketRegModels, bucketRegVersions, bucketRegVersionFiles, bucketRegAudit}
 )
 
 // Keys of the meta bucket.

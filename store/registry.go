@@ -81,6 +81,23 @@ type RegisteredModel struct {
 	// NextVersion is the number the next version gets: 1 for a new model;
 	// it only grows, so numbers of deleted versions are never reused.
 	NextVersion int64
+	// Gates are the model's promotion gates, at most one per target, in
+	// target order.
+	Gates []Gate
+}
+
+// Gate is a promotion gate: what a version must satisfy to enter a stage
+// or take an alias.
+type Gate struct {
+	// Target is a canonical stage name ("Staging", "Production", ...) or
+	// "@" and an alias ("@champion").
+	Target string
+	// RequiredTags are version tags that must be set to exactly these values.
+	RequiredTags map[string]string
+	// MetricFilter is a runs filter the version's source run must match.
+	MetricFilter string
+	// Checks name Go check functions registered in the process.
+	Checks []string
 }
 
 // ModelVersion is a model version's record.
@@ -100,6 +117,7 @@ type ModelVersion struct {
 
 const (
 	regModelRecordV1   = 1
+	regModelRecordV2   = 2 // v1 + gates
 	modelVersionRecord = 1
 )
 
@@ -134,7 +152,7 @@ func parseVersionKey(k []byte) (name string, v int64, rest []byte, ok bool) {
 
 func encodeRegisteredModel(m *RegisteredModel) []byte {
 	e := encoder{b: make([]byte, 0, 64+len(m.Name)+len(m.Description))}
-	e.byte1(regModelRecordV1)
+	e.byte1(regModelRecordV2)
 	e.str(m.Name)
 	e.varint(m.CreationTime)
 	e.varint(m.LastUpdatedTime)
@@ -149,6 +167,19 @@ func encodeRegisteredModel(m *RegisteredModel) []byte {
 		e.str(k)
 		e.varint(m.Aliases[k])
 	}
+	e.uvarint(uint64(len(m.Gates)))
+	for _, g := range m.Gates {
+		e.str(g.Target)
+		e.uvarint(uint64(len(g.RequiredTags)))
+		for _, k := range slices.Sorted(maps.Keys(g.RequiredTags)) {
+			e.strs(k, g.RequiredTags[k])
+		}
+		e.str(g.MetricFilter)
+		e.uvarint(uint64(len(g.Checks)))
+		for _, c := range g.Checks {
+			e.str(c)
+		}
+	}
 	return e.b
 }
 
@@ -156,8 +187,9 @@ func encodeRegisteredModel(m *RegisteredModel) []byte {
 // panics; malformed input wraps ErrCorrupt.
 func DecodeRegisteredModel(b []byte) (*RegisteredModel, error) {
 	d := decoder{b: b, what: "registered model"}
-	if v := d.byte1(); v != regModelRecordV1 && d.err == nil {
-		d.fail("unknown record version %d", v)
+	version := d.byte1()
+	if version != regModelRecordV1 && version != regModelRecordV2 && d.err == nil {
+		d.fail("unknown record version %d", version)
 	}
 	m := &RegisteredModel{}
 	m.Name = d.str()
@@ -179,10 +211,39 @@ func DecodeRegisteredModel(b []byte) (*RegisteredModel, error) {
 		}
 		m.Aliases[k] = v
 	}
+	if version == regModelRecordV2 {
+		m.Gates = decodeGates(&d)
+	}
 	if err := d.done(); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+func decodeGates(d *decoder) []Gate {
+	n := d.count(4)
+	if n == 0 {
+		return nil
+	}
+	gates := make([]Gate, 0, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		g := Gate{Target: d.str(), RequiredTags: d.strMap(), MetricFilter: d.str()}
+		if len(g.RequiredTags) == 0 {
+			g.RequiredTags = nil
+		}
+		if g.Target == "" && d.err == nil {
+			d.fail("gate %d has no target", i)
+		}
+		if i > 0 && g.Target <= gates[i-1].Target && d.err == nil {
+			d.fail("gate %q out of order", g.Target)
+		}
+		nc := d.count(1)
+		for j := 0; j < nc && d.err == nil; j++ {
+			g.Checks = append(g.Checks, d.str())
+		}
+		gates = append(gates, g)
+	}
+	return gates
 }
 
 func encodeModelVersion(mv *ModelVersion) []byte {
@@ -271,6 +332,11 @@ func checkModel(m *RegisteredModel) error {
 	for a, v := range m.Aliases {
 		if v < 1 || v >= m.NextVersion {
 			return fmt.Errorf("store: registered model %q: alias %q points at version %d: %w", m.Name, a, v, ErrInvalid)
+		}
+	}
+	for i, g := range m.Gates {
+		if g.Target == "" || i > 0 && g.Target <= m.Gates[i-1].Target {
+			return fmt.Errorf("store: registered model %q: gates must have distinct targets in order, got %q at %d: %w", m.Name, g.Target, i, ErrInvalid)
 		}
 	}
 	return nil
