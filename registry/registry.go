@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mlite/mlite/blob"
@@ -55,16 +58,20 @@ func ParseStage(s string) (Stage, error) {
 // models:/ URIs that name versions. Its methods are safe for concurrent
 // use; each change is one store transaction.
 type Registry struct {
-	st  *store.Store
-	tr  *run.Tracker
-	now func() time.Time
+	st   *store.Store
+	tr   *run.Tracker
+	now  func() time.Time
+	user string
+
+	mu     sync.RWMutex
+	checks map[string]CheckFunc
 }
 
 // New returns the registry of tr's store and adds it to tr's blob
 // referrers, so the tracker's GC keeps the blobs model versions hold and
 // its Verify checks them.
 func New(tr *run.Tracker) *Registry {
-	r := &Registry{st: tr.Store(), tr: tr, now: time.Now}
+	r := &Registry{st: tr.Store(), tr: tr, now: tr.Now, user: tr.User(), checks: map[string]CheckFunc{}}
 	tr.AddReferrer(run.ReferrerFunc(Refs))
 	return r
 }
@@ -78,6 +85,13 @@ func Refs(tx *store.Tx, fn func(d blob.Digest, ref run.Ref) error) error {
 }
 
 func (r *Registry) millis() int64 { return r.now().UnixMilli() }
+
+// record appends ev to the audit log in tx, stamped with the registry's
+// user and the time: the event commits or rolls back with its change.
+func (r *Registry) record(tx *store.Tx, ev Event) error {
+	ev.Time, ev.User = r.millis(), r.user
+	return tx.AppendAuditEvent(&ev)
+}
 
 func checkName(name string) error {
 	if err := validate.ModelName(name); err != nil {
@@ -100,7 +114,12 @@ func (r *Registry) CreateModel(ctx context.Context, name string, tags map[string
 	now := r.millis()
 	m := &RegisteredModel{Name: name, CreationTime: now, LastUpdatedTime: now, Description: description,
 		Tags: cloneMap(tags), Aliases: map[string]int64{}, NextVersion: 1}
-	err := r.st.Update(ctx, func(tx *store.Tx) error { return tx.CreateRegisteredModel(m) })
+	err := r.st.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateRegisteredModel(m); err != nil {
+			return err
+		}
+		return r.record(tx, Event{Action: ActionCreateModel, Model: name, To: description})
+	})
 	if err != nil {
 		return nil, fmt.Errorf("registry: create model: %w", err)
 	}
@@ -132,7 +151,10 @@ func (r *Registry) RenameModel(ctx context.Context, name, newName string) error 
 			return err
 		}
 		m.LastUpdatedTime = r.millis()
-		return tx.PutRegisteredModel(m)
+		if err := tx.PutRegisteredModel(m); err != nil {
+			return err
+		}
+		return r.record(tx, Event{Action: ActionRenameModel, Model: newName, From: name, To: newName})
 	})
 	if err != nil {
 		return fmt.Errorf("registry: rename model %q to %q: %w", name, newName, err)
@@ -158,9 +180,10 @@ func (r *Registry) updateModel(ctx context.Context, name string, fn func(tx *sto
 
 // UpdateModelDescription sets model name's description.
 func (r *Registry) UpdateModelDescription(ctx context.Context, name, description string) error {
-	err := r.updateModel(ctx, name, func(_ *store.Tx, m *RegisteredModel) error {
+	err := r.updateModel(ctx, name, func(tx *store.Tx, m *RegisteredModel) error {
+		old := m.Description
 		m.Description = description
-		return nil
+		return r.record(tx, Event{Action: ActionUpdateModelDescription, Model: name, From: old, To: description})
 	})
 	if err != nil {
 		return fmt.Errorf("registry: update model %q: %w", name, err)
@@ -172,7 +195,12 @@ func (r *Registry) UpdateModelDescription(ctx context.Context, name, description
 // indexes for good (MLflow's delete is a hard delete). The blobs stay
 // until GC finds nothing else refers to them.
 func (r *Registry) DeleteModel(ctx context.Context, name string) error {
-	err := r.st.Update(ctx, func(tx *store.Tx) error { return tx.DeleteRegisteredModel(name) })
+	err := r.st.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteRegisteredModel(name); err != nil {
+			return err
+		}
+		return r.record(tx, Event{Action: ActionDeleteModel, Model: name})
+	})
 	if err != nil {
 		return fmt.Errorf("registry: delete model: %w", err)
 	}
@@ -194,12 +222,13 @@ func (r *Registry) SetModelTag(ctx context.Context, name, key, value string) err
 	if err := checkTag(key, value); err != nil {
 		return err
 	}
-	err := r.updateModel(ctx, name, func(_ *store.Tx, m *RegisteredModel) error {
+	err := r.updateModel(ctx, name, func(tx *store.Tx, m *RegisteredModel) error {
 		if m.Tags == nil {
 			m.Tags = map[string]string{}
 		}
+		old := m.Tags[key]
 		m.Tags[key] = value
-		return nil
+		return r.record(tx, Event{Action: ActionSetModelTag, Model: name, Key: key, From: old, To: value})
 	})
 	if err != nil {
 		return fmt.Errorf("registry: set tag %q of model %q: %w", key, name, err)
@@ -210,12 +239,13 @@ func (r *Registry) SetModelTag(ctx context.Context, name, key, value string) err
 // DeleteModelTag removes tag key of model name (store.ErrNotFound if the
 // model does not have it, as MLflow).
 func (r *Registry) DeleteModelTag(ctx context.Context, name, key string) error {
-	err := r.updateModel(ctx, name, func(_ *store.Tx, m *RegisteredModel) error {
-		if _, ok := m.Tags[key]; !ok {
+	err := r.updateModel(ctx, name, func(tx *store.Tx, m *RegisteredModel) error {
+		old, ok := m.Tags[key]
+		if !ok {
 			return fmt.Errorf("no tag %q: %w", key, store.ErrNotFound)
 		}
 		delete(m.Tags, key)
-		return nil
+		return r.record(tx, Event{Action: ActionDeleteModelTag, Model: name, Key: key, From: old})
 	})
 	if err != nil {
 		return fmt.Errorf("registry: delete tag of model %q: %w", name, err)
@@ -299,13 +329,15 @@ func (r *Registry) CreateVersion(ctx context.Context, name, source, runID string
 		m, err := tx.RegisteredModel(name)
 		if errors.Is(err, store.ErrNotFound) {
 			m = &RegisteredModel{Name: name, CreationTime: now, Aliases: map[string]int64{}, NextVersion: 1}
-			err = tx.CreateRegisteredModel(m)
+			if err = tx.CreateRegisteredModel(m); err == nil {
+				err = r.record(tx, Event{Action: ActionCreateModel, Model: name})
+			}
 		}
 		if err != nil {
 			return err
 		}
 		mv = &ModelVersion{Name: name, Version: m.NextVersion, CreationTime: now, LastUpdatedTime: now,
-			Stage: None, Source: source, RunID: id.String(), Status: store.Ready, Tags: map[string]string{}}
+			UserID: r.user, Stage: None, Source: source, RunID: id.String(), Status: store.Ready, Tags: map[string]string{}}
 		m.NextVersion++
 		m.LastUpdatedTime = now
 		if err := tx.PutRegisteredModel(m); err != nil {
@@ -319,7 +351,7 @@ func (r *Registry) CreateVersion(ctx context.Context, name, source, runID string
 				return err
 			}
 		}
-		return nil
+		return r.record(tx, Event{Action: ActionCreateVersion, Model: name, Version: mv.Version, To: source})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("registry: create version of model %q from %q: %w", name, source, err)
@@ -386,15 +418,22 @@ func (r *Registry) Versions(ctx context.Context, name string) ([]*ModelVersion, 
 // aliases pointing at it. Its number is not given again.
 func (r *Registry) DeleteVersion(ctx context.Context, name string, v int64) error {
 	err := r.updateModel(ctx, name, func(tx *store.Tx, m *RegisteredModel) error {
+		mv, err := tx.ModelVersion(name, v)
+		if err != nil {
+			return err
+		}
 		if err := tx.DeleteModelVersion(name, v); err != nil {
 			return err
 		}
-		for a, av := range m.Aliases {
-			if av == v {
+		for _, a := range slices.Sorted(maps.Keys(m.Aliases)) {
+			if m.Aliases[a] == v {
 				delete(m.Aliases, a)
+				if err := r.record(tx, Event{Action: ActionDeleteAlias, Model: name, Version: v, Key: a, From: strconv.FormatInt(v, 10)}); err != nil {
+					return err
+				}
 			}
 		}
-		return nil
+		return r.record(tx, Event{Action: ActionDeleteVersion, Model: name, Version: v, From: mv.Stage.String()})
 	})
 	if err != nil {
 		return fmt.Errorf("registry: delete version: %w", err)
@@ -421,9 +460,10 @@ func (r *Registry) updateVersion(ctx context.Context, name string, v int64, fn f
 
 // UpdateVersionDescription sets the description of version v of model name.
 func (r *Registry) UpdateVersionDescription(ctx context.Context, name string, v int64, description string) error {
-	_, err := r.updateVersion(ctx, name, v, func(_ *store.Tx, mv *ModelVersion) error {
+	_, err := r.updateVersion(ctx, name, v, func(tx *store.Tx, mv *ModelVersion) error {
+		old := mv.Description
 		mv.Description = description
-		return nil
+		return r.record(tx, Event{Action: ActionUpdateVersionDescription, Model: name, Version: v, From: old, To: description})
 	})
 	if err != nil {
 		return fmt.Errorf("registry: update version: %w", err)
@@ -436,12 +476,13 @@ func (r *Registry) SetVersionTag(ctx context.Context, name string, v int64, key,
 	if err := checkTag(key, value); err != nil {
 		return err
 	}
-	_, err := r.updateVersion(ctx, name, v, func(_ *store.Tx, mv *ModelVersion) error {
+	_, err := r.updateVersion(ctx, name, v, func(tx *store.Tx, mv *ModelVersion) error {
 		if mv.Tags == nil {
 			mv.Tags = map[string]string{}
 		}
+		old := mv.Tags[key]
 		mv.Tags[key] = value
-		return nil
+		return r.record(tx, Event{Action: ActionSetVersionTag, Model: name, Version: v, Key: key, From: old, To: value})
 	})
 	if err != nil {
 		return fmt.Errorf("registry: set version tag %q: %w", key, err)
@@ -452,12 +493,13 @@ func (r *Registry) SetVersionTag(ctx context.Context, name string, v int64, key,
 // DeleteVersionTag removes tag key of version v of model name
 // (store.ErrNotFound if it has no such tag).
 func (r *Registry) DeleteVersionTag(ctx context.Context, name string, v int64, key string) error {
-	_, err := r.updateVersion(ctx, name, v, func(_ *store.Tx, mv *ModelVersion) error {
-		if _, ok := mv.Tags[key]; !ok {
+	_, err := r.updateVersion(ctx, name, v, func(tx *store.Tx, mv *ModelVersion) error {
+		old, ok := mv.Tags[key]
+		if !ok {
 			return fmt.Errorf("no tag %q: %w", key, store.ErrNotFound)
 		}
 		delete(mv.Tags, key)
-		return nil
+		return r.record(tx, Event{Action: ActionDeleteVersionTag, Model: name, Version: v, Key: key, From: old})
 	})
 	if err != nil {
 		return fmt.Errorf("registry: delete version tag: %w", err)
@@ -468,8 +510,10 @@ func (r *Registry) DeleteVersionTag(ctx context.Context, name string, v int64, k
 // TransitionStage moves version v of model name to stage (case-
 // insensitive: "production", "Staging", ...). With archiveExisting, which
 // only Staging and Production allow, every other version of the model in
-// that stage becomes Archived in the same transaction. It returns the
-// version as updated.
+// that stage becomes Archived in the same transaction. If the model has a
+// gate for the stage, the version must pass it: otherwise the transition
+// is refused with a *GateError listing every unmet requirement (ErrGate)
+// and nothing changes. It returns the version as updated.
 func (r *Registry) TransitionStage(ctx context.Context, name string, v int64, stage string, archiveExisting bool) (*ModelVersion, error) {
 	st, err := ParseStage(stage)
 	if err != nil {
@@ -478,10 +522,19 @@ func (r *Registry) TransitionStage(ctx context.Context, name string, v int64, st
 	if archiveExisting && st != Staging && st != Production {
 		return nil, fmt.Errorf("registry: model version transition cannot archive existing model versions because %q is not an active stage; valid stages are Staging, Production: %w", st, store.ErrInvalid)
 	}
+	target := st.String()
+	pre, err := r.runChecks(ctx, name, v, target)
+	if err != nil {
+		return nil, fmt.Errorf("registry: transition stage: %w", err)
+	}
 	var mv *ModelVersion
 	err = r.updateModel(ctx, name, func(tx *store.Tx, m *RegisteredModel) error {
 		var err error
 		if mv, err = tx.ModelVersion(name, v); err != nil {
+			return err
+		}
+		results, err := r.enforceGate(tx, m, mv, target, pre)
+		if err != nil {
 			return err
 		}
 		now := r.millis()
@@ -500,10 +553,19 @@ func (r *Registry) TransitionStage(ctx context.Context, name string, v int64, st
 				if err := tx.PutModelVersion(o); err != nil {
 					return err
 				}
+				if err := r.record(tx, Event{Action: ActionTransitionStage, Model: name, Version: o.Version,
+					Key: KeyArchiveExisting, From: st.String(), To: Archived.String()}); err != nil {
+					return err
+				}
 			}
 		}
+		from := mv.Stage
 		mv.Stage, mv.LastUpdatedTime = st, now
-		return tx.PutModelVersion(mv)
+		if err := tx.PutModelVersion(mv); err != nil {
+			return err
+		}
+		return r.record(tx, Event{Action: ActionTransitionStage, Model: name, Version: v,
+			From: from.String(), To: target, Gates: results})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("registry: transition stage: %w", err)
@@ -550,20 +612,37 @@ func (r *Registry) LatestVersions(ctx context.Context, name string, stages []str
 
 // SetAlias points alias of model name at version v, moving it if it
 // pointed elsewhere. The alias must pass validate.Alias: "latest" and
-// v<digits> are reserved. The version must exist (store.ErrNotFound).
+// v<digits> are reserved. The version must exist (store.ErrNotFound). If
+// the model has a gate for "@"+alias, the version must pass it (see
+// TransitionStage).
 func (r *Registry) SetAlias(ctx context.Context, name, alias string, v int64) error {
 	if err := validate.Alias(alias); err != nil {
 		return fmt.Errorf("registry: %w", err)
 	}
-	err := r.updateModel(ctx, name, func(tx *store.Tx, m *RegisteredModel) error {
-		if _, err := tx.ModelVersion(name, v); err != nil {
+	target := "@" + alias
+	pre, err := r.runChecks(ctx, name, v, target)
+	if err != nil {
+		return fmt.Errorf("registry: set alias %q: %w", alias, err)
+	}
+	err = r.updateModel(ctx, name, func(tx *store.Tx, m *RegisteredModel) error {
+		mv, err := tx.ModelVersion(name, v)
+		if err != nil {
+			return err
+		}
+		results, err := r.enforceGate(tx, m, mv, target, pre)
+		if err != nil {
 			return err
 		}
 		if m.Aliases == nil {
 			m.Aliases = map[string]int64{}
 		}
+		from := ""
+		if old, ok := m.Aliases[alias]; ok {
+			from = strconv.FormatInt(old, 10)
+		}
 		m.Aliases[alias] = v
-		return nil
+		return r.record(tx, Event{Action: ActionSetAlias, Model: name, Version: v, Key: alias,
+			From: from, To: strconv.FormatInt(v, 10), Gates: results})
 	})
 	if err != nil {
 		return fmt.Errorf("registry: set alias %q: %w", alias, err)
@@ -572,11 +651,17 @@ func (r *Registry) SetAlias(ctx context.Context, name, alias string, v int64) er
 }
 
 // DeleteAlias removes alias of model name; removing an alias that does
-// not exist is not an error (as MLflow). The model must exist.
+// not exist is not an error (as MLflow), and changes nothing. The model
+// must exist.
 func (r *Registry) DeleteAlias(ctx context.Context, name, alias string) error {
-	err := r.updateModel(ctx, name, func(_ *store.Tx, m *RegisteredModel) error {
+	err := r.updateModel(ctx, name, func(tx *store.Tx, m *RegisteredModel) error {
+		old, ok := m.Aliases[alias]
+		if !ok {
+			return nil
+		}
 		delete(m.Aliases, alias)
-		return nil
+		return r.record(tx, Event{Action: ActionDeleteAlias, Model: name, Version: old, Key: alias,
+			From: strconv.FormatInt(old, 10)})
 	})
 	if err != nil {
 		return fmt.Errorf("registry: delete alias %q: %w", alias, err)

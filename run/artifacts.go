@@ -683,24 +683,36 @@ func (t *Tracker) DownloadArtifacts(ctx context.Context, id ID, p, dstDir string
 	if err != nil {
 		return "", fmt.Errorf("run: download artifacts %q of run %s: %w", c, id, err)
 	}
+	if dstDir, err = t.WriteFiles(ctx, dstDir, files); err != nil {
+		return "", fmt.Errorf("run: download artifacts %q of run %s: %w", c, id, err)
+	}
+	return filepath.Join(dstDir, filepath.FromSlash(c)), nil
+}
+
+// WriteFiles writes files, index entries whose bytes are blobs of the
+// tracker's blob folder, under dstDir at their paths, each atomically (a
+// temporary file renamed into place), and returns dstDir. An empty dstDir
+// is a new temporary directory. Paths cannot leave dstDir.
+func (t *Tracker) WriteFiles(ctx context.Context, dstDir string, files []store.Artifact) (string, error) {
 	if dstDir == "" {
+		var err error
 		if dstDir, err = os.MkdirTemp("", "mlite-artifacts-"); err != nil {
-			return "", fmt.Errorf("run: download artifacts: %w", err)
+			return "", fmt.Errorf("run: write files: %w", err)
 		}
 	} else if err := os.MkdirAll(dstDir, 0o755); err != nil {
-		return "", fmt.Errorf("run: download artifacts: %w", err)
+		return "", fmt.Errorf("run: write files: %w", err)
 	}
 	root, err := os.OpenRoot(dstDir)
 	if err != nil {
-		return "", fmt.Errorf("run: download artifacts: %w", err)
+		return "", fmt.Errorf("run: write files: %w", err)
 	}
 	defer root.Close()
 	for _, a := range files {
 		if err := t.download(ctx, root, a); err != nil {
-			return "", fmt.Errorf("run: download artifact %q of run %s to %s: %w", a.Path, id, dstDir, err)
+			return "", fmt.Errorf("run: write %q to %s: %w", a.Path, dstDir, err)
 		}
 	}
-	return filepath.Join(dstDir, filepath.FromSlash(c)), nil
+	return dstDir, nil
 }
 
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}

@@ -333,3 +333,19 @@ func (r expRecord) Attr(name string) (query.Value, bool) {
 
 var _ query.Record = (*viewRecord)(nil)
 var _ query.Record = expRecord{}
+
+// MatchRun reports whether run id matches filter f (a runs filter), read
+// in tx without decoding the whole run. A run that does not exist is
+// store.ErrNotFound.
+func MatchRun(tx *store.Tx, id ID, f *query.Filter) (bool, error) {
+	if f.Entity() != query.Runs {
+		return false, fmt.Errorf("run: match: a %s filter given for runs: %w", f.Entity(), store.ErrInvalid)
+	}
+	v, err := tx.RunView(id)
+	if err != nil {
+		return false, err
+	}
+	rec := &viewRecord{}
+	rec.reset(v)
+	return f.Match(rec), nil
+}

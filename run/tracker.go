@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mlite/mlite/internal/repro"
 	"maps"
 	"sync"
 	"time"
@@ -72,6 +73,18 @@ func (t *Tracker) Blobs() *blob.Store { return t.blobs }
 
 // Store returns the store the tracker works on.
 func (t *Tracker) Store() *store.Store { return t.st }
+
+// Now returns the tracker's current time (Options.Now).
+func (t *Tracker) Now() time.Time { return t.opts.Now() }
+
+// User returns the user the tracker records: Options.User, else the
+// process's user as MLflow finds it.
+func (t *Tracker) User() string {
+	if t.opts.User != "" {
+		return t.opts.User
+	}
+	return repro.CurrentUser()
+}
 
 // Wait waits for background work started by runs (the git state capture)
 // to finish. Closing the store waits for it too.

@@ -67,7 +67,7 @@ func Capture(ctx context.Context, opts *Options) map[string]string {
 
 	user := o.User
 	if user == "" {
-		user = currentUser()
+		user = CurrentUser()
 	}
 	set(TagUser, user)
 	set(TagSourceName, sourceName(args))
@@ -104,9 +104,10 @@ func Capture(ctx context.Context, opts *Options) map[string]string {
 	return tags
 }
 
-// currentUser follows Python's getpass.getuser: the environment first, then
-// the account database.
-func currentUser() string {
+// CurrentUser returns the user of the process as MLflow finds it, following
+// Python's getpass.getuser: the environment first, then the account
+// database; "unknown" when neither says.
+func CurrentUser() string {
 	for _, name := range [...]string{"LOGNAME", "USER", "LNAME", "USERNAME"} {
 		if v := os.Getenv(name); v != "" {
 			return v

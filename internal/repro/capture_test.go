@@ -332,11 +332,11 @@ func TestUser(t *testing.T) {
 		t.Setenv(name, "")
 	}
 	t.Setenv("USER", "from-user")
-	if got := currentUser(); got != "from-user" {
+	if got := CurrentUser(); got != "from-user" {
 		t.Errorf("USER set: got %q, want from-user", got)
 	}
 	t.Setenv("LOGNAME", "from-logname")
-	if got := currentUser(); got != "from-logname" {
+	if got := CurrentUser(); got != "from-logname" {
 		t.Errorf("LOGNAME and USER set: got %q, want from-logname (getpass order)", got)
 	}
 	if got := Capture(context.Background(), &Options{User: "given", NoGit: true})[TagUser]; got != "given" {
@@ -344,7 +344,7 @@ func TestUser(t *testing.T) {
 	}
 	t.Setenv("LOGNAME", "")
 	t.Setenv("USER", "")
-	if got := currentUser(); got == "" {
+	if got := CurrentUser(); got == "" {
 		t.Errorf("no environment: got an empty user, want os/user's or \"unknown\"")
 	}
 }
