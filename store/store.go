@@ -40,6 +40,7 @@ type Store struct {
 	heldSince time.Time // when bdb was opened
 	draining  bool      // bdb must close once users drop to 0
 	opening   bool      // a goroutine is opening bdb
+	yieldTill time.Time // after giving up the lock for MaxHoldTime, wait till then to take it again
 	idle      *time.Timer
 	closed    bool
 
@@ -258,6 +259,10 @@ func (s *Store) openFile(ctx context.Context, write bool) (*flock.Lock, *bolt.DB
 	return lk, db, nil
 }
 
+// lockYield is how long a process that held the file lock for
+// MaxHoldTime waits before taking it again.
+const lockYield = time.Millisecond
+
 // acquire returns an open handle fit for writing (write) or reading, and
 // the function that gives it back.
 func (s *Store) acquire(ctx context.Context, write bool) (*bolt.DB, error) {
@@ -276,6 +281,9 @@ func (s *Store) acquire(ctx context.Context, write bool) (*bolt.DB, error) {
 			return s.bdb, nil
 		case s.bdb != nil:
 			// Wrong mode, or held long enough: close once idle, then reopen.
+			if !s.draining && time.Since(s.heldSince) >= s.opts.MaxHoldTime {
+				s.yieldTill = time.Now().Add(lockYield)
+			}
 			s.draining = true
 			if s.users == 0 {
 				s.closeHandleLocked()
@@ -284,6 +292,23 @@ func (s *Store) acquire(ctx context.Context, write bool) (*bolt.DB, error) {
 			}
 		case s.opening:
 			s.cond.Wait()
+		case time.Now().Before(s.yieldTill):
+			// flock wakes its waiters but does not hand the lock over: a
+			// process that takes it again at once starves the others.
+			// Stepping aside for a moment lets a waiter in.
+			d := time.Until(s.yieldTill)
+			s.mu.Unlock()
+			t := time.NewTimer(d)
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			}
+			t.Stop()
+			s.mu.Lock()
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			s.yieldTill = time.Time{}
 		default:
 			s.opening = true
 			s.mu.Unlock()
