@@ -1,0 +1,192 @@
+package mlflowapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/mlite/mlite/store"
+)
+
+// safeTypes are the content types artifact downloads are served with, by
+// lower-case extension. Anything a browser could run or render as a
+// document (HTML, SVG, XML, JavaScript) is plain text; unknown extensions
+// are application/octet-stream. The table is fixed so the answer does not
+// depend on the machine's MIME database.
+var safeTypes = map[string]string{
+	".txt": "text/plain; charset=utf-8", ".log": "text/plain; charset=utf-8",
+	".md": "text/plain; charset=utf-8", ".csv": "text/plain; charset=utf-8",
+	".tsv": "text/plain; charset=utf-8", ".yaml": "text/plain; charset=utf-8",
+	".yml": "text/plain; charset=utf-8", ".py": "text/plain; charset=utf-8",
+	".go": "text/plain; charset=utf-8", ".ini": "text/plain; charset=utf-8",
+	".toml": "text/plain; charset=utf-8", ".diff": "text/plain; charset=utf-8",
+	".html": "text/plain; charset=utf-8", ".htm": "text/plain; charset=utf-8",
+	".xhtml": "text/plain; charset=utf-8", ".svg": "text/plain; charset=utf-8",
+	".xml": "text/plain; charset=utf-8", ".js": "text/plain; charset=utf-8",
+	".mjs": "text/plain; charset=utf-8", ".css": "text/plain; charset=utf-8",
+	".json": "application/json", ".jsonl": "text/plain; charset=utf-8",
+	".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+	".gif": "image/gif", ".webp": "image/webp", ".bmp": "image/bmp",
+	".pdf": "application/pdf",
+}
+
+// contentType returns the safe content type of the artifact at p. Files
+// without an extension that MLflow writes as text (MLmodel) are text.
+func contentType(p string) string {
+	base := path.Base(p)
+	if base == "MLmodel" || base == "requirements.txt" {
+		return "text/plain; charset=utf-8"
+	}
+	if t, ok := safeTypes[strings.ToLower(path.Ext(base))]; ok {
+		return t
+	}
+	return "application/octet-stream"
+}
+
+// getArtifact serves /get-artifact?run_id=&path= (run_uuid also taken):
+// one file of a run's artifacts.
+func (h *Handler) getArtifact(w http.ResponseWriter, r *http.Request, p *params) error {
+	s, err := p.runID()
+	if err != nil {
+		return err
+	}
+	ap, err := p.required("path")
+	if err != nil {
+		return err
+	}
+	id, err := parseRunID(s)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	size := int64(-1)
+	files, err := h.tr.ListArtifacts(ctx, id, path.Dir(strings.TrimPrefix(ap, "/")), false)
+	if err != nil {
+		return runNotFound(err, s)
+	}
+	for _, f := range files {
+		if f.Path == strings.Trim(ap, "/") && !f.IsDir {
+			size = f.Size
+		}
+	}
+	rc, err := h.tr.OpenArtifact(ctx, id, ap)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound(err, "Artifact %s of run %s not found", ap, s)
+	}
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return sendFile(ctx, w, r, ap, size, rc)
+}
+
+// getModelVersionArtifact serves /model-versions/get-artifact?name=&version=&path=:
+// one file of a model version, read from the version's own file index.
+func (h *Handler) getModelVersionArtifact(w http.ResponseWriter, r *http.Request, p *params) error {
+	name, v, err := h.nameVersion(p)
+	if err != nil {
+		return err
+	}
+	ap, err := p.required("path")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	files, err := h.reg.Files(ctx, name, v)
+	if err != nil {
+		return versionNotFound(err, name, v)
+	}
+	size := int64(-1)
+	for _, f := range files {
+		if f.Path == strings.Trim(ap, "/") {
+			size = f.Size
+		}
+	}
+	rc, err := h.reg.OpenFile(ctx, name, v, ap)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound(err, "Artifact %s of model %s version %d not found", ap, name, v)
+	}
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return sendFile(ctx, w, r, ap, size, rc)
+}
+
+// sendFile streams rc as an attachment with a content type a browser will
+// not run, under a sandboxing Content-Security-Policy. Bytes are written
+// one read behind, and the last only once rc has returned io.EOF: rc
+// verifies the content's digest as it goes and reports a mismatch at the
+// latest instead of io.EOF, so a damaged file never arrives whole. With the
+// Content-Length set, a client sees a cut-off body as an error.
+func sendFile(ctx context.Context, w http.ResponseWriter, r *http.Request, name string, size int64, rc io.Reader) error {
+	hd := w.Header()
+	hd.Set("Content-Type", contentType(name))
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Security-Policy", "sandbox")
+	if cd := mime.FormatMediaType("attachment", map[string]string{"filename": path.Base(name)}); cd != "" {
+		hd.Set("Content-Disposition", cd)
+	} else {
+		hd.Set("Content-Disposition", "attachment")
+	}
+	// Read the first block before committing to a status, so a file that
+	// cannot be read at all is still an error body.
+	bufs := [2][]byte{make([]byte, 32<<10), make([]byte, 32<<10)}
+	cur := 0
+	n, err := io.ReadFull(rc, bufs[cur])
+	pending := bufs[cur][:n]
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		// The whole file is in pending and verified.
+		hd.Set("Content-Length", strconv.Itoa(len(pending)))
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			w.Write(pending)
+		}
+		return nil
+	case err != nil:
+		return err
+	}
+	if size >= 0 {
+		hd.Set("Content-Length", strconv.FormatInt(size, 10))
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	for {
+		next := bufs[cur^1]
+		n, err := rc.Read(next)
+		if n > 0 {
+			if _, werr := w.Write(pending); werr != nil {
+				return errSent{werr} // the client went away
+			}
+			pending = next[:n]
+			cur ^= 1
+		}
+		if err == io.EOF {
+			w.Write(pending)
+			return nil
+		}
+		if err != nil {
+			// Headers are sent: stop short of Content-Length, which makes
+			// the server drop the connection and the client see the cut.
+			return errSent{err}
+		}
+		if ctx.Err() != nil {
+			return errSent{ctx.Err()}
+		}
+	}
+}
+
+// errSent is an error met after the response status was sent: it can only
+// be logged.
+type errSent struct{ err error }
+
+func (e errSent) Error() string { return "mlflowapi: after the response began: " + e.err.Error() }
+func (e errSent) Unwrap() error { return e.err }

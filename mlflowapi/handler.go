@@ -1,0 +1,130 @@
+package mlflowapi
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/registry"
+	"github.com/mlite/mlite/run"
+)
+
+// Options configure New. The zero value of every field means its default.
+type Options struct {
+	// Logger receives one record per request that failed on the server's
+	// side (an INTERNAL_ERROR or another 5xx). Zero: slog.Default().
+	Logger *slog.Logger
+}
+
+// Handler answers MLflow's REST API over one open store. It is safe for
+// concurrent use.
+type Handler struct {
+	tr  *run.Tracker
+	reg *registry.Registry
+	log *slog.Logger
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// New returns the MLflow REST API over db. o may be nil. The handler serves
+// /api/2.0/mlflow/..., /ajax-api/2.0/mlflow/... and the artifact download
+// routes /get-artifact and /model-versions/get-artifact; every other path is
+// ENDPOINT_NOT_FOUND, so a server mounts it only where those paths go.
+func New(db *mlite.DB, o *Options) *Handler {
+	return newHandler(db.Tracker, db.Registry(), o)
+}
+
+func newHandler(tr *run.Tracker, reg *registry.Registry, o *Options) *Handler {
+	if o == nil {
+		o = &Options{}
+	}
+	h := &Handler{tr: tr, reg: reg, log: o.Logger}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	return h
+}
+
+// The path prefixes MLflow's server registers every endpoint under.
+const (
+	apiPrefix  = "/api/2.0/mlflow/"
+	ajaxPrefix = "/ajax-api/2.0/mlflow/"
+)
+
+// ServeHTTP routes the request by path and method and writes MLflow's JSON
+// answer or error body.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rt, ok := lookup(r.URL.Path)
+	if !ok {
+		h.writeError(w, r, &apiError{code: codeEndpointNotFound, msg: "No API endpoint " + r.URL.Path})
+		return
+	}
+	allowed := false
+	for _, m := range rt.methods {
+		if r.Method == m || r.Method == http.MethodHead && m == http.MethodGet {
+			allowed = true
+		}
+	}
+	if !allowed {
+		w.Header().Set("Allow", strings.Join(rt.methods, ", "))
+		h.writeError(w, r, &apiError{
+			code:   codeBadRequest,
+			status: http.StatusMethodNotAllowed,
+			msg:    "Method " + r.Method + " is not allowed for " + r.URL.Path + "; use " + strings.Join(rt.methods, " or "),
+		})
+		return
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	method := r.Method
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	p, err := decodeRequest(method, r.Header.Get("Content-Type"), r.URL.RawQuery, body)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if rt.raw != nil {
+		err := rt.raw(h, w, r, p)
+		var sent errSent
+		switch {
+		case errors.As(err, &sent):
+			h.log.WarnContext(r.Context(), "mlflowapi: download cut short", "path", r.URL.Path, "err", sent.err)
+		case err != nil:
+			h.writeError(w, r, err)
+		}
+		return
+	}
+	jw := &jsonWriter{b: make([]byte, 0, 512)}
+	jw.open()
+	if err := rt.json(h, r, p, jw); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	jw.close()
+	writeJSON(w, http.StatusOK, jw.b)
+}
+
+// readBody reads at most maxBodyBytes of the request body.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return nil, &apiError{code: codeRequestLimitExceeds, status: http.StatusRequestEntityTooLarge,
+			msg: "Request body is larger than the limit of " + itoa(maxBodyBytes) + " bytes."}
+	}
+	if err != nil {
+		return nil, invalidParam("Cannot read the request body: %v", err)
+	}
+	return b, nil
+}

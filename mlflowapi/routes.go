@@ -1,0 +1,84 @@
+package mlflowapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// route is one endpoint: the methods it answers and its function. A json
+// function writes the fields of the response object into w, which is
+// discarded if it fails; a raw function writes the whole response itself
+// (file downloads).
+type route struct {
+	methods []string
+	json    func(h *Handler, r *http.Request, p *params, w *jsonWriter) error
+	raw     func(h *Handler, w http.ResponseWriter, r *http.Request, p *params) error
+}
+
+var (
+	get       = []string{http.MethodGet}
+	getOrPost = []string{http.MethodGet, http.MethodPost}
+)
+
+func jsonRoute(m []string, f func(*Handler, *http.Request, *params, *jsonWriter) error) route {
+	return route{methods: m, json: f}
+}
+
+func rawRoute(m []string, f func(*Handler, http.ResponseWriter, *http.Request, *params) error) route {
+	return route{methods: m, raw: f}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// apiRoutes are the endpoints served under both /api/2.0/mlflow/ and
+// /ajax-api/2.0/mlflow/, by their path after that prefix. Searches answer
+// POST (what MLflow's client sends) and GET alike.
+var apiRoutes = map[string]route{
+	// Tracking.
+	"experiments/get":                   jsonRoute(get, (*Handler).getExperiment),
+	"experiments/get-by-name":           jsonRoute(get, (*Handler).getExperimentByName),
+	"experiments/search":                jsonRoute(getOrPost, (*Handler).searchExperiments),
+	"runs/get":                          jsonRoute(get, (*Handler).getRun),
+	"runs/search":                       jsonRoute(getOrPost, (*Handler).searchRuns),
+	"metrics/get-history":               jsonRoute(get, (*Handler).getMetricHistory),
+	"metrics/get-history-bulk-interval": jsonRoute(get, (*Handler).getMetricHistoryBulkInterval),
+	"artifacts/list":                    jsonRoute(get, (*Handler).listArtifacts),
+
+	// Model registry.
+	"registered-models/get": jsonRoute(get, (*Handler).getRegisteredModel),
+	// TODO(search): "registered-models/search" once registry.SearchModels lands.
+	"registered-models/get-latest-versions": jsonRoute(getOrPost, (*Handler).getLatestVersions),
+	"registered-models/alias":               jsonRoute(get, (*Handler).getModelVersionByAlias),
+	"model-versions/get":                    jsonRoute(get, (*Handler).getModelVersion),
+	// TODO(search): "model-versions/search" once registry.SearchVersions lands.
+	"model-versions/get-download-uri": jsonRoute(get, (*Handler).getModelVersionDownloadURI),
+}
+
+// ajaxRoutes are served only under /ajax-api/2.0/mlflow/, as in MLflow.
+var ajaxRoutes = map[string]route{
+	"metrics/get-history-bulk": jsonRoute(get, (*Handler).getMetricHistoryBulk),
+}
+
+// rootRoutes are MLflow's non-proto download routes, by full path.
+var rootRoutes = map[string]route{
+	"/get-artifact":                rawRoute(get, (*Handler).getArtifact),
+	"/model-versions/get-artifact": rawRoute(get, (*Handler).getModelVersionArtifact),
+}
+
+// lookup finds the route of path.
+func lookup(path string) (route, bool) {
+	if rest, ok := strings.CutPrefix(path, apiPrefix); ok {
+		rt, ok := apiRoutes[rest]
+		return rt, ok
+	}
+	if rest, ok := strings.CutPrefix(path, ajaxPrefix); ok {
+		if rt, ok := apiRoutes[rest]; ok {
+			return rt, true
+		}
+		rt, ok := ajaxRoutes[rest]
+		return rt, ok
+	}
+	rt, ok := rootRoutes[path]
+	return rt, ok
+}
