@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 )
 
 // Input example file names MLflow uses inside a model directory.
@@ -28,7 +29,7 @@ type InputExample struct {
 func NewInputExample(data any) (*InputExample, error) {
 	schema, err := InferSchema(data)
 	if err != nil {
-		return nil, fmt.Errorf("mlmodel: input example: %w", err)
+		return nil, fmt.Errorf("mlmodel: input example: %w: %w", err, ErrInvalid)
 	}
 	if schema.IsTensor() || !schema.HasNames() {
 		return nil, invalidf("input example: only tables with named columns are supported (use Named for a matrix)")
@@ -37,6 +38,10 @@ func NewInputExample(data any) (*InputExample, error) {
 	raw := data
 	if n, ok := data.(named); ok {
 		raw = n.data
+	}
+	raw, err = structRows(raw)
+	if err != nil {
+		return nil, err
 	}
 	b, err := json.Marshal(raw)
 	if err != nil {
@@ -88,4 +93,40 @@ func NewInputExample(data any) (*InputExample, error) {
 		Example: ex,
 		Serving: serving,
 	}, nil
+}
+
+// structRows turns a slice of structs into rows keyed by the column names
+// InferSchema gives the fields (their mlflow tags), so that the example's
+// columns are the signature's; anything else is returned as it is.
+func structRows(data any) (any, error) {
+	rv := reflect.ValueOf(data)
+	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
+		return data, nil
+	}
+	et := rv.Type().Elem()
+	for et.Kind() == reflect.Pointer {
+		et = et.Elem()
+	}
+	if et.Kind() != reflect.Struct || et == timeType {
+		return data, nil
+	}
+	fields, err := structFields(et)
+	if err != nil {
+		return nil, fmt.Errorf("mlmodel: input example: %w: %w", err, ErrInvalid)
+	}
+	rows := make([]map[string]any, rv.Len())
+	for i := range rows {
+		e := reflect.Indirect(rv.Index(i))
+		row := make(map[string]any, len(fields))
+		for _, f := range fields {
+			if !e.IsValid() {
+				continue
+			}
+			if v, err := e.FieldByIndexErr(f.index); err == nil {
+				row[f.name] = v.Interface()
+			}
+		}
+		rows[i] = row
+	}
+	return rows, nil
 }
