@@ -13,15 +13,28 @@
 //     so GC keeps those blobs.
 //   - A models:/ URI names a version: models:/Name/3, models:/Name/latest,
 //     models:/Name/Production (the newest version in that stage) or
-//     models:/Name@champion. Resolve finds it.
+//     models:/Name@champion. Resolve finds it; Download writes its files.
+//   - LogModel writes a model directory into a run's artifacts with an
+//     MLmodel file (registry/mlmodel) and the run's
+//     mlflow.log-model.history tag, and may register it.
+//   - A Gate (beyond MLflow) guards a stage or an alias of a model: required
+//     version tags, a runs filter the source run must match (query
+//     language: "metrics.auc >= 0.9"), and Go checks registered with
+//     RegisterCheck. A refused change is a *GateError (ErrGate) listing
+//     every requirement; nothing changes.
+//   - The audit log (beyond MLflow): every change is an Event (who, when,
+//     what, from, to, gate results) appended in the change's own
+//     transaction. Audit and VersionAudit read it; Lineage joins a
+//     version's events with its source run, experiment, parent, git state
+//     and files.
+//   - SearchModels and SearchVersions take MLflow's filters and orders for
+//     registered models and model versions, with page tokens.
 //
 // Errors wrap the store's sentinels: store.ErrNotFound, store.ErrExists,
 // store.ErrInvalid (including unknown aliases, as MLflow's
-// INVALID_PARAMETER_VALUE).
+// INVALID_PARAMETER_VALUE), store.ErrConflict (a version changed while its
+// gate's checks ran), and ErrGate.
 //
-// Not here yet: promotion gates, the audit log, search of models and
-// versions.
-//
-// Package registry imports store, blob, run and the internal validation
-// and artifact-path helpers. Package registry/mlmodel reads MLmodel files.
+// Package registry imports store, blob, query, run and the internal
+// validation, reproducibility and artifact-path helpers. Package registry/mlmodel reads MLmodel files.
 package registry
