@@ -103,6 +103,18 @@ var apiCases = []struct {
 	{"model_versions_get_missing", "GET", api + "model-versions/get?name=CreditModel&version=9", ""},
 	{"model_versions_get_bad_version", "GET", api + "model-versions/get?name=CreditModel&version=x", ""},
 	{"model_versions_get_no_version", "GET", api + "model-versions/get?name=CreditModel", ""},
+	{"registered_models_search", "GET", api + "registered-models/search", ""},
+	{"registered_models_search_post", "POST", api + "registered-models/search", `{"filter": "name LIKE 'Cred%'", "order_by": ["name DESC"]}`},
+	{"registered_models_search_page", "GET", api + "registered-models/search?max_results=1", ""},
+	{"registered_models_search_tag", "GET", api + "registered-models/search?filter=tags.owner+%3D+%27risk%27", ""},
+	{"registered_models_search_bad_filter", "GET", api + "registered-models/search?filter=metrics.x+%3E+1", ""},
+	{"registered_models_search_huge_max_results", "POST", api + "registered-models/search", `{"max_results": 1001}`},
+	{"registered_models_search_bad_token", "GET", api + "registered-models/search?page_token=zzz", ""},
+	{"model_versions_search", "GET", api + "model-versions/search?filter=name+%3D+%27CreditModel%27", ""},
+	{"model_versions_search_run", "POST", api + "model-versions/search", `{"filter": "run_id = '{run:rf}' AND version_number >= 2", "order_by": ["version_number ASC"]}`},
+	{"model_versions_search_page", "GET", api + "model-versions/search?max_results=2&order_by=name&order_by=version_number", ""},
+	{"model_versions_search_bad_filter", "GET", api + "model-versions/search?filter=version_number+%3D+%27x%27", ""},
+	{"model_versions_search_huge_max_results", "GET", api + "model-versions/search?max_results=200001", ""},
 	{"download_uri", "GET", api + "model-versions/get-download-uri?name=CreditModel&version=1", ""},
 
 	// Routing.

@@ -156,6 +156,9 @@ func (f *fixture) do(t testing.TB, method, target, body string) *httptest.Respon
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
+	if body != "" {
+		rd = strings.NewReader(f.expand(body))
+	}
 	req := httptest.NewRequest(method, f.expand(target), rd)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -244,4 +247,3 @@ func render(t *testing.T, rec *httptest.ResponseRecorder, body string) string {
 	sb.WriteString("\n")
 	return sb.String()
 }
-

@@ -233,3 +233,88 @@ func (h *Handler) getModelVersionDownloadURI(r *http.Request, p *params, w *json
 	w.str("artifact_uri", uri)
 	return nil
 }
+
+// MLflow's default page sizes of the registry searches over REST (the
+// protos' defaults, which the handlers pass on).
+const (
+	searchModelsDefault   = 100
+	searchVersionsDefault = 200_000
+)
+
+// registrySearch reads the parameters of a registry search.
+func registrySearch(p *params, def, limit int64) (registry.SearchOptions, error) {
+	var o registry.SearchOptions
+	n, err := maxResults(p, def, limit)
+	if err != nil {
+		return o, err
+	}
+	o.MaxResults = n
+	if o.Filter, err = p.str("filter"); err != nil {
+		return o, err
+	}
+	if o.OrderBy, err = p.strs("order_by"); err != nil {
+		return o, err
+	}
+	if o.PageToken, err = p.str("page_token"); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+func (h *Handler) searchRegisteredModels(r *http.Request, p *params, w *jsonWriter) error {
+	o, err := registrySearch(p, searchModelsDefault, registry.MaxSearchModels)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	models, next, err := h.reg.SearchModels(ctx, o)
+	if err != nil {
+		return err
+	}
+	if len(models) > 0 {
+		w.openArr("registered_models")
+		for _, m := range models {
+			w.elem()
+			if err := h.writeModel(ctx, w, m); err != nil {
+				return err
+			}
+			w.close()
+		}
+		w.closeArr()
+	}
+	w.strOpt("next_page_token", next)
+	return nil
+}
+
+func (h *Handler) searchModelVersions(r *http.Request, p *params, w *jsonWriter) error {
+	o, err := registrySearch(p, searchVersionsDefault, registry.MaxSearchVersions)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	versions, next, err := h.reg.SearchVersions(ctx, o)
+	if err != nil {
+		return err
+	}
+	aliases := map[string]map[string]int64{} // by model, read once
+	if len(versions) > 0 {
+		w.openArr("model_versions")
+		for _, v := range versions {
+			a, ok := aliases[v.Name]
+			if !ok {
+				m, err := h.reg.GetModel(ctx, v.Name)
+				if err != nil {
+					return modelNotFound(err, v.Name)
+				}
+				a = m.Aliases
+				aliases[v.Name] = a
+			}
+			w.elem()
+			writeVersion(w, v, a)
+			w.close()
+		}
+		w.closeArr()
+	}
+	w.strOpt("next_page_token", next)
+	return nil
+}

@@ -46,13 +46,13 @@ var apiRoutes = map[string]route{
 	"artifacts/list":                    jsonRoute(get, (*Handler).listArtifacts),
 
 	// Model registry.
-	"registered-models/get": jsonRoute(get, (*Handler).getRegisteredModel),
-	// TODO(search): "registered-models/search" once registry.SearchModels lands.
+	"registered-models/get":                 jsonRoute(get, (*Handler).getRegisteredModel),
+	"registered-models/search":              jsonRoute(getOrPost, (*Handler).searchRegisteredModels),
 	"registered-models/get-latest-versions": jsonRoute(getOrPost, (*Handler).getLatestVersions),
 	"registered-models/alias":               jsonRoute(get, (*Handler).getModelVersionByAlias),
 	"model-versions/get":                    jsonRoute(get, (*Handler).getModelVersion),
-	// TODO(search): "model-versions/search" once registry.SearchVersions lands.
-	"model-versions/get-download-uri": jsonRoute(get, (*Handler).getModelVersionDownloadURI),
+	"model-versions/search":                 jsonRoute(getOrPost, (*Handler).searchModelVersions),
+	"model-versions/get-download-uri":       jsonRoute(get, (*Handler).getModelVersionDownloadURI),
 }
 
 // ajaxRoutes are served only under /ajax-api/2.0/mlflow/, as in MLflow.
