@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/http/httptest"
 	"os"
@@ -85,7 +86,7 @@ func newFixture(t testing.TB) *fixture {
 	ctx := context.Background()
 	st, tr, reg, path := newStore(t)
 	f := &fixture{tr: tr, reg: reg, st: st, runs: map[string]run.ID{}, path: path}
-	f.h = newHandler(tr, reg, nil)
+	f.h = newHandler(tr, reg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 
 	credit, err := tr.CreateExperiment(ctx, "credit", map[string]string{"team": "risk", "mlflow.note.content": "Credit default models"})
 	must(t, err)
