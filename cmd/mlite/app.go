@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlite/mlite"
+)
+
+// Environment variables the command reads.
+const (
+	envDB          = "MLITE_DB"
+	envLockTimeout = "MLITE_LOCK_TIMEOUT"
+)
+
+// app is one invocation of the command: its writers, global flags and the
+// store it opened, if any.
+type app struct {
+	stdout, stderr io.Writer
+
+	dbFlag      string
+	lockTimeout time.Duration
+	jsonOut     bool
+	csvOut      bool
+	noColor     bool
+
+	started bool      // a command's RunE began: later errors are not usage errors
+	db      *mlite.DB // opened on demand, closed by run
+	out     *printer
+}
+
+// execute runs the command line args, writing to stdout and stderr. It
+// returns the error that decides the exit code; main alone maps it.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	a := &app{stdout: stdout, stderr: stderr}
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	defer func() {
+		if a.db != nil {
+			if cerr := a.db.Close(); err == nil && cerr != nil {
+				err = cerr
+			}
+		}
+	}()
+	c, err := root.ExecuteContextC(ctx)
+	if err != nil && !a.started {
+		var ue *usageError
+		if !errors.As(err, &ue) {
+			err = &usageError{err: err}
+		}
+		if c != nil && ue == nil {
+			err.(*usageError).cmd = c.CommandPath()
+		}
+	}
+	return err
+}
+
+// rootCmd builds the whole command tree.
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mlite",
+		Short: "An embedded experiment tracker and model registry in one file",
+		Long: `mlite keeps experiments, runs, metrics, artifacts and a model registry in one
+file, the way SQLite keeps a database. This command lists, compares and edits
+what a program logged with the mlite library (or the MLflow client).
+
+The store is the file given by --db, else $MLITE_DB, else ./mlruns.mlite.
+Commands that only read never create it.
+
+Output: tables for people; --json or --csv for scripts (MLflow's field names:
+run_id, run_name, status, start_time, ...). Colour only on a terminal, never
+when NO_COLOR is set.
+
+Environment:
+  MLITE_DB             the store file when --db is not given
+  MLITE_LOCK_TIMEOUT   default of --lock-timeout (e.g. 2s)
+  NO_COLOR             disables colour
+
+` + exitCodesHelp,
+		Example: `  mlite quickstart                         # build a demo store and show what to try
+  mlite runs ls --filter "metrics.auc > 0.8" --order-by "metrics.auc DESC"
+  mlite runs diff lgbm_smote rf_baseline
+  mlite models show CreditDefaultModel --db credit.mlite
+  MLITE_DB=credit.mlite mlite metrics plot lgbm_smote val_loss`,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		Version:           version(),
+		PersistentPreRunE: a.setup,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.dbFlag, "db", "", "the store file (default $MLITE_DB, else ./"+mlite.DefaultPath+")")
+	pf.DurationVar(&a.lockTimeout, "lock-timeout", 0, "how long to wait for a store another process holds (default $MLITE_LOCK_TIMEOUT, else 30s)")
+	pf.BoolVar(&a.jsonOut, "json", false, "print JSON for scripts")
+	pf.BoolVar(&a.csvOut, "csv", false, "print CSV for scripts (tables only)")
+	pf.BoolVar(&a.noColor, "no-color", false, "never use colour (as NO_COLOR does)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &usageError{cmd: c.CommandPath(), err: err}
+	})
+
+	root.AddCommand(
+		a.experimentsCmd(),
+		a.runsCmd(),
+		a.metricsCmd(),
+		a.artifactsCmd(),
+		a.modelsCmd(),
+		a.gcCmd(), a.verifyCmd(), a.compactCmd(), a.checkCmd(),
+	)
+	for _, c := range a.extraCmds() {
+		root.AddCommand(c)
+	}
+	markStarted(root, a)
+	return root
+}
+
+// setup runs before every command: it checks the global flags and makes
+// the printer.
+func (a *app) setup(c *cobra.Command, _ []string) error {
+	if a.jsonOut && a.csvOut {
+		return &usageError{cmd: c.CommandPath(), err: errors.New("give --json or --csv, not both")}
+	}
+	if a.csvOut && c.Annotations["csv"] != "yes" {
+		return &usageError{cmd: c.CommandPath(), err: errors.New("--csv is for commands that print tables; use --json")}
+	}
+	if !c.Flags().Changed("lock-timeout") {
+		if s := os.Getenv(envLockTimeout); s != "" {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				return &usageError{err: fmt.Errorf("%s=%q: %w", envLockTimeout, s, err)}
+			}
+			a.lockTimeout = d
+		}
+	}
+	a.out = newPrinter(a.stdout, a.noColor)
+	return nil
+}
+
+// markStarted wraps every RunE of the tree so that the app knows when
+// argument checking is over: errors after that are the command's own.
+func markStarted(c *cobra.Command, a *app) {
+	if f := c.RunE; f != nil {
+		c.RunE = func(c *cobra.Command, args []string) error {
+			a.started = true
+			return f(c, args)
+		}
+	}
+	for _, sub := range c.Commands() {
+		markStarted(sub, a)
+	}
+}
+
+// dbPath is the store file this invocation uses.
+func (a *app) dbPath() string {
+	if a.dbFlag != "" {
+		return a.dbFlag
+	}
+	if p := os.Getenv(envDB); p != "" {
+		return p
+	}
+	return mlite.DefaultPath
+}
+
+// openDB opens the store, which must exist.
+func (a *app) openDB(ctx context.Context) (*mlite.DB, error) { return a.open(ctx, false) }
+
+// open opens the store, creating it only when create is set.
+func (a *app) open(ctx context.Context, create bool) (*mlite.DB, error) {
+	if a.db != nil {
+		return a.db, nil
+	}
+	path := a.dbPath()
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !create:
+		return nil, &sentinelError{msg: fmt.Sprintf("no store at %s (give --db or set %s)", path, envDB), err: mlite.ErrNotFound}
+	case err == nil && fi.IsDir():
+		return nil, &sentinelError{msg: fmt.Sprintf("%s is a folder, not an mlite store", path), err: mlite.ErrNotStore}
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return nil, err
+	}
+	db, err := mlite.OpenContext(ctx, path, &mlite.Options{LockTimeout: a.lockTimeout})
+	if err != nil {
+		return nil, err
+	}
+	a.db = db
+	return db, nil
+}
+
+// sentinelError is an error with a message of its own that matches a
+// sentinel with errors.Is.
+type sentinelError struct {
+	msg string
+	err error
+}
+
+func (e *sentinelError) Error() string { return e.msg }
+func (e *sentinelError) Unwrap() error { return e.err }
+
+// version is the module version the binary was built from.
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// command makes a subcommand whose RunE gets the context. args checks the
+// positional arguments; its errors are usage errors.
+func command(use, short, example string, args cobra.PositionalArgs, run func(ctx context.Context, c *cobra.Command, args []string) error) *cobra.Command {
+	c := &cobra.Command{
+		Use:     use,
+		Short:   short,
+		Example: example,
+		RunE: func(c *cobra.Command, a []string) error {
+			return run(c.Context(), c, a)
+		},
+	}
+	if args != nil {
+		c.Args = func(c *cobra.Command, a []string) error {
+			if err := args(c, a); err != nil {
+				return &usageError{cmd: c.CommandPath(), err: err}
+			}
+			return nil
+		}
+	}
+	return c
+}
+
+// group makes a command that only holds subcommands.
+func group(use, short, example string, subs ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{
+		Use:     use,
+		Short:   short,
+		Example: example,
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			return c.Help()
+		},
+	}
+	c.AddCommand(subs...)
+	return c
+}
+
+// csvOK marks a command whose output is a table, so --csv applies.
+func csvOK(c *cobra.Command) {
+	if c.Annotations == nil {
+		c.Annotations = map[string]string{}
+	}
+	c.Annotations["csv"] = "yes"
+}

@@ -1,0 +1,41 @@
+// Command mlite is the command-line face of an mlite store: it lists and
+// edits experiments and runs, shows metric histories as tables, sparklines
+// or PNG charts, moves artifacts in and out, drives the model registry
+// (versions, stages, aliases, gates, audit log, lineage) and looks after the
+// file (gc, verify, compact, check).
+//
+// The command is thin: each subcommand parses its flags, calls the library
+// (packages mlite, run, registry) and prints. Tables are for people; --json
+// and --csv are for scripts and use MLflow's snake_case field names (run_id,
+// run_name, status, start_time, ...). Colour is used only on a terminal and
+// never when NO_COLOR is set; long work shows a progress bar on a terminal
+// and nothing on a pipe.
+//
+// The store is the file given by --db, else the MLITE_DB environment
+// variable, else ./mlruns.mlite. Commands that only read never create it.
+// --lock-timeout (or MLITE_LOCK_TIMEOUT) bounds the wait for a store another
+// process holds.
+//
+// # Exit codes
+//
+// main alone turns errors into exit codes:
+//
+//	0    success
+//	1    any other failure (I/O, a failed download, ...)
+//	2    bad input or usage: unknown command or flag, wrong arguments,
+//	     a malformed filter, order or value
+//	3    not found: no such store file, experiment, run, model, version,
+//	     alias or artifact
+//	4    the store is locked by another process (past --lock-timeout)
+//	5    damaged: the file is not an mlite store, is corrupt or was written by
+//	     a newer mlite; verify or check found problems
+//	6    a promotion gate refused a stage transition or alias
+//	7    already exists or conflicts with what is stored (a duplicate name,
+//	     a param changed, a deleted run or experiment that must be restored
+//	     first)
+//	130  interrupted (SIGINT or SIGTERM)
+//
+// Package main imports the library packages (mlite, run, registry, store,
+// query), the internal demo builder and the viewer, plus cobra, progressbar,
+// x/term and x/image.
+package main

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlite/mlite/run"
+)
+
+func (a *app) experimentsCmd() *cobra.Command {
+	c := group("experiments", "List, create, rename, delete, restore and tag experiments",
+		`  mlite experiments ls
+  mlite experiments create credit_default --tag team=risk`,
+		a.experimentsLs(), a.experimentsCreate(), a.experimentsRename(),
+		a.experimentsRm(), a.experimentsRestore(), a.experimentsTag())
+	c.Aliases = []string{"experiment", "exp"}
+	return c
+}
+
+// viewFlags adds --deleted and --all and returns the view they select.
+func viewFlags(c *cobra.Command) func() run.ViewType {
+	deleted := c.Flags().Bool("deleted", false, "only deleted ones")
+	all := c.Flags().Bool("all", false, "active and deleted ones")
+	return func() run.ViewType {
+		switch {
+		case *all:
+			return run.All
+		case *deleted:
+			return run.DeletedOnly
+		}
+		return run.ActiveOnly
+	}
+}
+
+func (a *app) experimentsLs() *cobra.Command {
+	var view func() run.ViewType
+	c := command("ls", "List experiments",
+		`  mlite experiments ls
+  mlite experiments ls --all --json`,
+		cobra.NoArgs, func(ctx context.Context, c *cobra.Command, _ []string) error {
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			exps, err := db.Experiments(ctx, view())
+			if err != nil {
+				return err
+			}
+			return a.printExperiments(exps)
+		})
+	c.Aliases = []string{"list"}
+	csvOK(c)
+	view = viewFlags(c)
+	return c
+}
+
+// printExperiments prints experiments as a table, JSON or CSV.
+func (a *app) printExperiments(exps []*run.Experiment) error {
+	if a.jsonOut {
+		js := make([]experimentJSON, 0, len(exps))
+		for _, e := range exps {
+			js = append(js, toExperimentJSON(e))
+		}
+		return a.out.json(js)
+	}
+	header := []string{"experiment_id", "name", "lifecycle_stage", "creation_time", "tags"}
+	t := &table{header: []string{"ID", "NAME", "STAGE", "CREATED", "TAGS"}}
+	var rows [][]string
+	for _, e := range exps {
+		var tags []string
+		for _, k := range sortedKeys(e.Tags) {
+			tags = append(tags, k+"="+e.Tags[k])
+		}
+		t.add(e.ID.String(), e.Name, e.Lifecycle.String(), formatTime(e.CreationTime), strings.Join(tags, " "))
+		rows = append(rows, []string{e.ID.String(), e.Name, e.Lifecycle.String(), fmt.Sprint(e.CreationTime), strings.Join(tags, " ")})
+	}
+	if a.csvOut {
+		return a.out.csv(header, rows)
+	}
+	a.out.table(t)
+	return nil
+}
+
+func (a *app) experimentsCreate() *cobra.Command {
+	var tags []string
+	c := command("create NAME", "Create an experiment (and the store, if missing)",
+		`  mlite experiments create credit_default
+  mlite experiments create churn --tag team=growth --tag owner=ana`,
+		cobra.ExactArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
+			tm, err := parseKV(tags)
+			if err != nil {
+				return err
+			}
+			db, err := a.open(ctx, true)
+			if err != nil {
+				return err
+			}
+			e, err := db.CreateExperiment(ctx, args[0], tm)
+			if err != nil {
+				return err
+			}
+			return a.done(e, "created experiment %s %q", e.ID, e.Name)
+		})
+	c.Flags().StringArrayVar(&tags, "tag", nil, "a tag key=value (repeatable)")
+	return c
+}
+
+// done prints the result of a change: v as JSON with --json, else the
+// message.
+func (a *app) done(v any, format string, args ...any) error {
+	if a.jsonOut {
+		if e, ok := v.(*run.Experiment); ok {
+			v = toExperimentJSON(e)
+		}
+		if r, ok := v.(*run.Record); ok {
+			v = toRunJSON(r)
+		}
+		return a.out.json(v)
+	}
+	a.out.printf(format+"\n", args...)
+	return nil
+}
+
+// experimentAction is a command that resolves one experiment and changes it.
+func (a *app) experimentAction(use, short, example string, nargs int, act func(ctx context.Context, e *run.Experiment, args []string) (string, error)) *cobra.Command {
+	return command(use, short, example, cobra.ExactArgs(nargs), func(ctx context.Context, c *cobra.Command, args []string) error {
+		db, err := a.openDB(ctx)
+		if err != nil {
+			return err
+		}
+		e, err := resolveExperiment(ctx, db, args[0])
+		if err != nil {
+			return err
+		}
+		msg, err := act(ctx, e, args[1:])
+		if err != nil {
+			return err
+		}
+		if e, err = db.GetExperiment(ctx, e.ID); err != nil {
+			return err
+		}
+		return a.done(e, "%s", msg)
+	})
+}
+
+func (a *app) experimentsRename() *cobra.Command {
+	return a.experimentAction("rename EXPERIMENT NEW_NAME", "Rename an experiment",
+		`  mlite experiments rename credit_default credit_default_v2`, 2,
+		func(ctx context.Context, e *run.Experiment, args []string) (string, error) {
+			return fmt.Sprintf("renamed experiment %s %q to %q", e.ID, e.Name, args[0]),
+				a.db.RenameExperiment(ctx, e.ID, args[0])
+		})
+}
+
+func (a *app) experimentsRm() *cobra.Command {
+	c := a.experimentAction("rm EXPERIMENT", "Delete an experiment and its runs (restore undoes it)",
+		`  mlite experiments rm churn
+  mlite experiments rm 3`, 1,
+		func(ctx context.Context, e *run.Experiment, _ []string) (string, error) {
+			return fmt.Sprintf("deleted experiment %s %q", e.ID, e.Name), a.db.DeleteExperiment(ctx, e.ID)
+		})
+	c.Aliases = []string{"delete"}
+	return c
+}
+
+func (a *app) experimentsRestore() *cobra.Command {
+	return a.experimentAction("restore EXPERIMENT", "Restore a deleted experiment and the runs deleted with it",
+		`  mlite experiments restore churn`, 1,
+		func(ctx context.Context, e *run.Experiment, _ []string) (string, error) {
+			return fmt.Sprintf("restored experiment %s %q", e.ID, e.Name), a.db.RestoreExperiment(ctx, e.ID)
+		})
+}
+
+func (a *app) experimentsTag() *cobra.Command {
+	var del []string
+	c := command("tag EXPERIMENT [KEY=VALUE...]", "Set or delete experiment tags",
+		`  mlite experiments tag credit_default team=risk owner=ana
+  mlite experiments tag credit_default --delete owner`,
+		cobra.MinimumNArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
+			tags, err := parseKV(args[1:])
+			if err != nil {
+				return err
+			}
+			if len(tags) == 0 && len(del) == 0 {
+				return usagef("give KEY=VALUE tags to set or --delete KEY")
+			}
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			e, err := resolveExperiment(ctx, db, args[0])
+			if err != nil {
+				return err
+			}
+			for _, k := range sortedKeys(tags) {
+				if err := db.SetExperimentTag(ctx, e.ID, k, tags[k]); err != nil {
+					return err
+				}
+			}
+			for _, k := range del {
+				if err := db.DeleteExperimentTag(ctx, e.ID, k); err != nil {
+					return err
+				}
+			}
+			if e, err = db.GetExperiment(ctx, e.ID); err != nil {
+				return err
+			}
+			return a.done(e, "tagged experiment %s %q: %d set, %d deleted", e.ID, e.Name, len(tags), len(del))
+		})
+	c.Flags().StringArrayVar(&del, "delete", nil, "a tag key to delete (repeatable)")
+	return c
+}

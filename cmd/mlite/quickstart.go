@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/internal/demo"
+)
+
+// quickstartDB is where quickstart writes unless --db says otherwise; it
+// never uses MLITE_DB, so it cannot overwrite the store a user works on.
+const quickstartDB = "quickstart.mlite"
+
+// extraCmds are the commands that build or serve a whole store.
+func (a *app) extraCmds() []*cobra.Command {
+	return []*cobra.Command{a.quickstartCmd(), a.uiCmd()}
+}
+
+func (a *app) quickstartCmd() *cobra.Command {
+	var (
+		ui    bool
+		force bool
+		f     uiFlags
+	)
+	c := command("quickstart", "Build a demo store (a real credit-default sweep and a promoted model) and show what to try",
+		`  mlite quickstart
+  mlite quickstart --ui
+  mlite quickstart --db demo.mlite --force`,
+		cobra.NoArgs, func(ctx context.Context, c *cobra.Command, _ []string) error {
+			path := quickstartDB
+			if c.Flags().Changed("db") {
+				path = a.dbFlag
+			}
+			if _, err := os.Stat(path); err == nil && !force {
+				return &sentinelError{msg: fmt.Sprintf("%s exists; give --force to rebuild it, or another --db", path), err: mlite.ErrExists}
+			} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			var progress io.Writer = a.stdout
+			if a.jsonOut {
+				progress = a.stderr
+			}
+			rep, err := demo.Build(ctx, path, &demo.Options{Out: progress})
+			if err != nil {
+				return err
+			}
+			if a.jsonOut {
+				if err := a.out.json(map[string]any{
+					"path": rep.Path, "experiment_id": rep.ExperimentID, "parent_run_id": rep.ParentRunID,
+					"children": rep.Children, "best_run_id": rep.BestRunID, "best_auc": jsonFloat(rep.BestAUC),
+					"model": rep.Model, "production_version": rep.ProductionVersion,
+				}); err != nil {
+					return err
+				}
+			} else {
+				a.printNextSteps(path, rep)
+			}
+			if !ui {
+				return nil
+			}
+			a.dbFlag = path
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			return a.serveUI(ctx, db, f)
+		})
+	c.Flags().BoolVar(&ui, "ui", false, "then serve the web viewer of the new store")
+	c.Flags().BoolVar(&force, "force", false, "replace an existing store at the path")
+	f.add(c)
+	return c
+}
+
+// printNextSteps says what quickstart built and what to try next.
+func (a *app) printNextSteps(path string, rep *demo.Report) {
+	db := "--db " + shellQuote(path)
+	a.out.printf("\n%s\n", a.out.paint(styleBold, "Built "+rep.Path))
+	a.out.printf("  experiment %q: a sweep of %d child runs under %q\n", demo.ExperimentName, rep.Children, demo.ParentRunName)
+	a.out.printf("  best run %s (validation AUC %.4f)\n", rep.BestRunID, rep.BestAUC)
+	a.out.printf("  model %s: version %d in Production, alias @champion\n", rep.Model, rep.ProductionVersion)
+	a.out.printf("\n%s\n", a.out.paint(styleBold, "Try:"))
+	for _, s := range []string{
+		"mlite " + db + " runs ls --experiment " + demo.ExperimentName + " --order-by 'metrics.val_auc DESC' --max 10",
+		"mlite " + db + " runs children " + demo.ParentRunName,
+		"mlite " + db + " runs show " + rep.BestRunID,
+		"mlite " + db + " models show " + rep.Model,
+		"mlite " + db + " models audit " + rep.Model,
+		"mlite " + db + " models lineage " + rep.Model + fmt.Sprintf(" %d", rep.ProductionVersion),
+		"mlite " + db + " ui",
+	} {
+		a.out.printf("  %s\n", s)
+	}
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '.' || r == '/' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/run"
+	"github.com/mlite/mlite/store"
+)
+
+// resolveRun finds the run s names: a full run id, or a run name unique in
+// the store. When several runs share the name, the one in lifecycle prefer
+// wins if it is alone there (restore looks for the deleted one).
+func resolveRun(ctx context.Context, db *mlite.DB, s string, prefer store.Lifecycle) (*run.Record, error) {
+	if id, err := store.ParseRunID(s); err == nil {
+		r, err := db.GetRun(ctx, id)
+		if err == nil || !errors.Is(err, mlite.ErrNotFound) {
+			return r, err
+		}
+	}
+	page, err := db.SearchRuns(ctx, run.SearchOptions{
+		Filter: "attributes.run_name = " + quote(s), View: run.All, MaxResults: 50,
+	})
+	if err != nil {
+		return nil, err
+	}
+	found := page.Runs
+	if len(found) > 1 {
+		var same []*run.Record
+		for _, r := range found {
+			if r.Lifecycle == prefer {
+				same = append(same, r)
+			}
+		}
+		if len(same) == 1 {
+			found = same
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, &sentinelError{msg: fmt.Sprintf("no run with id or name %q", s), err: mlite.ErrNotFound}
+	case 1:
+		return found[0], nil
+	}
+	var ids []string
+	for _, r := range found {
+		ids = append(ids, fmt.Sprintf("%s (experiment %s, %s)", r.ID, r.ExperimentID, r.Lifecycle))
+	}
+	return nil, &sentinelError{
+		msg: fmt.Sprintf("run name %q is not unique; give one of these run ids:\n  %s", s, strings.Join(ids, "\n  ")),
+		err: mlite.ErrInvalid,
+	}
+}
+
+// resolveRuns resolves each of names; see resolveRun.
+func resolveRuns(ctx context.Context, db *mlite.DB, names []string, prefer store.Lifecycle) ([]*run.Record, error) {
+	runs := make([]*run.Record, 0, len(names))
+	for _, n := range names {
+		r, err := resolveRun(ctx, db, n, prefer)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, r)
+	}
+	return runs, nil
+}
+
+// resolveExperiment finds the experiment s names: its id or its name,
+// active or deleted.
+func resolveExperiment(ctx context.Context, db *mlite.DB, s string) (*run.Experiment, error) {
+	if id, err := store.ParseExperimentID(s); err == nil {
+		e, err := db.GetExperiment(ctx, id)
+		if err == nil || !errors.Is(err, mlite.ErrNotFound) {
+			return e, err
+		}
+	}
+	e, err := db.GetExperimentByName(ctx, s)
+	if errors.Is(err, mlite.ErrNotFound) {
+		return nil, &sentinelError{msg: fmt.Sprintf("no experiment with id or name %q", s), err: mlite.ErrNotFound}
+	}
+	return e, err
+}
+
+// quote renders s as a single-quoted string of the query language.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// runJSON is a run as --json prints it, with MLflow's field names. metrics
+// holds each metric's latest value.
+type runJSON struct {
+	RunID          string               `json:"run_id"`
+	RunName        string               `json:"run_name"`
+	ExperimentID   string               `json:"experiment_id"`
+	Status         string               `json:"status"`
+	StartTime      int64                `json:"start_time"`
+	EndTime        *int64               `json:"end_time"`
+	LifecycleStage string               `json:"lifecycle_stage"`
+	UserID         string               `json:"user_id"`
+	ArtifactURI    string               `json:"artifact_uri"`
+	ParentRunID    string               `json:"parent_run_id,omitempty"`
+	Params         map[string]string    `json:"params"`
+	Metrics        map[string]jsonFloat `json:"metrics"`
+	Tags           map[string]string    `json:"tags"`
+}
+
+// toRunJSON converts a run record.
+func toRunJSON(r *run.Record) runJSON {
+	j := runJSON{
+		RunID:          r.ID.String(),
+		RunName:        r.Name,
+		ExperimentID:   r.ExperimentID.String(),
+		Status:         r.Status.String(),
+		StartTime:      r.StartTime,
+		LifecycleStage: r.Lifecycle.String(),
+		UserID:         r.User,
+		ArtifactURI:    r.ArtifactURI,
+		Params:         orEmpty(r.Params),
+		Metrics:        map[string]jsonFloat{},
+		Tags:           orEmpty(r.Tags),
+	}
+	if r.EndTime != 0 {
+		end := r.EndTime
+		j.EndTime = &end
+	}
+	if !r.Parent.IsZero() {
+		j.ParentRunID = r.Parent.String()
+	}
+	for k, s := range r.Metrics {
+		j.Metrics[k] = jsonFloat(s.Latest.Value)
+	}
+	return j
+}
+
+// experimentJSON is an experiment as --json prints it.
+type experimentJSON struct {
+	ExperimentID     string            `json:"experiment_id"`
+	Name             string            `json:"name"`
+	ArtifactLocation string            `json:"artifact_location"`
+	LifecycleStage   string            `json:"lifecycle_stage"`
+	CreationTime     int64             `json:"creation_time"`
+	LastUpdateTime   int64             `json:"last_update_time"`
+	Tags             map[string]string `json:"tags"`
+}
+
+func toExperimentJSON(e *run.Experiment) experimentJSON {
+	return experimentJSON{
+		ExperimentID:     e.ID.String(),
+		Name:             e.Name,
+		ArtifactLocation: e.ArtifactLocation,
+		LifecycleStage:   e.Lifecycle.String(),
+		CreationTime:     e.CreationTime,
+		LastUpdateTime:   e.LastUpdateTime,
+		Tags:             orEmpty(e.Tags),
+	}
+}
+
+// orEmpty returns m, or an empty map for nil so JSON shows {} not null.
+func orEmpty(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// runDuration is how long a run ran (until now if it still runs).
+func runDuration(r *run.Record) time.Duration {
+	if r.StartTime == 0 {
+		return -1
+	}
+	end := r.EndTime
+	if end == 0 {
+		if r.Status != run.Running {
+			return -1
+		}
+		end = time.Now().UnixMilli()
+	}
+	return time.Duration(end-r.StartTime) * time.Millisecond
+}
+
+// statusStyle colours a run status.
+func statusStyle(s run.Status) string {
+	switch s {
+	case run.Finished:
+		return styleGreen
+	case run.Failed, run.Killed:
+		return styleRed
+	case run.Running:
+		return styleBlue
+	}
+	return ""
+}
+
+// parseKV splits "key=value" arguments into a map.
+func parseKV(args []string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, a := range args {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || k == "" {
+			return nil, usagef("%q: want key=value", a)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
