@@ -1,0 +1,221 @@
+// The runs table of an experiment: filter (the query language, errors shown
+// under the box), sort by any column, nested runs under their parent
+// (collapsible), chosen param and metric columns, paging as you scroll, and
+// selection of runs to compare.
+import {fetchJSON, fmtNum, fmtTime, fmtDur, el} from "./common.js";
+
+const table = document.getElementById("runs");
+const exp = table.dataset.experiment;
+const thead = table.tHead, tbody = table.tBodies[0];
+const form = document.getElementById("filter-form");
+const filterBox = document.getElementById("filter");
+const orderBox = document.getElementById("order_by");
+const errBox = document.getElementById("filter-error");
+const summary = document.getElementById("summary");
+const more = document.getElementById("more");
+const compareBtn = document.getElementById("compare-button");
+const colBtn = document.getElementById("columns-button");
+const colPanel = document.getElementById("columns-panel");
+
+const state = {
+  filter: filterBox.value,
+  orderBy: orderBox.value,
+  params: null,   // null: the server's default (those that vary)
+  metrics: null,
+  next: null,
+  page: null,     // the last page: its columns
+  selected: new Set(),
+  collapsed: new Set(),
+  seq: 0,
+};
+
+function apiURL(token) {
+  const q = new URLSearchParams();
+  if (state.filter) q.set("filter", state.filter);
+  if (state.orderBy) q.set("order_by", state.orderBy);
+  if (state.params) q.set("params", state.params.join(","));
+  if (state.metrics) q.set("metrics", state.metrics.join(","));
+  q.set("max_results", "100");
+  if (token) q.set("page_token", token);
+  return `/api/mlite/experiments/${exp}/runs?` + q.toString();
+}
+
+function pageURL() {
+  const q = new URLSearchParams();
+  if (state.filter) q.set("filter", state.filter);
+  if (state.orderBy) q.set("order_by", state.orderBy);
+  const s = q.toString();
+  return location.pathname + (s ? "?" + s : "");
+}
+
+// sortKey of a column for order_by: attributes by name, others typed.
+function sortState() {
+  const m = /^(.*?)(?:\s+(ASC|DESC))?$/i.exec(state.page ? state.page.order_by : "start_time DESC");
+  return {col: m[1], desc: (m[2] || "ASC").toUpperCase() === "DESC"};
+}
+
+function quoteKey(kind, key) {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${kind}.${key}` : `${kind}.\`${key.replace(/`/g, "``")}\``;
+}
+
+function header(page) {
+  const s = sortState();
+  const th = (label, col, cls) => {
+    const on = s.col === col;
+    return el("th", {class: (cls || "") + " sortable" + (on ? " sorted" : ""), title: "sort by " + label, dataset: {col},
+      onclick: () => {
+        state.orderBy = col + (on && !s.desc ? " DESC" : on ? " ASC" : (col.startsWith("metrics.") || col === "start_time" || col === "duration" ? " DESC" : " ASC"));
+        orderBox.value = state.orderBy;
+        reload();
+      }}, label, on ? (s.desc ? " ▼" : " ▲") : "");
+  };
+  const all = el("input", {type: "checkbox", title: "select all shown", onchange: e => {
+    for (const cb of tbody.querySelectorAll("input.select")) { cb.checked = e.target.checked; toggleSelect(cb.value, cb.checked); }
+  }});
+  const tr = el("tr", null, el("th", {class: "select"}, all),
+    th("Name", "run_name"), th("Status", "status"), th("Started", "start_time"), th("Duration", "duration", "num"), th("User", "user_id"));
+  for (const p of page.params) tr.append(th(p, quoteKey("params", p), "param"));
+  for (const m of page.metrics) tr.append(th(m, quoteKey("metrics", m), "num metric"));
+  thead.replaceChildren(tr);
+}
+
+function toggleSelect(id, on) {
+  if (on) state.selected.add(id); else state.selected.delete(id);
+  compareBtn.disabled = state.selected.size < 2;
+  compareBtn.textContent = `Compare selected (${state.selected.size})`;
+}
+
+function rowOf(r, page) {
+  const tr = el("tr", {class: "run" + (r.depth ? " child" : ""), dataset: {run: r.run_id, depth: String(r.depth), parent: r.parent_run_id || ""}});
+  const cb = el("input", {type: "checkbox", class: "select", value: r.run_id, onchange: e => toggleSelect(r.run_id, e.target.checked)});
+  cb.checked = state.selected.has(r.run_id);
+  const name = el("td", {class: "name"});
+  name.style.paddingLeft = (0.5 + r.depth * 1.4) + "em";
+  if (r.children) {
+    const open = !state.collapsed.has(r.run_id);
+    name.append(el("button", {type: "button", class: "toggle", "aria-expanded": String(open), title: `${r.children} child runs`,
+      onclick: e => toggleChildren(r.run_id, e.currentTarget)}, open ? "▾" : "▸"), " ");
+  } else if (r.depth) {
+    name.append(el("span", {class: "branch"}, "↳ "));
+  }
+  name.append(el("a", {href: `/runs/${r.run_id}`}, r.run_name || r.run_id.slice(0, 8)));
+  if (r.children) name.append(el("span", {class: "muted"}, ` (${r.children})`));
+  if (r.more) name.append(el("span", {class: "muted"}, ` +${r.more} more`));
+  tr.append(el("td", {class: "select"}, cb), name,
+    el("td", null, el("span", {class: `status status-${r.status}`}, r.status)),
+    el("td", null, fmtTime(r.start_time)), el("td", {class: "num"}, fmtDur(r.duration_ms)), el("td", null, r.user_id));
+  for (const p of page.params) tr.append(el("td", {class: "mono param"}, r.params[p] ?? ""));
+  for (const m of page.metrics) tr.append(el("td", {class: "num mono metric"}, m in r.metrics ? fmtNum(r.metrics[m]) : ""));
+  return tr;
+}
+
+// toggleChildren hides or shows every descendant row of a run.
+function toggleChildren(id, btn) {
+  const open = state.collapsed.has(id);
+  if (open) state.collapsed.delete(id); else state.collapsed.add(id);
+  btn.textContent = open ? "▾" : "▸";
+  btn.setAttribute("aria-expanded", String(open));
+  applyCollapse();
+}
+
+function applyCollapse() {
+  const hiddenParents = new Set();
+  for (const tr of tbody.rows) {
+    const p = tr.dataset.parent;
+    const hide = p && (state.collapsed.has(p) || hiddenParents.has(p)) && Number(tr.dataset.depth) > 0;
+    tr.hidden = !!hide;
+    if (hide) hiddenParents.add(tr.dataset.run);
+  }
+}
+
+function render(page, append) {
+  state.page = page;
+  if (!append) { header(page); tbody.replaceChildren(); }
+  const frag = document.createDocumentFragment();
+  for (const r of page.rows) frag.append(rowOf(r, page));
+  tbody.append(frag);
+  if (!append && !page.rows.length) {
+    tbody.append(el("tr", null, el("td", {colspan: String(6 + page.params.length + page.metrics.length), class: "empty"}, "No runs match.")));
+  }
+  applyCollapse();
+  state.next = page.next_page_token || null;
+  more.hidden = !state.next;
+  const shown = tbody.querySelectorAll("tr.run:not(.child)").length;
+  summary.textContent = `${page.total} matching run${page.total === 1 ? "" : "s"}; ${page.roots} top-level, ${shown} shown` + (state.filter ? ` for filter ${state.filter}` : "");
+  table.dataset.total = String(page.total);
+}
+
+async function reload() {
+  const seq = ++state.seq;
+  history.replaceState(null, "", pageURL());
+  table.classList.add("loading");
+  try {
+    const page = await fetchJSON(apiURL());
+    if (seq !== state.seq) return;
+    errBox.hidden = true;
+    errBox.textContent = "";
+    filterBox.removeAttribute("aria-invalid");
+    render(page, false);
+  } catch (e) {
+    if (seq !== state.seq) return;
+    errBox.textContent = e.message;
+    errBox.hidden = false;
+    filterBox.setAttribute("aria-invalid", "true");
+  } finally {
+    table.classList.remove("loading");
+    table.dataset.seq = String(seq);
+  }
+}
+
+async function loadMore() {
+  if (!state.next || state.busy) return;
+  state.busy = true;
+  const seq = state.seq;
+  try {
+    const page = await fetchJSON(apiURL(state.next));
+    if (seq === state.seq) render(page, true);
+  } catch (e) {
+    summary.textContent = e.message;
+  } finally {
+    state.busy = false;
+  }
+}
+
+function columnsPanel() {
+  const p = state.page;
+  if (!p) return;
+  const box = (kind, keys, shown) => {
+    const fs = el("fieldset", null, el("legend", null, kind));
+    for (const k of keys) {
+      const cb = el("input", {type: "checkbox", value: k});
+      cb.checked = shown.includes(k);
+      fs.append(el("label", null, cb, " ", k));
+    }
+    return fs;
+  };
+  const ps = box("Parameters", p.all_params, p.params), ms = box("Metrics", p.all_metrics, p.metrics);
+  const apply = el("button", {type: "button", onclick: () => {
+    state.params = [...ps.querySelectorAll("input:checked")].map(c => c.value);
+    state.metrics = [...ms.querySelectorAll("input:checked")].map(c => c.value);
+    colPanel.hidden = true;
+    reload();
+  }}, "Apply");
+  const dflt = el("button", {type: "button", onclick: () => { state.params = state.metrics = null; colPanel.hidden = true; reload(); }}, "Those that vary");
+  colPanel.replaceChildren(ps, ms, el("p", null, apply, " ", dflt));
+}
+
+form.addEventListener("submit", e => {
+  e.preventDefault();
+  state.filter = filterBox.value.trim();
+  reload();
+});
+colBtn.addEventListener("click", () => { colPanel.hidden = !colPanel.hidden; if (!colPanel.hidden) columnsPanel(); });
+compareBtn.addEventListener("click", () => {
+  if (state.selected.size >= 2) location.href = "/compare?runs=" + [...state.selected].join(",");
+});
+more.addEventListener("click", loadMore);
+if (typeof IntersectionObserver !== "undefined") {
+  new IntersectionObserver(es => { if (es.some(e => e.isIntersecting)) loadMore(); }, {rootMargin: "600px"}).observe(more);
+}
+toggleSelect("", false);
+reload();

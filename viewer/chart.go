@@ -1,0 +1,128 @@
+package viewer
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/mlite/mlite/run"
+	"github.com/mlite/mlite/store"
+)
+
+// chartQuery asks for one metric of several runs, downsampled for a chart
+// of Width pixels.
+type chartQuery struct {
+	Runs  []store.RunID
+	Key   string
+	Range run.StepRange
+	Width int
+}
+
+// pointsFor is the point budget of a chart Width pixels wide: two points a
+// pixel, so that each pixel's bucket can keep its lowest and highest value.
+func pointsFor(width int) int { return 2 * width }
+
+// chartJSON returns the chart data of q as JSON:
+//
+//	{"key": k, "width": w, "series": [{"run_id", "run_name", "start_time",
+//	  "count", "steps": [...], "times": [...], "values": [...]}]}
+//
+// with one series per run that has the metric, in the order asked. Values
+// that are NaN or infinite are the strings "NaN", "Infinity", "-Infinity".
+// It is encoded by hand: a chart of a few thousand points is the hottest
+// response of the viewer.
+func (v *Viewer) chartJSON(ctx context.Context, q chartQuery) ([]byte, error) {
+	type meta struct {
+		name  string
+		start int64
+		count uint64
+	}
+	metas := make([]meta, len(q.Runs))
+	err := v.db.Store().View(ctx, func(tx *store.Tx) error {
+		for i, id := range q.Runs {
+			rv, err := tx.RunView(id)
+			if err != nil {
+				return err
+			}
+			metas[i] = meta{name: strings.Clone(rv.Name()), start: rv.StartTime()}
+			if s, ok := rv.Metric(q.Key); ok {
+				metas[i].count = s.Count
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	pts, err := v.db.Downsample(ctx, q.Runs, q.Key, q.Range, pointsFor(q.Width))
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, p := range pts {
+		n += len(p)
+	}
+	b := make([]byte, 0, 128+n*40)
+	b = append(b, `{"key":`...)
+	b = strconv.AppendQuote(b, q.Key)
+	b = append(b, `,"width":`...)
+	b = strconv.AppendInt(b, int64(q.Width), 10)
+	b = append(b, `,"series":[`...)
+	first := true
+	for i, id := range q.Runs {
+		ps, ok := pts[id]
+		if !ok {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, `{"run_id":"`...)
+		b = append(b, id.String()...)
+		b = append(b, `","run_name":`...)
+		b = strconv.AppendQuote(b, metas[i].name)
+		b = append(b, `,"start_time":`...)
+		b = strconv.AppendInt(b, metas[i].start, 10)
+		b = append(b, `,"count":`...)
+		b = strconv.AppendUint(b, metas[i].count, 10)
+		b = append(b, `,"steps":[`...)
+		for j, p := range ps {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, p.Step, 10)
+		}
+		b = append(b, `],"times":[`...)
+		for j, p := range ps {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, p.Time, 10)
+		}
+		b = append(b, `],"values":[`...)
+		for j, p := range ps {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendNum(b, p.Value)
+		}
+		b = append(b, "]}"...)
+	}
+	b = append(b, "]}"...)
+	return b, nil
+}
+
+// appendNum appends f as JSON: a number, or a string for NaN and ±Inf.
+func appendNum(b []byte, f float64) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(b, `"NaN"`...)
+	case math.IsInf(f, 1):
+		return append(b, `"Infinity"`...)
+	case math.IsInf(f, -1):
+		return append(b, `"-Infinity"`...)
+	}
+	return strconv.AppendFloat(b, f, 'g', -1, 64)
+}

@@ -1,0 +1,37 @@
+// Package viewer is mlite's web UI: an http.Handler that shows one store's
+// experiments, runs, metric charts, artifacts and model registry, read-only.
+//
+// A Go program mounts it like any handler:
+//
+//	db, err := mlite.Open("mlruns.mlite", nil)
+//	v, err := viewer.New(db, nil)
+//	http.ListenAndServe("127.0.0.1:5000", v)
+//
+// Vocabulary:
+//   - A page is an HTML document rendered by html/template from the embedded
+//     templates (templates/*.html), parsed once by New and rendered into a
+//     buffer, so an error gives a clean error page, never half a page.
+//   - An asset is an embedded static file (assets/: the CSS, the plain JS
+//     modules, uPlot). Its URL carries a hash of its content
+//     (/static/app.css?v=1a2b3c4d), so it is cached forever (immutable).
+//   - The mlite API is the JSON the pages fetch, under /api/mlite/: the runs
+//     table (paged, sorted, filtered, nested runs grouped under their parent),
+//     chart data downsampled on the server (Tracker.Downsample keeps every
+//     bucket's lowest and highest point), live run summaries, artifact
+//     previews, and the registry's audit log and lineage. Errors are JSON
+//     {"error_code": ..., "message": ...}, as in MLflow's REST API.
+//   - MLflow's own REST API (/api/2.0/mlflow/..., /ajax-api/2.0/mlflow/...,
+//     /get-artifact) is package mlflowapi's; the viewer mounts it beside the
+//     UI (unless Options.NoMLflowAPI) and never duplicates it.
+//
+// Safety: the viewer's own routes never write to the store (MLflow's API,
+// when mounted, takes the writes MLflow clients send). Every value from the store
+// reaches a page through html/template's escaping; artifacts are served with
+// a content type chosen from a short list of images and text, never as HTML,
+// and with a sandboxing Content-Security-Policy and X-Content-Type-Options:
+// nosniff, so an artifact cannot run script in the viewer's origin.
+//
+// Package viewer imports the root package mlite, mlflowapi, run, registry,
+// registry/mlmodel, store, query and internal/repro, and only the standard
+// library besides.
+package viewer

@@ -1,0 +1,338 @@
+package viewer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/registry"
+	"github.com/mlite/mlite/registry/mlmodel"
+	"github.com/mlite/mlite/store"
+)
+
+// modelRow is one line of the models list.
+type modelRow struct {
+	Model    *registry.RegisteredModel
+	Versions int
+	Latest   int64
+	Stages   []stageBadge // the newest version in each stage but None
+	Aliases  []aliasBadge
+}
+
+// stageBadge names the newest version of a model in a stage.
+type stageBadge struct {
+	Stage   string
+	Version int64
+}
+
+// aliasBadge is one alias and the version it names.
+type aliasBadge struct {
+	Alias   string
+	Version int64
+}
+
+// maxModels is the most registered models the models page lists.
+const maxModels = 1000
+
+func (v *Viewer) modelsPage(r *http.Request) (*view, error) {
+	ctx := r.Context()
+	models, _, err := v.reg.SearchModels(ctx, registry.SearchOptions{OrderBy: []string{"name ASC"}, MaxResults: maxModels})
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]modelRow, 0, len(models))
+	for _, m := range models {
+		vs, err := v.reg.Versions(ctx, m.Name)
+		if err != nil {
+			return nil, err
+		}
+		row := modelRow{Model: m, Versions: len(vs), Stages: stageBadges(vs), Aliases: aliasBadges(m)}
+		for _, mv := range vs {
+			row.Latest = max(row.Latest, mv.Version)
+		}
+		rows = append(rows, row)
+	}
+	return &view{Template: "models.html", Title: "Models", Nav: "models", Data: rows}, nil
+}
+
+func stageBadges(vs []*registry.ModelVersion) []stageBadge {
+	var out []stageBadge
+	for _, st := range []store.Stage{store.StageProduction, store.StageStaging, store.StageArchived} {
+		var best int64
+		for _, mv := range vs {
+			if mv.Stage == st {
+				best = max(best, mv.Version)
+			}
+		}
+		if best > 0 {
+			out = append(out, stageBadge{st.String(), best})
+		}
+	}
+	return out
+}
+
+func aliasBadges(m *registry.RegisteredModel) []aliasBadge {
+	out := make([]aliasBadge, 0, len(m.Aliases))
+	for a, ver := range m.Aliases {
+		out = append(out, aliasBadge{a, ver})
+	}
+	slices.SortFunc(out, func(a, b aliasBadge) int { return strings.Compare(a.Alias, b.Alias) })
+	return out
+}
+
+// versionRow is one version on a model's page.
+type versionRow struct {
+	V       *registry.ModelVersion
+	Aliases []string
+}
+
+// modelPageData is a registered model's page.
+type modelPageData struct {
+	Model    *registry.RegisteredModel
+	Versions []versionRow
+	Gates    []registry.Gate
+	Events   []eventRow
+}
+
+func (v *Viewer) modelPage(r *http.Request) (*view, error) {
+	ctx := r.Context()
+	name := r.PathValue("name")
+	m, err := v.reg.GetModel(ctx, name)
+	if err != nil {
+		return nil, notFoundModel(err, name)
+	}
+	vs, err := v.reg.Versions(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	d := &modelPageData{Model: m}
+	slices.SortFunc(vs, func(a, b *registry.ModelVersion) int { return int(b.Version - a.Version) })
+	for _, mv := range vs {
+		row := versionRow{V: mv}
+		for a, ver := range m.Aliases {
+			if ver == mv.Version {
+				row.Aliases = append(row.Aliases, a)
+			}
+		}
+		slices.Sort(row.Aliases)
+		d.Versions = append(d.Versions, row)
+	}
+	if d.Gates, err = v.reg.Gates(ctx, name); err != nil {
+		return nil, err
+	}
+	evs, err := v.reg.Audit(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	d.Events = eventRows(evs)
+	return &view{Template: "model.html", Title: name, Nav: "models", Data: d}, nil
+}
+
+func notFoundModel(err error, name string) error {
+	if errors.Is(err, mlite.ErrNotFound) {
+		return errNotFound("no registered model %q", name)
+	}
+	return err
+}
+
+// eventRow is an audit event as the pages and the API show it.
+type eventRow struct {
+	Seq     uint64       `json:"seq"`
+	Time    int64        `json:"timestamp"`
+	User    string       `json:"user_id"`
+	Action  string       `json:"action"`
+	Model   string       `json:"name"`
+	Version int64        `json:"version,omitempty"`
+	Key     string       `json:"key,omitempty"`
+	From    string       `json:"from,omitempty"`
+	To      string       `json:"to,omitempty"`
+	Gates   []gateResult `json:"gates,omitempty"`
+}
+
+// gateResult is one requirement of a checked promotion gate.
+type gateResult struct {
+	Requirement string `json:"requirement"`
+	Passed      bool   `json:"passed"`
+	Detail      string `json:"detail,omitempty"`
+}
+
+// eventRows lists events newest first.
+func eventRows(evs []registry.Event) []eventRow {
+	out := make([]eventRow, 0, len(evs))
+	for i := len(evs) - 1; i >= 0; i-- {
+		e := evs[i]
+		row := eventRow{Seq: e.Seq, Time: e.Time, User: e.User, Action: e.Action, Model: e.Model, Version: e.Version, Key: e.Key, From: e.From, To: e.To}
+		for _, g := range e.Gates {
+			row.Gates = append(row.Gates, gateResult{g.Requirement, g.Passed, g.Detail})
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// versionPageData is a model version's page.
+type versionPageData struct {
+	Lineage   *registry.Lineage
+	Aliases   []string
+	Signature *mlmodel.Signature
+	SigInputs string
+	SigOuts   string
+	SigParams string
+	MLmodel   string // the MLmodel file's path among the version's files
+	Events    []eventRow
+}
+
+func (v *Viewer) versionPage(r *http.Request) (*view, error) {
+	ctx := r.Context()
+	name, ver, err := parseVersion(r)
+	if err != nil {
+		return nil, err
+	}
+	lin, err := v.reg.Lineage(ctx, name, ver)
+	if err != nil {
+		return nil, notFoundVersion(err, name, ver)
+	}
+	d := &versionPageData{Lineage: lin, Events: eventRows(lin.Events)}
+	for a, n := range lin.Model.Aliases {
+		if n == ver {
+			d.Aliases = append(d.Aliases, a)
+		}
+	}
+	slices.Sort(d.Aliases)
+	if d.MLmodel = mlmodelPath(lin.Files); d.MLmodel != "" {
+		sig, err := v.signature(ctx, name, ver, d.MLmodel)
+		if err != nil {
+			return nil, err
+		}
+		if sig != nil {
+			d.Signature = sig
+			if sig.Inputs != nil {
+				d.SigInputs, _ = sig.Inputs.JSON()
+			}
+			if sig.Outputs != nil {
+				d.SigOuts, _ = sig.Outputs.JSON()
+			}
+			if sig.Params != nil {
+				d.SigParams = paramSchemaText(sig.Params)
+			}
+		}
+	}
+	return &view{Template: "version.html", Title: name + " v" + itoa(ver), Nav: "models", Data: d}, nil
+}
+
+func notFoundVersion(err error, name string, ver int64) error {
+	if errors.Is(err, mlite.ErrNotFound) {
+		return errNotFound("no version %d of registered model %q", ver, name)
+	}
+	return err
+}
+
+// mlmodelPath finds the version's MLmodel file: the shallowest one.
+func mlmodelPath(files []registry.File) string {
+	best := ""
+	for _, f := range files {
+		if path.Base(f.Path) == "MLmodel" && (best == "" || strings.Count(f.Path, "/") < strings.Count(best, "/")) {
+			best = f.Path
+		}
+	}
+	return best
+}
+
+// signature reads the signature of a version's MLmodel file; nil when the
+// file has none or does not parse (the page then shows the raw file).
+func (v *Viewer) signature(ctx context.Context, name string, ver int64, p string) (*mlmodel.Signature, error) {
+	rc, err := v.reg.OpenFile(ctx, name, ver, p)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, maxPreview))
+	if err != nil {
+		return nil, err
+	}
+	m, err := mlmodel.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, nil
+	}
+	return m.Signature, nil
+}
+
+func paramSchemaText(p *mlmodel.ParamSchema) string {
+	s, err := p.JSON()
+	if err != nil {
+		return ""
+	}
+	return s
+}
+
+func (v *Viewer) apiAudit(r *http.Request) (any, error) {
+	name := r.PathValue("name")
+	evs, err := v.reg.Audit(r.Context(), name)
+	if err != nil {
+		return nil, notFoundModel(err, name)
+	}
+	return map[string]any{"events": eventRows(evs)}, nil
+}
+
+// lineageJSON is a version's lineage as the API gives it.
+type lineageJSON struct {
+	Name       string            `json:"name"`
+	Version    int64             `json:"version"`
+	Stage      string            `json:"current_stage"`
+	Source     string            `json:"source"`
+	RunID      string            `json:"run_id"`
+	Run        *runSummary       `json:"run,omitempty"`
+	Experiment *experimentRef    `json:"experiment,omitempty"`
+	Parent     *runSummary       `json:"parent_run,omitempty"`
+	Git        map[string]string `json:"git"`
+	Files      []fileRow         `json:"files"`
+	Events     []eventRow        `json:"events"`
+}
+
+type experimentRef struct {
+	ID   string `json:"experiment_id"`
+	Name string `json:"name"`
+}
+
+func (v *Viewer) apiLineage(r *http.Request) (any, error) {
+	name, ver, err := parseVersion(r)
+	if err != nil {
+		return nil, err
+	}
+	lin, err := v.reg.Lineage(r.Context(), name, ver)
+	if err != nil {
+		return nil, notFoundVersion(err, name, ver)
+	}
+	out := &lineageJSON{Name: lin.Version.Name, Version: lin.Version.Version, Stage: lin.Version.Stage.String(),
+		Source: lin.Version.Source, RunID: lin.Version.RunID, Events: eventRows(lin.Events), Files: []fileRow{},
+		Git: map[string]string{"commit": lin.Git.Commit, "branch": lin.Git.Branch, "repo_url": lin.Git.Repo, "dirty": boolStr(lin.Git.Dirty)}}
+	if lin.Run != nil {
+		out.Run = summarize(lin.Run)
+	}
+	if lin.Experiment != nil {
+		out.Experiment = &experimentRef{lin.Experiment.ID.String(), lin.Experiment.Name}
+	}
+	if lin.Parent != nil {
+		out.Parent = summarize(lin.Parent)
+	}
+	for _, f := range lin.Files {
+		out.Files = append(out.Files, fileRow{Path: f.Path, Size: f.Size})
+	}
+	return out, nil
+}
+
+func boolStr(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,588 @@
+package viewer
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mlite/mlite/query"
+	"github.com/mlite/mlite/run"
+	"github.com/mlite/mlite/store"
+)
+
+// Limits of the runs table.
+const (
+	// maxPageRuns is the most top-level rows one page of the runs table
+	// may ask for.
+	maxPageRuns = 1000
+	// defaultPageRuns is the page size when none is asked for.
+	defaultPageRuns = 100
+	// maxChildrenShown is the most descendants shown under one top-level
+	// row; the rest are counted (a filter on the parent shows them all).
+	maxChildrenShown = 500
+	// sampleRuns is how many of the newest matching runs decide which
+	// columns exist and which vary.
+	sampleRuns = 1000
+	// maxDefaultColumns caps the param and the metric columns shown by
+	// default, each.
+	maxDefaultColumns = 30
+)
+
+// num is a float64 that JSON-encodes NaN and ±Inf as the strings "NaN",
+// "Infinity" and "-Infinity" (encoding/json refuses them as numbers).
+type num float64
+
+func (n num) MarshalJSON() ([]byte, error) {
+	f := float64(n)
+	switch {
+	case math.IsNaN(f):
+		return []byte(`"NaN"`), nil
+	case math.IsInf(f, 1):
+		return []byte(`"Infinity"`), nil
+	case math.IsInf(f, -1):
+		return []byte(`"-Infinity"`), nil
+	}
+	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
+}
+
+// runsQuery is one request for a page of an experiment's runs table.
+type runsQuery struct {
+	Experiment store.ExperimentID
+	Filter     string
+	OrderBy    string   // "metrics.auc DESC"; empty: start time, newest first
+	Params     []string // param columns; nil: those that vary
+	Metrics    []string // metric columns; nil: those that vary
+	Offset     int      // top-level rows to skip
+	MaxResults int      // top-level rows per page
+	View       run.ViewType
+}
+
+// runsPage is one page of the runs table.
+type runsPage struct {
+	ExperimentID  string   `json:"experiment_id"`
+	Total         int      `json:"total"` // runs matching the filter
+	Roots         int      `json:"roots"` // top-level rows over all pages
+	Offset        int      `json:"offset"`
+	NextPageToken string   `json:"next_page_token,omitempty"`
+	OrderBy       string   `json:"order_by"`
+	Params        []string `json:"params"`      // param columns shown
+	Metrics       []string `json:"metrics"`     // metric columns shown
+	AllParams     []string `json:"all_params"`  // param keys seen (newest runs)
+	AllMetrics    []string `json:"all_metrics"` // metric keys seen (newest runs)
+	Rows          []runRow `json:"rows"`
+}
+
+// runRow is one row of the runs table.
+type runRow struct {
+	ID       string            `json:"run_id"`
+	Name     string            `json:"run_name"`
+	Status   string            `json:"status"`
+	Start    int64             `json:"start_time"`
+	End      int64             `json:"end_time,omitempty"`
+	Duration int64             `json:"duration_ms"`
+	User     string            `json:"user_id"`
+	Parent   string            `json:"parent_run_id,omitempty"`
+	Depth    int               `json:"depth"`              // 0 for a top-level row
+	Children int               `json:"children,omitempty"` // matching child runs
+	More     int               `json:"more,omitempty"`     // descendants left out
+	Params   map[string]string `json:"params"`
+	Metrics  map[string]num    `json:"metrics"`
+}
+
+// sortCol is the column a runs table is sorted by.
+type sortCol struct {
+	kind string // "attr", "params", "metrics", "tags"
+	key  string // attribute name or key
+	desc bool
+}
+
+// parseSort reads "metrics.auc DESC", "params.`a b` ASC", "start_time",
+// "duration". Unknown attributes are an error.
+func parseSort(s string) (sortCol, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return sortCol{kind: "attr", key: "start_time", desc: true}, nil
+	}
+	c := sortCol{}
+	up := strings.ToUpper(s)
+	switch {
+	case strings.HasSuffix(up, " DESC"):
+		c.desc, s = true, strings.TrimSpace(s[:len(s)-5])
+	case strings.HasSuffix(up, " ASC"):
+		s = strings.TrimSpace(s[:len(s)-4])
+	}
+	kind, key, ok := strings.Cut(s, ".")
+	switch kind {
+	case "params", "param", "parameters", "parameter":
+		c.kind = "params"
+	case "metrics", "metric":
+		c.kind = "metrics"
+	case "tags", "tag":
+		c.kind = "tags"
+	case "attributes", "attribute", "attr", "run":
+		c.kind = "attr"
+	default:
+		c.kind, key, ok = "attr", s, true
+	}
+	if !ok || key == "" {
+		return c, errBadRequest("order_by %q: want <type>.<key> [ASC|DESC]", s)
+	}
+	if len(key) >= 2 && (key[0] == '`' || key[0] == '"') && key[len(key)-1] == key[0] {
+		key = key[1 : len(key)-1]
+	}
+	c.key = key
+	if c.kind == "attr" {
+		switch key {
+		case "run_name", "name":
+			c.key = "run_name"
+		case "start_time", "created", "end_time", "status", "user_id", "user", "duration", "run_id":
+			if key == "user" {
+				c.key = "user_id"
+			}
+			if key == "created" {
+				c.key = "start_time"
+			}
+		default:
+			return c, errBadRequest("order_by %q: unknown attribute %q (want run_name, status, start_time, end_time, duration, user_id or run_id)", s, key)
+		}
+	}
+	return c, nil
+}
+
+func (c sortCol) String() string {
+	k := c.key
+	if c.kind != "attr" {
+		k = c.kind + "." + c.key
+		if !plainKey(c.key) {
+			k = c.kind + ".`" + strings.ReplaceAll(c.key, "`", "``") + "`"
+		}
+	}
+	if c.desc {
+		return k + " DESC"
+	}
+	return k + " ASC"
+}
+
+// plainKey reports whether key needs no backticks after "params.".
+func plainKey(key string) bool {
+	for i, r := range key {
+		if !(r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || i > 0 && '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return key != ""
+}
+
+// viewRec lets a filter read a store.RunView without decoding it.
+type viewRec struct {
+	v  *store.RunView
+	id string
+	ds []query.Dataset
+	dd bool
+}
+
+func (r *viewRec) reset(v *store.RunView) { r.v, r.id, r.ds, r.dd = v, "", r.ds[:0], false }
+
+func (r *viewRec) Metric(key string) (float64, bool) {
+	s, ok := r.v.Metric(key)
+	return s.Latest.Value, ok
+}
+
+func (r *viewRec) MetricAgg(agg query.Agg, key string) (float64, bool) {
+	s, ok := r.v.Metric(key)
+	if !ok {
+		return 0, false
+	}
+	switch agg {
+	case query.AggMin:
+		return s.Min, true
+	case query.AggMax:
+		return s.Max, true
+	case query.AggCount:
+		return float64(s.Count), true
+	case query.AggAvg:
+		if n := s.Count - s.NaNs; n > 0 {
+			return s.Sum / float64(n), true
+		}
+		return s.Min, true
+	}
+	return s.Latest.Value, true
+}
+
+func (r *viewRec) Param(key string) (string, bool) { return r.v.Param(key) }
+func (r *viewRec) Tag(key string) (string, bool)   { return r.v.Tag(key) }
+
+func (r *viewRec) Attr(name string) (query.Value, bool) {
+	v := r.v
+	switch name {
+	case query.AttrRunID:
+		if r.id == "" {
+			r.id = v.ID().String()
+		}
+		return query.StringValue(r.id), true
+	case query.AttrRunName:
+		return query.StringValue(v.Name()), true
+	case query.AttrUserID:
+		return query.StringValue(v.User()), true
+	case query.AttrStatus:
+		return query.StringValue(v.Status().String()), true
+	case query.AttrArtifactURI:
+		return query.StringValue(v.ArtifactURI()), true
+	case query.AttrStartTime:
+		return query.IntValue(v.StartTime()), true
+	case query.AttrEndTime:
+		if v.EndTime() == 0 {
+			return query.Value{}, false
+		}
+		return query.IntValue(v.EndTime()), true
+	}
+	return query.Value{}, false
+}
+
+func (r *viewRec) Datasets() []query.Dataset {
+	if !r.dd {
+		r.dd = true
+		r.v.EachInput(func(in store.InputView) {
+			c, _ := in.Tag("mlflow.data.context")
+			r.ds = append(r.ds, query.Dataset{Name: in.Name, Digest: in.Digest, Context: c})
+		})
+	}
+	return r.ds
+}
+
+// entry is one matching run while the table is built.
+type entry struct {
+	id, parent store.RunID
+	seq        int // scan position: newest first, the tie-break
+	has        bool
+	isNum      bool
+	f          float64
+	s          string // valid only inside the transaction
+	kids       []int  // indexes of matching children, in order
+	child      bool   // its parent matches too
+}
+
+// keyStats tracks, for the column sample, whether a key's value varies.
+type keyStats struct {
+	first  string
+	firstF float64
+	seen   int
+	varies bool
+}
+
+// queryRuns builds one page of an experiment's runs table in one read
+// transaction: filter with the query language, sort by any column (numbers
+// numerically, missing last), group nested runs under their matching
+// parent and page over the top-level rows.
+func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) {
+	filter, err := query.ParseFilter(query.Runs, q.Filter)
+	if err != nil {
+		return nil, err
+	}
+	sc, err := parseSort(q.OrderBy)
+	if err != nil {
+		return nil, err
+	}
+	if q.MaxResults == 0 {
+		q.MaxResults = defaultPageRuns
+	}
+	if q.View == 0 {
+		q.View = run.ActiveOnly
+	}
+	now := time.Now().UnixMilli()
+	page := &runsPage{ExperimentID: q.Experiment.String(), Offset: q.Offset, OrderBy: sc.String(), Rows: []runRow{}}
+	err = v.db.Store().View(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Experiment(q.Experiment); err != nil {
+			return err
+		}
+		var (
+			ents    []entry
+			rec     viewRec
+			params  = map[string]*keyStats{}
+			metrics = map[string]*keyStats{}
+			sampled int
+		)
+		err := tx.ExperimentRuns(q.Experiment, nil, func(_ []byte, id store.RunID) (bool, error) {
+			rv, err := tx.RunView(id)
+			if err != nil {
+				return false, err
+			}
+			if !admits(q.View, rv.Lifecycle()) {
+				return true, nil
+			}
+			rec.reset(rv)
+			if !filter.Match(&rec) {
+				return true, nil
+			}
+			e := entry{id: id, parent: rv.Parent(), seq: len(ents)}
+			sortValue(&e, rv, sc, now)
+			ents = append(ents, e)
+			if sampled < sampleRuns {
+				sampled++
+				rv.EachParam(func(k, val string) { track(params, k, val, 0, sampled) })
+				rv.EachMetric(func(k string, s store.Series) { track(metrics, k, "", s.Latest.Value, sampled) })
+			}
+			if len(ents)%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return false, err
+				}
+			}
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+		page.Total = len(ents)
+		page.AllParams, page.Params = columns(params, sampled, q.Params)
+		page.AllMetrics, page.Metrics = columns(metrics, sampled, q.Metrics)
+
+		slices.SortFunc(ents, func(a, b entry) int { return compareEntries(&a, &b, sc.desc) })
+		pos := make(map[store.RunID]int, len(ents))
+		for i := range ents {
+			pos[ents[i].id] = i
+		}
+		var roots []int
+		for i := range ents {
+			e := &ents[i]
+			if p, ok := pos[e.parent]; ok && !e.parent.IsZero() && p != i {
+				ents[p].kids = append(ents[p].kids, i)
+				e.child = true
+				continue
+			}
+			roots = append(roots, i)
+		}
+		page.Roots = len(roots)
+		if q.Offset > len(roots) {
+			q.Offset = len(roots)
+		}
+		end := min(q.Offset+q.MaxResults, len(roots))
+		if end < len(roots) {
+			page.NextPageToken = query.OffsetToken(end)
+		}
+		for _, ri := range roots[q.Offset:end] {
+			budget := maxChildrenShown
+			if err := v.emit(tx, page, ents, ri, 0, &budget, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// emit appends the row of ents[i] and its descendants (depth first, in
+// order) to the page, within the budget of descendants shown.
+func (v *Viewer) emit(tx *store.Tx, page *runsPage, ents []entry, i, depth int, budget *int, now int64) error {
+	e := &ents[i]
+	rv, err := tx.RunView(e.id)
+	if err != nil {
+		return err
+	}
+	row := runRow{
+		ID:       e.id.String(),
+		Name:     strings.Clone(rv.Name()),
+		Status:   rv.Status().String(),
+		Start:    rv.StartTime(),
+		End:      rv.EndTime(),
+		User:     strings.Clone(rv.User()),
+		Depth:    depth,
+		Children: len(e.kids),
+		Params:   make(map[string]string, len(page.Params)),
+		Metrics:  make(map[string]num, len(page.Metrics)),
+	}
+	row.Duration = duration(row.Start, row.End, rv.Status(), now)
+	if !e.parent.IsZero() {
+		row.Parent = e.parent.String()
+	}
+	for _, k := range page.Params {
+		if val, ok := rv.Param(k); ok {
+			row.Params[k] = strings.Clone(val)
+		}
+	}
+	for _, k := range page.Metrics {
+		if s, ok := rv.Metric(k); ok {
+			row.Metrics[k] = num(s.Latest.Value)
+		}
+	}
+	page.Rows = append(page.Rows, row)
+	at := len(page.Rows) - 1
+	for n, k := range e.kids {
+		if *budget <= 0 {
+			page.Rows[at].More = countDescendants(ents, e.kids[n:])
+			break
+		}
+		*budget--
+		if err := v.emit(tx, page, ents, k, depth+1, budget, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func countDescendants(ents []entry, kids []int) int {
+	n := 0
+	for _, k := range kids {
+		n += 1 + countDescendants(ents, ents[k].kids)
+	}
+	return n
+}
+
+// duration is how long a run took, or has been running; 0 when unknown.
+func duration(start, end int64, st store.Status, now int64) int64 {
+	switch {
+	case end > 0 && end >= start:
+		return end - start
+	case end == 0 && st == store.Running && now > start:
+		return now - start
+	}
+	return 0
+}
+
+func admits(view run.ViewType, l store.Lifecycle) bool {
+	switch view {
+	case run.DeletedOnly:
+		return l == store.Deleted
+	case run.All:
+		return true
+	}
+	return l == store.Active
+}
+
+// sortValue reads the sort column of rv into e.
+func sortValue(e *entry, rv *store.RunView, sc sortCol, now int64) {
+	switch sc.kind {
+	case "metrics":
+		if s, ok := rv.Metric(sc.key); ok {
+			e.has, e.isNum, e.f = true, true, s.Latest.Value
+		}
+	case "params", "tags":
+		var val string
+		var ok bool
+		if sc.kind == "params" {
+			val, ok = rv.Param(sc.key)
+		} else {
+			val, ok = rv.Tag(sc.key)
+		}
+		if ok {
+			e.has, e.s = true, val
+			if f, err := strconv.ParseFloat(val, 64); err == nil {
+				e.isNum, e.f = true, f
+			}
+		}
+	default:
+		e.has = true
+		switch sc.key {
+		case "run_name":
+			e.s = rv.Name()
+		case "status":
+			e.s = rv.Status().String()
+		case "user_id":
+			e.s = rv.User()
+		case "run_id":
+			e.s = "" // the tie-break below orders by id
+			e.has = false
+		case "start_time":
+			e.isNum, e.f = true, float64(rv.StartTime())
+		case "end_time":
+			e.isNum, e.f, e.has = true, float64(rv.EndTime()), rv.EndTime() != 0
+		case "duration":
+			e.isNum, e.f = true, float64(duration(rv.StartTime(), rv.EndTime(), rv.Status(), now))
+		}
+	}
+}
+
+// compareEntries orders values first (numbers before strings, NaN after
+// numbers), then missing ones, for ASC and DESC alike; ties keep the scan
+// order (newest first), then run id.
+func compareEntries(a, b *entry, desc bool) int {
+	if a.has != b.has {
+		if a.has {
+			return -1
+		}
+		return 1
+	}
+	if a.has {
+		c := 0
+		switch {
+		case a.isNum && b.isNum:
+			an, bn := math.IsNaN(a.f), math.IsNaN(b.f)
+			switch {
+			case an && bn:
+			case an:
+				return 1
+			case bn:
+				return -1
+			default:
+				c = cmp.Compare(a.f, b.f)
+			}
+		case a.isNum:
+			return -1
+		case b.isNum:
+			return 1
+		default:
+			c = strings.Compare(a.s, b.s)
+		}
+		if desc {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	if c := cmp.Compare(a.seq, b.seq); c != 0 {
+		return c
+	}
+	return strings.Compare(string(a.id[:]), string(b.id[:]))
+}
+
+// track records key's value in the n-th sampled run.
+func track(m map[string]*keyStats, key, s string, f float64, n int) {
+	ks, ok := m[key]
+	if !ok {
+		ks = &keyStats{first: strings.Clone(s), firstF: f}
+		m[strings.Clone(key)] = ks
+		if n > 1 {
+			ks.varies = true // missing in an earlier run
+		}
+	} else if !ks.varies && (ks.first != s || !(ks.firstF == f || math.IsNaN(f) && math.IsNaN(ks.firstF))) {
+		ks.varies = true
+	}
+	ks.seen++
+}
+
+// columns returns every key seen (sorted) and the columns to show: asked,
+// if asked; else those that vary (a key some runs lack varies), or every
+// key when there is one run; capped.
+func columns(m map[string]*keyStats, sampled int, asked []string) (all, shown []string) {
+	all = make([]string, 0, len(m))
+	for k := range m {
+		all = append(all, k)
+	}
+	slices.Sort(all)
+	if asked != nil {
+		return all, asked
+	}
+	shown = []string{}
+	for _, k := range all {
+		ks := m[k]
+		if ks.varies || ks.seen < sampled || sampled <= 1 {
+			shown = append(shown, k)
+		}
+		if len(shown) == maxDefaultColumns {
+			break
+		}
+	}
+	return all, shown
+}
+
+// marshalPage encodes a page of the runs table (used by the benchmark and
+// the API alike).
+func marshalPage(p *runsPage) ([]byte, error) { return json.Marshal(p) }

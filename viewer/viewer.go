@@ -1,0 +1,140 @@
+package viewer
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"log"
+	"net/http"
+	"time"
+
+	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/mlflowapi"
+	"github.com/mlite/mlite/registry"
+)
+
+// Options configure a Viewer. The zero value of every field means its
+// default; a nil *Options means all defaults.
+type Options struct {
+	// Title is shown in the header of every page. Zero: "mlite".
+	Title string
+	// PollInterval is how often pages of running runs refresh. Zero: 1 s.
+	PollInterval time.Duration
+	// ErrorLog receives internal errors (the user sees a clean 500 page).
+	// Zero: the standard logger.
+	ErrorLog *log.Logger
+	// NoMLflowAPI leaves MLflow's REST API (package mlflowapi, which also
+	// takes writes) unmounted. Zero: it is served beside the UI, so that
+	// mlflow.set_tracking_uri("http://host:port") works.
+	NoMLflowAPI bool
+}
+
+// defaults returns o with every zero field set to its default.
+func (o *Options) defaults() Options {
+	var d Options
+	if o != nil {
+		d = *o
+	}
+	if d.Title == "" {
+		d.Title = "mlite"
+	}
+	if d.PollInterval <= 0 {
+		d.PollInterval = time.Second
+	}
+	if d.ErrorLog == nil {
+		d.ErrorLog = log.Default()
+	}
+	return d
+}
+
+// Viewer is the web UI of one store: an http.Handler.
+type Viewer struct {
+	db     *mlite.DB
+	reg    *registry.Registry
+	opts   Options
+	tmpl   map[string]*template.Template
+	assets *assetSet
+	mux    *http.ServeMux
+}
+
+var _ http.Handler = (*Viewer)(nil)
+
+// ErrNoDB is returned by New when it is given no store.
+var ErrNoDB = errors.New("viewer: no store")
+
+// New returns the viewer of db. o may be nil. It parses the templates and
+// hashes the assets once; it fails only if they are broken (a bug).
+func New(db *mlite.DB, o *Options) (*Viewer, error) {
+	if db == nil {
+		return nil, ErrNoDB
+	}
+	v := &Viewer{db: db, reg: db.Registry(), opts: o.defaults()}
+	var err error
+	if v.assets, err = loadAssets(); err != nil {
+		return nil, fmt.Errorf("viewer: assets: %w", err)
+	}
+	if v.tmpl, err = v.parseTemplates(); err != nil {
+		return nil, fmt.Errorf("viewer: templates: %w", err)
+	}
+	v.mux = http.NewServeMux()
+	v.routes(v.mux)
+	return v, nil
+}
+
+// ServeHTTP serves the UI. Every response says nosniff and refuses framing
+// by other origins; only GET and HEAD are served (the viewer is read-only).
+func (v *Viewer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	h.Set("Referrer-Policy", "same-origin")
+	v.mux.ServeHTTP(w, r)
+}
+
+// routes registers every route of the viewer: pages, assets and the mlite
+// JSON API. It is the one place to read what the viewer serves.
+func (v *Viewer) routes(mux *http.ServeMux) {
+	// Pages.
+	mux.HandleFunc("GET /{$}", v.page(v.experimentsPage))
+	mux.HandleFunc("GET /experiments/{id}", v.page(v.runsPage))
+	mux.HandleFunc("GET /runs/{id}", v.page(v.runPage))
+	mux.HandleFunc("GET /chart", v.page(v.chartPage))
+	mux.HandleFunc("GET /compare", v.page(v.comparePage))
+	mux.HandleFunc("GET /models", v.page(v.modelsPage))
+	mux.HandleFunc("GET /models/{name}", v.page(v.modelPage))
+	mux.HandleFunc("GET /models/{name}/versions/{version}", v.page(v.versionPage))
+
+	// Static assets, content-hashed.
+	mux.HandleFunc("GET /static/{file}", v.serveAsset)
+
+	// Artifacts: raw bytes, sandboxed.
+	mux.HandleFunc("GET /artifacts/{id}/raw", v.serveArtifact)
+	mux.HandleFunc("GET /models/{name}/versions/{version}/raw", v.serveModelFile)
+
+	// The mlite JSON API.
+	mux.HandleFunc("GET /api/mlite/experiments", v.api(v.apiExperiments))
+	mux.HandleFunc("GET /api/mlite/experiments/{id}/runs", v.api(v.apiRuns))
+	mux.HandleFunc("GET /api/mlite/runs/{id}", v.api(v.apiRun))
+	mux.HandleFunc("GET /api/mlite/runs/{id}/artifacts", v.api(v.apiArtifacts))
+	mux.HandleFunc("GET /api/mlite/runs/{id}/preview", v.api(v.apiPreview))
+	mux.HandleFunc("GET /api/mlite/chart", v.api(v.apiChart))
+	mux.HandleFunc("GET /api/mlite/models/{name}/audit", v.api(v.apiAudit))
+	mux.HandleFunc("GET /api/mlite/models/{name}/versions/{version}/lineage", v.api(v.apiLineage))
+	mux.HandleFunc("/api/mlite/", v.api(func(*http.Request) (any, error) {
+		return nil, errNotFound("no such endpoint")
+	}))
+
+	// MLflow's REST API, package mlflowapi's: mounted, never duplicated.
+	if !v.opts.NoMLflowAPI {
+		api := mlflowapi.New(v.db, nil)
+		mux.Handle("/api/2.0/", api)
+		mux.Handle("/ajax-api/2.0/", api)
+		mux.Handle("/get-artifact", api)
+		mux.Handle("/model-versions/get-artifact", api)
+	}
+
+	// Anything else is a clean 404 page.
+	mux.HandleFunc("/", v.page(func(*http.Request) (*view, error) {
+		return nil, errNotFound("no such page")
+	}))
+}
