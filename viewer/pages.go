@@ -458,4 +458,3 @@ func parallelData(d *comparePageData) (string, error) {
 	b, err := json.Marshal(out)
 	return string(b), err
 }
-

@@ -18,7 +18,10 @@ import (
 // tlogWriter sends a logger's lines to t.Log.
 type tlogWriter struct{ t testing.TB }
 
-func (w tlogWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (w tlogWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
 
 func testLogger(t testing.TB) *log.Logger { return log.New(tlogWriter{t}, "", 0) }
 
