@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,8 +48,30 @@ func TestScript(t *testing.T) {
 			"exits":    cmdExits,
 			"lockdb":   cmdLockdb,
 			"unlockdb": cmdUnlockdb,
+			"maskids":  cmdMaskids,
 		},
 	})
+}
+
+// runIDPattern matches run ids and blob digests.
+var runIDPattern = regexp.MustCompile(`\b[0-9a-f]{32}([0-9a-f]{32})?\b`)
+
+// cmdMaskids copies a file (or the last command's stdout or stderr) with
+// every run id replaced by RUN_ID and every digest by DIGEST, for golden
+// comparisons:
+//
+//	maskids stdout|stderr|FILE OUTFILE
+func cmdMaskids(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: maskids stdout|stderr|FILE OUTFILE")
+	}
+	s := runIDPattern.ReplaceAllStringFunc(ts.ReadFile(args[0]), func(m string) string {
+		if len(m) == 64 {
+			return "DIGEST"
+		}
+		return "RUN_ID"
+	})
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(s), 0o644))
 }
 
 // cmdExits runs a command and checks its exit code:

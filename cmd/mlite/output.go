@@ -81,8 +81,10 @@ type table struct {
 	styles []string
 	// cellStyle, when set, styles single cells: the style of row i, column j.
 	cellStyle func(i, j int) string
-	// minWidth is the narrowest a column may shrink to fit the terminal.
-	minWidth int
+	// minWidth is the narrowest a column may shrink to fit the terminal
+	// (zero: 10); minWidths, when set, overrides it per column.
+	minWidth  int
+	minWidths []int
 }
 
 // add appends a row.
@@ -123,7 +125,7 @@ func (p *printer) table(t *table) {
 		for _, r := range t.rows {
 			c := cell(r, j)
 			widths[j] = max(widths[j], utf8.RuneCountInString(c))
-			if c != "" {
+			if c != "" && c != "-" {
 				seen = true
 				if !isNumber(c) {
 					numeric[j] = false
@@ -132,13 +134,17 @@ func (p *printer) table(t *table) {
 		}
 		numeric[j] = numeric[j] && seen
 	}
-	fitWidths(widths, p.width, t.minWidth)
+	shown := fitWidths(widths, p.width, t.minWidth, t.minWidths)
+	more := ""
+	if shown < n {
+		more = fmt.Sprintf("  +%d more", n-shown)
+	}
 	line := func(r []string, style string, i int, header bool) {
 		var b strings.Builder
-		for j := range n {
+		for j := range shown {
 			c := truncate(cell(r, j), widths[j])
 			pad := strings.Repeat(" ", widths[j]-utf8.RuneCountInString(c))
-			if j == n-1 && !numeric[j] {
+			if j == shown-1 && !numeric[j] {
 				pad = "" // no trailing blanks
 			}
 			s := c
@@ -152,9 +158,12 @@ func (p *printer) table(t *table) {
 			} else {
 				b.WriteString(s + pad)
 			}
-			if j < n-1 {
+			if j < shown-1 {
 				b.WriteString("  ")
 			}
+		}
+		if header {
+			b.WriteString(more)
 		}
 		out := strings.TrimRight(b.String(), " ")
 		fmt.Fprintln(p.w, p.paint(style, out))
@@ -172,35 +181,53 @@ func (p *printer) table(t *table) {
 }
 
 // fitWidths shrinks the widest columns until the table fits total (when
-// total > 0) or caps every column at pipeCellWidth (when it is 0).
-func fitWidths(widths []int, total, minWidth int) {
+// total > 0), none below minWidth (or its natural width), and returns how
+// many columns fit: when even the narrowest table is too wide, columns are
+// dropped from the right. With total 0 (not a terminal), it caps every
+// column at pipeCellWidth and keeps them all.
+func fitWidths(widths []int, total, minWidth int, minWidths []int) int {
 	if minWidth <= 0 {
-		minWidth = 6
+		minWidth = 10
+	}
+	floor := func(j int) int {
+		if j < len(minWidths) && minWidths[j] > 0 {
+			return minWidths[j]
+		}
+		return minWidth
 	}
 	if total <= 0 {
 		for j := range widths {
 			widths[j] = min(widths[j], pipeCellWidth)
 		}
-		return
+		return len(widths)
 	}
-	budget := total - 2*(len(widths)-1)
-	sum := 0
-	for _, w := range widths {
-		sum += w
+	sum := func(n int) int {
+		s := 2 * (n - 1)
+		for _, w := range widths[:n] {
+			s += w
+		}
+		return s
 	}
-	for sum > budget {
-		widest := 0
+	for sum(len(widths)) > total {
+		widest := -1
 		for j := range widths {
-			if widths[j] > widths[widest] {
+			if widths[j] > floor(j) && (widest < 0 || widths[j] > widths[widest]) {
 				widest = j
 			}
 		}
-		if widths[widest] <= minWidth {
-			return // as narrow as it gets; let the terminal wrap
+		if widest < 0 {
+			break
 		}
 		widths[widest]--
-		sum--
 	}
+	n := len(widths)
+	if sum(n) <= total {
+		return n
+	}
+	for n > 1 && sum(n)+len("  +99 more") > total {
+		n--
+	}
+	return n
 }
 
 // truncate cuts s to at most n characters, ending it with an ellipsis when

@@ -113,7 +113,7 @@ func (a *app) printRuns(runs []*run.Record) error {
 	metrics = slices.DeleteFunc(metrics, func(k string) bool {
 		return !varies(runs, func(r *run.Record) string { return metricCell(r, k, true) })
 	})
-	t := &table{header: []string{"NAME", "STATUS", "START", "DURATION"}}
+	t := &table{header: []string{"NAME", "STATUS", "START", "DURATION"}, minWidths: []int{12, 9, 19, 8}}
 	for _, k := range params {
 		t.header = append(t.header, "params."+k)
 	}
