@@ -1,0 +1,27 @@
+// Package demo builds the quickstart store: the seed article's story of a
+// credit-default model, computed for real and logged into one mlite file.
+//
+// Build generates a heavily imbalanced credit-default data set, runs a sweep
+// of small models trained in pure Go (logistic regression and gradient-boosted
+// shallow trees, each with and without resampling for the imbalance) as child
+// runs of one parent run, logs their params, learning curves, final metrics,
+// plots and model files, then logs the best model with a signature and takes
+// the registered model "CreditDefaultModel" through a gated promotion to
+// Production with the alias champion. Every number in the store is measured,
+// none is made up.
+//
+// Vocabulary:
+//   - Loan: one row of the data set (eight features) and Dataset the rows with
+//     their labels (1 = defaulted).
+//   - Config: one point of the sweep's grid (model family, hyperparameters,
+//     resampling strategy); a trial is a Config trained and evaluated.
+//   - Model: a trained model as its JSON file holds it; ReadModel loads the
+//     file and Model.Predict scores loans, so the registered version can be
+//     served from Go.
+//   - resampling: "none", "class_weight" (positives weighted by the class
+//     ratio) or "oversample" (random oversampling of the minority class).
+//
+// Package demo imports the root package mlite, run, registry,
+// registry/mlmodel and golang.org/x/image's fonts; it is internal because its
+// only callers are the quickstart command and the CLI.
+package demo
