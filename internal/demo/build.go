@@ -412,4 +412,3 @@ func shellQuote(p string) string {
 	}
 	return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
 }
-
