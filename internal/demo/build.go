@@ -84,6 +84,10 @@ type Report struct {
 // a signature, and ModelName registered in two versions, promoted through a
 // Production gate (one weaker version refused by it) to Production with the
 // alias champion. Progress goes to o.Out.
+//
+// Build honours ctx: cancelled, it stops training, marks the runs it
+// interrupted FAILED and returns an error wrapping ctx's; the store keeps
+// what was logged until then.
 func Build(ctx context.Context, path string, o *Options) (*Report, error) {
 	var opt Options
 	if o != nil {
@@ -123,11 +127,16 @@ func Build(ctx context.Context, path string, o *Options) (*Report, error) {
 	fmt.Fprintf(opt.Out, "\nDone in %.1f s: %s\n", time.Since(start).Seconds(), rep.Path)
 	q := shellQuote(rep.Path)
 	fmt.Fprintf(opt.Out, "\nNext, try:\n")
-	fmt.Fprintf(opt.Out, "  mlite ui --db %s\n", q)
-	fmt.Fprintf(opt.Out, "  mlite runs ls --db %s --order-by \"metrics.val_auc DESC\" --max 5\n", q)
-	fmt.Fprintf(opt.Out, "  mlite runs ls --db %s --filter \"params.resampling = 'oversample' and metrics.val_auc > 0.88\"\n", q)
-	fmt.Fprintf(opt.Out, "  mlite models show %s --db %s\n", ModelName, q)
-	fmt.Fprintf(opt.Out, "  mlite models serve \"models:/%s@champion\" --db %s\n", ModelName, q)
+	for _, c := range []string{
+		"mlite ui --db " + q,
+		"mlite runs ls --db " + q + ` --order-by "metrics.val_auc DESC" --max 5`,
+		"mlite runs ls --db " + q + ` --filter "params.resampling = 'oversample' and metrics.val_auc > 0.9"`,
+		"mlite models show " + ModelName + " --db " + q,
+		"mlite models audit " + ModelName + " --db " + q,
+		fmt.Sprintf("mlite models lineage %s %d --db %s", ModelName, rep.ProductionVersion, q),
+	} {
+		fmt.Fprintf(opt.Out, "  %s\n", c)
+	}
 	return rep, nil
 }
 
@@ -213,7 +222,7 @@ func (b *builder) build(ctx context.Context) (*Report, error) {
 	rep.ParentRunID = parent.ID().String()
 	trials, err := b.sweep(ctx, exp.ID, parent)
 	if err != nil {
-		parent.Fail(ctx, err)
+		parent.Fail(context.WithoutCancel(ctx), err)
 		return nil, err
 	}
 	rep.Children = len(trials)
@@ -358,15 +367,17 @@ func (b *builder) child(ctx context.Context, exp run.ExperimentID, parent run.ID
 		return nil, fmt.Errorf("demo: %s: %w", c.Name(), err)
 	}
 	if err := b.logInputs(ctx, r); err != nil {
-		r.Fail(ctx, err)
+		r.Fail(context.WithoutCancel(ctx), err)
 		return nil, fmt.Errorf("demo: %s: %w", c.Name(), err)
 	}
 	t, err := train(ctx, r, c, b.train, b.valid)
 	if err != nil {
-		r.Fail(ctx, err)
+		// Record the failure even when ctx was cancelled.
+		r.Fail(context.WithoutCancel(ctx), err)
 		return nil, fmt.Errorf("demo: %s: %w", c.Name(), err)
 	}
-	if err := r.End(ctx); err != nil {
+	// A finished model ends its run even if ctx is cancelled meanwhile.
+	if err := r.End(context.WithoutCancel(ctx)); err != nil {
 		return nil, fmt.Errorf("demo: %s: %w", c.Name(), err)
 	}
 	return t, nil

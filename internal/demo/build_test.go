@@ -330,3 +330,56 @@ func TestShellQuote(t *testing.T) {
 		}
 	}
 }
+
+// cancelOn cancels when the progress output contains a marker.
+type cancelOn struct {
+	mark   string
+	cancel context.CancelFunc
+	seen   strings.Builder
+}
+
+func (w *cancelOn) Write(p []byte) (int, error) {
+	w.seen.Write(p)
+	if strings.Contains(w.seen.String(), w.mark) {
+		w.cancel()
+	}
+	return len(p), nil
+}
+
+func TestBuildCancel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a build")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	path := filepath.Join(t.TempDir(), "q.mlite")
+	out := &cancelOn{mark: "[ 3/", cancel: cancel}
+	_, err := Build(ctx, path, &Options{Out: out})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Build cancelled after 3 children: err %v, want context.Canceled\n%s", err, out.seen.String())
+	}
+	db, err := mlite.Open(path, &mlite.Options{NoCapture: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	exp, err := db.GetExperimentByName(context.Background(), ExperimentName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := db.ListRuns(context.Background(), exp.ID, run.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Runs) < 4 || len(page.Runs) > DefaultChildren {
+		t.Errorf("%d runs after cancelling, want the parent and at least 3 children, not all", len(page.Runs))
+	}
+	for _, r := range page.Runs {
+		if r.Status == run.Running {
+			t.Errorf("run %s is still RUNNING after Build returned", r.Name)
+		}
+	}
+	if problems, err := db.Check(context.Background()); err != nil || len(problems) > 0 {
+		t.Errorf("Check: %v, problems %v", err, problems)
+	}
+}
