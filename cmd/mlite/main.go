@@ -93,17 +93,9 @@ func printError(w io.Writer, err error) {
 		fmt.Fprintf(w, "mlite: %s\n", strings.TrimRight(qe.Error(), "\n"))
 		return
 	}
-	msg := err.Error()
-	if !strings.HasPrefix(msg, "mlite: ") {
-		msg = "mlite: " + msg
-	}
-	fmt.Fprintln(w, msg)
-	var ue *usageError
-	if errors.As(err, &ue) && ue.cmd != "" {
-		fmt.Fprintf(w, "Run '%s --help' for usage.\n", ue.cmd)
-	}
 	var ge *registry.GateError
 	if errors.As(err, &ge) {
+		fmt.Fprintf(w, "mlite: %s version %d may not enter %s: its gate is not passed\n", ge.Model, ge.Version, ge.Target)
 		for _, r := range ge.Results {
 			mark := "ok  "
 			if !r.Passed {
@@ -115,6 +107,16 @@ func printError(w io.Writer, err error) {
 			}
 			fmt.Fprintln(w, line)
 		}
+		return
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "mlite: ") {
+		msg = "mlite: " + msg
+	}
+	fmt.Fprintln(w, msg)
+	var ue *usageError
+	if errors.As(err, &ue) && ue.cmd != "" {
+		fmt.Fprintf(w, "Run '%s --help' for usage.\n", ue.cmd)
 	}
 }
 

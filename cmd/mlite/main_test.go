@@ -56,16 +56,29 @@ func TestScript(t *testing.T) {
 // runIDPattern matches run ids and blob digests.
 var runIDPattern = regexp.MustCompile(`\b[0-9a-f]{32}([0-9a-f]{32})?\b`)
 
+// timePattern matches times as tables show them.
+var timePattern = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`)
+
 // cmdMaskids copies a file (or the last command's stdout or stderr) with
 // every run id replaced by RUN_ID and every digest by DIGEST, for golden
 // comparisons:
 //
-//	maskids stdout|stderr|FILE OUTFILE
+//	maskids [-times] stdout|stderr|FILE OUTFILE
+//
+// With -times, table times (2026-01-02 15:04:05) become YYYY-MM-DD hh:mm:ss.
 func cmdMaskids(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: maskids stdout|stderr|FILE OUTFILE")
+	times := len(args) > 0 && args[0] == "-times"
+	if times {
+		args = args[1:]
 	}
-	s := runIDPattern.ReplaceAllStringFunc(ts.ReadFile(args[0]), func(m string) string {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: maskids [-times] stdout|stderr|FILE OUTFILE")
+	}
+	in := ts.ReadFile(args[0])
+	if times {
+		in = timePattern.ReplaceAllString(in, "YYYY-MM-DD hh:mm:ss")
+	}
+	s := runIDPattern.ReplaceAllStringFunc(in, func(m string) string {
 		if len(m) == 64 {
 			return "DIGEST"
 		}

@@ -22,7 +22,7 @@ func (a *app) modelsCmd() *cobra.Command {
   mlite models transition CreditDefaultModel 3 Production --archive-existing
   mlite models alias CreditDefaultModel champion 3`,
 		a.modelsLs(), a.modelsShow(), a.modelsVersions(), a.modelsRegister(), a.modelsTransition(),
-		a.modelsAlias(), a.modelsGet(), a.modelsAudit(), a.modelsLineage(), a.modelsGate())
+		a.modelsAlias(), a.modelsTag(), a.modelsGet(), a.modelsAudit(), a.modelsLineage(), a.modelsGate())
 	c.Aliases = []string{"model"}
 	return c
 }
@@ -432,6 +432,76 @@ func (a *app) modelsAlias() *cobra.Command {
 			return nil
 		})
 	c.Flags().BoolVar(&del, "delete", false, "remove the alias")
+	return c
+}
+
+func (a *app) modelsTag() *cobra.Command {
+	var (
+		version int64
+		del     []string
+	)
+	c := command("tag NAME [KEY=VALUE...]", "Set or delete tags of a model, or of one version with --version",
+		`  mlite models tag CreditDefaultModel team=risk
+  mlite models tag CreditDefaultModel --version 3 validation_status=passed
+  mlite models tag CreditDefaultModel --version 3 --delete validation_status`,
+		cobra.MinimumNArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
+			tags, err := parseKV(args[1:])
+			if err != nil {
+				return err
+			}
+			if len(tags) == 0 && len(del) == 0 {
+				return usagef("give KEY=VALUE tags to set or --delete KEY")
+			}
+			if version < 0 {
+				return usagef("--version %d: want a positive number", version)
+			}
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			reg, name := db.Registry(), args[0]
+			for _, k := range sortedKeys(tags) {
+				if version > 0 {
+					err = reg.SetVersionTag(ctx, name, version, k, tags[k])
+				} else {
+					err = reg.SetModelTag(ctx, name, k, tags[k])
+				}
+				if err != nil {
+					return err
+				}
+			}
+			for _, k := range del {
+				if version > 0 {
+					err = reg.DeleteVersionTag(ctx, name, version, k)
+				} else {
+					err = reg.DeleteModelTag(ctx, name, k)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			m, err := reg.GetModel(ctx, name)
+			if err != nil {
+				return err
+			}
+			what := "model " + name
+			if version > 0 {
+				what = fmt.Sprintf("%s version %d", name, version)
+				v, err := reg.GetVersion(ctx, name, version)
+				if err != nil {
+					return err
+				}
+				if a.jsonOut {
+					return a.out.json(toVersionJSON(v, m))
+				}
+			} else if a.jsonOut {
+				return a.out.json(toModelJSON(m, nil))
+			}
+			a.out.printf("tagged %s: %d set, %d deleted\n", what, len(tags), len(del))
+			return nil
+		})
+	c.Flags().Int64Var(&version, "version", 0, "tag this version rather than the model")
+	c.Flags().StringArrayVar(&del, "delete", nil, "a tag key to delete (repeatable)")
 	return c
 }
 

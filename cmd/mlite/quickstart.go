@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -60,8 +59,6 @@ func (a *app) quickstartCmd() *cobra.Command {
 				}); err != nil {
 					return err
 				}
-			} else {
-				a.printNextSteps(path, rep)
 			}
 			if !ui {
 				return nil
@@ -77,35 +74,4 @@ func (a *app) quickstartCmd() *cobra.Command {
 	c.Flags().BoolVar(&force, "force", false, "replace an existing store at the path")
 	f.add(c)
 	return c
-}
-
-// printNextSteps says what quickstart built and what to try next.
-func (a *app) printNextSteps(path string, rep *demo.Report) {
-	db := "--db " + shellQuote(path)
-	a.out.printf("\n%s\n", a.out.paint(styleBold, "Built "+rep.Path))
-	a.out.printf("  experiment %q: a sweep of %d child runs under %q\n", demo.ExperimentName, rep.Children, demo.ParentRunName)
-	a.out.printf("  best run %s (validation AUC %.4f)\n", rep.BestRunID, rep.BestAUC)
-	a.out.printf("  model %s: version %d in Production, alias @champion\n", rep.Model, rep.ProductionVersion)
-	a.out.printf("\n%s\n", a.out.paint(styleBold, "Try:"))
-	for _, s := range []string{
-		"mlite " + db + " runs ls --experiment " + demo.ExperimentName + " --order-by 'metrics.val_auc DESC' --max 10",
-		"mlite " + db + " runs children " + demo.ParentRunName,
-		"mlite " + db + " runs show " + rep.BestRunID,
-		"mlite " + db + " models show " + rep.Model,
-		"mlite " + db + " models audit " + rep.Model,
-		"mlite " + db + " models lineage " + rep.Model + fmt.Sprintf(" %d", rep.ProductionVersion),
-		"mlite " + db + " ui",
-	} {
-		a.out.printf("  %s\n", s)
-	}
-}
-
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r == '.' || r == '/' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

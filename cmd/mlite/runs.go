@@ -277,18 +277,25 @@ func (a *app) section(title string, n int) {
 	a.out.printf("\n%s\n", a.out.paint(styleBold, fmt.Sprintf("%s (%d)", title, n)))
 }
 
-// printSection prints a section's table indented, or nothing when empty.
+// printSection prints a section's table indented by two spaces (an empty
+// first column), or nothing when it is empty.
 func (a *app) printSection(t *table) {
 	if len(t.rows) == 0 {
 		return
 	}
-	for i := range t.header {
-		t.header[i] = "  " + t.header[i]
-		break
+	t.header = append([]string{""}, t.header...)
+	for i, r := range t.rows {
+		t.rows[i] = append([]string{""}, r...)
 	}
-	for _, r := range t.rows {
-		r[0] = "  " + r[0]
+	if cs := t.cellStyle; cs != nil {
+		t.cellStyle = func(i, j int) string {
+			if j == 0 {
+				return ""
+			}
+			return cs(i, j-1)
+		}
 	}
+	t.minWidths = append([]int{0}, t.minWidths...)
 	a.out.table(t)
 }
 
