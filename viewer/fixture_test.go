@@ -53,6 +53,7 @@ func newFixture(t testing.TB) *fixture {
 	}
 	f.parent = parent.ID()
 	must(t, parent.LogParam("sweep", "grid"))
+	must(t, parent.LogInput(ctx, run.Dataset{Name: "loans", Digest: "d1g35t", SourceType: "local", Source: "loans.csv"}, "training"))
 	for i, lr := range []string{"0.1", "0.01", "0.001"} {
 		c, err := db.StartRun(ctx, f.exp.ID, mlite.RunName("child-"+lr), run.Parent(parent.ID()), run.StartTime(start.Add(time.Duration(i+1)*time.Second)))
 		if err != nil {

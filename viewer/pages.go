@@ -157,9 +157,9 @@ type runPageData struct {
 	Duration   int64
 	Params     []kv
 	Metrics    []metricRow
-	MetricKeys []string
-	Tags       []kv // user tags
-	System     []kv // system tags (mlflow., mlite.), folded away
+	MetricKeys []string // the metrics with a history: charted
+	Tags       []kv     // user tags
+	System     []kv     // system tags (mlflow., mlite.), folded away
 	Note       string
 	Git        struct{ Commit, Branch, Repo, Dirty string }
 	GitDiff    string
@@ -193,7 +193,9 @@ func (v *Viewer) runPage(r *http.Request) (*view, error) {
 	slices.SortFunc(d.Params, func(a, b kv) int { return strings.Compare(a.Key, b.Key) })
 	for k, s := range rec.Metrics {
 		d.Metrics = append(d.Metrics, metricRow{k, s.Latest.Value, s.Latest.Step, s.Latest.Time, s.Count, s.Min, s.Max})
-		d.MetricKeys = append(d.MetricKeys, k)
+		if s.Count > 1 {
+			d.MetricKeys = append(d.MetricKeys, k) // a chart of one point says nothing the table does not
+		}
 	}
 	slices.SortFunc(d.Metrics, func(a, b metricRow) int { return strings.Compare(a.Key, b.Key) })
 	slices.Sort(d.MetricKeys)

@@ -48,7 +48,7 @@ func TestPages(t *testing.T) {
 		{"/experiments/999", 404, []string{"404", "not found"}, nil},
 		{"/experiments/x", 400, []string{"experiment id"}, nil},
 		{"/runs/" + parent, 200, []string{"sweep", "plots/roc.png", "report/metrics.json", "best_auc", "0123456789abcdef0123456789abcdef01234567",
-			"diff --git a/x.go", "go.etcd.io/bbolt v1.4.3", "child-0.1", "System tags", "team"}, nil},
+			"diff --git a/x.go", "go.etcd.io/bbolt v1.4.3", "child-0.1", "System tags", "team", "d1g35t", "training"}, nil},
 		{"/runs/" + child, 200, []string{"child-0.1", "loss", `href="/runs/` + parent + `"`, "Parent run"}, nil},
 		{"/runs/" + f.evil.String(), 200, []string{"&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"}, []string{"<script>alert", "<img src=x"}},
 		{"/runs/0123456789abcdef0123456789abcdef", 404, []string{"404"}, nil},

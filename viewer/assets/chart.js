@@ -130,7 +130,8 @@ export class Chart {
     this.area.replaceChildren();
     const data = tables.length === 1 ? tables[0] : uPlot.join(tables);
     const series = [{label: this.x === "step" ? "step" : this.x === "wall" ? "time" : "seconds"}];
-    labels.forEach((l, k) => series.push({label: l.name, stroke: color(l.i >= 0 ? l.i : k), width: 1.5, spanGaps: true, points: {show: false}}));
+    const few = tables.every(t => t[0].length <= 2);
+    labels.forEach((l, k) => series.push({label: l.name, stroke: color(l.i >= 0 ? l.i : k), width: 1.5, spanGaps: true, points: {show: few, size: 6}}));
     const self = this;
     const opts = {
       width: this.width(),

@@ -82,6 +82,7 @@ async function poll() {
     if (counts.get(key) !== c) {
       counts.set(key, c);
       let chart = charts.get(key);
+      if (!chart && m.count < 2) continue;
       if (!chart) {
         const box = el("div", {class: "chart-box"});
         chartsBox.append(box);

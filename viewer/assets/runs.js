@@ -103,7 +103,7 @@ function rowOf(r, page) {
   if (r.more) name.append(el("span", {class: "muted"}, ` +${r.more} more`));
   tr.append(el("td", {class: "select"}, cb), name,
     el("td", null, el("span", {class: `status status-${r.status}`}, r.status)),
-    el("td", null, fmtTime(r.start_time)), el("td", {class: "num"}, fmtDur(r.duration_ms)), el("td", null, r.user_id));
+    el("td", {class: "time"}, fmtTime(r.start_time)), el("td", {class: "num"}, fmtDur(r.duration_ms)), el("td", null, r.user_id));
   for (const p of page.params) tr.append(el("td", {class: "mono param"}, r.params[p] ?? ""));
   for (const m of page.metrics) tr.append(el("td", {class: "num mono metric"}, m in r.metrics ? fmtNum(r.metrics[m]) : ""));
   return tr;

@@ -1,0 +1,276 @@
+package viewer
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/internal/demo"
+	"github.com/mlite/mlite/run"
+)
+
+var screenshots = flag.String("screenshots", "", "save a screenshot of each page the browser tests visit to this directory")
+
+// browserPath finds a headless-capable Chromium. Without one the browser
+// tests skip, unless MLITE_BROWSER_REQUIRED=1 (CI), when they fail.
+func browserPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless_shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("MLITE_BROWSER_REQUIRED") == "1" {
+		t.Fatal("no Chromium found (chromium, chromium-browser, google-chrome or headless_shell on PATH) and MLITE_BROWSER_REQUIRED=1")
+	}
+	t.Skip("browser tests skipped: no Chromium on PATH (apt-get install chromium); set MLITE_BROWSER_REQUIRED=1 to make this a failure")
+	return ""
+}
+
+// newBrowser starts a headless browser for the test and returns its
+// context.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	exe := browserPath(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.WindowSize(1400, 1000),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelB := chromedp.NewContext(actx)
+	ctx, cancelC := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() { cancelC(); cancelB(); cancelA() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting %s: %v", exe, err)
+	}
+	return ctx
+}
+
+// step is one browser action that returns nothing.
+type step = chromedp.Action[chromedp.Void]
+
+// shot saves a full-page screenshot when -screenshots is set.
+func shot(name string) step {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		if *screenshots == "" {
+			return chromedp.Void{}, nil
+		}
+		buf, err := chromedp.FullScreenshot(100)(ctx, t)
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+		if err := os.MkdirAll(*screenshots, 0o755); err != nil {
+			return chromedp.Void{}, err
+		}
+		return chromedp.Void{}, os.WriteFile(filepath.Join(*screenshots, name+".png"), buf, 0o644)
+	}
+}
+
+// waitJS polls a JS expression until it is true.
+func waitJS(expr string) step {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		for {
+			ok, err := chromedp.Evaluate[bool](expr)(ctx, t)
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			if ok {
+				return chromedp.Void{}, nil
+			}
+			select {
+			case <-ctx.Done():
+				return chromedp.Void{}, fmt.Errorf("waiting for %s: %w", expr, ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// js runs a JS statement.
+func js(expr string) step {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Evaluate[any](expr+"; null")(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+// canvasInk is a JS expression: the number of non-blank pixels of the
+// first canvas under sel.
+func canvasInk(sel string) string {
+	return `(() => { const c = document.querySelector(` + jsString(sel) + `); if (!c || !c.width) return 0;
+	  const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data; let n = 0;
+	  for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) n++; return n; })()`
+}
+
+func jsString(s string) string { return fmt.Sprintf("%q", s) }
+
+// TestBrowser drives the viewer over a store built like the quickstart.
+func TestBrowser(t *testing.T) {
+	bctx := newBrowser(t)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "demo.mlite")
+	rep, err := demo.Build(ctx, path, &demo.Options{Children: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := mlite.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	v, err := New(db, &Options{ErrorLog: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(v)
+	defer srv.Close()
+
+	// A child run and a run with a PNG artifact, and a metric with a history.
+	children, err := db.Children(ctx, mustRunID(t, rep.ParentRunID))
+	if err != nil || len(children) < 2 {
+		t.Fatalf("children of the demo sweep: got %d, %v", len(children), err)
+	}
+	var pngRun, pngPath string
+	var chartRun run.ID
+	var chartKey string
+	for _, id := range append([]run.ID{mustRunID(t, rep.ParentRunID)}, ids(children)...) {
+		files, err := db.ListArtifacts(ctx, id, "", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if pngRun == "" && strings.HasSuffix(f.Path, ".png") {
+				pngRun, pngPath = id.String(), f.Path
+			}
+		}
+		rec, err := db.GetRun(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, s := range rec.Metrics {
+			if chartKey == "" && s.Count > 10 {
+				chartRun, chartKey = id, k
+			}
+		}
+	}
+	if pngRun == "" || chartKey == "" {
+		t.Fatalf("the demo store has no PNG artifact (%q) or no metric history (%q)", pngRun, chartKey)
+	}
+	target := children[0]
+	base := srv.URL
+
+	steps := []struct {
+		name    string
+		actions []step
+	}{
+		{"experiments", []step{
+			chromedp.Navigate(base + "/"),
+			chromedp.WaitVisible(chromedp.CSS(`a[href="/experiments/` + rep.ExperimentID + `"]`)),
+			shot("1-experiments"),
+		}},
+		{"runs table", []step{
+			chromedp.Navigate(base + "/experiments/" + rep.ExperimentID),
+			waitJS(`document.querySelectorAll("#runs tbody tr.run").length === ` + fmt.Sprint(len(children)+1)),
+			waitJS(`document.querySelector("#runs tbody tr.run.child") !== null`),
+			shot("2-runs"),
+		}},
+		{"filter", []step{
+			js(`document.getElementById("filter").value = ""`),
+			chromedp.SendKeys(chromedp.CSS(`#filter`), "attributes.run_name = '"+strings.ReplaceAll(target.Name, "'", "''")+"'\n"),
+			waitJS(`document.querySelectorAll("#runs tbody tr.run").length === 1 && document.querySelector("#runs tbody tr.run a").textContent === ` + jsString(target.Name)),
+			waitJS(`location.search.includes("filter=")`),
+			shot("3-filtered"),
+		}},
+		{"bad filter", []step{
+			js(`document.getElementById("filter").value = ""`),
+			chromedp.SendKeys(chromedp.CSS(`#filter`), "metrics.auc >\n"),
+			waitJS(`!document.getElementById("filter-error").hidden && document.getElementById("filter-error").textContent.includes("expected a value")`),
+			waitJS(`document.getElementById("filter").getAttribute("aria-invalid") === "true"`),
+			shot("4-bad-filter"),
+		}},
+		{"run page with image", []step{
+			chromedp.Navigate(base + "/runs/" + pngRun),
+			chromedp.Click(chromedp.CSS(`a.artifact[data-path="` + pngPath + `"]`)),
+			waitJS(`(() => { const i = document.querySelector("#preview img"); return !!i && i.complete && i.naturalWidth > 0; })()`),
+			shot("5-run"),
+		}},
+		{"chart", []step{
+			chromedp.Navigate(base + "/chart?run=" + chartRun.String() + "&key=" + url.QueryEscape(chartKey)),
+			chromedp.WaitVisible(chromedp.CSS(`#chart-page canvas`)),
+			waitJS(`Number(document.getElementById("chart-page").dataset.points) > 10`),
+			waitJS(canvasInk(`#chart-page canvas`) + ` > 500`),
+			shot("6-chart"),
+		}},
+		{"select and compare", []step{
+			chromedp.Navigate(base + "/experiments/" + rep.ExperimentID),
+			waitJS(`document.querySelectorAll("#runs tbody tr.run.child input.select").length >= 2`),
+			chromedp.Click(chromedp.CSS(`#runs tbody tr.run.child:nth-child(2) input.select`)),
+			chromedp.Click(chromedp.CSS(`#runs tbody tr.run.child:nth-child(3) input.select`)),
+			waitJS(`!document.getElementById("compare-button").disabled`),
+			chromedp.Click(chromedp.CSS(`#compare-button`)),
+			chromedp.WaitVisible(chromedp.CSS(`#compare-params`)),
+			waitJS(`location.pathname === "/compare" && document.querySelectorAll("#compare-params thead th").length === 3`),
+			waitJS(`Number(document.getElementById("pc-canvas").dataset.drawn) === 2`),
+			waitJS(canvasInk(`#pc-canvas`) + ` > 500`),
+			js(`document.getElementById("charts").scrollIntoView()`),
+			waitJS(`document.querySelectorAll("#charts canvas").length > 0`),
+			waitJS(canvasInk(`#charts canvas`) + ` > 500`),
+			shot("7-compare"),
+		}},
+		{"registry", []step{
+			chromedp.Navigate(base + "/models"),
+			waitJS(`[...document.querySelectorAll("#models .badge.stage-production")].some(b => b.textContent.includes("Production"))`),
+			shot("8-models"),
+			chromedp.Navigate(base + "/models/" + rep.Model),
+			waitJS(`[...document.querySelectorAll("#versions .badge.stage-production")].some(b => b.textContent === "Production")`),
+			waitJS(`document.querySelectorAll("#audit tbody tr").length > 2`),
+			shot("9-model"),
+			chromedp.Navigate(base + "/models/" + rep.Model + "/versions/" + fmt.Sprint(rep.ProductionVersion)),
+			waitJS(`document.querySelector("#lineage a[href^='/runs/']") !== null`),
+			shot("10-version"),
+		}},
+	}
+	for _, s := range steps {
+		sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		err := chromedp.Do(sctx, s.actions...)
+		cancel()
+		if err != nil {
+			loc, _ := chromedp.Run(bctx, chromedp.Location())
+			body, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 600) : ""`))
+			diag, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`JSON.stringify({pc: (document.getElementById("pc-canvas") || {dataset: {}}).dataset.drawn,
+			  canvases: document.querySelectorAll("canvas").length, charts: [...document.querySelectorAll(".chart")].map(c => [c.dataset.key, c.dataset.points, c.dataset.error])})`))
+			t.Fatalf("%s: %v (at %s; page: %q; state %s)", s.name, err, loc, body, diag)
+		}
+	}
+}
+
+func mustRunID(t *testing.T, s string) run.ID {
+	t.Helper()
+	id, err := parseRunID(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func ids(recs []*run.Record) []run.ID {
+	out := make([]run.ID, len(recs))
+	for i, r := range recs {
+		out[i] = r.ID
+	}
+	return out
+}
