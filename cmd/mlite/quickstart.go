@@ -70,6 +70,14 @@ func (a *app) quickstartCmd() *cobra.Command {
 			}
 			return a.serveUI(ctx, db, f)
 		})
+	c.Long = `Quickstart builds a demo store: a generated, heavily imbalanced credit-default
+data set, a sweep of small models trained for real as child runs of one parent
+run, their params, learning curves, plots and model files, and the registered
+model CreditDefaultModel taken through a gated promotion to Production with
+the alias champion. It prints what it did and the commands to try next.
+
+It writes ./quickstart.mlite unless --db is given (MLITE_DB is not used), and
+never replaces an existing file without --force.`
 	c.Flags().BoolVar(&ui, "ui", false, "then serve the web viewer of the new store")
 	c.Flags().BoolVar(&force, "force", false, "replace an existing store at the path")
 	f.add(c)
