@@ -22,7 +22,10 @@
 // Several processes may share a file: each transaction batch takes the
 // sidecar lock "<file>.lock" (shared to read, exclusive to write) and opens
 // the bbolt file only for that batch, keeping it briefly (Options.HoldTime)
-// for the next one.
+// for the next one. A writer that has to wait says so by holding
+// "<file>.intent" exclusively; a process holding the file lock checks it
+// before each transaction and lets go when a writer waits, and new readers
+// queue behind it, as SQLite's PENDING lock.
 //
 // Package store imports no other mlite package but internal ones.
 package store

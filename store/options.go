@@ -38,8 +38,11 @@ type Options struct {
 	// holder. Zero: 2 ms. Negative: release at once.
 	HoldTime time.Duration
 
-	// MaxHoldTime bounds how long one process keeps the file lock while
-	// busy before it lets other processes in. Zero: 50 ms.
+	// MaxHoldTime bounds how long one process keeps the exclusive file
+	// lock while busy writing before it lets other processes in. A busy
+	// reader keeps its shared lock until a writer says it waits (the
+	// intent lock), so repeated searches keep a warm memory map. Zero:
+	// 50 ms.
 	MaxHoldTime time.Duration
 }
 

@@ -26,10 +26,12 @@ import (
 // write), opens the bbolt file, runs, and lets go of both shortly after
 // (Options.HoldTime), the way SQLite locks per transaction.
 type Store struct {
-	path     string
-	lockPath string
-	opts     Options
-	fileID   [16]byte
+	path       string
+	lockPath   string
+	intentPath string       // "<file>.intent": held exclusively by a writer waiting for the lock
+	probe      *flock.Probe // asks whether a writer waits; opened with the first handle
+	opts       Options
+	fileID     [16]byte
 
 	mu        sync.Mutex
 	cond      *sync.Cond
@@ -56,7 +58,7 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &Store{path: abs, lockPath: abs + ".lock", opts: opts.withDefaults()}
+	s := &Store{path: abs, lockPath: abs + ".lock", intentPath: abs + ".intent", opts: opts.withDefaults()}
 	s.cond = sync.NewCond(&s.mu)
 	if err := s.createIfMissing(ctx); err != nil {
 		return nil, err
@@ -208,15 +210,44 @@ func (s *Store) ensureBuckets(ctx context.Context) error {
 	})
 }
 
+// takeLock takes the store's file lock: first the intent lock (exclusive
+// for a writer, which tells holders of the file lock that a writer waits;
+// shared for a reader, so that new readers queue behind a waiting writer
+// rather than starve it), then the file lock itself, then it lets go of
+// the intent lock. The whole wait is bounded by LockTimeout.
 func (s *Store) takeLock(ctx context.Context, exclusive bool) (*flock.Lock, error) {
-	lk, err := flock.Acquire(ctx, s.lockPath, exclusive, s.opts.LockTimeout)
+	start := time.Now()
+	intent, err := flock.Acquire(ctx, s.intentPath, exclusive, s.opts.LockTimeout)
+	if err == nil {
+		left := s.opts.LockTimeout - time.Since(start)
+		if s.opts.LockTimeout > 0 && left < time.Millisecond {
+			left = time.Millisecond
+		}
+		var lk *flock.Lock
+		lk, err = flock.Acquire(ctx, s.lockPath, exclusive, left)
+		intent.Unlock()
+		if err == nil {
+			return lk, nil
+		}
+	}
 	if errors.Is(err, flock.ErrTimeout) {
 		return nil, fmt.Errorf("store: %s: %w (waited %v): %w", s.path, ErrLocked, s.opts.LockTimeout, err)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", s.path, err)
+	return nil, fmt.Errorf("store: %s: %w", s.path, err)
+}
+
+// writerWaiting reports whether another process (or store) waits to write:
+// then a held handle is given up at the end of its transaction.
+func (s *Store) writerWaiting() bool {
+	if s.probe == nil {
+		p, err := flock.OpenProbe(s.intentPath)
+		if err != nil {
+			return true // cannot tell: be polite
+		}
+		s.probe = p
 	}
-	return lk, nil
+	waiting, err := s.probe.Exclusive()
+	return waiting || err != nil
 }
 
 // openFile takes the lock and opens the bbolt file.
@@ -276,12 +307,17 @@ func (s *Store) acquire(ctx context.Context, write bool) (*bolt.DB, error) {
 		case s.closed:
 			return nil, ErrClosed
 		case s.bdb != nil && !s.draining && (s.writable || !write) &&
-			time.Since(s.heldSince) < s.opts.MaxHoldTime:
+			(!s.writable || time.Since(s.heldSince) < s.opts.MaxHoldTime) && !s.writerWaiting():
+			// A read handle is kept for as long as it is used and no
+			// writer waits (readers never block readers); a write handle
+			// also blocks readers, which cannot say they wait, so it is
+			// given up after MaxHoldTime.
 			s.users++
 			return s.bdb, nil
 		case s.bdb != nil:
-			// Wrong mode, or held long enough: close once idle, then reopen.
-			if !s.draining && time.Since(s.heldSince) >= s.opts.MaxHoldTime {
+			// Wrong mode, held long enough, or a writer waits: close once
+			// idle, then reopen.
+			if !s.draining && s.writable && time.Since(s.heldSince) >= s.opts.MaxHoldTime {
 				s.yieldTill = time.Now().Add(lockYield)
 			}
 			s.draining = true
@@ -419,5 +455,8 @@ func (s *Store) Close() error {
 		s.cond.Wait()
 	}
 	s.closeHandleLocked()
+	if cerr := s.probe.Close(); err == nil {
+		err = cerr
+	}
 	return err
 }
