@@ -118,6 +118,7 @@ Environment:
 	for _, c := range a.extraCmds() {
 		root.AddCommand(c)
 	}
+	a.addCompletions(root)
 	markStarted(root, a)
 	return root
 }

@@ -52,13 +52,6 @@ func (p *progress) add(n int64) {
 	}
 }
 
-// setMax changes the total.
-func (p *progress) setMax(n int64) {
-	if p != nil {
-		p.bar.ChangeMax64(n)
-	}
-}
-
 // done removes the bar.
 func (p *progress) done() {
 	if p != nil {
