@@ -86,7 +86,7 @@ func newFixture(t testing.TB) *fixture {
 	ctx := context.Background()
 	st, tr, reg, path := newStore(t)
 	f := &fixture{tr: tr, reg: reg, st: st, runs: map[string]run.ID{}, path: path}
-	f.h = newHandler(tr, reg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	f.h = newHandler(tr, reg, &Options{Logger: discardLogger()})
 
 	credit, err := tr.CreateExperiment(ctx, "credit", map[string]string{"team": "risk", "mlflow.note.content": "Credit default models"})
 	must(t, err)
@@ -248,3 +248,5 @@ func render(t *testing.T, rec *httptest.ResponseRecorder, body string) string {
 	sb.WriteString("\n")
 	return sb.String()
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -2,6 +2,7 @@ package mlflowapi
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -10,8 +11,20 @@ import (
 // the order the caller gives fields (proto field order). It writes compact
 // JSON; MLflow indents, which no client depends on.
 type jsonWriter struct {
-	b []byte
-	n []int // items written so far at each open object or array
+	b    []byte
+	n    []int    // items written so far at each open object or array
+	keys []string // scratch for sorting map keys
+}
+
+// sortedKeys returns m's keys in order, in w's scratch slice: valid until
+// the next call.
+func sortedKeys[V any](w *jsonWriter, m map[string]V) []string {
+	w.keys = w.keys[:0]
+	for k := range m {
+		w.keys = append(w.keys, k)
+	}
+	slices.Sort(w.keys)
+	return w.keys
 }
 
 func (w *jsonWriter) sep() {
@@ -106,14 +119,14 @@ func (w *jsonWriter) bool(k string, v bool) {
 }
 
 // keyValues writes member k as a list of {key, value} objects (tags,
-// params), keys in order, and nothing when m is empty (a repeated field
-// with no element is left out).
-func (w *jsonWriter) keyValues(k string, m map[string]string, keys []string) {
-	if len(keys) == 0 {
+// params) in key order, and nothing when m is empty (a repeated field with
+// no element is left out).
+func (w *jsonWriter) keyValues(k string, m map[string]string) {
+	if len(m) == 0 {
 		return
 	}
 	w.openArr(k)
-	for _, key := range keys {
+	for _, key := range sortedKeys(w, m) {
 		w.elem()
 		w.str("key", key)
 		w.str("value", m[key])
@@ -165,7 +178,13 @@ func appendPyFloat(b []byte, f float64) []byte {
 			nd++
 		}
 	}
-	exp, _ := strconv.Atoi(string(e[i+1:]))
+	exp := 0
+	for _, c := range e[i+2:] {
+		exp = exp*10 + int(c-'0')
+	}
+	if e[i+1] == '-' {
+		exp = -exp
+	}
 	d := digits[:nd]
 	if exp >= -4 && exp < 16 {
 		// Positional, as Python writes decimal exponents -4 to 15.

@@ -94,10 +94,10 @@ func (h *Handler) writeModel(ctx context.Context, w *jsonWriter, m *registry.Reg
 		}
 		w.closeArr()
 	}
-	w.keyValues("tags", m.Tags, sortedKeys(m.Tags))
+	w.keyValues("tags", m.Tags)
 	if len(m.Aliases) > 0 {
 		w.openArr("aliases")
-		for _, a := range sortedKeys(m.Aliases) {
+		for _, a := range sortedKeys(w, m.Aliases) {
 			w.elem()
 			w.str("alias", a)
 			w.str("version", strconv.FormatInt(m.Aliases[a], 10))
@@ -121,7 +121,7 @@ func writeVersion(w *jsonWriter, v *registry.ModelVersion, aliases map[string]in
 	w.str("source", v.Source)
 	w.strOpt("run_id", v.RunID)
 	w.str("status", v.Status.String())
-	w.keyValues("tags", v.Tags, sortedKeys(v.Tags))
+	w.keyValues("tags", v.Tags)
 	var mine []string
 	for a, n := range aliases {
 		if n == v.Version {

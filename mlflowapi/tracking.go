@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"maps"
 	"math"
 	"net/http"
 	"slices"
@@ -156,12 +155,9 @@ func writeExperiment(w *jsonWriter, x *run.Experiment) {
 	w.str("lifecycle_stage", x.Lifecycle.String())
 	w.intOpt("last_update_time", x.LastUpdateTime)
 	w.intOpt("creation_time", x.CreationTime)
-	w.keyValues("tags", x.Tags, sortedKeys(x.Tags))
+	w.keyValues("tags", x.Tags)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
-}
 
 func (h *Handler) getRun(r *http.Request, p *params, w *jsonWriter) error {
 	s, err := p.runID()
@@ -300,7 +296,7 @@ func (c *datasetCache) writeRun(ctx context.Context, w *jsonWriter, rec *run.Rec
 	w.openObj("data")
 	if len(rec.Metrics) > 0 {
 		w.openArr("metrics")
-		for _, k := range sortedKeys(rec.Metrics) {
+		for _, k := range sortedKeys(w, rec.Metrics) {
 			s := rec.Metrics[k]
 			if s == nil || s.Count == 0 {
 				continue
@@ -311,8 +307,8 @@ func (c *datasetCache) writeRun(ctx context.Context, w *jsonWriter, rec *run.Rec
 		}
 		w.closeArr()
 	}
-	w.keyValues("params", rec.Params, sortedKeys(rec.Params))
-	w.keyValues("tags", rec.Tags, sortedKeys(rec.Tags))
+	w.keyValues("params", rec.Params)
+	w.keyValues("tags", rec.Tags)
 	w.close()
 
 	w.openObj("inputs")
@@ -324,7 +320,7 @@ func (c *datasetCache) writeRun(ctx context.Context, w *jsonWriter, rec *run.Rec
 				return err
 			}
 			w.elem()
-			w.keyValues("tags", in.Tags, sortedKeys(in.Tags))
+			w.keyValues("tags", in.Tags)
 			w.openObj("dataset")
 			w.str("name", in.Name)
 			w.str("digest", in.Digest)

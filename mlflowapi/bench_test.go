@@ -1,0 +1,70 @@
+package mlflowapi
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/mlite/mlite/run"
+)
+
+// BenchmarkSearchRunsJSON answers runs/search for a page of 100 runs, each
+// with 10 params, 10 metrics and 5 tags besides the system ones: "handler"
+// is the whole request (search and JSON), "encode" only the writing of
+// the page's JSON.
+func BenchmarkSearchRunsJSON(b *testing.B) {
+	ctx := context.Background()
+	_, tr, reg, _ := newStore(b)
+	exp, err := tr.CreateExperiment(ctx, "bench", nil)
+	must(b, err)
+	for i := range 100 {
+		r, err := tr.StartRun(ctx, exp.ID, run.Name(fmt.Sprintf("run-%03d", i)), run.Tags(map[string]string{
+			"team": "risk", "model": "lgbm", "stage": "dev", "seed": fmt.Sprint(i), "note": "benchmark run",
+		}))
+		must(b, err)
+		for k := range 10 {
+			must(b, r.LogParam(fmt.Sprintf("param_%d", k), fmt.Sprintf("value-%d-%d", k, i)))
+			must(b, r.LogMetric(fmt.Sprintf("metric_%d", k), float64(i)/7+float64(k), run.Step(int64(k))))
+		}
+		must(b, r.End(ctx))
+	}
+	h := newHandler(tr, reg, &Options{Logger: discardLogger()})
+	body := fmt.Sprintf(`{"experiment_ids": [%q], "max_results": 100}`, exp.ID.String())
+
+	b.Run("handler", func(b *testing.B) {
+		var size int
+		for b.Loop() {
+			req := httptest.NewRequest("POST", api+"runs/search", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != 200 {
+				b.Fatalf("got %d %s", rec.Code, rec.Body)
+			}
+			size = rec.Body.Len()
+		}
+		b.SetBytes(int64(size))
+		b.ReportAllocs()
+		b.ReportMetric(float64(b.N)*100/b.Elapsed().Seconds(), "runs/s")
+	})
+
+	b.Run("encode", func(b *testing.B) {
+		page, err := tr.SearchRuns(ctx, run.SearchOptions{ExperimentIDs: []run.ExperimentID{exp.ID}, MaxResults: 100})
+		must(b, err)
+		if len(page.Runs) != 100 {
+			b.Fatalf("got %d runs, want 100", len(page.Runs))
+		}
+		w := &jsonWriter{}
+		for b.Loop() {
+			w.b, w.n = w.b[:0], w.n[:0]
+			w.open()
+			must(b, writeRuns(ctx, w, tr, page))
+			w.close()
+		}
+		b.SetBytes(int64(len(w.b)))
+		b.ReportAllocs()
+		b.ReportMetric(float64(b.N)*100/b.Elapsed().Seconds(), "runs/s")
+	})
+}

@@ -1,0 +1,110 @@
+package mlflowapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// fuzzNames are the parameter names the accessors are tried with.
+var fuzzNames = []string{"run_id", "run_uuid", "experiment_id", "experiment_ids", "max_results", "filter",
+	"order_by", "page_token", "view_type", "stages", "version", "x", ""}
+
+// FuzzDecodeRequest feeds decodeRequest arbitrary methods, content types,
+// query strings and bodies, then reads every kind of parameter from the
+// result: nothing may panic, every error must be an INVALID_PARAMETER_VALUE
+// whose error body is valid JSON, and values read from a query string must
+// be the query's.
+func FuzzDecodeRequest(f *testing.F) {
+	for _, s := range []struct{ method, ct, query, body string }{
+		{"GET", "", "run_id=abc&max_results=10", ""},
+		{"GET", "", "experiment_ids=1&experiment_ids=2&order_by=metrics.auc+DESC", ""},
+		{"GET", "", "view_type=ALL&max_results=-3&x=%zz", ""},
+		{"GET", "application/json", "", `{"experiment_id": 1}`},
+		{"POST", "application/json", "", `{"experiment_ids": ["1", 2], "max_results": 50001, "filter": "metrics.a > 1"}`},
+		{"POST", "application/json; charset=utf-8", "", `"{\"run_id\": \"x\", \"stages\": [\"None\"]}"`},
+		{"POST", "application/json", "", `{"max_results": 1e3, "view_type": 3, "version": 2}`},
+		{"POST", "application/json", "", `{"max_results": 1.5, "x": true, "order_by": "a"}`},
+		{"POST", "text/plain", "", `{}`},
+		{"POST", "", "", `{}`},
+		{"POST", "application/json", "", `[1,2]`},
+		{"POST", "application/json", "", `{"a": [`},
+		{"PATCH", "", "", `{"version": "9223372036854775808"}`},
+		{"DELETE", "", "q=1", `null`},
+		{"POST", "application/json", "", `"\"\""`},
+		{"POST", "application/json", "", `{"filter": "\ud800", "run_id": null}`},
+	} {
+		f.Add(s.method, s.ct, s.query, []byte(s.body))
+	}
+	h := &Handler{log: discardLogger()}
+	f.Fuzz(func(t *testing.T, method, ct, rawQuery string, body []byte) {
+		p, err := decodeRequest(method, ct, rawQuery, body)
+		check := func(what string, err error) {
+			t.Helper()
+			if err == nil {
+				return
+			}
+			var ae *apiError
+			if !errors.As(err, &ae) || ae.code != codeInvalidParameter {
+				t.Fatalf("%s: got error %v, want an %s *apiError", what, err, codeInvalidParameter)
+			}
+			rec := httptest.NewRecorder()
+			h.writeError(rec, httptest.NewRequest("GET", "/", nil), err)
+			var resp struct{ ErrorCode, Message string }
+			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil || rec.Code != 400 {
+				t.Fatalf("%s: error body %q (status %d) is not MLflow's JSON error: %v", what, rec.Body, rec.Code, err)
+			}
+		}
+		check("decode", err)
+		if err != nil {
+			return
+		}
+		var q url.Values
+		if method == "GET" && rawQuery != "" {
+			q, _ = url.ParseQuery(rawQuery)
+			if len(q) == 0 {
+				q = nil
+			}
+		}
+		if (p.query != nil) != (q != nil) {
+			t.Fatalf("query %q: read from the query string: %v, want %v", rawQuery, p.query != nil, q != nil)
+		}
+		for _, name := range fuzzNames {
+			s, err := p.str(name)
+			check("str "+name, err)
+			if q != nil && err == nil && s != q.Get(name) {
+				t.Fatalf("str %q: got %q, want the query's %q", name, s, q.Get(name))
+			}
+			_, err = p.required(name)
+			check("required "+name, err)
+			ss, err := p.strs(name)
+			check("strs "+name, err)
+			if len(ss) > maxListLen {
+				t.Fatalf("strs %q: %d values, over the cap %d", name, len(ss), maxListLen)
+			}
+			_, _, err = p.int(name)
+			check("int "+name, err)
+			_, _, err = p.bool(name)
+			check("bool "+name, err)
+			v, ok, err := p.enum(name, viewTypes)
+			check("enum "+name, err)
+			if ok && (v < 1 || v > 3) {
+				t.Fatalf("enum %q: got %d, not a view type", name, v)
+			}
+			_, err = maxResults(p, 100, 1000)
+			check("max_results", err)
+			p.has(name)
+		}
+		_, err = p.runID()
+		check("runID", err)
+		_, _, err = h.nameVersion(p)
+		check("nameVersion", err)
+		_ = p.String()
+		if strings.Contains(p.String(), "\x00") && p.query == nil {
+			t.Fatal("String leaked raw bytes")
+		}
+	})
+}
