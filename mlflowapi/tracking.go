@@ -158,7 +158,6 @@ func writeExperiment(w *jsonWriter, x *run.Experiment) {
 	w.keyValues("tags", x.Tags)
 }
 
-
 func (h *Handler) getRun(r *http.Request, p *params, w *jsonWriter) error {
 	s, err := p.runID()
 	if err != nil {
