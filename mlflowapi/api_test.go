@@ -33,6 +33,7 @@ var apiCases = []struct {
 	{"experiments_search_all", "POST", api + "experiments/search", `{"view_type": "ALL", "order_by": ["name ASC"]}`},
 	{"experiments_search_page", "POST", api + "experiments/search", `{"view_type": 3, "max_results": 1}`},
 	{"experiments_search_filter", "POST", api + "experiments/search", `{"filter": "name LIKE 'cr%' AND tags.team = 'risk'"}`},
+	{"experiments_search_huge_max_results", "POST", api + "experiments/search", `{"max_results": 50001}`},
 	{"experiments_search_bad_filter", "POST", api + "experiments/search", `{"filter": "name = "}`},
 	{"experiments_search_bad_view", "POST", api + "experiments/search", `{"view_type": "SOME"}`},
 

@@ -94,7 +94,7 @@ func FuzzDecodeRequest(f *testing.F) {
 			if ok && (v < 1 || v > 3) {
 				t.Fatalf("enum %q: got %d, not a view type", name, v)
 			}
-			_, err = maxResults(p, 100, 1000)
+			_, err = maxResults(p, 100, 1000, len(name)%2 == 0)
 			check("max_results", err)
 			p.has(name)
 		}

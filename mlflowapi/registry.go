@@ -244,7 +244,7 @@ const (
 // registrySearch reads the parameters of a registry search.
 func registrySearch(p *params, def, limit int64) (registry.SearchOptions, error) {
 	var o registry.SearchOptions
-	n, err := maxResults(p, def, limit)
+	n, err := maxResults(p, def, limit, true)
 	if err != nil {
 		return o, err
 	}

@@ -26,9 +26,10 @@ const (
 // viewTypes is MLflow's ViewType enum.
 var viewTypes = map[string]int64{"ACTIVE_ONLY": 1, "DELETED_ONLY": 2, "ALL": 3}
 
-// maxResults reads max_results: def when absent, at most limit (MLflow's
-// handler message when over), at least 1 (its stores' message otherwise).
-func maxResults(p *params, def, limit int64) (int, error) {
+// maxResults reads max_results: def when absent, at least 1 and at most
+// limit. Over the limit, the message is that of MLflow's handler for the
+// endpoint when it checks the limit (byHandler), else its store's.
+func maxResults(p *params, def, limit int64, byHandler bool) (int, error) {
 	n, ok, err := p.int("max_results")
 	if err != nil {
 		return 0, err
@@ -36,8 +37,11 @@ func maxResults(p *params, def, limit int64) (int, error) {
 	if !ok {
 		return int(def), nil
 	}
-	if n > limit {
+	if n > limit && byHandler {
 		return 0, p.badValue("max_results")
+	}
+	if n > limit {
+		return 0, invalidParam("Invalid value %d for parameter 'max_results' supplied. It must be at most %d", n, limit)
 	}
 	if n < 1 {
 		return 0, invalidParam("Invalid value %d for parameter 'max_results' supplied. It must be a positive integer", n)
@@ -110,7 +114,7 @@ func (h *Handler) getExperimentByName(r *http.Request, p *params, w *jsonWriter)
 }
 
 func (h *Handler) searchExperiments(r *http.Request, p *params, w *jsonWriter) error {
-	n, err := maxResults(p, searchMaxResultsDefault, searchMaxResultsThreshold)
+	n, err := maxResults(p, searchMaxResultsDefault, searchMaxResultsThreshold, false)
 	if err != nil {
 		return err
 	}
@@ -193,7 +197,7 @@ func (h *Handler) searchRuns(r *http.Request, p *params, w *jsonWriter) error {
 	if err != nil {
 		return err
 	}
-	n, err := maxResults(p, searchMaxResultsDefault, searchMaxResultsThreshold)
+	n, err := maxResults(p, searchMaxResultsDefault, searchMaxResultsThreshold, true)
 	if err != nil {
 		return err
 	}
