@@ -33,18 +33,23 @@ type app struct {
 	noColor     bool
 
 	started bool      // a command's RunE began: later errors are not usage errors
+	bars    bool      // show progress bars even when stderr is not a terminal (tests)
 	db      *mlite.DB // opened on demand, closed by run
 	out     *printer
 }
 
 // execute runs the command line args, writing to stdout and stderr. It
 // returns the error that decides the exit code; main alone maps it.
-func execute(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	a := &app{stdout: stdout, stderr: stderr}
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return (&app{stdout: stdout, stderr: stderr}).execute(ctx, args)
+}
+
+// execute runs the command line args in a.
+func (a *app) execute(ctx context.Context, args []string) (err error) {
 	root := a.rootCmd()
 	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
 	defer func() {
 		if a.db != nil {
 			if cerr := a.db.Close(); err == nil && cerr != nil {
@@ -85,6 +90,7 @@ Environment:
   MLITE_DB             the store file when --db is not given
   MLITE_LOCK_TIMEOUT   default of --lock-timeout (e.g. 2s)
   NO_COLOR             disables colour
+  COLUMNS              the width tables fit (default: the terminal's)
 
 ` + exitCodesHelp,
 		Example: `  mlite quickstart                         # build a demo store and show what to try

@@ -17,7 +17,7 @@ type progress struct {
 // newProgress starts a bar of total units (bytes when bytes is set) with a
 // description, or returns nil when stderr is not a terminal.
 func (a *app) newProgress(total int64, desc string, bytes bool) *progress {
-	if !isTerminal(a.stderr) {
+	if !isTerminal(a.stderr) && !a.bars {
 		return nil
 	}
 	opts := []progressbar.Option{

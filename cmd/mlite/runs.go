@@ -121,7 +121,11 @@ func (a *app) printRuns(runs []*run.Record) error {
 		t.header = append(t.header, "metrics."+k)
 	}
 	for _, r := range runs {
-		row := []string{r.Name, r.Status.String(), formatTime(r.StartTime), formatDuration(runDuration(r))}
+		status := r.Status.String()
+		if r.Lifecycle != store.Active {
+			status += " (" + r.Lifecycle.String() + ")"
+		}
+		row := []string{r.Name, status, formatTime(r.StartTime), formatDuration(runDuration(r))}
 		for _, k := range params {
 			row = append(row, paramCell(r, k))
 		}
