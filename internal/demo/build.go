@@ -130,7 +130,7 @@ func Build(ctx context.Context, path string, o *Options) (*Report, error) {
 	for _, c := range []string{
 		"mlite ui --db " + q,
 		"mlite runs ls --db " + q + ` --order-by "metrics.val_auc DESC" --max 5`,
-		"mlite runs ls --db " + q + ` --filter "params.resampling = 'oversample' and metrics.val_auc > 0.9"`,
+		"mlite runs ls --db " + q + ` --filter "params.resampling != 'none' and metrics.val_auc > 0.85"`,
 		"mlite models show " + ModelName + " --db " + q,
 		"mlite models audit " + ModelName + " --db " + q,
 		fmt.Sprintf("mlite models lineage %s %d --db %s", ModelName, rep.ProductionVersion, q),
@@ -345,8 +345,8 @@ func (b *builder) sweep(ctx context.Context, exp run.ExperimentID, parent *run.R
 	if err := parent.LogMetric("best_val_auc", best.ValAUC); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	for k, v := range map[string]string{"best_run_id": best.RunID.String(), "best_run_name": best.Name, "best_model": best.Config.Model} {
-		if err := parent.SetTag(k, v); err != nil {
+	for _, kv := range [][2]string{{"best_run_id", best.RunID.String()}, {"best_run_name", best.Name}, {"best_model", best.Config.Model}} {
+		if err := parent.SetTag(kv[0], kv[1]); err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
 	}

@@ -114,9 +114,10 @@ func (t *Tree) eval(x []float64) float64 {
 	return n.Value
 }
 
-// Marshal returns the model's JSON file.
+// Marshal returns the model's JSON file (compact: a tree model has
+// thousands of nodes).
 func (m *Model) Marshal() ([]byte, error) {
-	b, err := json.MarshalIndent(m, "", " ")
+	b, err := json.Marshal(m)
 	if err != nil {
 		return nil, fmt.Errorf("demo: encode model: %w", err)
 	}

@@ -35,7 +35,7 @@ func (b *builder) register(ctx context.Context, trials []*trial) (int64, error) 
 	}
 	b.printf("3. Registry: model %s.\n", ModelName)
 	if _, err := b.reg.CreateModel(ctx, ModelName, map[string]string{"task": "binary-classification", "target": "defaulted"},
-		"Probability that a loan defaults within 12 months. Trained by the mlite quickstart sweep."); err != nil {
+		"Probability that a loan defaults, from eight applicant features. Trained by the mlite quickstart sweep."); err != nil {
 		return 0, fmt.Errorf("demo: %w", err)
 	}
 	gate := registry.Gate{
@@ -119,7 +119,7 @@ func (b *builder) register(ctx context.Context, trials []*trial) (int64, error) 
 	for _, v := range vs {
 		b.printf("   %s version %d: %-10s from run %s\n", ModelName, v.Version, v.Stage, v.RunID)
 	}
-	b.printf("   Serve it as models:/%s@champion or models:/%s/Production.\n", ModelName, ModelName)
+	b.printf("   Load it as models:/%s@champion or models:/%s/Production.\n", ModelName, ModelName)
 	return vBest, nil
 }
 
@@ -241,12 +241,13 @@ func (b *builder) validate(ctx context.Context, v int64, t *trial) error {
 	if auc != logged {
 		return fail("re-scored val_auc %v, the run logged %v", auc, logged)
 	}
-	for k, val := range map[string]string{
-		TagValidationStatus: "passed",
-		TagValidationAUC:    strconv.FormatFloat(auc, 'f', 6, 64),
-		"validation_rows":   strconv.Itoa(b.valid.Len()),
+	// The status last: it is what the gate reads.
+	for _, kv := range [][2]string{
+		{TagValidationAUC, strconv.FormatFloat(auc, 'f', 6, 64)},
+		{"validation_rows", strconv.Itoa(b.valid.Len())},
+		{TagValidationStatus, "passed"},
 	} {
-		if err := b.reg.SetVersionTag(ctx, ModelName, v, k, val); err != nil {
+		if err := b.reg.SetVersionTag(ctx, ModelName, v, kv[0], kv[1]); err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
