@@ -1,10 +1,13 @@
 package mlflowapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -105,6 +108,65 @@ func FuzzDecodeRequest(f *testing.F) {
 		_ = p.String()
 		if strings.Contains(p.String(), "\x00") && p.query == nil {
 			t.Fatal("String leaked raw bytes")
+		}
+	})
+}
+
+// FuzzServe sends arbitrary requests to every route over the fixture: no
+// panic, no server-side error (5xx), and every JSON answer is valid JSON
+// with MLflow's error shape when it is not a 200.
+func FuzzServe(f *testing.F) {
+	fx := newFixture(f)
+	var paths []string
+	for p := range apiRoutes {
+		paths = append(paths, api+p)
+	}
+	for p := range ajaxRoutes {
+		paths = append(paths, ajax+p)
+	}
+	for p := range rootRoutes {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	rf := fx.runs["rf"].String()
+	for i := range paths {
+		f.Add(uint8(i), false, "run_id="+rf+"&metric_key=auc&path=model&name=CreditModel&version=1&experiment_id=1", []byte(nil))
+		f.Add(uint8(i), true, "", []byte(`{"experiment_ids": ["1"], "filter": "metrics.auc > 0", "name": "CreditModel", "run_ids": ["`+rf+`"]}`))
+	}
+	f.Add(uint8(0), false, "run_ids="+rf+"&metric_key=auc&start_step=-5&end_step=9223372036854775807&max_results=3", []byte(nil))
+	f.Fuzz(func(t *testing.T, route uint8, post bool, rawQuery string, body []byte) {
+		target := paths[int(route)%len(paths)]
+		if rawQuery != "" {
+			target += "?" + rawQuery
+		}
+		method := "GET"
+		if post {
+			method = "POST"
+		}
+		req, err := http.NewRequest(method, "http://x"+target, bytes.NewReader(body))
+		if err != nil {
+			return
+		}
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		fx.h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s %q: got %d %s", method, target, body, rec.Code, rec.Body)
+		}
+		if rec.Header().Get("Content-Type") != "application/json" {
+			return // a download
+		}
+		if !json.Valid(rec.Body.Bytes()) {
+			t.Fatalf("%s %s %q: answer is not JSON: %s", method, target, body, rec.Body)
+		}
+		if rec.Code != 200 {
+			var e struct {
+				ErrorCode string `json:"error_code"`
+				Message   string `json:"message"`
+			}
+			if json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.ErrorCode == "" || e.Message == "" {
+				t.Fatalf("%s %s %q: error answer %s is not MLflow's", method, target, body, rec.Body)
+			}
 		}
 	})
 }
