@@ -11,6 +11,20 @@
 // never when NO_COLOR is set; long work shows a progress bar on a terminal
 // and nothing on a pipe.
 //
+// Commands:
+//
+//	experiments ls|create|rename|rm|restore|tag
+//	runs ls|show|diff|compare|rm|restore|purge|tag|children
+//	metrics history|plot
+//	artifacts ls|get|log
+//	models ls|show|versions|register|transition|alias|tag|get|audit|lineage|gate
+//	gc, verify, compact, check
+//	quickstart [--ui], ui
+//	completion bash|zsh|fish|powershell
+//
+// A RUN argument is a full run id or a run name unique in the store.
+// Every command's --help has examples.
+//
 // The store is the file given by --db, else the MLITE_DB environment
 // variable, else ./mlruns.mlite. Commands that only read never create it.
 // --lock-timeout (or MLITE_LOCK_TIMEOUT) bounds the wait for a store another

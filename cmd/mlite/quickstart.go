@@ -25,9 +25,11 @@ func (a *app) extraCmds() []*cobra.Command {
 
 func (a *app) quickstartCmd() *cobra.Command {
 	var (
-		ui    bool
-		force bool
-		f     uiFlags
+		ui       bool
+		force    bool
+		seed     int64
+		children int
+		f        uiFlags
 	)
 	c := command("quickstart", "Build a demo store (a real credit-default sweep and a promoted model) and show what to try",
 		`  mlite quickstart
@@ -47,7 +49,10 @@ func (a *app) quickstartCmd() *cobra.Command {
 			if a.jsonOut {
 				progress = a.stderr
 			}
-			rep, err := demo.Build(ctx, path, &demo.Options{Out: progress})
+			if children != 0 && children < 2 {
+				return usagef("--children %d: want at least 2", children)
+			}
+			rep, err := demo.Build(ctx, path, &demo.Options{Out: progress, Seed: seed, Children: children})
 			if err != nil {
 				return err
 			}
@@ -80,6 +85,8 @@ It writes ./quickstart.mlite unless --db is given (MLITE_DB is not used), and
 never replaces an existing file without --force.`
 	c.Flags().BoolVar(&ui, "ui", false, "then serve the web viewer of the new store")
 	c.Flags().BoolVar(&force, "force", false, "replace an existing store at the path")
+	c.Flags().Int64Var(&seed, "seed", 0, "the seed of the data and the sweep (default 42)")
+	c.Flags().IntVar(&children, "children", 0, "the number of child runs of the sweep, at least 2 (default 36)")
 	f.add(c)
 	return c
 }

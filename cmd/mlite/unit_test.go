@@ -433,3 +433,49 @@ func TestProgressBars(t *testing.T) {
 	run("compact")
 	run("gc", "--dry-run")
 }
+
+// TestQuickstartUI builds a small demo store and serves it, as
+// `mlite quickstart --ui` does, then stops it like SIGINT.
+func TestQuickstartUI(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "q.mlite")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- execute(ctx, []string{"quickstart", "--db", path, "--children", "4", "--ui", "--port", "0", "--no-browser"}, &stdout, &stderr)
+	}()
+	urlRE := regexp.MustCompile(`at (http://\S+/) `)
+	var url string
+	for deadline := time.Now().Add(60 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := urlRE.FindStringSubmatch(stdout.String()); m != nil {
+			url = m[1]
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("quickstart --ui returned early: %v\nstderr: %s", err, stderr.String())
+		default:
+		}
+	}
+	if url == "" {
+		t.Fatalf("quickstart --ui printed no URL: %q", stdout.String())
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "credit-default") {
+		t.Errorf("GET %s: %s, body without the demo experiment: %.300s", url, resp.Status, body)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("quickstart --ui stopped with %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("quickstart --ui did not stop after cancel")
+	}
+}
