@@ -23,6 +23,16 @@
 //     /model-versions/get-artifact) stream stored files with a content type
 //     that a browser never renders as active content.
 //
+// Where it departs from MLflow's server, on purpose: a body that is not
+// JSON is INVALID_PARAMETER_VALUE (MLflow reads it as {}); an unknown path
+// is ENDPOINT_NOT_FOUND and a wrong method 405, both with MLflow's JSON
+// error body (Flask answers in HTML); every search answers GET and POST;
+// metric values of ±Inf come back exactly, as from MLflow's file store
+// (its SQL stores clamp them to ±1.7976931348623157e308); runs carry no
+// MLflow 3 outputs and metrics no model or dataset fields; a version's
+// download URI is its source run's artifact URI and path, or its source
+// when that run is gone.
+//
 // This package serves the read side: experiments, runs, metric histories,
 // artifact listings and downloads, registered models and model versions.
 // The write side extends the same route table, decoder and error writer.

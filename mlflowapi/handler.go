@@ -14,8 +14,9 @@ import (
 
 // Options configure New. The zero value of every field means its default.
 type Options struct {
-	// Logger receives one record per request that failed on the server's
-	// side (an INTERNAL_ERROR or another 5xx). Zero: slog.Default().
+	// Logger receives a record for each request that failed on the
+	// server's side (an INTERNAL_ERROR or another 5xx) and each download
+	// cut short. Zero: slog.Default().
 	Logger *slog.Logger
 }
 
