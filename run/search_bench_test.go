@@ -27,7 +27,7 @@ var searchFixtureOnce struct {
 // temp dir and reused by later benchmark runs (delete it after changing
 // the file format).
 func buildSearchStore() (string, error) {
-	dir := filepath.Join(os.TempDir(), "mlite-bench-search-v1")
+	dir := filepath.Join(os.TempDir(), "mlite-bench-search-v2")
 	path := filepath.Join(dir, "search.mlite")
 	if _, err := os.Stat(path + ".done"); err == nil {
 		return path, nil

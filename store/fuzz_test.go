@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"math"
 	"testing"
@@ -21,6 +22,7 @@ func seedRun() *Run {
 func FuzzDecodeRun(f *testing.F) {
 	f.Add(encodeRun(seedRun()))
 	f.Add(encodeRun(&Run{Status: Running}))
+	f.Add(runRecordToV1(encodeRun(seedRun())))
 	f.Add([]byte{1})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := DecodeRun(b)
@@ -113,4 +115,35 @@ func FuzzDecodeArtifact(f *testing.F) {
 			t.Fatalf("re-encoded artifact decodes to %+v, %v; want %+v", a2, err, a)
 		}
 	})
+}
+
+// runRecordToV1 rewrites a version 2 run record in the version 1 layout:
+// no offset table, each section framed by its u32 length.
+func runRecordToV1(b []byte) []byte {
+	var at [runSections + 1]int
+	for i := range runSections {
+		at[i] = int(binary.BigEndian.Uint32(b[1+4*i:]))
+	}
+	at[runSections] = len(b)
+	out := append([]byte{runRecordV1}, b[1+4*runSections:at[0]]...)
+	for i := range runSections {
+		out = binary.BigEndian.AppendUint32(out, uint32(at[i+1]-at[i]))
+		out = append(out, b[at[i]:at[i+1]]...)
+	}
+	return out
+}
+
+func TestDecodeRunV1(t *testing.T) {
+	want := seedRun()
+	got, err := DecodeRun(runRecordToV1(encodeRun(want)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != want.Name || got.Params["p"] != "1" || got.Tags["t"] != "2" || got.Metrics["m"].Latest.Value != 3 ||
+		len(got.Inputs) != 1 || got.Inputs[0].Tags["k"] != "v" {
+		t.Fatalf("version 1 record decoded as %+v", got)
+	}
+	if !bytes.Equal(encodeRun(got)[:1], []byte{runRecordV2}) {
+		t.Fatal("a decoded version 1 record is not written back as version 2")
+	}
 }

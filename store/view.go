@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"fmt"
 	"unsafe"
 )
@@ -60,8 +61,13 @@ func (t *Tx) RunView(id RunID) (*RunView, error) {
 
 func (v *RunView) reset(b []byte) error {
 	d := decoder{b: b, what: "run"}
-	if ver := d.byte1(); ver != runRecordV1 && d.err == nil {
+	ver := d.byte1()
+	if ver != runRecordV1 && ver != runRecordV2 && d.err == nil {
 		d.fail("unknown record version %d", ver)
+	}
+	var offs []byte
+	if ver == runRecordV2 {
+		offs = d.raw(4 * runSections)
 	}
 	v.b = b
 	copy(v.id[:], d.raw(16))
@@ -81,11 +87,35 @@ func (v *RunView) reset(b []byte) error {
 	v.user = d.view()
 	v.artifactURI = d.view()
 	copy(v.parent[:], d.raw(16))
-	v.params = d.sectionBody()
-	v.tags = d.sectionBody()
-	v.metrics = d.sectionBody()
-	v.inputs = d.sectionBody()
-	return d.done()
+	if ver == runRecordV1 {
+		v.params = d.sectionBody()
+		v.tags = d.sectionBody()
+		v.metrics = d.sectionBody()
+		v.inputs = d.sectionBody()
+		return d.done()
+	}
+	if d.err != nil {
+		return d.err
+	}
+	// v2: sections lie back to back from the end of the fixed fields to
+	// the end of the record, where the offset table says.
+	var at [runSections + 1]int
+	for i := range runSections {
+		at[i] = int(binary.BigEndian.Uint32(offs[4*i:]))
+	}
+	at[runSections] = len(b)
+	if at[0] != d.off {
+		d.fail("params section at %d, but the fixed fields end at %d", at[0], d.off)
+		return d.err
+	}
+	for i := 1; i <= runSections; i++ {
+		if at[i] < at[i-1] || at[i] > len(b) {
+			d.fail("section %d at %d, after %d, in %d bytes", i, at[i], at[i-1], len(b))
+			return d.err
+		}
+	}
+	v.params, v.tags, v.metrics, v.inputs = b[at[0]:at[1]], b[at[1]:at[2]], b[at[2]:at[3]], b[at[3]:at[4]]
+	return nil
 }
 
 // view reads a str field without copying it.
