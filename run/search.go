@@ -95,6 +95,37 @@ func (t *Tracker) SearchRuns(ctx context.Context, o SearchOptions) (*Page, error
 			if err := tx.ScanRuns(visit); err != nil {
 				return err
 			}
+		} else if len(exps) == 1 && isDefaultOrder(order) {
+			// The experiment's index is already in the default order
+			// (start_time DESC, run_id ASC): read runs in it, skip those
+			// before the cursor from the index key alone, and stop at the
+			// first page full.
+			pos := &indexRecord{}
+			final := 0 // matches no unread run can displace
+			err := tx.ExperimentRuns(exps[0], nil, func(k []byte, id ID) (bool, error) {
+				pos.reset(k, id)
+				if cursor != nil && !cursor.AfterKey(order.Key(pos)) {
+					return true, nil
+				}
+				v, err := tx.RunView(id)
+				if err != nil {
+					return false, err
+				}
+				before := top.offered
+				if err := visit(v); err != nil {
+					return false, err
+				}
+				// Runs that started before the epoch come first in the
+				// index (their inverted bits are small) though they sort
+				// last, so only matches among the others are final.
+				if top.offered > before && pos.start >= 0 {
+					final++
+				}
+				return final < top.k, nil
+			})
+			if err != nil {
+				return err
+			}
 		} else {
 			for _, exp := range exps {
 				err := tx.ExperimentRuns(exp, nil, func(_ []byte, id ID) (bool, error) {
@@ -128,6 +159,39 @@ func (t *Tracker) SearchRuns(ctx context.Context, o SearchOptions) (*Page, error
 		return nil, fmt.Errorf("run: search: %w", err)
 	}
 	return page, nil
+}
+
+// isDefaultOrder reports whether order is the runs' default order, the
+// order of an experiment's run index.
+func isDefaultOrder(order *query.Order) bool {
+	for _, k := range order.Keys() {
+		if !k.Implicit {
+			return false
+		}
+	}
+	return true
+}
+
+// indexRecord is a run as an experiment's run index knows it: its start
+// time and id, enough for the default order's key.
+type indexRecord struct {
+	query.BaseRecord
+	start int64
+	id    ID
+}
+
+func (r *indexRecord) reset(k []byte, id ID) {
+	r.start, r.id = store.ExperimentRunsStart(k), id
+}
+
+func (r *indexRecord) Attr(name string) (query.Value, bool) {
+	switch name {
+	case query.AttrStartTime:
+		return query.IntValue(r.start), true
+	case query.AttrRunID:
+		return query.StringValue(r.id.String()), true
+	}
+	return query.Value{}, false
 }
 
 // viewRecord lets a query read a store.RunView without decoding it.
@@ -218,9 +282,10 @@ func (r *viewRecord) Datasets() []query.Dataset {
 // topK keeps the k first rows in an order: a max-heap on the order whose
 // root is the row that would leave first.
 type topK struct {
-	order *query.Order
-	k     int
-	rows  []keyed
+	order   *query.Order
+	k       int
+	rows    []keyed
+	offered int // matches offered so far
 }
 
 type keyed struct {
@@ -239,6 +304,7 @@ func (h *topK) Pop() any {
 }
 
 func (h *topK) offer(key query.Key, id ID) {
+	h.offered++
 	if len(h.rows) < h.k {
 		heap.Push(h, keyed{key, id})
 		return

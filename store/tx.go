@@ -212,6 +212,15 @@ func (t *Tx) ExperimentRuns(exp ExperimentID, after []byte, fn func(pos []byte, 
 	return nil
 }
 
+// ExperimentRunsStart returns the start time held in a position
+// ExperimentRuns gave.
+func ExperimentRunsStart(pos []byte) int64 {
+	if len(pos) < 16 {
+		return 0
+	}
+	return int64(^binary.BigEndian.Uint64(pos[8:16]))
+}
+
 // Children returns the ids of the runs whose parent is id.
 func (t *Tx) Children(id RunID) ([]RunID, error) {
 	var out []RunID

@@ -1,0 +1,93 @@
+package run_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlite/mlite/run"
+)
+
+// TestSearchDefaultOrderUsesTheIndex: a one-experiment search in the
+// default order reads the experiment's run index and stops at a full
+// page; its pages must equal those of the full scan, with equal start
+// times, start times before the epoch, and a filter.
+func TestSearchDefaultOrderUsesTheIndex(t *testing.T) {
+	ctx := context.Background()
+	tr := newTracker(t, nil)
+	exp, err := tr.CreateExperiment(ctx, "e", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := tr.CreateExperiment(ctx, "other", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts := []int64{-5000, -1, 0, 1, 1, 1, 1_700_000_000_000, 1_700_000_000_000, 1_700_000_000_001}
+	var all []string
+	for i := range 120 {
+		start := starts[i%len(starts)] + int64(i/len(starts))*1000
+		r, err := tr.StartRun(ctx, exp.ID, run.StartTime(time.UnixMilli(start)), run.Name(fmt.Sprintf("r%03d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.LogParam("even", i%2 == 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.End(ctx); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, r.ID().String())
+		if _, err := tr.StartRun(ctx, other.ID); err != nil { // noise in another experiment
+			t.Fatal(err)
+		}
+	}
+	if err := tr.Store().Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pages := func(filter string, exps []run.ExperimentID, size int) []string {
+		var ids []string
+		tok := ""
+		for range 1000 {
+			p, err := tr.SearchRuns(ctx, run.SearchOptions{Filter: filter, ExperimentIDs: exps, MaxResults: size, PageToken: tok})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range p.Runs {
+				ids = append(ids, r.ID.String())
+			}
+			if tok = p.NextPageToken; tok == "" {
+				return ids
+			}
+		}
+		t.Fatal("paging did not end")
+		return nil
+	}
+	for _, filter := range []string{"", "params.even = 'true'", "attributes.start_time < 2"} {
+		// The reference: the same search through the full scan with an
+		// explicit order (not the index path), restricted to experiment e.
+		ref, err := tr.SearchRuns(ctx, run.SearchOptions{Filter: filter, ExperimentIDs: []run.ExperimentID{exp.ID, other.ID},
+			OrderBy: []string{"attributes.start_time DESC", "attributes.run_id ASC"}, MaxResults: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, r := range ref.Runs {
+			if r.ExperimentID == exp.ID {
+				want = append(want, r.ID.String())
+			}
+		}
+		for _, size := range []int{1, 7, 50, 1000} {
+			got := pages(filter, []run.ExperimentID{exp.ID}, size)
+			if !slices.Equal(got, want) {
+				t.Fatalf("filter %q, pages of %d:\ngot  %s\nwant %s", filter, size, strings.Join(got, " "), strings.Join(want, " "))
+			}
+		}
+	}
+	if got := pages("", []run.ExperimentID{exp.ID}, 1000); len(got) != len(all) {
+		t.Fatalf("%d runs, want %d", len(got), len(all))
+	}
+}
