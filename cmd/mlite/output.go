@@ -142,7 +142,11 @@ func (p *printer) table(t *table) {
 	line := func(r []string, style string, i int, header bool) {
 		var b strings.Builder
 		for j := range shown {
-			c := truncate(cell(r, j), widths[j])
+			c := cell(r, j)
+			if header {
+				c = abbreviate(c, widths[j])
+			}
+			c = truncate(c, widths[j])
 			pad := strings.Repeat(" ", widths[j]-utf8.RuneCountInString(c))
 			if j == shown-1 && !numeric[j] {
 				pad = "" // no trailing blanks
@@ -228,6 +232,20 @@ func fitWidths(widths []int, total, minWidth int, minWidths []int) int {
 		n--
 	}
 	return n
+}
+
+// abbreviate shortens a params./metrics./tags. header that does not fit n
+// to p./m./t. so the key itself shows.
+func abbreviate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	for _, p := range []string{"params.", "metrics.", "tags."} {
+		if rest, ok := strings.CutPrefix(s, p); ok {
+			return p[:1] + "." + rest
+		}
+	}
+	return s
 }
 
 // truncate cuts s to at most n characters, ending it with an ellipsis when

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -56,7 +58,7 @@ func (a *app) runsLs() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.printRuns(page.Runs); err != nil {
+			if err := a.printRuns(page.Runs, orderBy...); err != nil {
 				return err
 			}
 			if page.NextPageToken != "" {
@@ -76,9 +78,9 @@ func (a *app) runsLs() *cobra.Command {
 }
 
 // printRuns prints runs: a table of name, status, start, duration and the
-// params and latest metrics whose values differ between the runs; or every
-// field as JSON or CSV.
-func (a *app) printRuns(runs []*run.Record) error {
+// params and latest metrics whose values differ between the runs (those
+// named in orderBy first); or every field as JSON or CSV.
+func (a *app) printRuns(runs []*run.Record, orderBy ...string) error {
 	if a.jsonOut {
 		js := make([]runJSON, 0, len(runs))
 		for _, r := range runs {
@@ -113,24 +115,34 @@ func (a *app) printRuns(runs []*run.Record) error {
 	metrics = slices.DeleteFunc(metrics, func(k string) bool {
 		return !varies(runs, func(r *run.Record) string { return metricCell(r, k, true) })
 	})
-	t := &table{header: []string{"NAME", "STATUS", "START", "DURATION"}, minWidths: []int{12, 9, 19, 8}}
+	// The name, status and start stay readable; params and metrics give way.
+	nameWidth := 4
+	for _, r := range runs {
+		nameWidth = max(nameWidth, min(utf8.RuneCountInString(r.Name), 40))
+	}
+	// Columns: what --order-by names first, then params, then metrics.
+	var cols []string
 	for _, k := range params {
-		t.header = append(t.header, "params."+k)
+		cols = append(cols, "params."+k)
 	}
 	for _, k := range metrics {
-		t.header = append(t.header, "metrics."+k)
+		cols = append(cols, "metrics."+k)
 	}
+	cols = orderedFirst(cols, orderBy)
+	t := &table{header: []string{"NAME", "STATUS", "START", "DURATION"}, minWidths: []int{nameWidth, 9, 19, 8}}
+	t.header = append(t.header, cols...)
 	for _, r := range runs {
 		status := r.Status.String()
 		if r.Lifecycle != store.Active {
 			status += " (" + r.Lifecycle.String() + ")"
 		}
 		row := []string{r.Name, status, formatTime(r.StartTime), formatDuration(runDuration(r))}
-		for _, k := range params {
-			row = append(row, paramCell(r, k))
-		}
-		for _, k := range metrics {
-			row = append(row, metricCell(r, k, false))
+		for _, c := range cols {
+			if k, ok := strings.CutPrefix(c, "params."); ok {
+				row = append(row, paramCell(r, k))
+			} else {
+				row = append(row, metricCell(r, strings.TrimPrefix(c, "metrics."), false))
+			}
 		}
 		t.add(row...)
 	}
@@ -146,6 +158,38 @@ func (a *app) printRuns(runs []*run.Record) error {
 	}
 	a.out.table(t)
 	return nil
+}
+
+// orderedFirst moves the columns ("params.x", "metrics.y") that orderBy
+// items name (e.g. "metrics.auc DESC", "metric.`val loss`") to the front,
+// in orderBy's order.
+func orderedFirst(cols []string, orderBy []string) []string {
+	var first []string
+	for _, o := range orderBy {
+		f := strings.Fields(o)
+		if len(f) == 0 {
+			continue
+		}
+		kind, key, ok := strings.Cut(f[0], ".")
+		if !ok {
+			continue
+		}
+		key = strings.Trim(key, "`\"")
+		var col string
+		switch strings.Trim(kind, "`") {
+		case "metric", "metrics":
+			col = "metrics." + key
+		case "param", "params", "parameter", "parameters":
+			col = "params." + key
+		default:
+			continue
+		}
+		if slices.Contains(cols, col) && !slices.Contains(first, col) {
+			first = append(first, col)
+		}
+	}
+	rest := slices.DeleteFunc(slices.Clone(cols), func(c string) bool { return slices.Contains(first, c) })
+	return append(first, rest...)
 }
 
 // runKeys returns the param and metric keys any of runs has, sorted.
