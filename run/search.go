@@ -91,11 +91,23 @@ func (t *Tracker) SearchRuns(ctx context.Context, o SearchOptions) (*Page, error
 			top.offer(key, v.ID())
 			return nil
 		}
-		if len(exps) == 0 {
+		settled := false
+		if first := order.Keys()[0]; first.Field == query.FieldMetric && first.Agg == 0 && !first.Implicit {
+			var err error
+			if settled, err = searchByMetric(tx, first, exps, top, visit); err != nil {
+				return err
+			}
+			if !settled {
+				top = &topK{order: order, k: o.MaxResults + 1} // the index could not settle the page: scan
+			}
+		}
+		switch {
+		case settled:
+		case len(exps) == 0:
 			if err := tx.ScanRuns(visit); err != nil {
 				return err
 			}
-		} else if len(exps) == 1 && isDefaultOrder(order) {
+		case len(exps) == 1 && isDefaultOrder(order):
 			// The experiment's index is already in the default order
 			// (start_time DESC, run_id ASC): read runs in it, skip those
 			// before the cursor from the index key alone, and stop at the
@@ -126,7 +138,7 @@ func (t *Tracker) SearchRuns(ctx context.Context, o SearchOptions) (*Page, error
 			if err != nil {
 				return err
 			}
-		} else {
+		default:
 			for _, exp := range exps {
 				err := tx.ExperimentRuns(exp, nil, func(_ []byte, id ID) (bool, error) {
 					v, err := tx.RunView(id)
@@ -159,6 +171,46 @@ func (t *Tracker) SearchRuns(ctx context.Context, o SearchOptions) (*Page, error
 		return nil, fmt.Errorf("run: search: %w", err)
 	}
 	return page, nil
+}
+
+// searchByMetric offers runs to top in the order of the metric order
+// index, best value first, and reports whether that settled the page: a
+// page is settled once it is full and the index moves on to a worse value
+// (runs with an equal value may still win on the tie-breaks). Runs whose
+// latest value is NaN or who lack the metric are not in the index and sort
+// after every number, so when the index runs out first, the caller scans.
+func searchByMetric(tx *store.Tx, key query.OrderKey, exps []ExperimentID, top *topK, visit func(*store.RunView) error) (bool, error) {
+	var (
+		final    int
+		boundary float64
+		settled  bool
+	)
+	err := tx.MetricOrder(key.Key, key.Desc, func(val float64, id ID) (bool, error) {
+		if final >= top.k && val != boundary {
+			settled = true
+			return false, nil
+		}
+		v, err := tx.RunView(id)
+		if err != nil {
+			return false, err
+		}
+		if len(exps) > 0 {
+			if _, ok := slices.BinarySearch(exps, v.ExperimentID()); !ok {
+				return true, nil
+			}
+		}
+		before := top.offered
+		if err := visit(v); err != nil {
+			return false, err
+		}
+		if top.offered > before {
+			if final++; final == top.k {
+				boundary = val
+			}
+		}
+		return true, nil
+	})
+	return settled, err
 }
 
 // isDefaultOrder reports whether order is the runs' default order, the

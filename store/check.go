@@ -204,6 +204,7 @@ func (t *Tx) check(ctx context.Context) []Problem {
 	})
 	t.checkRegistry(c, runs)
 	t.checkAudit(c)
+	t.checkMetricOrder(c, runs)
 	return c.probs
 }
 

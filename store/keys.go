@@ -20,7 +20,7 @@ var (
 	bucketArtifacts   = []byte("artifacts")
 
 	allBuckets = [][]byte{bucketMeta, bucketExperiments, bucketExpNames, bucketRuns,
-		bucketRunsByExp, bucketChildren, bucketSeries, bucketDatasets, bucketArtifacts, bucketRegModels, bucketRegVersions, bucketRegVersionFiles, bucketRegAudit}
+		bucketRunsByExp, bucketChildren, bucketSeries, bucketDatasets, bucketArtifacts, bucketRegModels, bucketRegVersions, bucketRegVersionFiles, bucketRegAudit, bucketMetricOrder}
 )
 
 // Keys of the meta bucket.

@@ -201,10 +201,14 @@ func (s *Store) ensureBuckets(ctx context.Context) error {
 		return err
 	}
 	return s.Update(ctx, func(tx *Tx) error {
+		fill := tx.tx.Bucket(bucketMetricOrder) == nil
 		for _, name := range allBuckets {
 			if _, err := tx.tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
+		}
+		if fill {
+			return tx.fillMetricOrder()
 		}
 		return nil
 	})

@@ -166,7 +166,11 @@ func (t *Tx) PutRun(r *Run) error {
 	if r.Metrics == nil {
 		r.Metrics = map[string]*Series{}
 	}
-	return t.tx.Bucket(bucketRuns).Put(r.ID[:], encodeRun(r))
+	b := t.tx.Bucket(bucketRuns)
+	if err := t.updateMetricOrder(b.Get(r.ID[:]), r); err != nil {
+		return err
+	}
+	return b.Put(r.ID[:], encodeRun(r))
 }
 
 // ForEachRun calls fn for every run of the file, in run id order.
@@ -259,6 +263,9 @@ func (t *Tx) PurgeRun(id RunID) error {
 		}
 	}
 	if err := t.tx.Bucket(bucketRunsByExp).Delete(runsByExpKey(r.ExperimentID, r.StartTime, id)); err != nil {
+		return err
+	}
+	if err := t.deleteMetricOrder(r); err != nil {
 		return err
 	}
 	return t.tx.Bucket(bucketRuns).Delete(id[:])
