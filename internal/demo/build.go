@@ -32,6 +32,8 @@ const (
 	DefaultSeed = 42
 	// DefaultChildren is the number of child runs when Options.Children is 0.
 	DefaultChildren = 36
+	// MaxChildren bounds Options.Children.
+	MaxChildren = 1000
 	// Rows, TrainRows: the data set's size and its training share; the
 	// rest is the validation set.
 	Rows      = 20_000
@@ -53,8 +55,8 @@ type Options struct {
 	Out io.Writer
 	// Seed drives the data and the sweep. Zero: DefaultSeed.
 	Seed int64
-	// Children is the number of child runs of the sweep, at least 2.
-	// Zero: DefaultChildren (36).
+	// Children is the number of child runs of the sweep, from 2 to
+	// MaxChildren. Zero: DefaultChildren (36).
 	Children int
 }
 
@@ -78,7 +80,8 @@ type Report struct {
 }
 
 // Build creates the store at path (replacing an mlite store there, and its
-// "<path>-blobs" folder; refusing anything else with ErrNotStore) and fills
+// "<path>-blobs" folder, even if another process has it open; refusing
+// anything else with ErrNotStore) and fills
 // it with the seed story: a generated credit-default data set, the parent
 // sweep run with its child runs trained for real, the best model logged with
 // a signature, and ModelName registered in two versions, promoted through a
@@ -102,8 +105,8 @@ func Build(ctx context.Context, path string, o *Options) (*Report, error) {
 	if opt.Children == 0 {
 		opt.Children = DefaultChildren
 	}
-	if opt.Children < 2 {
-		return nil, fmt.Errorf("demo: %d children: the sweep needs at least 2: %w", opt.Children, mlite.ErrInvalid)
+	if opt.Children < 2 || opt.Children > MaxChildren {
+		return nil, fmt.Errorf("demo: %d children: the sweep needs from 2 to %d: %w", opt.Children, MaxChildren, mlite.ErrInvalid)
 	}
 	if path == "" {
 		return nil, fmt.Errorf("demo: empty path: %w", mlite.ErrInvalid)

@@ -305,7 +305,7 @@ func TestBuildRefuses(t *testing.T) {
 	if _, err := Build(ctx, dir, nil); !errors.Is(err, ErrNotStore) {
 		t.Errorf("Build over a folder: err %v, want ErrNotStore", err)
 	}
-	for _, n := range []int{1, -3} {
+	for _, n := range []int{1, -3, MaxChildren + 1} {
 		if _, err := Build(ctx, filepath.Join(dir, "x.mlite"), &Options{Children: n}); !errors.Is(err, mlite.ErrInvalid) {
 			t.Errorf("Children %d: err %v, want ErrInvalid", n, err)
 		}

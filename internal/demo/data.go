@@ -93,6 +93,7 @@ const groundTruthBias = -5.3
 // a linear model cannot capture all of it, and they are rare: about 5 to 8%.
 func Generate(seed int64, n int) *Dataset {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x6d6c697465)) // "mlite"
+	n = max(n, 0)
 	d := &Dataset{Rows: make([]Loan, n), X: make([][]float64, n), Y: make([]uint8, n)}
 	for i := range n {
 		age := clamp(math.Round(41+12*rng.NormFloat64()), 21, 75)

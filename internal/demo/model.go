@@ -87,7 +87,7 @@ func (m *Model) Margin(x []float64) float64 {
 }
 
 // Predict returns the probability that the loan with features x (in the
-// order of Features) defaults.
+// order of Features; x must have at least that many values) defaults.
 func (m *Model) Predict(x []float64) float64 { return sigmoid(m.Margin(x)) }
 
 // PredictLoan returns the probability that l defaults.

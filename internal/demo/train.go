@@ -257,21 +257,20 @@ func fitGBDT(ctx context.Context, d fitData, valX [][]float64, p gbdtParams, rng
 }
 
 // binEdges returns up to nbins-1 increasing split points: quantiles of v,
-// or every distinct value when there are few.
+// or every distinct value but the largest when there are few.
 func binEdges(v []float64, nbins int) []float64 {
 	s := slices.Clone(v)
 	slices.Sort(s)
-	s = slices.Compact(s)
-	if len(s) <= nbins {
-		if len(s) > 0 {
-			s = s[:len(s)-1] // the largest value splits nothing off
+	if u := slices.Compact(slices.Clone(s)); len(u) <= nbins {
+		if len(u) > 0 {
+			u = u[:len(u)-1] // the largest value splits nothing off
 		}
-		return s
+		return u
 	}
 	var e []float64
 	for k := 1; k < nbins; k++ {
 		q := s[k*len(s)/nbins]
-		if len(e) == 0 || q > e[len(e)-1] {
+		if q < s[len(s)-1] && (len(e) == 0 || q > e[len(e)-1]) {
 			e = append(e, q)
 		}
 	}

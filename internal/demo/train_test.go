@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -222,4 +223,25 @@ func FuzzReadModel(f *testing.F) {
 		x := make([]float64, len(m.Features))
 		m.Predict(x)
 	})
+}
+
+func TestBinEdges(t *testing.T) {
+	tests := []struct {
+		v     []float64
+		nbins int
+		want  []float64
+	}{
+		{[]float64{3, 1, 2, 2}, 8, []float64{1, 2}},
+		{[]float64{5, 5, 5}, 8, []float64{}},
+		{nil, 8, nil},
+		// Quantiles of the 16 rows (rows 4, 8 and 12 of the sorted
+		// values), not of the 9 distinct values (which would give 2, 4, 6).
+		{[]float64{0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8}, 4, []float64{0, 1, 5}},
+	}
+	for _, tt := range tests {
+		got := binEdges(tt.v, tt.nbins)
+		if len(got) != len(tt.want) || (len(got) > 0 && !slices.Equal(got, tt.want)) {
+			t.Errorf("binEdges(%v, %d) = %v, want %v", tt.v, tt.nbins, got, tt.want)
+		}
+	}
 }
