@@ -84,9 +84,13 @@ type Report struct {
 // anything else with ErrNotStore) and fills
 // it with the seed story: a generated credit-default data set, the parent
 // sweep run with its child runs trained for real, the best model logged with
-// a signature, and ModelName registered in two versions, promoted through a
-// Production gate (one weaker version refused by it) to Production with the
-// alias champion. Progress goes to o.Out.
+// a signature, and ModelName registered in two versions (as the baseline,
+// the best model of the other family; then the best model) and the best
+// promoted through a
+// Production gate to Production with the alias champion. With the default
+// seed the gate refuses the baseline (its val_auc is under ProductionAUC);
+// with a seed where it passes, the baseline reaches Production first and is
+// archived when the best model replaces it. Progress goes to o.Out.
 //
 // Build honours ctx: cancelled, it stops training, marks the runs it
 // interrupted FAILED and returns an error wrapping ctx's; the store keeps

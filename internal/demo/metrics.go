@@ -11,10 +11,20 @@ import (
 // NaN when either class is absent or the lengths differ. Scores must not be
 // NaN.
 func AUC(scores []float64, labels []uint8) float64 {
+	var a aucBuffers
+	return a.auc(scores, labels)
+}
+
+// aucBuffers keeps AUC's sorted copies between calls of one goroutine, so a
+// training loop that scores every step does not allocate them each time.
+type aucBuffers struct{ pos, neg []float64 }
+
+func (a *aucBuffers) auc(scores []float64, labels []uint8) float64 {
 	if len(scores) != len(labels) {
 		return math.NaN()
 	}
-	var pos, neg []float64
+	pos, neg := a.pos[:0], a.neg[:0]
+	defer func() { a.pos, a.neg = pos, neg }()
 	for i, s := range scores {
 		if labels[i] == 1 {
 			pos = append(pos, s)

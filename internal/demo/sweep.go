@@ -120,10 +120,11 @@ func train(ctx context.Context, r *run.Run, c Config, tr, valid *Dataset) (*tria
 	if err := r.LogParams(map[string]any{"n_fit_rows": len(fit.X)}); err != nil {
 		return nil, err
 	}
+	var ab aucBuffers
 	step := func(s int, trainLoss float64, valProb []float64) error {
 		return r.LogMetrics(map[string]float64{
 			"train_loss":  trainLoss,
-			"val_auc":     AUC(valProb, valid.Y),
+			"val_auc":     ab.auc(valProb, valid.Y),
 			"val_logloss": LogLoss(valProb, valid.Y, nil),
 		}, run.Step(int64(s)))
 	}
