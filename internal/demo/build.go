@@ -79,18 +79,19 @@ type Report struct {
 	ProductionVersion int64
 }
 
-// Build creates the store at path (replacing an mlite store there, and its
-// "<path>-blobs" folder, even if another process has it open; refusing
-// anything else with ErrNotStore) and fills
-// it with the seed story: a generated credit-default data set, the parent
-// sweep run with its child runs trained for real, the best model logged with
-// a signature, and ModelName registered in two versions (as the baseline,
-// the best model of the other family; then the best model) and the best
-// promoted through a
-// Production gate to Production with the alias champion. With the default
-// seed the gate refuses the baseline (its val_auc is under ProductionAUC);
-// with a seed where it passes, the baseline reaches Production first and is
-// archived when the best model replaces it. Progress goes to o.Out.
+// Build creates the store at path and fills it with the seed story:
+// a generated credit-default data set, the parent sweep run with its child
+// runs trained for real, and the registered model ModelName in two versions
+// logged with signatures (as the baseline, the best model of the other
+// family; then the best model), the best one promoted through a Production
+// gate to Production with the alias champion. With the default seed the gate
+// refuses the baseline (its val_auc is under ProductionAUC); with a seed
+// where it passes, the baseline reaches Production first and is archived
+// when the best model replaces it. Progress goes to o.Out.
+//
+// An mlite store already at path is replaced, with its "<path>-blobs"
+// folder, even if another process has it open; anything else at path is
+// refused with ErrNotStore and left as it is.
 //
 // Build honours ctx: cancelled, it stops training, marks the runs it
 // interrupted FAILED and returns an error wrapping ctx's; the store keeps
