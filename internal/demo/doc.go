@@ -23,5 +23,5 @@
 //
 // Package demo imports the root package mlite, run, registry,
 // registry/mlmodel and golang.org/x/image's fonts; it is internal because its
-// only callers are the quickstart command and the CLI.
+// caller is the CLI's quickstart command.
 package demo
