@@ -228,7 +228,8 @@ func fitWidths(widths []int, total, minWidth int, minWidths []int) int {
 	if sum(n) <= total {
 		return n
 	}
-	for n > 1 && sum(n)+len("  +99 more") > total {
+	marker := len(fmt.Sprintf("  +%d more", len(widths)))
+	for n > 1 && sum(n)+marker > total {
 		n--
 	}
 	return n

@@ -150,7 +150,7 @@ func TestFitWidths(t *testing.T) {
 			t.Errorf("fitWidths(%v, %d, %v) = %v shown %d, want %v shown %d", tt.widths, tt.total, tt.minWidths, w, shown, tt.want, tt.shown)
 		}
 		if tt.total > 0 && shown < len(tt.widths) {
-			sum := 2*(shown-1) + len("  +99 more")
+			sum := 2*(shown-1) + len(fmt.Sprintf("  +%d more", len(tt.widths)))
 			for _, x := range w[:shown] {
 				sum += x
 			}
