@@ -241,6 +241,7 @@ func TestBrowser(t *testing.T) {
 			shot("9-model"),
 			chromedp.Navigate(base + "/models/" + rep.Model + "/versions/" + fmt.Sprint(rep.ProductionVersion)),
 			waitJS(`document.querySelector("#lineage a[href^='/runs/']") !== null`),
+			waitJS(`document.getElementById("signature") !== null`),
 			shot("10-version"),
 		}},
 	}

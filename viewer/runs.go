@@ -258,7 +258,7 @@ func (r *viewRec) Datasets() []query.Dataset {
 // entry is one matching run while the table is built.
 type entry struct {
 	id, parent store.RunID
-	seq        int // scan position: newest first, the tie-break
+	start      int64 // the tie-break: newest first, then by id
 	has        bool
 	isNum      bool
 	f          float64
@@ -307,19 +307,15 @@ func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) 
 			metrics = map[string]*keyStats{}
 			sampled int
 		)
-		err := tx.ExperimentRuns(q.Experiment, nil, func(_ []byte, id store.RunID) (bool, error) {
-			rv, err := tx.RunView(id)
-			if err != nil {
-				return false, err
-			}
+		visit := func(rv *store.RunView) error {
 			if !admits(q.View, rv.Lifecycle()) {
-				return true, nil
+				return nil
 			}
 			rec.reset(rv)
 			if !filter.Match(&rec) {
-				return true, nil
+				return nil
 			}
-			e := entry{id: id, parent: rv.Parent(), seq: len(ents)}
+			e := entry{id: rv.ID(), parent: rv.Parent(), start: rv.StartTime()}
 			sortValue(&e, rv, sc, now)
 			ents = append(ents, e)
 			if sampled < sampleRuns {
@@ -328,12 +324,30 @@ func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) 
 				rv.EachMetric(func(k string, s store.Series) { track(metrics, k, "", s.Latest.Value, sampled) })
 			}
 			if len(ents)%1024 == 0 {
-				if err := ctx.Err(); err != nil {
+				return ctx.Err()
+			}
+			return nil
+		}
+		scan, err := preferScan(tx, q.Experiment)
+		if err != nil {
+			return err
+		}
+		if scan {
+			err = tx.ScanRuns(func(rv *store.RunView) error {
+				if rv.ExperimentID() != q.Experiment {
+					return nil
+				}
+				return visit(rv)
+			})
+		} else {
+			err = tx.ExperimentRuns(q.Experiment, nil, func(_ []byte, id store.RunID) (bool, error) {
+				rv, err := tx.RunView(id)
+				if err != nil {
 					return false, err
 				}
-			}
-			return true, nil
-		})
+				return true, visit(rv)
+			})
+		}
 		if err != nil {
 			return err
 		}
@@ -376,6 +390,26 @@ func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) 
 		return nil, err
 	}
 	return page, nil
+}
+
+// preferScan reports whether reading every run in id order is cheaper
+// than looking up the experiment's runs one by one. A lookup walks the runs
+// tree from its root: 10,000 runs took 15 ms by lookups and 1.1 ms by a
+// scan, so scanning wins while the experiment holds more than about a
+// fourteenth of the runs; it is chosen from a tenth. The counts come from
+// the experiments' run index (0.5 ms for 10,000 runs).
+func preferScan(tx *store.Tx, exp store.ExperimentID) (bool, error) {
+	var mine, all int
+	err := tx.ForEachExperiment(func(x *store.Experiment) error {
+		return tx.ExperimentRuns(x.ID, nil, func([]byte, store.RunID) (bool, error) {
+			all++
+			if x.ID == exp {
+				mine++
+			}
+			return true, nil
+		})
+	})
+	return mine*10 >= all, err
 }
 
 // emit appends the row of ents[i] and its descendants (depth first, in
@@ -500,8 +534,8 @@ func sortValue(e *entry, rv *store.RunView, sc sortCol, now int64) {
 }
 
 // compareEntries orders values first (numbers before strings, NaN after
-// numbers), then missing ones, for ASC and DESC alike; ties keep the scan
-// order (newest first), then run id.
+// numbers), then missing ones, for ASC and DESC alike; ties go newest
+// first, then by run id.
 func compareEntries(a, b *entry, desc bool) int {
 	if a.has != b.has {
 		if a.has {
@@ -537,7 +571,7 @@ func compareEntries(a, b *entry, desc bool) int {
 			return c
 		}
 	}
-	if c := cmp.Compare(a.seq, b.seq); c != 0 {
+	if c := cmp.Compare(b.start, a.start); c != 0 {
 		return c
 	}
 	return strings.Compare(string(a.id[:]), string(b.id[:]))
