@@ -174,7 +174,7 @@ func (v *Viewer) apiRuns(r *http.Request) (any, error) {
 func filterError(err error) error {
 	var qe *query.Error
 	if errors.As(err, &qe) || errors.Is(err, query.ErrInvalid) {
-		return &reqError{http.StatusBadRequest, "INVALID_PARAMETER_VALUE", err.Error(), ErrBadRequest}
+		return &reqError{http.StatusBadRequest, "INVALID_PARAMETER_VALUE", err.Error(), errBad}
 	}
 	return err
 }

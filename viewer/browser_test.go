@@ -214,6 +214,12 @@ func TestBrowser(t *testing.T) {
 			waitJS(`Number(document.getElementById("chart-page").dataset.points) > 10`),
 			waitJS(canvasInk(`#chart-page canvas`) + ` > 500`),
 			shot("6-chart"),
+			// zooming on steps 2-8 fetches that range
+			js(`document.getElementById("chart-page").chart.zoom(2, 8)`),
+			waitJS(`document.getElementById("chart-page").dataset.range === "2:8"`),
+			waitJS(`Number(document.getElementById("chart-page").dataset.points) === 7`),
+			waitJS(canvasInk(`#chart-page canvas`) + ` > 500`),
+			shot("6b-chart-zoomed"),
 		}},
 		{"select and compare", []step{
 			chromedp.Navigate(base + "/experiments/" + rep.ExperimentID),

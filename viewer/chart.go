@@ -191,14 +191,18 @@ func m4(pts []store.Point, n int) []store.Point {
 	}
 	buckets := max(n/4, 1)
 	lo, hi := pts[0].Step, pts[len(pts)-1].Step
-	width := (float64(hi) - float64(lo) + 1) / float64(buckets)
-	out := make([]store.Point, 0, n)
+	scale := float64(buckets) / (float64(hi) - float64(lo) + 1)
+	// bucket is monotonic in the step, so a bucket's points are adjacent;
+	// the clamp absorbs float rounding at the ends of huge step ranges.
+	bucket := func(step int64) int {
+		return min(max(int((float64(step)-float64(lo))*scale), 0), buckets-1)
+	}
+	out := make([]store.Point, 0, 4*buckets)
 	for i := 0; i < len(pts); {
-		b := int((float64(pts[i].Step) - float64(lo)) / width)
-		end := float64(lo) + float64(b+1)*width // first step of the next bucket
+		b := bucket(pts[i].Step)
 		first, mn, mx := i, -1, -1
 		j := i
-		for ; j < len(pts) && float64(pts[j].Step) < end; j++ {
+		for ; j < len(pts) && bucket(pts[j].Step) == b; j++ {
 			if v := pts[j].Value; v == v {
 				if mn < 0 || v < pts[mn].Value {
 					mn = j
@@ -207,9 +211,6 @@ func m4(pts []store.Point, n int) []store.Point {
 					mx = j
 				}
 			}
-		}
-		if j == i { // rounding: the point belongs here after all
-			j = i + 1
 		}
 		last := j - 1
 		keep := [4]int{first, mn, mx, last}

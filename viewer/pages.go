@@ -283,10 +283,11 @@ func parentDir(p string) string {
 
 // chartPageData is the single-chart page's data.
 type chartPageData struct {
-	Key  string
-	Runs []*run.Record
-	IDs  string // comma-separated
-	Keys []string
+	Key     string
+	Runs    []*run.Record
+	IDs     string // comma-separated
+	Keys    []string
+	Running bool // some run is RUNNING: the chart refreshes
 }
 
 func (v *Viewer) chartPage(r *http.Request) (*view, error) {
@@ -303,6 +304,7 @@ func (v *Viewer) chartPage(r *http.Request) (*view, error) {
 			return nil, err
 		}
 		d.Runs = append(d.Runs, rec)
+		d.Running = d.Running || rec.Status == run.Running
 		ids = append(ids, id.String())
 		for k := range rec.Metrics {
 			keys[k] = true
@@ -330,7 +332,8 @@ type comparePageData struct {
 	Params     []compareRow
 	Metrics    []compareRow
 	MetricKeys []string
-	Parallel   string // JSON for the parallel-coordinates plot
+	ChartKeys  []string // the metrics some run has a history of
+	Parallel   string   // JSON for the parallel-coordinates plot
 }
 
 // maxCompareRuns is the most runs the compare page shows side by side.
@@ -378,6 +381,11 @@ func (v *Viewer) comparePage(r *http.Request) (*view, error) {
 		return val, ok
 	})
 	d.MetricKeys = sortedKeys(mkeys)
+	for _, k := range d.MetricKeys {
+		if slices.ContainsFunc(d.Runs, func(rec *run.Record) bool { return rec.Metrics[k] != nil && rec.Metrics[k].Count > 1 }) {
+			d.ChartKeys = append(d.ChartKeys, k)
+		}
+	}
 	d.Metrics = compareRows(d.MetricKeys, d.Runs, func(rec *run.Record, k string) (string, bool) {
 		if s, ok := rec.Metrics[k]; ok {
 			return fmtNum(s.Latest.Value), true

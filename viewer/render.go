@@ -18,12 +18,13 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// Sentinel errors of the viewer's handlers; errors.Is matches them.
+// The causes of the viewer's request errors, which become a 404 or a 400
+// page or JSON body (callers of the handler never see them).
 var (
-	// ErrNotFound: the page, run, model or file asked for does not exist.
-	ErrNotFound = errors.New("viewer: not found")
-	// ErrBadRequest: a parameter is missing, malformed or out of range.
-	ErrBadRequest = errors.New("viewer: bad request")
+	// errMissing: the page, run, model or file asked for does not exist.
+	errMissing = errors.New("viewer: not found")
+	// errBad: a parameter is missing, malformed or out of range.
+	errBad = errors.New("viewer: bad request")
 )
 
 // reqError is a handler error with the status and MLflow error code to
@@ -39,11 +40,11 @@ func (e *reqError) Error() string { return e.msg }
 func (e *reqError) Unwrap() error { return e.err }
 
 func errNotFound(format string, args ...any) error {
-	return &reqError{http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", fmt.Sprintf(format, args...), ErrNotFound}
+	return &reqError{http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", fmt.Sprintf(format, args...), errMissing}
 }
 
 func errBadRequest(format string, args ...any) error {
-	return &reqError{http.StatusBadRequest, "INVALID_PARAMETER_VALUE", fmt.Sprintf(format, args...), ErrBadRequest}
+	return &reqError{http.StatusBadRequest, "INVALID_PARAMETER_VALUE", fmt.Sprintf(format, args...), errBad}
 }
 
 // classify turns any handler error into the status, code and message to
@@ -90,7 +91,7 @@ type pageData struct {
 func (v *Viewer) page(fn func(*http.Request) (*view, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			v.errorPage(w, r, &reqError{http.StatusMethodNotAllowed, "BAD_REQUEST", "the viewer is read-only: method " + r.Method + " not allowed", ErrBadRequest})
+			v.errorPage(w, r, &reqError{http.StatusMethodNotAllowed, "BAD_REQUEST", "the viewer is read-only: method " + r.Method + " not allowed", errBad})
 			return
 		}
 		pv, err := fn(r)
@@ -150,7 +151,7 @@ func (v *Viewer) sendHTML(w http.ResponseWriter, status int, body []byte) {
 func (v *Viewer) api(fn func(*http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			v.sendJSONError(w, r, &reqError{http.StatusMethodNotAllowed, "BAD_REQUEST", "the viewer is read-only: method " + r.Method + " not allowed", ErrBadRequest})
+			v.sendJSONError(w, r, &reqError{http.StatusMethodNotAllowed, "BAD_REQUEST", "the viewer is read-only: method " + r.Method + " not allowed", errBad})
 			return
 		}
 		val, err := fn(r)

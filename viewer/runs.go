@@ -3,7 +3,7 @@ package viewer
 import (
 	"cmp"
 	"context"
-	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -48,6 +48,25 @@ func (n num) MarshalJSON() ([]byte, error) {
 		return []byte(`"-Infinity"`), nil
 	}
 	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (n *num) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case `"NaN"`:
+		*n = num(math.NaN())
+	case `"Infinity"`:
+		*n = num(math.Inf(1))
+	case `"-Infinity"`:
+		*n = num(math.Inf(-1))
+	default:
+		f, err := strconv.ParseFloat(string(b), 64)
+		if err != nil {
+			return fmt.Errorf("viewer: number %.40q: %w", b, errBad)
+		}
+		*n = num(f)
+	}
+	return nil
 }
 
 // runsQuery is one request for a page of an experiment's runs table.
@@ -132,8 +151,11 @@ func parseSort(s string) (sortCol, error) {
 	if !ok || key == "" {
 		return c, errBadRequest("order_by %q: want <type>.<key> [ASC|DESC]", s)
 	}
-	if len(key) >= 2 && (key[0] == '`' || key[0] == '"') && key[len(key)-1] == key[0] {
-		key = key[1 : len(key)-1]
+	if q := key[0]; len(key) >= 2 && (q == '`' || q == '"') && key[len(key)-1] == q {
+		key = strings.ReplaceAll(key[1:len(key)-1], string([]byte{q, q}), string(q))
+		if key == "" {
+			return c, errBadRequest("order_by %q: empty key", s)
+		}
 	}
 	c.key = key
 	if c.kind == "attr" {
@@ -616,7 +638,3 @@ func columns(m map[string]*keyStats, sampled int, asked []string) (all, shown []
 	}
 	return all, shown
 }
-
-// marshalPage encodes a page of the runs table (used by the benchmark and
-// the API alike).
-func marshalPage(p *runsPage) ([]byte, error) { return json.Marshal(p) }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/mlite/mlite/query"
+	"github.com/mlite/mlite/run"
 )
 
 // tlogWriter sends a logger's lines to t.Log.
@@ -432,4 +434,64 @@ func TestMLflowAPIMounted(t *testing.T) {
 	if w.Code != 404 {
 		t.Errorf("NoMLflowAPI: got %d, want 404", w.Code)
 	}
+}
+
+// chartResp is the chart API's JSON.
+type chartResp struct {
+	Key    string
+	Width  int
+	Series []struct {
+		RunID     string `json:"run_id"`
+		RunName   string `json:"run_name"`
+		StartTime int64  `json:"start_time"`
+		Count     int
+		Steps     []int64
+		Times     []int64
+		Values    []any
+	}
+}
+
+func TestAPIChart(t *testing.T) {
+	f := newFixture(t)
+	c0, c1 := f.children[0].String(), f.children[1].String()
+	var all chartResp
+	f.getJSON(t, "/api/mlite/chart?key=loss&run="+c0+"&run="+c1+"&run="+f.parent.String(), 200, &all)
+	if len(all.Series) != 2 || all.Series[0].RunID != c0 || all.Series[0].Count != 200 || len(all.Series[0].Steps) != 200 {
+		t.Fatalf("two runs with loss, wide chart: got %d series (%+v), want 2 with all 200 points", len(all.Series), all.Series)
+	}
+	var narrow chartResp
+	f.getJSON(t, "/api/mlite/chart?key=loss&width=10&run="+c0, 200, &narrow)
+	if n := len(narrow.Series[0].Steps); n > 20 || n < 5 {
+		t.Errorf("width 10: got %d points, want at most 20", n)
+	}
+	if v := narrow.Series[0].Values[0]; v != 1.0 {
+		t.Errorf("width 10: got first value %v, want the maximum 1 kept", v)
+	}
+	var zoom chartResp
+	f.getJSON(t, "/api/mlite/chart?key=loss&width=10&from=50&to=60&run="+c0, 200, &zoom)
+	if s := zoom.Series[0].Steps; len(s) != 11 || s[0] != 50 || s[10] != 60 {
+		t.Errorf("zoomed on steps 50-60: got steps %v, want all 11", s)
+	}
+	var none chartResp
+	f.getJSON(t, "/api/mlite/chart?key=nope&run="+c0, 200, &none)
+	if len(none.Series) != 0 {
+		t.Errorf("unknown metric: got %d series, want none", len(none.Series))
+	}
+	// NaN and infinities are strings, never invalid JSON.
+	ctx := t.Context()
+	r, err := f.db.StartRun(ctx, f.exp.ID)
+	must(t, err)
+	must(t, r.LogMetric("odd", math.NaN(), run.Step(0)))
+	must(t, r.LogMetric("odd", math.Inf(1), run.Step(1)))
+	must(t, r.LogMetric("odd", math.Inf(-1), run.Step(2)))
+	must(t, r.End(ctx))
+	var odd chartResp
+	f.getJSON(t, "/api/mlite/chart?key=odd&run="+r.ID().String(), 200, &odd)
+	if got := fmt.Sprint(odd.Series[0].Values); got != "[NaN Infinity -Infinity]" {
+		t.Errorf("got values %s, want [NaN Infinity -Infinity]", got)
+	}
+	var s runSummary
+	f.getJSON(t, "/api/mlite/runs/"+r.ID().String(), 200, &s)
+	var p runsPage
+	f.getJSON(t, "/api/mlite/experiments/"+f.exp.ID.String()+"/runs?metrics=odd", 200, &p)
 }

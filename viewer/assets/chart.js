@@ -36,6 +36,7 @@ export class Chart {
     this.plot = null;
     this.loading = null;
     this.build();
+    container.chart = this; // for tests and the console
   }
 
   build() {
@@ -121,6 +122,7 @@ export class Chart {
       points += s.steps.length;
     });
     this.box.dataset.points = String(points);
+    this.box.dataset.range = this.range ? `${this.range.from}:${this.range.to}` : "";
     this.box.dataset.series = String(d.series.length);
     if (this.plot) { this.plot.destroy(); this.plot = null; }
     if (!tables.length) {
