@@ -281,3 +281,54 @@ func ids(recs []*run.Record) []run.ID {
 	}
 	return out
 }
+
+// TestBrowserManyRuns pages through the runs table of an experiment of
+// 10,000 runs by scrolling (the benchmark's fixture, built once under
+// $TMPDIR) and re-sorts it by a metric.
+func TestBrowserManyRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 10,000-run store on first use")
+	}
+	bctx := newBrowser(t)
+	runsStore.once.Do(func() { runsStore.path, runsStore.exp, runsStore.err = buildRunsStore() })
+	if runsStore.err != nil {
+		t.Fatal(runsStore.err)
+	}
+	db, err := mlite.Open(runsStore.path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	v, err := New(db, &Options{ErrorLog: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(v)
+	defer srv.Close()
+	sctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+	start := time.Now()
+	err = chromedp.Do(sctx, chromedp.Navigate(srv.URL+"/experiments/"+runsStore.exp.String()),
+		waitJS(`document.querySelectorAll("#runs tbody tr.run").length === 100`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("first 100 of 10,000 runs shown %v after navigation", time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	for i := 2; i <= 10; i++ {
+		err := chromedp.Do(sctx, js(`{const w = document.getElementById("runs-wrap"); w.scrollTop = w.scrollHeight;}`),
+			waitJS(`document.querySelectorAll("#runs tbody tr.run").length === `+fmt.Sprint(i*100)))
+		if err != nil {
+			t.Fatalf("scrolling to page %d: %v", i, err)
+		}
+	}
+	t.Logf("9 more pages by scrolling: %v a page", (time.Since(start) / 9).Round(time.Millisecond))
+	start = time.Now()
+	err = chromedp.Do(sctx, js(`document.querySelector("#runs th[data-col='metrics.metric_3']").click()`),
+		waitJS(`document.querySelectorAll("#runs tbody tr.run").length === 100 && document.querySelector("#runs th.sorted").dataset.col === "metrics.metric_3"`),
+		shot("11-many-runs-sorted"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("re-sorted by a metric, first page shown: %v", time.Since(start).Round(time.Millisecond))
+}

@@ -140,6 +140,7 @@ function render(page, append) {
   applyCollapse();
   state.next = page.next_page_token || null;
   more.hidden = !state.next;
+  watchEnd();
   const shown = tbody.querySelectorAll("tr.run:not(.child)").length;
   summary.textContent = `${page.total} matching run${page.total === 1 ? "" : "s"}; ${page.roots} top-level, ${shown} shown` + (state.filter ? ` for filter ${state.filter}` : "");
   table.dataset.total = String(page.total);
@@ -214,8 +215,16 @@ compareBtn.addEventListener("click", () => {
   if (state.selected.size >= 2) location.href = "/compare?runs=" + [...state.selected].join(",");
 });
 more.addEventListener("click", loadMore);
-if (typeof IntersectionObserver !== "undefined") {
-  new IntersectionObserver(es => { if (es.some(e => e.isIntersecting)) loadMore(); }, {rootMargin: "600px"}).observe(more);
+// The table scrolls inside its frame: the next page loads when its last
+// row comes near the frame's bottom.
+const endObserver = typeof IntersectionObserver !== "undefined" ?
+  new IntersectionObserver(es => { if (es.some(e => e.isIntersecting)) loadMore(); }, {root: document.getElementById("runs-wrap"), rootMargin: "400px"}) : null;
+function watchEnd() {
+  if (!endObserver) return;
+  endObserver.disconnect();
+  let last = tbody.lastElementChild;
+  while (last && last.hidden) last = last.previousElementSibling;
+  if (last && state.next) endObserver.observe(last);
 }
 toggleSelect("", false);
 reload();
