@@ -40,8 +40,8 @@ func (a *app) quickstartCmd() *cobra.Command {
 			if c.Flags().Changed("db") {
 				path = a.dbFlag
 			}
-			if _, err := os.Stat(path); err == nil && !force {
-				return &sentinelError{msg: fmt.Sprintf("%s exists; give --force to rebuild it, or another --db", path), err: mlite.ErrExists}
+			if _, err := os.Stat(path); err == nil && !force && !isDemoStore(ctx, path) {
+				return &sentinelError{msg: fmt.Sprintf("%s exists and is not a quickstart store; give --force to replace it, or another --db", path), err: mlite.ErrExists}
 			} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}
@@ -81,12 +81,29 @@ run, their params, learning curves, plots and model files, and the registered
 model CreditDefaultModel taken through a gated promotion to Production with
 the alias champion. It prints what it did and the commands to try next.
 
-It writes ./quickstart.mlite unless --db is given (MLITE_DB is not used), and
-never replaces an existing file without --force.`
+It writes ./quickstart.mlite unless --db is given (MLITE_DB is not used). It
+rebuilds a store an earlier quickstart made, and replaces any other existing
+file only with --force.`
 	c.Flags().BoolVar(&ui, "ui", false, "then serve the web viewer of the new store")
 	c.Flags().BoolVar(&force, "force", false, "replace an existing store at the path")
 	c.Flags().Int64Var(&seed, "seed", 0, "the seed of the data and the sweep (default 42)")
 	c.Flags().IntVar(&children, "children", 0, "the number of child runs of the sweep, at least 2 (default 36)")
 	f.add(c)
 	return c
+}
+
+// isDemoStore reports whether the store at path is one quickstart built:
+// it holds the demo's experiment and registered model, so rebuilding it
+// loses nothing the user made.
+func isDemoStore(ctx context.Context, path string) bool {
+	db, err := mlite.OpenContext(ctx, path, nil)
+	if err != nil {
+		return false
+	}
+	defer db.Close()
+	if _, err := db.GetExperimentByName(ctx, demo.ExperimentName); err != nil {
+		return false
+	}
+	_, err = db.Registry().GetModel(ctx, demo.ModelName)
+	return err == nil
 }
