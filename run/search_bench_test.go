@@ -131,3 +131,14 @@ func BenchmarkSearchRuns(b *testing.B) {
 func BenchmarkSearchRunsAggregate(b *testing.B) {
 	benchSearch(b, run.SearchOptions{Filter: "min(metrics.loss) < 0.2", MaxResults: 100})
 }
+
+// BenchmarkSearchRunsScan: the same filter ordered by a param, which no
+// index serves: every run's record is read (the cost a search pays when
+// the metric order index cannot help).
+func BenchmarkSearchRunsScan(b *testing.B) {
+	benchSearch(b, run.SearchOptions{
+		Filter:     "metrics.auc > 0.9 and params.model = 'lgbm'",
+		OrderBy:    []string{"params.param_00 DESC"},
+		MaxResults: 100,
+	})
+}
