@@ -16,13 +16,24 @@
 //     (/static/app.css?v=1a2b3c4d), so it is cached forever (immutable).
 //   - The mlite API is the JSON the pages fetch, under /api/mlite/: the runs
 //     table (paged, sorted, filtered, nested runs grouped under their parent),
-//     chart data downsampled on the server (Tracker.Downsample keeps every
-//     bucket's lowest and highest point), live run summaries, artifact
+//     chart data downsampled on the server to two points a pixel (M4: each
+//     bucket of steps keeps its first, last, lowest and highest point, so no
+//     spike disappears), live run summaries, artifact
 //     previews, and the registry's audit log and lineage. Errors are JSON
 //     {"error_code": ..., "message": ...}, as in MLflow's REST API.
 //   - MLflow's own REST API (/api/2.0/mlflow/..., /ajax-api/2.0/mlflow/...,
 //     /get-artifact) is package mlflowapi's; the viewer mounts it beside the
 //     UI (unless Options.NoMLflowAPI) and never duplicates it.
+//
+// Routes (see Viewer.routes): pages /, /experiments/{id}, /runs/{id},
+// /chart?run=..&key=.., /compare?runs=a,b, /models, /models/{name},
+// /models/{name}/versions/{version}; raw files /artifacts/{id}/raw?path=..
+// and /models/{name}/versions/{version}/raw?path=..; assets /static/{file};
+// JSON /api/mlite/experiments, /api/mlite/experiments/{id}/runs,
+// /api/mlite/runs/{id}, /api/mlite/runs/{id}/artifacts,
+// /api/mlite/runs/{id}/preview?path=.., /api/mlite/chart,
+// /api/mlite/models/{name}/audit and
+// /api/mlite/models/{name}/versions/{version}/lineage.
 //
 // Safety: the viewer's own routes never write to the store (MLflow's API,
 // when mounted, takes the writes MLflow clients send). Every value from the store

@@ -495,3 +495,28 @@ func TestAPIChart(t *testing.T) {
 	var p runsPage
 	f.getJSON(t, "/api/mlite/experiments/"+f.exp.ID.String()+"/runs?metrics=odd", 200, &p)
 }
+
+// TestModelNameEscaping: a model name with a space, a slash and markup
+// reaches its pages through escaped links.
+func TestModelNameEscaping(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	name := `risk score/v2 <b>`
+	if _, err := f.db.Registry().CreateModel(ctx, name, nil, ""); err != nil {
+		t.Skipf("the registry refuses the name %q: %v", name, err)
+	}
+	_, err := f.db.Registry().CreateVersion(ctx, name, "runs:/"+f.children[2].String()+"/model", f.children[2].String())
+	must(t, err)
+	rec := f.get(t, "/models")
+	m := regexp.MustCompile(`href="(/models/[^"]*)">risk score/v2 &lt;b&gt;</a>`).FindStringSubmatch(rec.Body.String())
+	if m == nil {
+		t.Fatalf("no escaped link to the model in /models:\n%s", rec.Body)
+	}
+	link := strings.ReplaceAll(m[1], "&amp;", "&")
+	for _, u := range []string{link, link + "/versions/1"} {
+		rec := f.get(t, u)
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), "risk score/v2 &lt;b&gt;") {
+			t.Errorf("GET %s: got %d, want the model's page", u, rec.Code)
+		}
+	}
+}
