@@ -16,15 +16,13 @@ const (
 // encoder appends a record's fields to a byte slice.
 type encoder struct{ b []byte }
 
-func (e *encoder) byte1(v byte)      { e.b = append(e.b, v) }
-func (e *encoder) uvarint(v uint64)  { e.b = binary.AppendUvarint(e.b, v) }
-func (e *encoder) varint(v int64)    { e.b = binary.AppendVarint(e.b, v) }
-func (e *encoder) float(v float64)   { e.b = binary.BigEndian.AppendUint64(e.b, math.Float64bits(v)) }
-func (e *encoder) raw(v []byte)      { e.b = append(e.b, v...) }
-func (e *encoder) str(s string)      { e.uvarint(uint64(len(s))); e.b = append(e.b, s...) }
-func (e *encoder) strs(k, v string)  { e.str(k); e.str(v) }
-func (e *encoder) section() int      { e.b = append(e.b, 0, 0, 0, 0); return len(e.b) }
-func (e *encoder) endSection(at int) { binary.BigEndian.PutUint32(e.b[at-4:at], uint32(len(e.b)-at)) }
+func (e *encoder) byte1(v byte)     { e.b = append(e.b, v) }
+func (e *encoder) uvarint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
+func (e *encoder) varint(v int64)   { e.b = binary.AppendVarint(e.b, v) }
+func (e *encoder) float(v float64)  { e.b = binary.BigEndian.AppendUint64(e.b, math.Float64bits(v)) }
+func (e *encoder) raw(v []byte)     { e.b = append(e.b, v...) }
+func (e *encoder) str(s string)     { e.uvarint(uint64(len(s))); e.b = append(e.b, s...) }
+func (e *encoder) strs(k, v string) { e.str(k); e.str(v) }
 
 // decoder reads fields back, remembering the first error; every read after
 // an error returns zero values, so callers check err once at the end.
