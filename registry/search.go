@@ -68,26 +68,6 @@ func prepare(e query.Entity, o SearchOptions, def, limit int, scope string) (*pr
 	return p, nil
 }
 
-// page sorts the matching rows, cuts one page and gives the next token.
-func page[T any](p *prepared, rows []keyedRow[T]) ([]T, string) {
-	slices.SortFunc(rows, func(a, b keyedRow[T]) int { return p.order.CompareKeys(a.key, b.key) })
-	next := ""
-	if len(rows) > p.max {
-		rows = rows[:p.max]
-		next = p.order.TokenFromKey(rows[len(rows)-1].key)
-	}
-	out := make([]T, len(rows))
-	for i, r := range rows {
-		out[i] = r.v
-	}
-	return out, next
-}
-
-type keyedRow[T any] struct {
-	key query.Key
-	v   T
-}
-
 // SearchModels finds registered models by MLflow's filter for them
 // (name and tags; =, !=, LIKE, ILIKE; AND), ordered by name,
 // creation_timestamp or last_updated_timestamp (default name ASC), a page
@@ -99,7 +79,7 @@ func (r *Registry) SearchModels(ctx context.Context, o SearchOptions) ([]*Regist
 		return nil, "", err
 	}
 	prompts := slices.Contains(p.filter.Needs().Tags, tagPromptIsPrompt)
-	var rows []keyedRow[*RegisteredModel]
+	var rows []query.Keyed[*RegisteredModel]
 	err = r.st.View(ctx, func(tx *store.Tx) error {
 		rows = rows[:0]
 		return tx.ForEachRegisteredModel(func(m *RegisteredModel) error {
@@ -114,14 +94,14 @@ func (r *Registry) SearchModels(ctx context.Context, o SearchOptions) ([]*Regist
 			if p.cursor != nil && !p.cursor.AfterKey(k) {
 				return nil
 			}
-			rows = append(rows, keyedRow[*RegisteredModel]{k, m})
+			rows = append(rows, query.Keyed[*RegisteredModel]{Key: k, Value: m})
 			return nil
 		})
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("registry: search registered models: %w", err)
 	}
-	out, next := page(p, rows)
+	out, next := query.Page(p.order, rows, p.max)
 	return out, next, nil
 }
 
@@ -136,7 +116,7 @@ func (r *Registry) SearchVersions(ctx context.Context, o SearchOptions) ([]*Mode
 		return nil, "", err
 	}
 	names, onlyNames := p.filter.AttrValues(query.AttrName)
-	var rows []keyedRow[*ModelVersion]
+	var rows []query.Keyed[*ModelVersion]
 	err = r.st.View(ctx, func(tx *store.Tx) error {
 		rows = rows[:0]
 		visit := func(mv *ModelVersion) error {
@@ -148,7 +128,7 @@ func (r *Registry) SearchVersions(ctx context.Context, o SearchOptions) ([]*Mode
 			if p.cursor != nil && !p.cursor.AfterKey(k) {
 				return nil
 			}
-			rows = append(rows, keyedRow[*ModelVersion]{k, mv})
+			rows = append(rows, query.Keyed[*ModelVersion]{Key: k, Value: mv})
 			return nil
 		}
 		if onlyNames {
@@ -165,7 +145,7 @@ func (r *Registry) SearchVersions(ctx context.Context, o SearchOptions) ([]*Mode
 	if err != nil {
 		return nil, "", fmt.Errorf("registry: search model versions: %w", err)
 	}
-	out, next := page(p, rows)
+	out, next := query.Page(p.order, rows, p.max)
 	return out, next, nil
 }
 

@@ -399,11 +399,7 @@ func (t *Tracker) SearchExperiments(ctx context.Context, filterText string, orde
 	if err != nil {
 		return nil, "", err
 	}
-	type row struct {
-		key query.Key
-		x   *Experiment
-	}
-	var rows []row
+	var rows []query.Keyed[*Experiment]
 	for _, x := range all {
 		r := expRecord{x: x}
 		if !filter.Match(r) {
@@ -413,18 +409,9 @@ func (t *Tracker) SearchExperiments(ctx context.Context, filterText string, orde
 		if cursor != nil && !cursor.AfterKey(k) {
 			continue
 		}
-		rows = append(rows, row{k, x})
+		rows = append(rows, query.Keyed[*Experiment]{Key: k, Value: x})
 	}
-	slices.SortFunc(rows, func(a, b row) int { return order.CompareKeys(a.key, b.key) })
-	next := ""
-	if len(rows) > maxResults {
-		rows = rows[:maxResults]
-		next = order.TokenFromKey(rows[len(rows)-1].key)
-	}
-	out := make([]*Experiment, len(rows))
-	for i, r := range rows {
-		out[i] = r.x
-	}
+	out, next := query.Page(order, rows, maxResults)
 	return out, next, nil
 }
 
