@@ -165,6 +165,39 @@ var history struct {
 // BenchmarkMetricHistory reads a 1,000,000-point float32-precision loss series.
 func BenchmarkMetricHistory(b *testing.B) {
 	ctx := context.Background()
+	db := openHistory(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		pts, err := db.MetricHistory(ctx, history.id, "loss", run.AllSteps)
+		if err != nil || len(pts) != 1_000_000 {
+			b.Fatalf("got %d points, %v", len(pts), err)
+		}
+	}
+	reportRate(b, b.N*1_000_000, start)
+}
+
+// BenchmarkDownsample draws the 1,000,000-point series of
+// BenchmarkMetricHistory at 2,000 points (M4 buckets, every chunk's
+// lowest and highest point kept): what a chart of it costs the server.
+func BenchmarkDownsample(b *testing.B) {
+	ctx := context.Background()
+	db := openHistory(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		got, err := db.Downsample(ctx, []run.ID{history.id}, "loss", run.AllSteps, 2000)
+		if err != nil || len(got[history.id]) == 0 || len(got[history.id]) > 2000 {
+			b.Fatalf("got %d points, %v", len(got[history.id]), err)
+		}
+	}
+}
+
+// openHistory builds (once) and opens the store of a 1,000,000-point
+// series; the store is closed when b ends.
+func openHistory(b *testing.B) *mlite.DB {
+	ctx := context.Background()
 	history.once.Do(func() {
 		dir, err := os.MkdirTemp("", "mlite-bench-history")
 		if err != nil {
@@ -197,17 +230,8 @@ func BenchmarkMetricHistory(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := time.Now()
-	for range b.N {
-		pts, err := db.MetricHistory(ctx, history.id, "loss", run.AllSteps)
-		if err != nil || len(pts) != 1_000_000 {
-			b.Fatalf("got %d points, %v", len(pts), err)
-		}
-	}
-	reportRate(b, b.N*1_000_000, start)
+	b.Cleanup(func() { db.Close() })
+	return db
 }
 
 // BenchmarkMetricBytes reports the bytes a series occupies in the file

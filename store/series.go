@@ -240,7 +240,10 @@ func (t *Tx) Downsample(r *Run, key string, rg StepRange, n int) ([]Point, error
 	if s == nil {
 		return nil, nil
 	}
-	var pts, extremes []Point
+	// Sized for the whole series (bounded: a range may want a sliver of
+	// a huge one), so decoding chunk after chunk does not regrow it.
+	pts := make([]Point, 0, min(s.Count, 1<<20))
+	var extremes []Point
 	err := t.chunks(r.ID, s, func(_ uint32, v []byte) error {
 		h, err := chunkenc.ReadHeader(v)
 		if err != nil || !rg.overlaps(h) {
@@ -315,7 +318,9 @@ func comparePoints(a, b Point) int {
 }
 
 func downsample(pts []Point, n int) []Point {
-	slices.SortStableFunc(pts, comparePoints)
+	if !slices.IsSortedFunc(pts, comparePoints) { // steps usually come in order
+		slices.SortStableFunc(pts, comparePoints)
+	}
 	if n <= 0 || len(pts) <= n {
 		return pts
 	}

@@ -31,7 +31,9 @@ func AppendPoints(dst []Point, chunk []byte) ([]Point, error) {
 	}
 	start := len(dst)
 	if cap(dst)-start < h.Count {
-		grown := make([]Point, start, start+h.Count)
+		// Grow geometrically, as append does: a caller appending chunk
+		// after chunk into one slice must not copy it once per chunk.
+		grown := make([]Point, start, max(start+h.Count, 2*cap(dst)))
 		copy(grown, dst)
 		dst = grown
 	}
