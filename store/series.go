@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/mlite/mlite/internal/chunkenc"
 )
@@ -240,9 +241,16 @@ func (t *Tx) Downsample(r *Run, key string, rg StepRange, n int) ([]Point, error
 	if s == nil {
 		return nil, nil
 	}
-	// Sized for the whole series (bounded: a range may want a sliver of
-	// a huge one), so decoding chunk after chunk does not regrow it.
-	pts := make([]Point, 0, min(s.Count, 1<<20))
+	// The decode buffer is pooled (a million points are 24 MB) and sized
+	// for the whole series (bounded: a range may want a sliver of a huge
+	// one), so decoding chunk after chunk does not regrow it.
+	bufp := downsampleBufs.Get().(*[]Point)
+	defer downsampleBufs.Put(bufp)
+	pts := (*bufp)[:0]
+	if want := min(s.Count, 1<<20); uint64(cap(pts)) < want {
+		pts = make([]Point, 0, want)
+	}
+	defer func() { *bufp = pts[:0] }()
 	var extremes []Point
 	err := t.chunks(r.ID, s, func(_ uint32, v []byte) error {
 		h, err := chunkenc.ReadHeader(v)
@@ -279,13 +287,17 @@ func (t *Tx) Downsample(r *Run, key string, rg StepRange, n int) ([]Point, error
 		return nil, fmt.Errorf("store: run %s metric %q: %w", r.ID, key, err)
 	}
 	switch {
-	case n <= 0 || len(pts) <= n || len(extremes) > n/2:
+	case n <= 0 || len(pts) <= n:
+		return slices.Clone(downsample(pts, n)), nil // the result must not be the pooled buffer
+	case len(extremes) > n/2:
 		return downsample(pts, n), nil
 	case n-len(extremes) < 4: // no room for an M4 bucket besides the extremes
 		return mergeByStep(nil, downsample(extremes, 0)), nil
 	}
 	return mergeByStep(downsample(pts, n-len(extremes)), downsample(extremes, 0)), nil
 }
+
+var downsampleBufs = sync.Pool{New: func() any { return new([]Point) }}
 
 // mergeByStep merges two step-ordered point lists, dropping exact repeats.
 func mergeByStep(a, b []Point) []Point {
@@ -326,13 +338,19 @@ func downsample(pts []Point, n int) []Point {
 	}
 	buckets := max(n/4, 1)
 	lo, hi := pts[0].Step, pts[len(pts)-1].Step
-	width := (float64(hi) - float64(lo) + 1) / float64(buckets)
+	scale := float64(buckets) / (float64(hi) - float64(lo) + 1)
+	// bucket is monotonic in the step, so a bucket's points are adjacent;
+	// the clamp absorbs float rounding at the ends of huge step ranges,
+	// which would otherwise open a bucket past the budget.
+	bucket := func(step int64) int {
+		return min(max(int((float64(step)-float64(lo))*scale), 0), buckets-1)
+	}
 	out := make([]Point, 0, n)
 	for i := 0; i < len(pts); {
-		b := int((float64(pts[i].Step) - float64(lo)) / width)
+		b := bucket(pts[i].Step)
 		j := i
 		first, last, mn, mx := i, i, -1, -1
-		for ; j < len(pts) && int((float64(pts[j].Step)-float64(lo))/width) == b; j++ {
+		for ; j < len(pts) && bucket(pts[j].Step) == b; j++ {
 			last = j
 			if v := pts[j].Value; !math.IsNaN(v) {
 				if mn < 0 || v < pts[mn].Value {
