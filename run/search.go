@@ -75,12 +75,12 @@ func (t *Tracker) SearchRuns(ctx context.Context, o SearchOptions) (*Page, error
 	page := &Page{}
 	err = t.st.View(ctx, func(tx *store.Tx) error {
 		top := &topK{order: order, k: o.MaxResults + 1}
-		rec := &viewRecord{}
+		rec := &ViewRecord{}
 		visit := func(v *store.RunView) error {
 			if !o.View.admits(v.Lifecycle()) {
 				return nil
 			}
-			rec.reset(v)
+			rec.Reset(v)
 			if !filter.Match(rec) {
 				return nil
 			}
@@ -246,24 +246,30 @@ func (r *indexRecord) Attr(name string) (query.Value, bool) {
 	return query.Value{}, false
 }
 
-// viewRecord lets a query read a store.RunView without decoding it.
-type viewRecord struct {
+// ViewRecord lets a query filter or order read a run through a
+// store.RunView, without decoding it: what SearchRuns evaluates against,
+// for other searches over runs (the viewer's table) to share. The zero
+// value is ready for Reset.
+type ViewRecord struct {
 	v        *store.RunView
 	datasets []query.Dataset
 	dsDone   bool
 	id       string
 }
 
-func (r *viewRecord) reset(v *store.RunView) {
+// Reset points r at view v, valid while v is.
+func (r *ViewRecord) Reset(v *store.RunView) {
 	r.v, r.datasets, r.dsDone, r.id = v, r.datasets[:0], false, ""
 }
 
-func (r *viewRecord) Metric(key string) (float64, bool) {
+// Metric, MetricAgg, Param, Tag, Attr and Datasets implement query.Record.
+func (r *ViewRecord) Metric(key string) (float64, bool) {
 	s, ok := r.v.Metric(key)
 	return s.Latest.Value, ok
 }
 
-func (r *viewRecord) MetricAgg(agg query.Agg, key string) (float64, bool) {
+// MetricAgg implements query.Record.
+func (r *ViewRecord) MetricAgg(agg query.Agg, key string) (float64, bool) {
 	s, ok := r.v.Metric(key)
 	if !ok {
 		return 0, false
@@ -290,10 +296,14 @@ func seriesAgg(s *store.Series, agg query.Agg) float64 {
 	}
 }
 
-func (r *viewRecord) Param(key string) (string, bool) { return r.v.Param(key) }
-func (r *viewRecord) Tag(key string) (string, bool)   { return r.v.Tag(key) }
+// Param implements query.Record.
+func (r *ViewRecord) Param(key string) (string, bool) { return r.v.Param(key) }
 
-func (r *viewRecord) Attr(name string) (query.Value, bool) {
+// Tag implements query.Record.
+func (r *ViewRecord) Tag(key string) (string, bool) { return r.v.Tag(key) }
+
+// Attr implements query.Record.
+func (r *ViewRecord) Attr(name string) (query.Value, bool) {
 	v := r.v
 	switch name {
 	case query.AttrRunID:
@@ -320,7 +330,8 @@ func (r *viewRecord) Attr(name string) (query.Value, bool) {
 	return query.Value{}, false
 }
 
-func (r *viewRecord) Datasets() []query.Dataset {
+// Datasets implements query.Record.
+func (r *ViewRecord) Datasets() []query.Dataset {
 	if !r.dsDone {
 		r.dsDone = true
 		r.v.EachInput(func(in store.InputView) {
@@ -436,7 +447,7 @@ func (r expRecord) Attr(name string) (query.Value, bool) {
 	return query.Value{}, false
 }
 
-var _ query.Record = (*viewRecord)(nil)
+var _ query.Record = (*ViewRecord)(nil)
 var _ query.Record = expRecord{}
 
 // MatchRun reports whether run id matches filter f (a runs filter), read
@@ -450,7 +461,7 @@ func MatchRun(tx *store.Tx, id ID, f *query.Filter) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	rec := &viewRecord{}
-	rec.reset(v)
+	rec := &ViewRecord{}
+	rec.Reset(v)
 	return f.Match(rec), nil
 }

@@ -200,83 +200,6 @@ func plainKey(key string) bool {
 	return key != ""
 }
 
-// viewRec lets a filter read a store.RunView without decoding it.
-type viewRec struct {
-	v  *store.RunView
-	id string
-	ds []query.Dataset
-	dd bool
-}
-
-func (r *viewRec) reset(v *store.RunView) { r.v, r.id, r.ds, r.dd = v, "", r.ds[:0], false }
-
-func (r *viewRec) Metric(key string) (float64, bool) {
-	s, ok := r.v.Metric(key)
-	return s.Latest.Value, ok
-}
-
-func (r *viewRec) MetricAgg(agg query.Agg, key string) (float64, bool) {
-	s, ok := r.v.Metric(key)
-	if !ok {
-		return 0, false
-	}
-	switch agg {
-	case query.AggMin:
-		return s.Min, true
-	case query.AggMax:
-		return s.Max, true
-	case query.AggCount:
-		return float64(s.Count), true
-	case query.AggAvg:
-		if n := s.Count - s.NaNs; n > 0 {
-			return s.Sum / float64(n), true
-		}
-		return s.Min, true
-	}
-	return s.Latest.Value, true
-}
-
-func (r *viewRec) Param(key string) (string, bool) { return r.v.Param(key) }
-func (r *viewRec) Tag(key string) (string, bool)   { return r.v.Tag(key) }
-
-func (r *viewRec) Attr(name string) (query.Value, bool) {
-	v := r.v
-	switch name {
-	case query.AttrRunID:
-		if r.id == "" {
-			r.id = v.ID().String()
-		}
-		return query.StringValue(r.id), true
-	case query.AttrRunName:
-		return query.StringValue(v.Name()), true
-	case query.AttrUserID:
-		return query.StringValue(v.User()), true
-	case query.AttrStatus:
-		return query.StringValue(v.Status().String()), true
-	case query.AttrArtifactURI:
-		return query.StringValue(v.ArtifactURI()), true
-	case query.AttrStartTime:
-		return query.IntValue(v.StartTime()), true
-	case query.AttrEndTime:
-		if v.EndTime() == 0 {
-			return query.Value{}, false
-		}
-		return query.IntValue(v.EndTime()), true
-	}
-	return query.Value{}, false
-}
-
-func (r *viewRec) Datasets() []query.Dataset {
-	if !r.dd {
-		r.dd = true
-		r.v.EachInput(func(in store.InputView) {
-			c, _ := in.Tag("mlflow.data.context")
-			r.ds = append(r.ds, query.Dataset{Name: in.Name, Digest: in.Digest, Context: c})
-		})
-	}
-	return r.ds
-}
-
 // entry is one matching run while the table is built.
 type entry struct {
 	id, parent store.RunID
@@ -324,7 +247,7 @@ func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) 
 		}
 		var (
 			ents    []entry
-			rec     viewRec
+			rec     run.ViewRecord
 			params  = map[string]*keyStats{}
 			metrics = map[string]*keyStats{}
 			sampled int
@@ -333,7 +256,7 @@ func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) 
 			if !admits(q.View, rv.Lifecycle()) {
 				return nil
 			}
-			rec.reset(rv)
+			rec.Reset(rv)
 			if !filter.Match(&rec) {
 				return nil
 			}
