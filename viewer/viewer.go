@@ -23,9 +23,9 @@ type Options struct {
 	// ErrorLog receives internal errors (the user sees a clean 500 page).
 	// Zero: the standard logger.
 	ErrorLog *log.Logger
-	// NoMLflowAPI leaves MLflow's REST API (package mlflowapi, which also
-	// takes writes) unmounted. Zero: it is served beside the UI, so that
-	// mlflow.set_tracking_uri("http://host:port") works.
+	// NoMLflowAPI leaves MLflow's REST API (package mlflowapi, read side
+	// today) unmounted. Zero: it is served beside the UI, so that MLflow's
+	// client and UI can read the store at http://host:port.
 	NoMLflowAPI bool
 }
 
