@@ -91,3 +91,55 @@ func TestSearchDefaultOrderUsesTheIndex(t *testing.T) {
 		t.Fatalf("%d runs, want %d", len(got), len(all))
 	}
 }
+
+// TestSearchExperimentsScanOrLookup: a search of some experiments reads
+// their runs by lookups when they are few and by a scan of the file when
+// they are many; both give the runs of exactly those experiments.
+func TestSearchExperimentsScanOrLookup(t *testing.T) {
+	ctx := context.Background()
+	tr := newTracker(t, nil)
+	sizes := map[string]int{"small": 4, "big": 150, "other": 60}
+	exps := map[string]run.ExperimentID{}
+	for name, n := range sizes {
+		x, err := tr.CreateExperiment(ctx, name, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exps[name] = x.ID
+		for i := range n {
+			r, err := tr.StartRun(ctx, x.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := r.LogMetric("m", float64(i%9)); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.End(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, names := range [][]string{{"small"}, {"big"}, {"small", "big"}, {"small", "other"}} {
+		var ids []run.ExperimentID
+		want := 0
+		for _, n := range names {
+			ids = append(ids, exps[n])
+			want += sizes[n]
+		}
+		p, err := tr.SearchRuns(ctx, run.SearchOptions{ExperimentIDs: ids, Filter: "metrics.m >= 0", OrderBy: []string{"attributes.run_name"}, MaxResults: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Runs) != want {
+			t.Fatalf("experiments %v: %d runs, want %d", names, len(p.Runs), want)
+		}
+		for _, r := range p.Runs {
+			if !slices.Contains(ids, r.ExperimentID) {
+				t.Fatalf("experiments %v: got a run of experiment %d", names, r.ExperimentID)
+			}
+		}
+		if !slices.IsSortedFunc(p.Runs, func(a, b *run.Record) int { return strings.Compare(a.Name, b.Name) }) {
+			t.Fatalf("experiments %v: not ordered by run name", names)
+		}
+	}
+}

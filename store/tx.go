@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -214,6 +215,21 @@ func (t *Tx) ExperimentRuns(exp ExperimentID, after []byte, fn func(pos []byte, 
 		}
 	}
 	return nil
+}
+
+// CountRuns counts the runs of the experiments exps (sorted) and of the
+// whole file, reading only the keys of the experiment index.
+func (t *Tx) CountRuns(exps []ExperimentID) (in, total int) {
+	c := t.tx.Bucket(bucketRunsByExp).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		total++
+		if len(k) >= 8 {
+			if _, ok := slices.BinarySearch(exps, ExperimentID(binary.BigEndian.Uint64(k))); ok {
+				in++
+			}
+		}
+	}
+	return in, total
 }
 
 // ExperimentRunsStart returns the start time held in a position
