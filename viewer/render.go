@@ -48,8 +48,10 @@ func errBadRequest(format string, args ...any) error {
 }
 
 // classify turns any handler error into the status, code and message to
-// show. Store errors keep their message when they are the caller's fault
-// (not found, invalid); other errors are internal: logged, not shown.
+// show. Store errors that are the caller's fault (not found, invalid) keep
+// their status; any other error is a 500, logged, and its text shown too,
+// as MLflow's server does: the viewer serves its own user on loopback, who
+// needs to see "corrupt record at byte …" more than to have it hidden.
 func (v *Viewer) classify(r *http.Request, err error) (int, string, string) {
 	var re *reqError
 	switch {
