@@ -200,3 +200,34 @@ func TestAuditFollowsRenames(t *testing.T) {
 		t.Errorf("VersionAudit of a version the model never had: got %v, want ErrNotFound", err)
 	}
 }
+
+// TestAuditSurvivesCompact: compaction keeps the audit log's sequence, so
+// events appended after it never overwrite earlier ones.
+func TestAuditSurvivesCompact(t *testing.T) {
+	ctx := context.Background()
+	db, reg, id := setup(t)
+	mustVersion(t, reg, "m", "runs:/"+id.String()+"/model")
+	if err := reg.SetModelTag(ctx, "m", "k", "1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.SetModelTag(ctx, "m", "k", "2"); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := reg.Audit(ctx, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i, ev := range evs {
+		got = append(got, ev.Action+":"+ev.To)
+		if ev.Seq != uint64(i+1) {
+			t.Errorf("event %d has sequence %d", i, ev.Seq)
+		}
+	}
+	if want := "create_model: create_version:runs:/" + id.String() + "/model set_model_tag:1 set_model_tag:2"; strings.Join(got, " ") != want {
+		t.Fatalf("audit after compact = %q, want %q", strings.Join(got, " "), want)
+	}
+}
