@@ -23,9 +23,13 @@ type Options struct {
 // Handler answers MLflow's REST API over one open store. It is safe for
 // concurrent use.
 type Handler struct {
-	tr  *run.Tracker
-	reg *registry.Registry
-	log *slog.Logger
+	tr *run.Tracker
+	// starter starts the runs clients create: the same store and blobs
+	// as tr, without the server's own reproducibility capture (the
+	// client sends its source, git and user tags).
+	starter *run.Tracker
+	reg     *registry.Registry
+	log     *slog.Logger
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -43,6 +47,8 @@ func newHandler(tr *run.Tracker, reg *registry.Registry, o *Options) *Handler {
 		o = &Options{}
 	}
 	h := &Handler{tr: tr, reg: reg, log: o.Logger}
+	// With Blobs given, run.New cannot fail.
+	h.starter, _ = run.New(tr.Store(), &run.Options{NoCapture: true, NoGitState: true, Blobs: tr.Blobs(), Now: tr.Now})
 	if h.log == nil {
 		h.log = slog.Default()
 	}

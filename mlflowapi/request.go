@@ -3,6 +3,7 @@ package mlflowapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"mime"
@@ -27,6 +28,7 @@ const seeDocs = " See the API docs for more information about request parameters
 type params struct {
 	query url.Values                 // set when read from the query string
 	body  map[string]json.RawMessage // otherwise
+	size  int                        // the body's length in bytes
 }
 
 // decodeRequest parses a request's parameters. rawQuery is the URL's query
@@ -50,7 +52,7 @@ func decodeRequest(method, contentType, rawQuery string, body []byte) (*params, 
 			return nil, invalidParam("Bad Request. Content-Type must be one of ['application/json'].")
 		}
 	}
-	p := &params{body: map[string]json.RawMessage{}}
+	p := &params{body: map[string]json.RawMessage{}, size: len(body)}
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return p, nil
@@ -351,4 +353,129 @@ func (p *params) String() string {
 		return "query " + p.query.Encode()
 	}
 	return fmt.Sprintf("body %d fields", len(p.body))
+}
+
+// float returns double parameter name and whether it was given: a JSON
+// number, or a string holding one or "NaN", "Infinity", "-Infinity" (proto
+// JSON's names for the values JSON cannot write).
+func (p *params) float(name string) (float64, bool, error) {
+	var text string
+	if p.query != nil {
+		v, ok := p.query[name]
+		if !ok {
+			return 0, false, nil
+		}
+		text = v[0]
+	} else {
+		raw, ok := p.body[name]
+		raw = bytes.TrimSpace(raw)
+		if !ok || len(raw) == 0 || string(raw) == "null" {
+			return 0, false, nil
+		}
+		switch {
+		case raw[0] == '"':
+			if err := json.Unmarshal(raw, &text); err != nil {
+				return 0, false, p.badValue(name)
+			}
+		case raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9':
+			text = string(raw)
+		default:
+			return 0, false, p.badValue(name)
+		}
+	}
+	switch text {
+	case "NaN":
+		return math.NaN(), true, nil
+	case "Infinity":
+		return math.Inf(1), true, nil
+	case "-Infinity":
+		return math.Inf(-1), true, nil
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) || strings.ContainsAny(text, "xXnNiI_ ") {
+		return 0, false, p.badValue(name)
+	}
+	return f, true, nil
+}
+
+// objects returns repeated message parameter name, a JSON array of
+// objects, each as parameters of its own. A query string carries no
+// messages: there it is always empty.
+func (p *params) objects(name string) ([]*params, error) {
+	if p.query != nil {
+		return nil, nil
+	}
+	raw, ok := p.body[name]
+	if !ok || string(bytes.TrimSpace(raw)) == "null" {
+		return nil, nil
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal(raw, &elems); err != nil {
+		return nil, p.badValue(name)
+	}
+	if len(elems) > maxListLen {
+		return nil, invalidParam("Too many values for parameter '%s': %d, at most %d.", name, len(elems), maxListLen)
+	}
+	out := make([]*params, 0, len(elems))
+	for _, e := range elems {
+		e = bytes.TrimSpace(e)
+		if len(e) == 0 || e[0] != '{' {
+			return nil, p.badValue(name)
+		}
+		q := &params{body: map[string]json.RawMessage{}}
+		if err := json.Unmarshal(e, &q.body); err != nil {
+			return nil, p.badValue(name)
+		}
+		out = append(out, q)
+	}
+	return out, nil
+}
+
+// object returns message parameter name as parameters of its own, or nil
+// when absent.
+func (p *params) object(name string) (*params, error) {
+	if p.query != nil {
+		return nil, nil
+	}
+	raw, ok := p.body[name]
+	raw = bytes.TrimSpace(raw)
+	if !ok || string(raw) == "null" {
+		return nil, nil
+	}
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, p.badValue(name)
+	}
+	q := &params{body: map[string]json.RawMessage{}}
+	if err := json.Unmarshal(raw, &q.body); err != nil {
+		return nil, p.badValue(name)
+	}
+	return q, nil
+}
+
+// keyValue is one element of a repeated tag or param message.
+type keyValue struct{ key, value string }
+
+// keyValues returns repeated key-value message parameter name (tags,
+// params): each element's key is required, its value may be empty.
+func (p *params) keyValues(name string) ([]keyValue, error) {
+	objs, err := p.objects(name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]keyValue, 0, len(objs))
+	for i, o := range objs {
+		k, err := o.str("key")
+		if err != nil {
+			return nil, err
+		}
+		if k == "" {
+			return nil, missing(fmt.Sprintf("%s[%d].key", name, i))
+		}
+		v, err := o.str("value")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, keyValue{k, v})
+	}
+	return out, nil
 }

@@ -19,6 +19,7 @@ type route struct {
 var (
 	get       = []string{http.MethodGet}
 	getOrPost = []string{http.MethodGet, http.MethodPost}
+	post      = []string{http.MethodPost}
 )
 
 func jsonRoute(m []string, f func(*Handler, *http.Request, *params, *jsonWriter) error) route {
@@ -44,6 +45,24 @@ var apiRoutes = map[string]route{
 	"metrics/get-history":               jsonRoute(get, (*Handler).getMetricHistory),
 	"metrics/get-history-bulk-interval": jsonRoute(get, (*Handler).getMetricHistoryBulkInterval),
 	"artifacts/list":                    jsonRoute(get, (*Handler).listArtifacts),
+
+	// Tracking writes.
+	"experiments/create":                jsonRoute(post, (*Handler).createExperiment),
+	"experiments/update":                jsonRoute(post, (*Handler).updateExperiment),
+	"experiments/delete":                jsonRoute(post, (*Handler).deleteExperiment),
+	"experiments/restore":               jsonRoute(post, (*Handler).restoreExperiment),
+	"experiments/set-experiment-tag":    jsonRoute(post, (*Handler).setExperimentTag),
+	"experiments/delete-experiment-tag": jsonRoute(post, (*Handler).deleteExperimentTag),
+	"runs/create":                       jsonRoute(post, (*Handler).createRun),
+	"runs/update":                       jsonRoute(post, (*Handler).updateRun),
+	"runs/delete":                       jsonRoute(post, (*Handler).deleteRun),
+	"runs/restore":                      jsonRoute(post, (*Handler).restoreRun),
+	"runs/log-metric":                   jsonRoute(post, (*Handler).logMetric),
+	"runs/log-parameter":                jsonRoute(post, (*Handler).logParam),
+	"runs/set-tag":                      jsonRoute(post, (*Handler).setTag),
+	"runs/delete-tag":                   jsonRoute(post, (*Handler).deleteTag),
+	"runs/log-batch":                    jsonRoute(post, (*Handler).logBatch),
+	"runs/log-inputs":                   jsonRoute(post, (*Handler).logInputs),
 
 	// Model registry.
 	"registered-models/get":                 jsonRoute(get, (*Handler).getRegisteredModel),

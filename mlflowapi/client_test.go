@@ -1,0 +1,186 @@
+package mlflowapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/mlite/mlite/mlitetest"
+	"github.com/mlite/mlite/run"
+	"github.com/mlite/mlite/store"
+)
+
+// needMLflow returns the python3 that can import mlflow, or skips the test
+// (fails it when MLITE_MLFLOW_REQUIRED=1, as CI sets).
+func needMLflow(t *testing.T) string {
+	t.Helper()
+	skip := t.Skipf
+	if os.Getenv("MLITE_MLFLOW_REQUIRED") == "1" {
+		skip = t.Fatalf
+	}
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		skip("python3 not found; the real-client test needs it and `python3 -m pip install mlflow-skinny==3.17.2`")
+		return ""
+	}
+	if out, err := exec.Command(py, "-c", "import mlflow").CombinedOutput(); err != nil {
+		skip("python3 cannot import mlflow (%v: %s); install it with `python3 -m pip install mlflow-skinny==3.17.2`", err, bytes.TrimSpace(out))
+		return ""
+	}
+	return py
+}
+
+// resultMarker starts the line a client script prints its result on.
+const resultMarker = "MLITE-RESULT "
+
+// runClient runs testdata/client/<script> against url and decodes the
+// JSON object it prints.
+func runClient(t *testing.T, py, script, url string) map[string]any {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	path, err := filepath.Abs(filepath.Join("testdata", "client", script))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, py, path, url)
+	cmd.Env = append(os.Environ(),
+		"MLFLOW_HTTP_REQUEST_MAX_RETRIES=0", // fail fast: no retry of a 5xx
+		"MLFLOW_HTTP_REQUEST_TIMEOUT=20",
+		"PYTHONDONTWRITEBYTECODE=1",
+		"GIT_PYTHON_REFRESH=quiet",
+		"MLFLOW_TRACKING_USERNAME=", "MLFLOW_TRACKING_TOKEN=",
+	)
+	cmd.Dir = t.TempDir()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s: %v\nstderr:\n%s\nstdout:\n%s", script, err, stderr.Bytes(), stdout.Bytes())
+	}
+	t.Logf("%s ran in %v", script, time.Since(start).Round(time.Millisecond))
+	// MLflow prints its own lines ("View run ... at"); the result is the
+	// line after the marker.
+	_, result, ok := bytes.Cut(stdout.Bytes(), []byte(resultMarker))
+	if !ok {
+		t.Fatalf("%s: no %q line in its output:\n%s\nstderr:\n%s", script, resultMarker, stdout.Bytes(), stderr.Bytes())
+	}
+	var out map[string]any
+	if err := json.Unmarshal(bytes.TrimSpace(result), &out); err != nil {
+		t.Fatalf("%s: output is not one JSON object: %v\n%s\nstderr:\n%s", script, err, stdout.Bytes(), stderr.Bytes())
+	}
+	return out
+}
+
+// TestMLflowClient has the unmodified mlflow Python client log through the
+// handler, then checks what it read back and what landed in the store.
+func TestMLflowClient(t *testing.T) {
+	py := needMLflow(t)
+	db := mlitetest.New(t)
+	srv := httptest.NewServer(New(db, &Options{Logger: discardLogger()}))
+	defer srv.Close()
+
+	out := runClient(t, py, "tracking.py", srv.URL)
+	ctx := context.Background()
+
+	// What the client read back.
+	for _, c := range []struct {
+		key  string
+		want any
+	}{
+		{"search", []any{"child-a", "parent"}},
+		{"children", []any{"child-a", "child-b"}},
+		{"loss_history", []any{[]any{0.0, 1.0}, []any{1.0, 0.5}, []any{2.0, 1.0 / 3}, []any{3.0, 0.25}, []any{4.0, 0.2}}},
+		{"param_change_error", "INVALID_PARAMETER_VALUE"},
+		{"deleted_run_error", "INVALID_PARAMETER_VALUE"},
+		{"missing_run_error", "RESOURCE_DOES_NOT_EXIST"},
+		{"duplicate_experiment_error", "RESOURCE_ALREADY_EXISTS"},
+		{"batch_history", 10.0},
+		{"batch", map[string]any{"status": "KILLED", "params": map[string]any{"p1": "v1", "p2": "v2"}, "tags": map[string]any{"t1": "b"}}},
+	} {
+		if got := out[c.key]; !reflect.DeepEqual(got, c.want) {
+			t.Errorf("client %s: got %v, want %v", c.key, got, c.want)
+		}
+	}
+	parent, _ := out["parent"].(map[string]any)
+	if got, want := fmt.Sprint(parent["status"]), "FINISHED"; got != want {
+		t.Errorf("client parent status: got %s, want %s", got, want)
+	}
+	if got, want := parent["params"], map[string]any{"alpha": "0.5", "layers": "3", "optimizer": "adam"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("client parent params: got %v, want %v", got, want)
+	}
+	if got, want := parent["metrics"], map[string]any{"loss": 0.2, "acc": 0.9, "f1": 0.8}; !reflect.DeepEqual(got, want) {
+		t.Errorf("client parent metrics: got %v, want %v", got, want)
+	}
+
+	// What landed in the store, read with the Go library.
+	expID, err := store.ParseExperimentID(fmt.Sprint(out["experiment_id"]))
+	if err != nil {
+		t.Fatalf("experiment_id %v: %v", out["experiment_id"], err)
+	}
+	exp, err := db.GetExperiment(ctx, expID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exp.Name != "client-exp" || out["artifact_location"] != exp.ArtifactLocation {
+		t.Errorf("experiment: got %q at %q (client saw %v), want client-exp", exp.Name, exp.ArtifactLocation, out["artifact_location"])
+	}
+	pid, err := store.ParseRunID(fmt.Sprint(out["parent_run_id"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := mlitetest.Run(t, db, pid)
+	if rec.Name != "parent" || rec.Status != run.Finished || rec.EndTime == 0 || rec.ExperimentID != expID {
+		t.Errorf("parent run: got name %q status %v end %d experiment %v, want parent FINISHED ended in %v", rec.Name, rec.Status, rec.EndTime, rec.ExperimentID, expID)
+	}
+	if got, want := rec.ArtifactURI, out["artifact_uri"]; got != want {
+		t.Errorf("parent artifact URI: got %q, client saw %v", got, want)
+	}
+	for k, want := range map[string]string{"team": "vision", "stage": "dev"} {
+		if got := rec.Tags[k]; got != want {
+			t.Errorf("parent tag %s: got %q, want %q", k, got, want)
+		}
+	}
+	if _, ok := rec.Tags["to_delete"]; ok {
+		t.Errorf("parent tag to_delete: still set after delete_tag")
+	}
+	if rec.Tags[run.TagUser] == "" || rec.User != rec.Tags[run.TagUser] {
+		t.Errorf("parent user: got %q, tag %q, want the client's user in both", rec.User, rec.Tags[run.TagUser])
+	}
+	if got, want := mlitetest.History(t, db, pid, "loss"), []float64{1, 0.5, 1.0 / 3, 0.25, 0.2}; !reflect.DeepEqual(got, want) {
+		t.Errorf("parent loss history: got %v, want %v", got, want)
+	}
+	kids, err := db.Children(ctx, pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]string{}
+	for _, k := range kids {
+		names[k.Name] = k.Params["lr"]
+		if k.Status != run.Finished {
+			t.Errorf("child %s: got status %v, want FINISHED", k.Name, k.Status)
+		}
+	}
+	if want := map[string]string{"child-a": "0.1", "child-b": "0.01"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("children: got %v, want %v", names, want)
+	}
+	bid, err := store.ParseRunID(fmt.Sprint(out["batch_run_id"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := mlitetest.Run(t, db, bid)
+	if b.Status != run.Killed || b.Lifecycle != store.Active || b.Tags["kind"] != "batch" {
+		t.Errorf("batch run: got status %v lifecycle %v tags %v, want KILLED, active (restored), kind=batch", b.Status, b.Lifecycle, b.Tags)
+	}
+	if got := mlitetest.History(t, db, bid, "m"); len(got) != 10 || got[9] != 9 {
+		t.Errorf("batch run history of m: got %v, want 0..9", got)
+	}
+}

@@ -1,0 +1,109 @@
+"""Logs to an mlite server through the unmodified mlflow client.
+
+Run by TestMLflowClient (client_test.go) with the server's URL as the only
+argument; prints one JSON object after the marker MLITE-RESULT with what the client read back, for the Go
+test to check against the store.
+"""
+
+import json
+import sys
+
+import mlflow
+from mlflow.entities import Metric, Param, RunTag
+from mlflow.tracking import MlflowClient
+
+
+def main(uri):
+    mlflow.set_tracking_uri(uri)
+    client = MlflowClient()
+    out = {}
+
+    exp = mlflow.set_experiment("client-exp")
+    out["experiment_id"] = exp.experiment_id
+    out["artifact_location"] = exp.artifact_location
+
+    with mlflow.start_run(run_name="parent") as parent:
+        mlflow.log_param("alpha", 0.5)
+        mlflow.log_params({"layers": 3, "optimizer": "adam"})
+        for step in range(5):
+            mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
+        mlflow.log_metrics({"acc": 0.9, "f1": 0.8}, step=4)
+        mlflow.set_tag("team", "vision")
+        mlflow.set_tags({"stage": "dev", "to_delete": "x"})
+        client.delete_tag(parent.info.run_id, "to_delete")
+        for child_name, lr in (("child-a", 0.1), ("child-b", 0.01)):
+            with mlflow.start_run(run_name=child_name, nested=True):
+                mlflow.log_param("lr", lr)
+                mlflow.log_metric("score", lr * 10, step=1)
+        out["parent_run_id"] = parent.info.run_id
+        out["artifact_uri"] = parent.info.artifact_uri
+
+        # A changed param is refused with MLflow's error.
+        try:
+            mlflow.log_param("alpha", 0.7)
+            out["param_change_error"] = None
+        except mlflow.exceptions.MlflowException as e:
+            out["param_change_error"] = e.error_code
+
+    # log_batch through the client, on a run made by the client.
+    r = client.create_run(exp.experiment_id, run_name="batch", tags={"kind": "batch"})
+    client.log_batch(
+        r.info.run_id,
+        metrics=[Metric("m", float(i), 1700000000000 + i, i) for i in range(10)],
+        params=[Param("p1", "v1"), Param("p2", "v2")],
+        tags=[RunTag("t1", "a"), RunTag("t1", "b")],
+    )
+    client.set_terminated(r.info.run_id, status="KILLED")
+    out["batch_run_id"] = r.info.run_id
+
+    runs = mlflow.search_runs(
+        experiment_ids=[exp.experiment_id],
+        filter_string="params.lr = '0.1' or tags.team = 'vision'",
+        order_by=["attributes.run_name ASC"],
+        output_format="list",
+    )
+    out["search"] = [x.info.run_name for x in runs]
+    children = client.search_runs(
+        [exp.experiment_id],
+        filter_string="tags.mlflow.parentRunId = '%s'" % parent.info.run_id,
+        order_by=["metrics.score DESC"],
+    )
+    out["children"] = [x.info.run_name for x in children]
+
+    got = client.get_run(parent.info.run_id)
+    out["parent"] = {
+        "status": got.info.status,
+        "params": got.data.params,
+        "metrics": got.data.metrics,
+        "tags": {k: v for k, v in got.data.tags.items() if not k.startswith("mlflow.source")},
+    }
+    hist = client.get_metric_history(parent.info.run_id, "loss")
+    out["loss_history"] = [[m.step, m.value] for m in hist]
+    b = client.get_run(r.info.run_id)
+    out["batch"] = {"status": b.info.status, "params": b.data.params, "tags": {"t1": b.data.tags.get("t1")}}
+    out["batch_history"] = len(client.get_metric_history(r.info.run_id, "m"))
+
+    # Deleting and restoring.
+    client.delete_run(r.info.run_id)
+    try:
+        client.log_param(r.info.run_id, "late", 1)
+        out["deleted_run_error"] = None
+    except mlflow.exceptions.MlflowException as e:
+        out["deleted_run_error"] = e.error_code
+    client.restore_run(r.info.run_id)
+    try:
+        client.get_run("0123456789abcdef0123456789abcdef")
+        out["missing_run_error"] = None
+    except mlflow.exceptions.MlflowException as e:
+        out["missing_run_error"] = e.error_code
+    try:
+        client.create_experiment("client-exp")
+        out["duplicate_experiment_error"] = None
+    except mlflow.exceptions.MlflowException as e:
+        out["duplicate_experiment_error"] = e.error_code
+
+    print("MLITE-RESULT " + json.dumps(out, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
