@@ -217,6 +217,9 @@ func (h *Handler) createRun(r *http.Request, p *params, w *jsonWriter) error {
 	if _, ok := tags[run.TagUser]; !ok && user != "" {
 		tags[run.TagUser] = user
 	}
+	if v, ok := tags[run.TagRunName]; ok && name != "" && v != name {
+		return invalidParam("Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='%s', mlflow.runName='%s').", name, v)
+	}
 	opts := []run.StartOption{run.Tags(tags)}
 	if name != "" {
 		opts = append(opts, run.Name(name))
