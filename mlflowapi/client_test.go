@@ -104,6 +104,12 @@ func TestMLflowClient(t *testing.T) {
 		{"missing_run_error", "RESOURCE_DOES_NOT_EXIST"},
 		{"duplicate_experiment_error", "RESOURCE_ALREADY_EXISTS"},
 		{"batch_history", 10.0},
+		{"artifacts_root", []any{[]any{"config.json", false, 17.0}, []any{"model", true, nil}, []any{"notes", true, nil}}},
+		{"artifacts_notes", []any{"notes/hello.txt"}},
+		{"downloaded", "hello from the client\n"},
+		{"loaded_text", "hello from the client\n"},
+		{"loaded_dict", map[string]any{"layers": 3.0}},
+		{"weights_ok", true},
 		{"batch", map[string]any{"status": "KILLED", "params": map[string]any{"p1": "v1", "p2": "v2"}, "tags": map[string]any{"t1": "b"}}},
 	} {
 		if got := out[c.key]; !reflect.DeepEqual(got, c.want) {
@@ -179,6 +185,17 @@ func TestMLflowClient(t *testing.T) {
 	b := mlitetest.Run(t, db, bid)
 	if b.Status != run.Killed || b.Lifecycle != store.Active || b.Tags["kind"] != "batch" {
 		t.Errorf("batch run: got status %v lifecycle %v tags %v, want KILLED, active (restored), kind=batch", b.Status, b.Lifecycle, b.Tags)
+	}
+	files, err := db.ListArtifacts(ctx, pid, "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range files {
+		paths = append(paths, fmt.Sprintf("%s:%d", f.Path, f.Size))
+	}
+	if got, want := fmt.Sprint(paths), "[config.json:17 model/weights.bin:1024 notes/hello.txt:22]"; got != want {
+		t.Errorf("parent artifacts in the store: got %s, want %s", got, want)
 	}
 	if got := mlitetest.History(t, db, bid, "m"); len(got) != 10 || got[9] != 9 {
 		t.Errorf("batch run history of m: got %v, want 0..9", got)

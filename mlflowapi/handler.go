@@ -64,6 +64,11 @@ const (
 // ServeHTTP routes the request by path and method and writes MLflow's JSON
 // answer or error body.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if loc, ok := proxyPath(r.URL.Path); ok {
+		// The artifact proxy streams bodies of any type and size.
+		h.serveArtifactsProxy(w, r, loc)
+		return
+	}
 	rt, ok := lookup(r.URL.Path)
 	if !ok {
 		h.writeError(w, r, &apiError{code: codeEndpointNotFound, msg: "No API endpoint " + r.URL.Path})

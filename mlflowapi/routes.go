@@ -63,6 +63,7 @@ var apiRoutes = map[string]route{
 	"runs/delete-tag":                   jsonRoute(post, (*Handler).deleteTag),
 	"runs/log-batch":                    jsonRoute(post, (*Handler).logBatch),
 	"runs/log-inputs":                   jsonRoute(post, (*Handler).logInputs),
+	"logged-models/search":              jsonRoute(post, (*Handler).searchLoggedModels),
 
 	// Model registry.
 	"registered-models/get":                 jsonRoute(get, (*Handler).getRegisteredModel),

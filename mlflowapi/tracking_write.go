@@ -600,6 +600,22 @@ func (h *Handler) logInputs(r *http.Request, p *params, w *jsonWriter) error {
 	return runError(h.tr.LogInputs(r.Context(), id, inputs), s)
 }
 
+// searchLoggedModels answers MLflow 3's logged-model search, which the
+// client makes before resolving a runs:/ URI: mlite keeps no logged
+// models, so the page is empty. The experiments named must exist.
+func (h *Handler) searchLoggedModels(r *http.Request, p *params, w *jsonWriter) error {
+	ids, err := p.strs("experiment_ids")
+	if err != nil {
+		return err
+	}
+	for _, s := range ids {
+		if _, err := h.experiment(r.Context(), s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // pyStr is Python's repr of a str, for messages MLflow formats with repr.
 func pyStr(s string) string {
 	q := byte('\'')

@@ -6,7 +6,9 @@ test to check against the store.
 """
 
 import json
+import os
 import sys
+import tempfile
 
 import mlflow
 from mlflow.entities import Metric, Param, RunTag
@@ -31,6 +33,13 @@ def main(uri):
         mlflow.set_tag("team", "vision")
         mlflow.set_tags({"stage": "dev", "to_delete": "x"})
         client.delete_tag(parent.info.run_id, "to_delete")
+        # Artifacts go through the mlflow-artifacts proxy.
+        mlflow.log_text("hello from the client\n", "notes/hello.txt")
+        mlflow.log_dict({"layers": 3}, "config.json")
+        local = os.path.join(tempfile.mkdtemp(), "weights.bin")
+        with open(local, "wb") as f:
+            f.write(bytes(range(256)) * 4)
+        mlflow.log_artifact(local, artifact_path="model")
         for child_name, lr in (("child-a", 0.1), ("child-b", 0.01)):
             with mlflow.start_run(run_name=child_name, nested=True):
                 mlflow.log_param("lr", lr)
@@ -79,6 +88,18 @@ def main(uri):
     }
     hist = client.get_metric_history(parent.info.run_id, "loss")
     out["loss_history"] = [[m.step, m.value] for m in hist]
+    rid = parent.info.run_id
+    out["artifacts_root"] = sorted((a.path, a.is_dir, a.file_size) for a in client.list_artifacts(rid))
+    out["artifacts_notes"] = [a.path for a in client.list_artifacts(rid, "notes")]
+    dst = client.download_artifacts(rid, "notes/hello.txt", tempfile.mkdtemp())
+    with open(dst) as f:
+        out["downloaded"] = f.read()
+    out["loaded_text"] = mlflow.artifacts.load_text(parent.info.artifact_uri + "/notes/hello.txt")
+    out["loaded_dict"] = mlflow.artifacts.load_dict(parent.info.artifact_uri + "/config.json")
+    whole = mlflow.artifacts.download_artifacts(run_id=rid, dst_path=tempfile.mkdtemp())
+    with open(os.path.join(whole, "model", "weights.bin"), "rb") as f:
+        out["weights_ok"] = f.read() == bytes(range(256)) * 4
+
     b = client.get_run(r.info.run_id)
     out["batch"] = {"status": b.info.status, "params": b.data.params, "tags": {"t1": b.data.tags.get("t1")}}
     out["batch_history"] = len(client.get_metric_history(r.info.run_id, "m"))
