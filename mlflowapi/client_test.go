@@ -201,3 +201,75 @@ func TestMLflowClient(t *testing.T) {
 		t.Errorf("batch run history of m: got %v, want 0..9", got)
 	}
 }
+
+// TestMLflowClientRegistry has the unmodified mlflow client register,
+// promote, alias, tag, rename and delete models, then checks the registry
+// with the Go library.
+func TestMLflowClientRegistry(t *testing.T) {
+	py := needMLflow(t)
+	db := mlitetest.New(t)
+	srv := httptest.NewServer(New(db, &Options{Logger: discardLogger()}))
+	defer srv.Close()
+
+	out := runClient(t, py, "registry.py", srv.URL)
+	for _, c := range []struct {
+		key  string
+		want any
+	}{
+		{"created", map[string]any{"name": "Iris", "description": "iris classifier", "tags": map[string]any{"team": "ml"}}},
+		{"duplicate_model_error", "RESOURCE_ALREADY_EXISTS"},
+		{"v1", map[string]any{"version": "1", "status": "READY", "stage": "None", "tags": map[string]any{"k": "v"}, "description": "first", "run_id": out["run_id"]}},
+		{"v2_version", "2"},
+		{"transitioned", "Production"},
+		{"v1_after_archive", "Archived"},
+		{"bad_stage_error", "INVALID_PARAMETER_VALUE"},
+		{"by_alias", "1"},
+		{"deleted_alias_error", "INVALID_PARAMETER_VALUE"},
+		{"latest_production", []any{"2"}},
+		{"searched", []any{"2", "1"}},
+		{"deleted_version_error", "RESOURCE_DOES_NOT_EXIST"},
+		{"missing_model_error", "RESOURCE_DOES_NOT_EXIST"},
+		{"renamed", map[string]any{"name": "IrisRenamed", "description": "iris, updated", "tags": map[string]any{"owner": "bob"}, "aliases": map[string]any{"champion": "1"}}},
+		{"v2", map[string]any{"stage": "Production", "tags": map[string]any{"validated": "yes"}, "description": "second"}},
+		// The client writes registered_model_meta itself after downloading.
+		{"model_files", []any{"MLmodel", "registered_model_meta", "weights.txt"}},
+		{"weights", "weights\n"},
+		{"deleted_model_error", "RESOURCE_DOES_NOT_EXIST"},
+	} {
+		if got := out[c.key]; !reflect.DeepEqual(got, c.want) {
+			t.Errorf("client %s: got %v, want %v", c.key, got, c.want)
+		}
+	}
+
+	// What the registry holds, read with the Go library.
+	ctx := context.Background()
+	reg := db.Registry()
+	m, err := reg.GetModel(ctx, "IrisRenamed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Aliases["champion"] != 1 || m.Tags["owner"] != "bob" || m.Description != "iris, updated" {
+		t.Errorf("model: got aliases %v tags %v description %q, want champion->1, owner=bob, \"iris, updated\"", m.Aliases, m.Tags, m.Description)
+	}
+	vs, err := reg.Versions(ctx, "IrisRenamed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range vs {
+		got = append(got, fmt.Sprintf("%d:%s", v.Version, v.Stage))
+	}
+	if want := "[1:Archived 2:Production]"; fmt.Sprint(got) != want {
+		t.Errorf("versions: got %v, want %s", got, want)
+	}
+	files, err := reg.Files(ctx, "IrisRenamed", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 2 {
+		t.Errorf("version 2 files: got %v, want MLmodel and weights.txt", files)
+	}
+	if _, err := reg.GetModel(ctx, "Scratch"); err == nil {
+		t.Errorf("model Scratch: still there after delete")
+	}
+}

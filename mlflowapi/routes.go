@@ -20,6 +20,9 @@ var (
 	get       = []string{http.MethodGet}
 	getOrPost = []string{http.MethodGet, http.MethodPost}
 	post      = []string{http.MethodPost}
+	patch     = []string{http.MethodPatch}
+	del       = []string{http.MethodDelete}
+	aliasOps  = []string{http.MethodGet, http.MethodPost, http.MethodDelete}
 )
 
 func jsonRoute(m []string, f func(*Handler, *http.Request, *params, *jsonWriter) error) route {
@@ -69,10 +72,24 @@ var apiRoutes = map[string]route{
 	"registered-models/get":                 jsonRoute(get, (*Handler).getRegisteredModel),
 	"registered-models/search":              jsonRoute(getOrPost, (*Handler).searchRegisteredModels),
 	"registered-models/get-latest-versions": jsonRoute(getOrPost, (*Handler).getLatestVersions),
-	"registered-models/alias":               jsonRoute(get, (*Handler).getModelVersionByAlias),
+	"registered-models/alias":               jsonRoute(aliasOps, (*Handler).registeredModelAlias),
 	"model-versions/get":                    jsonRoute(get, (*Handler).getModelVersion),
 	"model-versions/search":                 jsonRoute(getOrPost, (*Handler).searchModelVersions),
 	"model-versions/get-download-uri":       jsonRoute(get, (*Handler).getModelVersionDownloadURI),
+
+	// Model registry writes.
+	"registered-models/create":        jsonRoute(post, (*Handler).createRegisteredModel),
+	"registered-models/rename":        jsonRoute(post, (*Handler).renameRegisteredModel),
+	"registered-models/update":        jsonRoute(patch, (*Handler).updateRegisteredModel),
+	"registered-models/delete":        jsonRoute(del, (*Handler).deleteRegisteredModel),
+	"registered-models/set-tag":       jsonRoute(post, (*Handler).setRegisteredModelTag),
+	"registered-models/delete-tag":    jsonRoute(del, (*Handler).deleteRegisteredModelTag),
+	"model-versions/create":           jsonRoute(post, (*Handler).createModelVersion),
+	"model-versions/update":           jsonRoute(patch, (*Handler).updateModelVersion),
+	"model-versions/transition-stage": jsonRoute(post, (*Handler).transitionModelVersionStage),
+	"model-versions/delete":           jsonRoute(del, (*Handler).deleteModelVersion),
+	"model-versions/set-tag":          jsonRoute(post, (*Handler).setModelVersionTag),
+	"model-versions/delete-tag":       jsonRoute(del, (*Handler).deleteModelVersionTag),
 }
 
 // ajaxRoutes are served only under /ajax-api/2.0/mlflow/, as in MLflow.
