@@ -39,6 +39,8 @@ func FuzzDecodeRequest(f *testing.F) {
 		{"DELETE", "", "q=1", `null`},
 		{"POST", "application/json", "", `"\"\""`},
 		{"POST", "application/json", "", `{"filter": "\ud800", "run_id": null}`},
+		{"POST", "application/json", "", `{"x": [{"key": "k", "value": "NaN", "timestamp": "12", "step": 1e2}], "stages": [{"value": 1}]}`},
+		{"POST", "application/json", "", `{"x": {"name": "d"}, "filter": "-Infinity", "version": [{}]}`},
 	} {
 		f.Add(s.method, s.ct, s.query, []byte(s.body))
 	}
@@ -97,6 +99,21 @@ func FuzzDecodeRequest(f *testing.F) {
 			if ok && (v < 1 || v > 3) {
 				t.Fatalf("enum %q: got %d, not a view type", name, v)
 			}
+			_, _, err = p.float(name)
+			check("float "+name, err)
+			objs, err := p.objects(name)
+			check("objects "+name, err)
+			if len(objs) > maxListLen {
+				t.Fatalf("objects %q: %d values, over the cap %d", name, len(objs), maxListLen)
+			}
+			for _, o := range objs {
+				_, err = metric(o, name+".")
+				check("metric in "+name, err)
+			}
+			_, err = p.object(name)
+			check("object "+name, err)
+			_, err = p.keyValues(name)
+			check("keyValues "+name, err)
 			_, err = maxResults(p, 100, 1000, len(name)%2 == 0)
 			check("max_results", err)
 			p.has(name)

@@ -245,7 +245,9 @@ func (h *Handler) createModelVersion(r *http.Request, p *params, w *jsonWriter) 
 	}
 	mv, err := h.reg.CreateVersion(ctx, name, src, runID)
 	if err != nil {
-		return modelError(err, name, 0)
+		// The model exists: what is missing is the source's run or
+		// files, which the registry's message names.
+		return err
 	}
 	for _, k := range sortedKeys(w, tags) {
 		if err := h.reg.SetVersionTag(ctx, name, mv.Version, k, tags[k]); err != nil {

@@ -1,7 +1,10 @@
 package mlflowapi
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/mlite/mlite/store"
@@ -96,5 +99,137 @@ func TestWriteGolden(t *testing.T) {
 			}
 			golden(t, tc.name+".golden", render(t, rec, f.normalize(rec.Body.String())))
 		})
+	}
+}
+
+// registryWriteCases are registry writes run in order over one fixture,
+// with their answers in testdata/<name>.golden.
+var registryWriteCases = []struct {
+	name, method, target, body string
+}{
+	{"w_rm_create", "POST", "registered-models/create", `{"name": "Fresh", "tags": [{"key": "team", "value": "ml"}], "description": "new"}`},
+	{"w_rm_create_duplicate", "POST", "registered-models/create", `{"name": "CreditModel"}`},
+	{"w_rm_create_no_name", "POST", "registered-models/create", `{}`},
+	{"w_rm_set_tag", "POST", "registered-models/set-tag", `{"name": "Fresh", "key": "owner", "value": "bob"}`},
+	{"w_rm_delete_tag", "DELETE", "registered-models/delete-tag", `{"name": "Fresh", "key": "team"}`},
+	{"w_rm_delete_tag_missing", "DELETE", "registered-models/delete-tag", `{"name": "Fresh", "key": "team"}`},
+	{"w_rm_update", "PATCH", "registered-models/update", `{"name": "Fresh", "description": "newer"}`},
+	{"w_rm_update_missing", "PATCH", "registered-models/update", `{"name": "Nope", "description": "x"}`},
+	{"w_rm_update_post", "POST", "registered-models/update", `{"name": "Fresh"}`},
+	{"w_mv_create", "POST", "model-versions/create", `{"name": "Fresh", "source": "runs:/{run:rf}/model", "run_id": "{run:rf}", "tags": [{"key": "k", "value": "v"}], "description": "first"}`},
+	{"w_mv_create_proxy_source", "POST", "model-versions/create", `{"name": "Fresh", "source": "mlflow-artifacts:/1/{run:rf}/artifacts/model"}`},
+	{"w_mv_create_missing_model", "POST", "model-versions/create", `{"name": "Nope", "source": "runs:/{run:rf}/model"}`},
+	{"w_mv_create_bad_source", "POST", "model-versions/create", `{"name": "Fresh", "source": "s3://bucket/model"}`},
+	{"w_mv_create_empty_source", "POST", "model-versions/create", `{"name": "Fresh", "source": "runs:/{run:rf}/nothing"}`},
+	{"w_mv_transition", "POST", "model-versions/transition-stage", `{"name": "Fresh", "version": "1", "stage": "staging", "archive_existing_versions": false}`},
+	{"w_mv_transition_archive", "POST", "model-versions/transition-stage", `{"name": "Fresh", "version": "2", "stage": "Staging", "archive_existing_versions": true}`},
+	{"w_mv_transition_bad_stage", "POST", "model-versions/transition-stage", `{"name": "Fresh", "version": "1", "stage": "Live"}`},
+	{"w_mv_transition_missing", "POST", "model-versions/transition-stage", `{"name": "Fresh", "version": "9", "stage": "Production"}`},
+	{"w_mv_set_tag", "POST", "model-versions/set-tag", `{"name": "Fresh", "version": "2", "key": "ok", "value": "yes"}`},
+	{"w_mv_delete_tag", "DELETE", "model-versions/delete-tag", `{"name": "Fresh", "version": "1", "key": "k"}`},
+	{"w_mv_delete_tag_missing", "DELETE", "model-versions/delete-tag", `{"name": "Fresh", "version": "1", "key": "k"}`},
+	{"w_mv_update", "PATCH", "model-versions/update", `{"name": "Fresh", "version": "2", "description": "second"}`},
+	{"w_alias_set", "POST", "registered-models/alias", `{"name": "Fresh", "alias": "champion", "version": "2"}`},
+	{"w_alias_set_reserved", "POST", "registered-models/alias", `{"name": "Fresh", "alias": "latest", "version": "2"}`},
+	{"w_alias_set_missing_version", "POST", "registered-models/alias", `{"name": "Fresh", "alias": "x", "version": "9"}`},
+	{"w_rm_get_after", "GET", "registered-models/get?name=Fresh", ""},
+	{"w_alias_delete", "DELETE", "registered-models/alias", `{"name": "Fresh", "alias": "champion"}`},
+	{"w_alias_delete_again", "DELETE", "registered-models/alias", `{"name": "Fresh", "alias": "champion"}`},
+	{"w_mv_delete", "DELETE", "model-versions/delete", `{"name": "Fresh", "version": "1"}`},
+	{"w_mv_delete_missing", "DELETE", "model-versions/delete", `{"name": "Fresh", "version": "1"}`},
+	{"w_rm_rename", "POST", "registered-models/rename", `{"name": "Fresh", "new_name": "Fresher"}`},
+	{"w_rm_rename_taken", "POST", "registered-models/rename", `{"name": "Fresher", "new_name": "CreditModel"}`},
+	{"w_rm_delete", "DELETE", "registered-models/delete", `{"name": "Fresher"}`},
+	{"w_rm_delete_missing", "DELETE", "registered-models/delete", `{"name": "Fresher"}`},
+}
+
+func TestRegistryWriteGolden(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range registryWriteCases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := f.do(t, tc.method, api+tc.target, tc.body)
+			golden(t, tc.name+".golden", render(t, rec, f.normalize(rec.Body.String())))
+		})
+	}
+}
+
+// TestLogBatchLimits checks MLflow's batch limits and their messages.
+func TestLogBatchLimits(t *testing.T) {
+	f := newFixture(t)
+	items := func(n int, format string) string {
+		var b strings.Builder
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, format, i)
+		}
+		return b.String()
+	}
+	metric := `{"key": "m%d", "value": 1, "timestamp": 1}`
+	param := `{"key": "p%d", "value": "v"}`
+	for _, tc := range []struct {
+		name, body, want string
+	}{
+		{"metrics", `{"run_id": "{run:rf}", "metrics": [` + items(1001, metric) + `]}`,
+			"A batch logging request can contain at most 1000 metrics. Got 1001 metrics. Please split up metrics across multiple requests and try again."},
+		{"params", `{"run_id": "{run:rf}", "params": [` + items(101, param) + `]}`,
+			"A batch logging request can contain at most 100 params. Got 101 params. Please split up params across multiple requests and try again."},
+		{"tags", `{"run_id": "{run:rf}", "tags": [` + items(101, param) + `]}`,
+			"A batch logging request can contain at most 100 tags. Got 101 tags. Please split up tags across multiple requests and try again."},
+		{"total", `{"run_id": "{run:rf}", "metrics": [` + items(950, metric) + `], "params": [` + items(51, param) + `]}`,
+			"A batch logging request can contain at most 1000 metrics, params, and tags. Got 1001 metrics, params, and tags. Please split up metrics, params, and tags across multiple requests and try again."},
+		{"bytes", `{"run_id": "{run:rf}", "tags": [{"key": "big", "value": "` + strings.Repeat("x", 1000000) + `"}]}`,
+			"Batched logging API requests must be at most 1000000 bytes, got a request of size 1000085."},
+	} {
+		rec := f.do(t, "POST", api+"runs/log-batch", tc.body)
+		var e struct {
+			Code    string `json:"error_code"`
+			Message string `json:"message"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || rec.Code != 400 || e.Code != codeInvalidParameter || e.Message != tc.want {
+			t.Errorf("%s: got %d %s, want 400 %s %q", tc.name, rec.Code, rec.Body, codeInvalidParameter, tc.want)
+		}
+	}
+	// At the limits, the batch lands.
+	rec := f.do(t, "POST", api+"runs/log-batch", `{"run_id": "{run:lgbm}", "metrics": [`+items(900, metric)+`], "params": [`+items(100, param)+`]}`)
+	if rec.Code != 200 {
+		t.Fatalf("batch at the limits: got %d %s, want 200", rec.Code, rec.Body)
+	}
+	got, err := f.tr.GetRun(context.Background(), f.runs["lgbm"])
+	must(t, err)
+	if len(got.Params) != 101 || len(got.Metrics) != 901 {
+		t.Errorf("after the batch: got %d params and %d metrics, want 101 and 901", len(got.Params), len(got.Metrics))
+	}
+}
+
+// TestFloatParam checks the double decoder on proto JSON's forms.
+func TestFloatParam(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		want string // fmt %v of the value, or "error"
+	}{
+		{`{"v": 1.5}`, "1.5"},
+		{`{"v": -2}`, "-2"},
+		{`{"v": "3.25"}`, "3.25"},
+		{`{"v": "NaN"}`, "NaN"},
+		{`{"v": "Infinity"}`, "+Inf"},
+		{`{"v": "-Infinity"}`, "-Inf"},
+		{`{"v": 1e400}`, "+Inf"},
+		{`{"v": "inf"}`, "error"},
+		{`{"v": "0x10"}`, "error"},
+		{`{"v": true}`, "error"},
+		{`{"v": [1]}`, "error"},
+	} {
+		p, err := decodeRequest("POST", "application/json", "", []byte(tc.body))
+		must(t, err)
+		v, _, err := p.float("v")
+		got := fmt.Sprint(v)
+		if err != nil {
+			got = "error"
+		}
+		if got != tc.want {
+			t.Errorf("float of %s: got %s (%v), want %s", tc.body, got, err, tc.want)
+		}
 	}
 }
