@@ -1,6 +1,7 @@
 // Package mlflowapi serves MLflow's REST API 2.0 over an open mlite store,
-// so the unmodified mlflow client and MLflow's own web UI can read an mlite
-// file: New returns an http.Handler.
+// so the unmodified mlflow client and MLflow's own web UI can read and
+// write an mlite file: New returns an http.Handler. Options.ReadOnly
+// refuses every write, for servers that only show a store.
 //
 // Vocabulary:
 //   - An endpoint is one route of MLflow's protos (service.proto,
@@ -22,6 +23,17 @@
 //   - The artifact download routes MLflow's UI uses (/get-artifact and
 //     /model-versions/get-artifact) stream stored files with a content type
 //     that a browser never renders as active content.
+//   - The artifact proxy is MLflow's /api/2.0/mlflow-artifacts/artifacts/...
+//     (proxy.go): a run's artifact URI is
+//     mlflow-artifacts:/<experiment>/<run>/artifacts, which the client
+//     resolves to that path, and each location maps back to its run. PUT
+//     streams a file into the run's tree, GET downloads one, GET ?path=
+//     lists a folder by base names, DELETE removes a file or folder.
+//   - Writes are thin: decode, call the tracker or registry, encode. Every
+//     tracking write is durable when its answer is sent (LogBatch,
+//     SetRunTag, SetTerminated, ... each commit before they return).
+//     Runs a client creates carry the client's tags (source, git, user),
+//     not a reproducibility record of the server process.
 //
 // Where it departs from MLflow's server, on purpose: a body that is not
 // JSON is INVALID_PARAMETER_VALUE (MLflow reads it as {}); an unknown path
@@ -31,11 +43,29 @@
 // (its SQL stores clamp them to ±1.7976931348623157e308); runs carry no
 // MLflow 3 outputs and metrics no model or dataset fields; a version's
 // download URI is its source run's artifact URI and path, or its source
-// when that run is gone.
+// when that run is gone. On the write side: experiments/create refuses an
+// artifact_location (artifacts live beside the store); a model version's
+// source must be runs:/<run>/<path> or a run's mlflow-artifacts:/
+// location, which is stored as the equivalent runs:/ URI; a refused
+// promotion gate (beyond MLflow) is BAD_REQUEST; logged-models/search
+// answers an empty page (mlite keeps no MLflow 3 logged models); the
+// 1 MB limit of log-batch counts the body's bytes.
 //
-// This package serves the read side: experiments, runs, metric histories,
-// artifact listings and downloads, registered models and model versions.
-// The write side extends the same route table, decoder and error writer.
+// Served: the tracking reads (experiments get, get-by-name, search; runs
+// get, search; metric histories, bulk and sampled; artifact listings) and
+// writes (experiments create, update, delete, restore, set and delete
+// tags; runs create, update, delete, restore, log-metric, log-parameter,
+// set-tag, delete-tag, log-batch, log-inputs); the model registry's reads
+// and writes (registered models create, rename, update, delete, tags,
+// aliases; model versions create, update, transition-stage, delete, tags;
+// latest versions, searches, download URIs); artifact downloads and the
+// artifact proxy. Not served: traces, logged models (beyond the empty
+// search), evaluation datasets, scorers, webhooks, multipart uploads,
+// runs/log-model and dataset search.
+//
+// The tests include real-client tests: the unmodified mlflow Python
+// client (testdata/client/*.py) logs, searches, registers and moves
+// artifacts through a server over a temporary store.
 //
 // Package mlflowapi imports the root package mlite, run, registry, store and
 // query; nothing below it imports it.

@@ -24,6 +24,7 @@ const (
 	codeCancelled           = "CANCELLED"
 	codeDeadlineExceeded    = "DEADLINE_EXCEEDED"
 	codeRequestLimitExceeds = "REQUEST_LIMIT_EXCEEDED"
+	codePermissionDenied    = "PERMISSION_DENIED"
 )
 
 // httpStatus is MLflow's ERROR_CODE_TO_HTTP_STATUS (mlflow/exceptions.py)
@@ -41,6 +42,7 @@ var httpStatus = map[string]int{
 	codeCancelled:           499,
 	codeDeadlineExceeded:    http.StatusGatewayTimeout,
 	codeRequestLimitExceeds: http.StatusTooManyRequests,
+	codePermissionDenied:    http.StatusForbidden,
 }
 
 // apiError is an error with MLflow's error code: what a handler returns

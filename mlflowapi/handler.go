@@ -18,6 +18,10 @@ type Options struct {
 	// server's side (an INTERNAL_ERROR or another 5xx) and each download
 	// cut short. Zero: slog.Default().
 	Logger *slog.Logger
+	// ReadOnly refuses every write (experiments, runs, registry, artifact
+	// uploads and deletes) with PERMISSION_DENIED, for servers that only
+	// show a store, like the viewer. Zero: writes are served.
+	ReadOnly bool
 }
 
 // Handler answers MLflow's REST API over one open store. It is safe for
@@ -30,14 +34,18 @@ type Handler struct {
 	starter *run.Tracker
 	reg     *registry.Registry
 	log     *slog.Logger
+	ro      bool // Options.ReadOnly
 }
 
 var _ http.Handler = (*Handler)(nil)
 
-// New returns the MLflow REST API over db. o may be nil. The handler serves
-// /api/2.0/mlflow/..., /ajax-api/2.0/mlflow/... and the artifact download
-// routes /get-artifact and /model-versions/get-artifact; every other path is
-// ENDPOINT_NOT_FOUND, so a server mounts it only where those paths go.
+// New returns the MLflow REST API over db, reads and writes. o may be nil.
+// The handler serves /api/2.0/mlflow/..., /ajax-api/2.0/mlflow/..., the
+// artifact proxy /api/2.0/mlflow-artifacts/artifacts/... and the artifact
+// download routes /get-artifact and /model-versions/get-artifact; every
+// other path is ENDPOINT_NOT_FOUND, so a server mounts it only where those
+// paths go. With it, the mlflow client logs to db after
+// mlflow.set_tracking_uri("http://host:port").
 func New(db *mlite.DB, o *Options) *Handler {
 	return newHandler(db.Tracker, db.Registry(), o)
 }
@@ -46,7 +54,7 @@ func newHandler(tr *run.Tracker, reg *registry.Registry, o *Options) *Handler {
 	if o == nil {
 		o = &Options{}
 	}
-	h := &Handler{tr: tr, reg: reg, log: o.Logger}
+	h := &Handler{tr: tr, reg: reg, log: o.Logger, ro: o.ReadOnly}
 	// With Blobs given, run.New cannot fail.
 	h.starter, _ = run.New(tr.Store(), &run.Options{NoCapture: true, NoGitState: true, Blobs: tr.Blobs(), Now: tr.Now})
 	if h.log == nil {
@@ -79,6 +87,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.Method == m || r.Method == http.MethodHead && m == http.MethodGet {
 			allowed = true
 		}
+	}
+	if allowed && h.ro && rt.writes && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		h.writeError(w, r, errReadOnly(r))
+		return
 	}
 	if !allowed {
 		w.Header().Set("Allow", strings.Join(rt.methods, ", "))
@@ -122,6 +134,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	jw.close()
 	writeJSON(w, http.StatusOK, jw.b)
+}
+
+// errReadOnly is the answer to a write when Options.ReadOnly is set.
+func errReadOnly(r *http.Request) error {
+	return &apiError{code: codePermissionDenied, msg: "This server is read-only: " + r.Method + " " + r.URL.Path + " would change the store."}
 }
 
 // readBody reads at most maxBodyBytes of the request body.

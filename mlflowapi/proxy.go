@@ -73,6 +73,8 @@ func (h *Handler) resolveProxy(r *http.Request, loc string) (proxyTarget, error)
 func (h *Handler) serveArtifactsProxy(w http.ResponseWriter, r *http.Request, loc string) {
 	var err error
 	switch {
+	case h.ro && (r.Method == http.MethodPut || r.Method == http.MethodDelete):
+		err = errReadOnly(r)
 	case loc == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		err = h.listProxy(w, r)
 	case loc != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead):

@@ -12,6 +12,7 @@ import (
 // (file downloads).
 type route struct {
 	methods []string
+	writes  bool // its methods other than GET change the store
 	json    func(h *Handler, r *http.Request, p *params, w *jsonWriter) error
 	raw     func(h *Handler, w http.ResponseWriter, r *http.Request, p *params) error
 }
@@ -29,6 +30,11 @@ func jsonRoute(m []string, f func(*Handler, *http.Request, *params, *jsonWriter)
 	return route{methods: m, json: f}
 }
 
+// writeRoute is a json route whose methods other than GET write.
+func writeRoute(m []string, f func(*Handler, *http.Request, *params, *jsonWriter) error) route {
+	return route{methods: m, json: f, writes: true}
+}
+
 func rawRoute(m []string, f func(*Handler, http.ResponseWriter, *http.Request, *params) error) route {
 	return route{methods: m, raw: f}
 }
@@ -37,7 +43,8 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // apiRoutes are the endpoints served under both /api/2.0/mlflow/ and
 // /ajax-api/2.0/mlflow/, by their path after that prefix. Searches answer
-// POST (what MLflow's client sends) and GET alike.
+// POST (what MLflow's client sends) and GET alike. Writes are writeRoutes,
+// which Options.ReadOnly refuses.
 var apiRoutes = map[string]route{
 	// Tracking.
 	"experiments/get":                   jsonRoute(get, (*Handler).getExperiment),
@@ -50,46 +57,46 @@ var apiRoutes = map[string]route{
 	"artifacts/list":                    jsonRoute(get, (*Handler).listArtifacts),
 
 	// Tracking writes.
-	"experiments/create":                jsonRoute(post, (*Handler).createExperiment),
-	"experiments/update":                jsonRoute(post, (*Handler).updateExperiment),
-	"experiments/delete":                jsonRoute(post, (*Handler).deleteExperiment),
-	"experiments/restore":               jsonRoute(post, (*Handler).restoreExperiment),
-	"experiments/set-experiment-tag":    jsonRoute(post, (*Handler).setExperimentTag),
-	"experiments/delete-experiment-tag": jsonRoute(post, (*Handler).deleteExperimentTag),
-	"runs/create":                       jsonRoute(post, (*Handler).createRun),
-	"runs/update":                       jsonRoute(post, (*Handler).updateRun),
-	"runs/delete":                       jsonRoute(post, (*Handler).deleteRun),
-	"runs/restore":                      jsonRoute(post, (*Handler).restoreRun),
-	"runs/log-metric":                   jsonRoute(post, (*Handler).logMetric),
-	"runs/log-parameter":                jsonRoute(post, (*Handler).logParam),
-	"runs/set-tag":                      jsonRoute(post, (*Handler).setTag),
-	"runs/delete-tag":                   jsonRoute(post, (*Handler).deleteTag),
-	"runs/log-batch":                    jsonRoute(post, (*Handler).logBatch),
-	"runs/log-inputs":                   jsonRoute(post, (*Handler).logInputs),
+	"experiments/create":                writeRoute(post, (*Handler).createExperiment),
+	"experiments/update":                writeRoute(post, (*Handler).updateExperiment),
+	"experiments/delete":                writeRoute(post, (*Handler).deleteExperiment),
+	"experiments/restore":               writeRoute(post, (*Handler).restoreExperiment),
+	"experiments/set-experiment-tag":    writeRoute(post, (*Handler).setExperimentTag),
+	"experiments/delete-experiment-tag": writeRoute(post, (*Handler).deleteExperimentTag),
+	"runs/create":                       writeRoute(post, (*Handler).createRun),
+	"runs/update":                       writeRoute(post, (*Handler).updateRun),
+	"runs/delete":                       writeRoute(post, (*Handler).deleteRun),
+	"runs/restore":                      writeRoute(post, (*Handler).restoreRun),
+	"runs/log-metric":                   writeRoute(post, (*Handler).logMetric),
+	"runs/log-parameter":                writeRoute(post, (*Handler).logParam),
+	"runs/set-tag":                      writeRoute(post, (*Handler).setTag),
+	"runs/delete-tag":                   writeRoute(post, (*Handler).deleteTag),
+	"runs/log-batch":                    writeRoute(post, (*Handler).logBatch),
+	"runs/log-inputs":                   writeRoute(post, (*Handler).logInputs),
 	"logged-models/search":              jsonRoute(post, (*Handler).searchLoggedModels),
 
 	// Model registry.
 	"registered-models/get":                 jsonRoute(get, (*Handler).getRegisteredModel),
 	"registered-models/search":              jsonRoute(getOrPost, (*Handler).searchRegisteredModels),
 	"registered-models/get-latest-versions": jsonRoute(getOrPost, (*Handler).getLatestVersions),
-	"registered-models/alias":               jsonRoute(aliasOps, (*Handler).registeredModelAlias),
+	"registered-models/alias":               writeRoute(aliasOps, (*Handler).registeredModelAlias),
 	"model-versions/get":                    jsonRoute(get, (*Handler).getModelVersion),
 	"model-versions/search":                 jsonRoute(getOrPost, (*Handler).searchModelVersions),
 	"model-versions/get-download-uri":       jsonRoute(get, (*Handler).getModelVersionDownloadURI),
 
 	// Model registry writes.
-	"registered-models/create":        jsonRoute(post, (*Handler).createRegisteredModel),
-	"registered-models/rename":        jsonRoute(post, (*Handler).renameRegisteredModel),
-	"registered-models/update":        jsonRoute(patch, (*Handler).updateRegisteredModel),
-	"registered-models/delete":        jsonRoute(del, (*Handler).deleteRegisteredModel),
-	"registered-models/set-tag":       jsonRoute(post, (*Handler).setRegisteredModelTag),
-	"registered-models/delete-tag":    jsonRoute(del, (*Handler).deleteRegisteredModelTag),
-	"model-versions/create":           jsonRoute(post, (*Handler).createModelVersion),
-	"model-versions/update":           jsonRoute(patch, (*Handler).updateModelVersion),
-	"model-versions/transition-stage": jsonRoute(post, (*Handler).transitionModelVersionStage),
-	"model-versions/delete":           jsonRoute(del, (*Handler).deleteModelVersion),
-	"model-versions/set-tag":          jsonRoute(post, (*Handler).setModelVersionTag),
-	"model-versions/delete-tag":       jsonRoute(del, (*Handler).deleteModelVersionTag),
+	"registered-models/create":        writeRoute(post, (*Handler).createRegisteredModel),
+	"registered-models/rename":        writeRoute(post, (*Handler).renameRegisteredModel),
+	"registered-models/update":        writeRoute(patch, (*Handler).updateRegisteredModel),
+	"registered-models/delete":        writeRoute(del, (*Handler).deleteRegisteredModel),
+	"registered-models/set-tag":       writeRoute(post, (*Handler).setRegisteredModelTag),
+	"registered-models/delete-tag":    writeRoute(del, (*Handler).deleteRegisteredModelTag),
+	"model-versions/create":           writeRoute(post, (*Handler).createModelVersion),
+	"model-versions/update":           writeRoute(patch, (*Handler).updateModelVersion),
+	"model-versions/transition-stage": writeRoute(post, (*Handler).transitionModelVersionStage),
+	"model-versions/delete":           writeRoute(del, (*Handler).deleteModelVersion),
+	"model-versions/set-tag":          writeRoute(post, (*Handler).setModelVersionTag),
+	"model-versions/delete-tag":       writeRoute(del, (*Handler).deleteModelVersionTag),
 }
 
 // ajaxRoutes are served only under /ajax-api/2.0/mlflow/, as in MLflow.

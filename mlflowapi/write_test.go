@@ -233,3 +233,34 @@ func TestFloatParam(t *testing.T) {
 		}
 	}
 }
+
+// TestReadOnly checks that Options.ReadOnly refuses every write, the
+// artifact proxy's uploads and deletes included, and serves every read.
+func TestReadOnly(t *testing.T) {
+	f := newFixture(t)
+	f.h = newHandler(f.tr, f.reg, &Options{Logger: discardLogger(), ReadOnly: true})
+	for path, rt := range apiRoutes {
+		for _, m := range rt.methods {
+			rec := f.do(t, m, api+path, `{}`)
+			refused := rec.Code == 403 && strings.Contains(rec.Body.String(), `"PERMISSION_DENIED"`)
+			if want := rt.writes && m != "GET"; refused != want {
+				t.Errorf("read-only %s %s: got %d %s, want refused %v", m, path, rec.Code, rec.Body, want)
+			}
+		}
+	}
+	for _, m := range []string{"PUT", "DELETE"} {
+		rec := f.do(t, m, proxy+"/1/{run:rf}/artifacts/notes.txt", "x")
+		if rec.Code != 403 {
+			t.Errorf("read-only %s proxy: got %d %s, want 403", m, rec.Code, rec.Body)
+		}
+	}
+	rec := f.do(t, "GET", proxy+"/1/{run:rf}/artifacts/notes.txt", "")
+	if rec.Code != 200 || rec.Body.String() != "all good\n" {
+		t.Errorf("read-only GET proxy: got %d %q, want 200 \"all good\\n\"", rec.Code, rec.Body)
+	}
+	files, err := f.tr.ListArtifacts(context.Background(), f.runs["rf"], "", true)
+	must(t, err)
+	if len(files) != 5 {
+		t.Errorf("after refused writes: got %d artifacts, want the fixture's 5", len(files))
+	}
+}
