@@ -104,6 +104,7 @@ func TestMLflowClient(t *testing.T) {
 		{"missing_run_error", "RESOURCE_DOES_NOT_EXIST"},
 		{"duplicate_experiment_error", "RESOURCE_ALREADY_EXISTS"},
 		{"batch_history", 10.0},
+		{"resumed", "RUNNING"},
 		{"artifacts_root", []any{[]any{"config.json", false, 17.0}, []any{"model", true, nil}, []any{"notes", true, nil}}},
 		{"artifacts_notes", []any{"notes/hello.txt"}},
 		{"downloaded", "hello from the client\n"},

@@ -286,7 +286,13 @@ func (h *Handler) updateRun(r *http.Request, p *params, w *jsonWriter) error {
 			return runError(err, s)
 		}
 	}
-	if hasStatus {
+	switch {
+	case hasStatus && run.Status(status) == run.Running && end == 0:
+		// Resuming (start_run(run_id=...)): running again, no end time.
+		if _, err := h.tr.ResumeRun(ctx, id); err != nil {
+			return runError(err, s)
+		}
+	case hasStatus:
 		if err := h.tr.SetTerminated(ctx, id, run.Status(status), end); err != nil {
 			return runError(err, s)
 		}

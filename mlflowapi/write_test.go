@@ -63,6 +63,7 @@ var writeCases = []struct {
 	{"w_runs_update", "runs/update", `{"run_id": "{run:r1}", "status": "FINISHED", "end_time": 1700000509000, "run_name": "r1-done"}`, ""},
 	{"w_runs_update_bad_status", "runs/update", `{"run_id": "{run:r1}", "status": "DONE"}`, ""},
 	{"w_runs_get_after", "runs/get?run_id={run:r1}", "", ""},
+	{"w_runs_update_resume", "runs/update", `{"run_id": "{run:r1}", "status": "RUNNING"}`, ""},
 	{"w_runs_delete", "runs/delete", `{"run_id": "{run:kid}"}`, ""},
 	{"w_log_param_deleted", "runs/log-parameter", `{"run_id": "{run:kid}", "key": "x", "value": "1"}`, ""},
 	{"w_set_tag_deleted", "runs/set-tag", `{"run_id": "{run:kid}", "key": "x", "value": "1"}`, ""},

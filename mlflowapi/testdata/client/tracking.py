@@ -62,6 +62,12 @@ def main(uri):
         params=[Param("p1", "v1"), Param("p2", "v2")],
         tags=[RunTag("t1", "a"), RunTag("t1", "b")],
     )
+    # Resuming an ended run, then ending it as killed.
+    client.set_terminated(r.info.run_id)
+    with mlflow.start_run(run_id=r.info.run_id):
+        # The client sends the old end time along, and MLflow keeps it.
+        out["resumed"] = client.get_run(r.info.run_id).info.status
+        mlflow.log_metric("resumed", 1.0)
     client.set_terminated(r.info.run_id, status="KILLED")
     out["batch_run_id"] = r.info.run_id
 
