@@ -105,6 +105,7 @@ func TestMLflowClient(t *testing.T) {
 		{"duplicate_experiment_error", "RESOURCE_ALREADY_EXISTS"},
 		{"batch_history", 10.0},
 		{"resumed", "RUNNING"},
+		{"inputs", []any{[]any{"iris", "d1g3st", "http", map[string]any{"mlflow.data.context": "training"}}}},
 		{"artifacts_root", []any{[]any{"config.json", false, 17.0}, []any{"model", true, nil}, []any{"notes", true, nil}}},
 		{"artifacts_notes", []any{"notes/hello.txt"}},
 		{"downloaded", "hello from the client\n"},
@@ -155,6 +156,9 @@ func TestMLflowClient(t *testing.T) {
 		if got := rec.Tags[k]; got != want {
 			t.Errorf("parent tag %s: got %q, want %q", k, got, want)
 		}
+	}
+	if len(rec.Inputs) != 1 || rec.Inputs[0].Name != "iris" || rec.Inputs[0].Tags[run.TagDatasetContext] != "training" {
+		t.Errorf("parent inputs: got %+v, want iris with context training", rec.Inputs)
 	}
 	if _, ok := rec.Tags["to_delete"]; ok {
 		t.Errorf("parent tag to_delete: still set after delete_tag")

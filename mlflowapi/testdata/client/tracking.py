@@ -11,7 +11,7 @@ import sys
 import tempfile
 
 import mlflow
-from mlflow.entities import Metric, Param, RunTag
+from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
 
@@ -40,6 +40,9 @@ def main(uri):
         with open(local, "wb") as f:
             f.write(bytes(range(256)) * 4)
         mlflow.log_artifact(local, artifact_path="model")
+        # A dataset input through the low-level client.
+        ds = Dataset("iris", "d1g3st", "http", '{"url": "http://example.com/iris.csv"}')
+        client.log_inputs(parent.info.run_id, [DatasetInput(ds, [InputTag("mlflow.data.context", "training")])])
         for child_name, lr in (("child-a", 0.1), ("child-b", 0.01)):
             with mlflow.start_run(run_name=child_name, nested=True):
                 mlflow.log_param("lr", lr)
@@ -92,6 +95,10 @@ def main(uri):
         "metrics": got.data.metrics,
         "tags": {k: v for k, v in got.data.tags.items() if not k.startswith("mlflow.source")},
     }
+    out["inputs"] = [
+        [i.dataset.name, i.dataset.digest, i.dataset.source_type, {t.key: t.value for t in i.tags}]
+        for i in got.inputs.dataset_inputs
+    ]
     hist = client.get_metric_history(parent.info.run_id, "loss")
     out["loss_history"] = [[m.step, m.value] for m in hist]
     rid = parent.info.run_id
