@@ -227,19 +227,13 @@ func (h *Handler) createRun(r *http.Request, p *params, w *jsonWriter) error {
 	if startMs != 0 {
 		opts = append(opts, run.StartTime(time.UnixMilli(startMs)))
 	}
-	if s := tags[run.TagParentRunID]; s != "" {
-		pid, err := parseRunID(s)
-		if err != nil {
-			return err
+	// The parent tag links the run to its parent when that is an active
+	// run of this store. Otherwise the tag is kept as it is and nothing
+	// is linked: MLflow never checks it.
+	if pid, err := store.ParseRunID(tags[run.TagParentRunID]); err == nil {
+		if prec, err := h.tr.GetRun(ctx, pid); err == nil && prec.Lifecycle == store.Active {
+			opts = append(opts, run.Parent(pid))
 		}
-		prec, err := h.tr.GetRun(ctx, pid)
-		if err != nil {
-			return runError(err, s)
-		}
-		if prec.Lifecycle == store.Deleted {
-			return runError(store.ErrDeleted, s)
-		}
-		opts = append(opts, run.Parent(pid))
 	}
 	rh, err := h.starter.StartRun(ctx, x, opts...)
 	if err != nil {

@@ -40,7 +40,7 @@ var writeCases = []struct {
 	{"w_runs_create_name_clash", "runs/create", `{"experiment_id": "3", "run_name": "a", "tags": [{"key": "mlflow.runName", "value": "b"}]}`, ""},
 	{"w_runs_create_missing_experiment", "runs/create", `{"experiment_id": "99"}`, ""},
 	{"w_runs_create_deleted_experiment", "runs/create", `{"experiment_id": "2"}`, ""},
-	{"w_runs_create_missing_parent", "runs/create", `{"experiment_id": "3", "tags": [{"key": "mlflow.parentRunId", "value": "0123456789abcdef0123456789abcdef"}]}`, ""},
+	{"w_runs_create_missing_parent", "runs/create", `{"experiment_id": "3", "run_name": "orphan", "tags": [{"key": "mlflow.parentRunId", "value": "0123456789abcdef0123456789abcdef"}]}`, "orphan"},
 	{"w_log_metric", "runs/log-metric", `{"run_id": "{run:r1}", "key": "loss", "value": 0.5, "timestamp": 1700000500001, "step": 1}`, ""},
 	{"w_log_metric_nan", "runs/log-metric", `{"run_id": "{run:r1}", "key": "loss", "value": "NaN", "timestamp": 1700000500002, "step": 2}`, ""},
 	{"w_log_metric_no_value", "runs/log-metric", `{"run_id": "{run:r1}", "key": "loss", "timestamp": 1}`, ""},
