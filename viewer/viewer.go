@@ -23,9 +23,10 @@ type Options struct {
 	// ErrorLog receives internal errors (the user sees a clean 500 page).
 	// Zero: the standard logger.
 	ErrorLog *log.Logger
-	// NoMLflowAPI leaves MLflow's REST API (package mlflowapi, read side
-	// today) unmounted. Zero: it is served beside the UI, so that MLflow's
-	// client and UI can read the store at http://host:port.
+	// NoMLflowAPI leaves MLflow's REST API (package mlflowapi, mounted
+	// read-only: writes get PERMISSION_DENIED) unmounted. Zero: it is
+	// served beside the UI, so that MLflow's client and UI can read the
+	// store at http://host:port.
 	NoMLflowAPI bool
 }
 
@@ -126,7 +127,9 @@ func (v *Viewer) routes(mux *http.ServeMux) {
 
 	// MLflow's REST API, package mlflowapi's: mounted, never duplicated.
 	if !v.opts.NoMLflowAPI {
-		api := mlflowapi.New(v.db, nil)
+		// Read-only, as the viewer is: MLflow's UI and client can read the
+		// store here; logging through the REST API is a server's job.
+		api := mlflowapi.New(v.db, &mlflowapi.Options{ReadOnly: true})
 		mux.Handle("/api/2.0/", api)
 		mux.Handle("/ajax-api/2.0/", api)
 		mux.Handle("/get-artifact", api)

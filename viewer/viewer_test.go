@@ -520,3 +520,21 @@ func TestModelNameEscaping(t *testing.T) {
 		}
 	}
 }
+
+// TestMountedMLflowAPIIsReadOnly: MLflow's API beside the viewer reads the
+// store and refuses writes.
+func TestMountedMLflowAPIIsReadOnly(t *testing.T) {
+	v := newFixture(t).v
+	req := httptest.NewRequest(http.MethodPost, "/api/2.0/mlflow/experiments/create", strings.NewReader(`{"name": "x"}`))
+	req.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	v.ServeHTTP(w, req)
+	if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "PERMISSION_DENIED") {
+		t.Fatalf("POST experiments/create: %d %s, want 403 PERMISSION_DENIED", w.Code, w.Body)
+	}
+	w = httptest.NewRecorder()
+	v.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/2.0/mlflow/experiments/search?max_results=5", nil))
+	if w.Code != http.StatusOK {
+		t.Fatalf("GET experiments/search: %d %s", w.Code, w.Body)
+	}
+}
