@@ -36,7 +36,8 @@
 // /api/mlite/models/{name}/versions/{version}/lineage.
 //
 // Safety: the viewer never writes to the store; it mounts MLflow's API
-// read-only (writes get PERMISSION_DENIED). Every value from the store
+// read-only (writes get PERMISSION_DENIED) unless Options.MLflowWrites
+// makes it a tracking server. Every value from the store
 // reaches a page through html/template's escaping; artifacts are served with
 // a content type chosen from a short list of images and text, never as HTML,
 // and with a sandboxing Content-Security-Policy and X-Content-Type-Options:

@@ -28,6 +28,10 @@ type Options struct {
 	// served beside the UI, so that MLflow's client and UI can read the
 	// store at http://host:port.
 	NoMLflowAPI bool
+	// MLflowWrites serves the mounted MLflow API's writes too, so that
+	// MLflow clients can log into the store: for a tracking server (mlite
+	// server), not for a viewer. Zero: the API is read-only.
+	MLflowWrites bool
 }
 
 // defaults returns o with every zero field set to its default.
@@ -127,9 +131,8 @@ func (v *Viewer) routes(mux *http.ServeMux) {
 
 	// MLflow's REST API, package mlflowapi's: mounted, never duplicated.
 	if !v.opts.NoMLflowAPI {
-		// Read-only, as the viewer is: MLflow's UI and client can read the
-		// store here; logging through the REST API is a server's job.
-		api := mlflowapi.New(v.db, &mlflowapi.Options{ReadOnly: true})
+		// Read-only, as the viewer is, unless this is a tracking server.
+		api := mlflowapi.New(v.db, &mlflowapi.Options{ReadOnly: !v.opts.MLflowWrites})
 		mux.Handle("/api/2.0/", api)
 		mux.Handle("/ajax-api/2.0/", api)
 		mux.Handle("/get-artifact", api)

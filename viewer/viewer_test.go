@@ -1,6 +1,7 @@
 package viewer
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -536,5 +537,24 @@ func TestMountedMLflowAPIIsReadOnly(t *testing.T) {
 	v.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/2.0/mlflow/experiments/search?max_results=5", nil))
 	if w.Code != http.StatusOK {
 		t.Fatalf("GET experiments/search: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestMLflowWrites: a tracking server's viewer takes MLflow clients' writes.
+func TestMLflowWrites(t *testing.T) {
+	f := newFixture(t)
+	v, err := New(f.db, &Options{MLflowWrites: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/api/2.0/mlflow/experiments/create", strings.NewReader(`{"name": "from-client"}`))
+	req.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	v.ServeHTTP(w, req)
+	if w.Code != http.StatusOK {
+		t.Fatalf("POST experiments/create: %d %s", w.Code, w.Body)
+	}
+	if _, err := f.db.GetExperimentByName(context.Background(), "from-client"); err != nil {
+		t.Fatal(err)
 	}
 }

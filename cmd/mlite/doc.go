@@ -19,7 +19,7 @@
 //	artifacts ls|get|log
 //	models ls|show|versions|register|transition|alias|tag|get|audit|lineage|gate
 //	gc, verify, compact, check
-//	quickstart [--ui], ui
+//	quickstart [--ui], ui, server (MLflow's tracking API with writes, and the viewer)
 //	completion bash|zsh|fish|powershell
 //
 // A RUN argument is a full run id or a run name unique in the store.

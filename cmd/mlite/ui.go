@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -47,18 +48,53 @@ func (a *app) uiCmd() *cobra.Command {
 	return c
 }
 
+func (a *app) serverCmd() *cobra.Command {
+	f := uiFlags{noBrowser: true}
+	c := command("server", "Serve MLflow's tracking and registry API (reads and writes) and the viewer",
+		`  mlite server
+  mlite server --db team.mlite --port 8080
+  # then, in Python:
+  #   mlflow.set_tracking_uri("http://127.0.0.1:5000")
+  #   with mlflow.start_run(): mlflow.log_metric("auc", 0.9)`,
+		cobra.NoArgs, func(ctx context.Context, c *cobra.Command, _ []string) error {
+			db, err := a.open(ctx, true)
+			if err != nil {
+				return err
+			}
+			return a.serve(ctx, db, f, true)
+		})
+	c.Long = `Server serves the store as an MLflow tracking server: the unmodified mlflow
+client (mlflow.set_tracking_uri("http://127.0.0.1:5000")) logs experiments,
+runs, params, metrics, tags, inputs and artifacts into it and uses the model
+registry, while the viewer shows it at the same address. It creates the store
+if it does not exist. Unlike ui, it takes writes: keep it on loopback unless
+everyone who can reach it may change the store.`
+	f.add(c)
+	return c
+}
+
 // serveUI serves the viewer of db until ctx is done (SIGINT or SIGTERM),
 // then shuts the server down; the caller closes the store.
 func (a *app) serveUI(ctx context.Context, db *mlite.DB, f uiFlags) error {
+	return a.serve(ctx, db, f, false)
+}
+
+// serve serves the viewer of db, with MLflow's API taking writes when
+// writes is set (mlite server), until ctx is done.
+func (a *app) serve(ctx context.Context, db *mlite.DB, f uiFlags, writes bool) error {
 	if f.port < 0 || f.port > 65535 {
 		return usagef("--port %d: want 0 to 65535", f.port)
 	}
-	v, err := viewer.New(db, &viewer.Options{})
+	v, err := viewer.New(db, &viewer.Options{MLflowWrites: writes})
 	if err != nil {
 		return err
 	}
 	if !isLoopback(f.host) {
-		fmt.Fprintf(a.stderr, "mlite: warning: listening on %s: anyone who can reach it can read the whole store (the viewer has no authentication)\n", f.host)
+		what := "read the whole store (the viewer has no authentication)"
+		if writes {
+			what = "read and change the whole store (the server has no authentication)"
+		}
+		fmt.Fprintf(a.stderr, "mlite: warning: listening on %s: anyone who can reach it can %s\n", f.host, what)
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(f.host, strconv.Itoa(f.port)))
 	if err != nil {
@@ -71,6 +107,9 @@ func (a *app) serveUI(ctx context.Context, db *mlite.DB, f uiFlags) error {
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	url := "http://" + net.JoinHostPort(host, port) + "/"
 	a.out.printf("mlite: serving %s at %s (Ctrl-C to stop)\n", db.Path(), url)
+	if writes {
+		a.out.printf("mlite: MLflow clients log here with mlflow.set_tracking_uri(%q)\n", strings.TrimSuffix(url, "/"))
+	}
 	srv := &http.Server{Handler: v, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

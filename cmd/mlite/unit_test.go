@@ -384,6 +384,55 @@ func TestUI(t *testing.T) {
 	}
 }
 
+// TestServer serves a new store as a tracking server: an MLflow client's
+// experiments/create lands in the store; the store is created on start.
+func TestServer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "team.mlite")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- execute(ctx, []string{"--db", path, "server", "--port", "0"}, &stdout, &stderr)
+	}()
+	uriRE := regexp.MustCompile(`set_tracking_uri\("(http://[^"]+)"\)`)
+	var uri string
+	for deadline := time.Now().Add(10 * time.Second); uri == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := uriRE.FindStringSubmatch(stdout.String()); m != nil {
+			uri = m[1]
+		}
+	}
+	if uri == "" {
+		t.Fatalf("server printed no tracking URI: stdout %q stderr %q", stdout.String(), stderr.String())
+	}
+	resp, err := http.Post(uri+"/api/2.0/mlflow/experiments/create", "application/json", strings.NewReader(`{"name": "from-client"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"experiment_id"`) {
+		t.Fatalf("experiments/create: %s %s", resp.Status, body)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("server stopped with %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not stop after cancel")
+	}
+	db, err := mlite.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.GetExperimentByName(context.Background(), "from-client"); err != nil {
+		t.Fatalf("the client's experiment is not in the store: %v", err)
+	}
+}
+
 // TestProgressBars runs the commands that show progress with bars forced
 // on (stderr is not a terminal in tests): uploads stream through the bar,
 // downloads are watched, verify reports to it; the bytes arrive intact.
