@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mlite/mlite/internal/pyrepr"
 	"github.com/mlite/mlite/run"
 	"github.com/mlite/mlite/store"
 )
@@ -501,7 +502,7 @@ func (h *Handler) logBatch(r *http.Request, p *params, w *jsonWriter) error {
 			b.Params[kv.key] = kv.value
 		}
 		if len(dupes) > 0 {
-			return invalidParam("Duplicate parameter keys have been submitted: %s. Please ensure the request contains only one param value per param key.", pyStrList(dupes))
+			return invalidParam("Duplicate parameter keys have been submitted: %s. Please ensure the request contains only one param value per param key.", pyrepr.StrList(dupes))
 		}
 	}
 	if len(tags) > 0 {
@@ -521,7 +522,7 @@ func (h *Handler) logBatch(r *http.Request, p *params, w *jsonWriter) error {
 			sort.Strings(keys)
 			for _, k := range keys {
 				if old, ok := rec.Params[k]; ok && old != b.Params[k] {
-					changed = append(changed, "{'key': "+pyStr(k)+", 'old_value': "+pyStr(old)+", 'new_value': "+pyStr(b.Params[k])+"}")
+					changed = append(changed, "{'key': "+pyrepr.Str(k)+", 'old_value': "+pyrepr.Str(old)+", 'new_value': "+pyrepr.Str(b.Params[k])+"}")
 				}
 			}
 			if len(changed) > 0 {
@@ -614,44 +615,4 @@ func (h *Handler) searchLoggedModels(r *http.Request, p *params, w *jsonWriter) 
 		}
 	}
 	return nil
-}
-
-// pyStr is Python's repr of a str, for messages MLflow formats with repr.
-func pyStr(s string) string {
-	q := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(q):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
-}
-
-// pyStrList is Python's repr of a list of str.
-func pyStrList(ss []string) string {
-	parts := make([]string, len(ss))
-	for i, s := range ss {
-		parts[i] = pyStr(s)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
 }

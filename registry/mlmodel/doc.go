@@ -57,6 +57,7 @@
 // that name the key at fault; inputs are bounded (MaxMLmodelSize,
 // MaxSchemaJSON, nesting depths) before anything is allocated for them.
 //
-// mlmodel is pure: it imports only the standard library and
-// go.yaml.in/yaml/v3 (for parsing YAML), never a sibling mlite package.
+// mlmodel is pure: it imports only the standard library, go.yaml.in/yaml/v3
+// (for parsing YAML) and internal/pyrepr (Python's repr, for MLflow's
+// messages), never a sibling mlite package.
 package mlmodel

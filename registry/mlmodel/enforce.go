@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mlite/mlite/internal/pyrepr"
 )
 
 // Frame is input data that passed Schema.Enforce: one typed column for each
@@ -146,52 +148,13 @@ func (e *SchemaError) Unwrap() error { return ErrSchema }
 // the package prefix.
 func (e *SchemaError) MLflowMessage() string {
 	if len(e.Missing) > 0 {
-		msg := "Model is missing inputs " + pyStrList(e.Missing) + "."
+		msg := "Model is missing inputs " + pyrepr.StrList(e.Missing) + "."
 		if len(e.Extra) > 0 {
-			msg += " Note that there were extra inputs: " + pyStrList(e.Extra) + "."
+			msg += " Note that there were extra inputs: " + pyrepr.StrList(e.Extra) + "."
 		}
 		return msg
 	}
 	return strings.TrimPrefix(e.Error(), "mlmodel: ")
-}
-
-func pyStrList(names []string) string {
-	parts := make([]string, len(names))
-	for i, n := range names {
-		parts[i] = pyStrRepr(n)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
-// pyStrRepr quotes s as Python's repr(str) does for the usual cases.
-func pyStrRepr(s string) string {
-	q := byte('\'')
-	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == rune(q):
-			b.WriteByte('\\')
-			b.WriteByte(q)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
 }
 
 func colErr(col string, row int, format string, args ...any) *SchemaError {
@@ -379,9 +342,9 @@ func (s *Schema) enforce(src source, ordered bool) (*Frame, error) {
 		}
 	}
 	if len(missing) > 0 {
-		reason := "model is missing inputs " + pyStrList(missing)
+		reason := "model is missing inputs " + pyrepr.StrList(missing)
 		if len(extra) > 0 {
-			reason += "; extra inputs: " + pyStrList(extra)
+			reason += "; extra inputs: " + pyrepr.StrList(extra)
 		}
 		return nil, &SchemaError{Row: -1, Missing: missing, Extra: extra, Reason: reason}
 	}
@@ -856,7 +819,7 @@ func enforceValue(v any, t Type, required bool, depth int) (any, error) {
 			}
 		}
 		if len(missing) > 0 {
-			return nil, fmt.Errorf("missing required properties %s", pyStrList(missing))
+			return nil, fmt.Errorf("missing required properties %s", pyrepr.StrList(missing))
 		}
 		for k := range m {
 			if _, ok := props[k]; !ok {
@@ -865,7 +828,7 @@ func enforceValue(v any, t Type, required bool, depth int) (any, error) {
 		}
 		if len(extra) > 0 {
 			sort.Strings(extra)
-			return nil, fmt.Errorf("properties not defined in the schema: %s", pyStrList(extra))
+			return nil, fmt.Errorf("properties not defined in the schema: %s", pyrepr.StrList(extra))
 		}
 		out := make(map[string]any, len(m))
 		for k, e := range m {
