@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlite/mlite/serving"
+
+	_ "github.com/mlite/mlite/internal/demo" // registers the quickstart's model types
+)
+
+// serveFlags are the flags of mlite serve.
+type serveFlags struct {
+	host string
+	port int
+}
+
+func (a *app) serveCmd() *cobra.Command {
+	var f serveFlags
+	c := command("serve MODEL_URI", "Serve a registered model with MLflow's scoring protocol on http://127.0.0.1:5001",
+		`  mlite serve models:/CreditDefaultModel@champion
+  mlite serve models:/CreditDefaultModel/2 --port 8080
+  mlite serve runs:/<run_id>/model`,
+		cobra.ExactArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			if f.port < 0 || f.port > 65535 {
+				return usagef("--port %d: want 0 to 65535", f.port)
+			}
+			m, err := serving.Load(ctx, db.Registry(), args[0])
+			if err != nil {
+				return err
+			}
+			return a.serveModel(ctx, m, f)
+		})
+	c.Long = `Serve loads a model from the store (models:/name/version, models:/name@alias,
+models:/name/stage or runs:/id/path) and serves it as MLflow's scoring server
+does: POST /invocations with a JSON body (dataframe_split, dataframe_records,
+instances or inputs) or CSV, checked against the model's signature, answers
+{"predictions": [...]}; GET /ping and /health answer 200. Only models with the
+go_mlite flavor and a model_type pure-Go code can load are served (model types: ` +
+		strings.Join(serving.ModelTypes(), ", ") + `).`
+	c.Flags().StringVar(&f.host, "host", "127.0.0.1", "the address to listen on (anything but loopback lets the network score the model)")
+	c.Flags().IntVar(&f.port, "port", 5001, "the port to listen on (0: any free port)")
+	return c
+}
+
+// serveModel serves m until ctx is done (SIGINT or SIGTERM), then shuts the
+// server down.
+func (a *app) serveModel(ctx context.Context, m *serving.Model, f serveFlags) error {
+	if !isLoopback(f.host) {
+		fmt.Fprintf(a.stderr, "mlite: warning: listening on %s: anyone who can reach it can score the model (no authentication)\n", f.host)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(f.host, strconv.Itoa(f.port)))
+	if err != nil {
+		return err
+	}
+	host := f.host
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	url := "http://" + net.JoinHostPort(host, port)
+	what := m.URI
+	if m.Version != nil {
+		what = fmt.Sprintf("%s (%s version %d, %s)", m.URI, m.Version.Name, m.Version.Version, m.ModelType)
+	}
+	a.out.printf("mlite: serving %s at %s (Ctrl-C to stop)\n", what, url)
+	a.out.printf("mlite: try: curl -s %s/invocations -H 'Content-Type: application/json' -d '%s'\n", url, exampleRequest(m))
+	srv := &http.Server{
+		Handler:           serving.New(m, &serving.Options{Version: version()}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdown)
+	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	a.out.printf("mlite: stopped\n")
+	return err
+}
+
+// exampleRequest is a one-row dataframe_split body with a zero of the
+// right type for each input column.
+func exampleRequest(m *serving.Model) string {
+	var cols, vals []string
+	for _, c := range m.Inputs.Cols {
+		if c.Name == "" {
+			continue
+		}
+		cols = append(cols, strconv.Quote(c.Name))
+		switch c.Type.Kind {
+		case "string":
+			vals = append(vals, `"a"`)
+		case "boolean":
+			vals = append(vals, "false")
+		case "integer", "long":
+			vals = append(vals, "1")
+		case "float", "double":
+			vals = append(vals, "1.0")
+		default:
+			vals = append(vals, "null")
+		}
+	}
+	return fmt.Sprintf(`{"dataframe_split": {"columns": [%s], "data": [[%s]]}}`, strings.Join(cols, ", "), strings.Join(vals, ", "))
+}
