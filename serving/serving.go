@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -124,7 +125,7 @@ func readDir(dir string) (fs.FS, error) {
 		if total += info.Size(); total > MaxModelFiles {
 			return fmt.Errorf("model files larger than %d bytes", MaxModelFiles)
 		}
-		data, err := os.ReadFile(dir + "/" + p)
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
 		if err != nil {
 			return err
 		}
