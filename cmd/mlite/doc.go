@@ -19,7 +19,8 @@
 //	artifacts ls|get|log
 //	models ls|show|versions|register|transition|alias|tag|get|audit|lineage|gate
 //	gc, verify, compact, check
-//	quickstart [--ui], ui, server (MLflow's tracking API with writes, and the viewer)
+//	quickstart [--ui], ui, server (MLflow's tracking API with writes, and the viewer),
+//	serve MODEL_URI (MLflow's scoring server for a go_mlite model)
 //	completion bash|zsh|fish|powershell
 //
 // A RUN argument is a full run id or a run name unique in the store.
