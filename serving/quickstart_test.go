@@ -132,6 +132,15 @@ func TestQuickstartChampion(t *testing.T) {
 		t.Errorf("text age: got %d %s, want 400 naming age", rec.Code, rec.Body)
 	}
 
+	// The same model through its source run.
+	byRun, err := serving.Load(ctx, db.Registry(), m.Version.Source)
+	if err != nil {
+		t.Fatalf("Load(%s): %v", m.Version.Source, err)
+	}
+	if byRun.Version != nil || byRun.ModelType != m.ModelType {
+		t.Errorf("Load(%s): got version %v, type %q; want no version, type %q", m.Version.Source, byRun.Version, byRun.ModelType, m.ModelType)
+	}
+
 	if _, err := serving.Load(ctx, db.Registry(), "models:/NoSuchModel/1"); err == nil {
 		t.Error("Load of a missing model: got nil error")
 	}

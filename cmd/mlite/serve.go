@@ -48,8 +48,8 @@ models:/name/stage or runs:/id/path) and serves it as MLflow's scoring server
 does: POST /invocations with a JSON body (dataframe_split, dataframe_records,
 instances or inputs) or CSV, checked against the model's signature, answers
 {"predictions": [...]}; GET /ping and /health answer 200. Only models with the
-go_mlite flavor and a model_type pure-Go code can load are served (model types: ` +
-		strings.Join(serving.ModelTypes(), ", ") + `).`
+go_mlite flavor and a model_type pure-Go code can load are served; model types:
+` + strings.Join(serving.ModelTypes(), ", ") + `.`
 	c.Flags().StringVar(&f.host, "host", "127.0.0.1", "the address to listen on (anything but loopback lets the network score the model)")
 	c.Flags().IntVar(&f.port, "port", 5001, "the port to listen on (0: any free port)")
 	return c
