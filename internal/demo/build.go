@@ -142,6 +142,7 @@ func Build(ctx context.Context, path string, o *Options) (*Report, error) {
 		"mlite models show " + ModelName + " --db " + q,
 		"mlite models audit " + ModelName + " --db " + q,
 		fmt.Sprintf("mlite models lineage %s %d --db %s", ModelName, rep.ProductionVersion, q),
+		"mlite serve models:/" + ModelName + "@champion --db " + q,
 	} {
 		fmt.Fprintf(opt.Out, "  %s\n", c)
 	}
