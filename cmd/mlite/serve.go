@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -61,41 +57,17 @@ func (a *app) serveModel(ctx context.Context, m *serving.Model, f serveFlags) er
 	if !isLoopback(f.host) {
 		fmt.Fprintf(a.stderr, "mlite: warning: listening on %s: anyone who can reach it can score the model (no authentication)\n", f.host)
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(f.host, strconv.Itoa(f.port)))
+	ln, url, err := listen(f.host, f.port)
 	if err != nil {
 		return err
 	}
-	host := f.host
-	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	url := "http://" + net.JoinHostPort(host, port)
 	what := m.URI
 	if m.Version != nil {
 		what = fmt.Sprintf("%s (%s version %d, %s)", m.URI, m.Version.Name, m.Version.Version, m.ModelType)
 	}
 	a.out.printf("mlite: serving %s at %s (Ctrl-C to stop)\n", what, url)
 	a.out.printf("mlite: try: curl -s %s/invocations -H 'Content-Type: application/json' -d '%s'\n", url, exampleRequest(m))
-	srv := &http.Server{
-		Handler:           serving.New(m, &serving.Options{Version: version()}),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err = srv.Shutdown(shutdown)
-	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) && err == nil {
-		err = serr
-	}
-	a.out.printf("mlite: stopped\n")
-	return err
+	return a.runServer(ctx, ln, serving.New(m, &serving.Options{Version: version()}), nil)
 }
 
 // exampleRequest is a one-row dataframe_split body with a zero of the

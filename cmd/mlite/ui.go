@@ -96,27 +96,47 @@ func (a *app) serve(ctx context.Context, db *mlite.DB, f uiFlags, writes bool) e
 		}
 		fmt.Fprintf(a.stderr, "mlite: warning: listening on %s: anyone who can reach it can %s\n", f.host, what)
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(f.host, strconv.Itoa(f.port)))
+	ln, url, err := listen(f.host, f.port)
 	if err != nil {
 		return err
 	}
-	host := f.host
-	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	url := "http://" + net.JoinHostPort(host, port) + "/"
+	url += "/"
 	a.out.printf("mlite: serving %s at %s (Ctrl-C to stop)\n", db.Path(), url)
 	if writes {
 		a.out.printf("mlite: MLflow clients log here with mlflow.set_tracking_uri(%q)\n", strings.TrimSuffix(url, "/"))
 	}
-	srv := &http.Server{Handler: v, ReadHeaderTimeout: 10 * time.Second}
+	return a.runServer(ctx, ln, v, func() {
+		if !f.noBrowser && isTerminal(a.stdout) {
+			if err := openBrowser(url); err != nil {
+				fmt.Fprintf(a.stderr, "mlite: could not open a browser (%v); open %s\n", err, url)
+			}
+		}
+	})
+}
+
+// listen opens host:port (port 0: any free one) and returns the listener
+// and the base URL to show, without a trailing slash; an unspecified host
+// (0.0.0.0, ::) is shown as 127.0.0.1.
+func listen(host string, port int) (net.Listener, string, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return nil, "", err
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	_, p, _ := net.SplitHostPort(ln.Addr().String())
+	return ln, "http://" + net.JoinHostPort(host, p), nil
+}
+
+// runServer serves h on ln, calls started once it serves, and returns
+// when ctx is done (SIGINT, SIGTERM) after a graceful shutdown.
+func (a *app) runServer(ctx context.Context, ln net.Listener, h http.Handler, started func()) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	if !f.noBrowser && isTerminal(a.stdout) {
-		if err := openBrowser(url); err != nil {
-			fmt.Fprintf(a.stderr, "mlite: could not open a browser (%v); open %s\n", err, url)
-		}
+	if started != nil {
+		started()
 	}
 	select {
 	case err := <-served:
@@ -125,7 +145,7 @@ func (a *app) serve(ctx context.Context, db *mlite.DB, f uiFlags, writes bool) e
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err = srv.Shutdown(shutdown)
+	err := srv.Shutdown(shutdown)
 	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
 	}
