@@ -240,40 +240,47 @@ func (p *params) strs(name string) ([]string, error) {
 	return out, nil
 }
 
+// scalar returns the text of number-like parameter name: the query
+// value, a JSON string's content or a JSON number's literal (number says
+// which); ok is false when it is absent or null.
+func (p *params) scalar(name string) (text string, number, ok bool, err error) {
+	if p.query != nil {
+		v, ok := p.query[name]
+		if !ok {
+			return "", false, false, nil
+		}
+		return v[0], false, true, nil
+	}
+	raw := bytes.TrimSpace(p.body[name])
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", false, false, nil
+	}
+	switch {
+	case raw[0] == '"':
+		if err := json.Unmarshal(raw, &text); err != nil {
+			return "", false, false, p.badValue(name)
+		}
+		return text, false, true, nil
+	case raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9':
+		return string(raw), true, true, nil
+	}
+	return "", false, false, p.badValue(name)
+}
+
 // int returns integer parameter name and whether it was given. Like
 // protobuf's JSON parser it takes a JSON number with no fraction or a
 // string holding an integer.
 func (p *params) int(name string) (int64, bool, error) {
-	var text string
-	if p.query != nil {
-		v, ok := p.query[name]
-		if !ok {
-			return 0, false, nil
-		}
-		text = v[0]
-	} else {
-		raw, ok := p.body[name]
-		raw = bytes.TrimSpace(raw)
-		if !ok || len(raw) == 0 || string(raw) == "null" {
-			return 0, false, nil
-		}
-		switch {
-		case raw[0] == '"':
-			if err := json.Unmarshal(raw, &text); err != nil {
-				return 0, false, p.badValue(name)
-			}
-		case raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9':
-			text = string(raw)
-			if strings.ContainsAny(text, ".eE") {
-				f, err := strconv.ParseFloat(text, 64)
-				if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<63-1024 {
-					return 0, false, p.badValue(name)
-				}
-				return int64(f), true, nil
-			}
-		default:
+	text, number, ok, err := p.scalar(name)
+	if err != nil || !ok {
+		return 0, false, err
+	}
+	if number && strings.ContainsAny(text, ".eE") {
+		f, err := strconv.ParseFloat(text, 64)
+		if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<63-1024 {
 			return 0, false, p.badValue(name)
 		}
+		return int64(f), true, nil
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)
 	if err != nil || strings.ContainsRune(text, ' ') {
@@ -359,29 +366,9 @@ func (p *params) String() string {
 // number, or a string holding one or "NaN", "Infinity", "-Infinity" (proto
 // JSON's names for the values JSON cannot write).
 func (p *params) float(name string) (float64, bool, error) {
-	var text string
-	if p.query != nil {
-		v, ok := p.query[name]
-		if !ok {
-			return 0, false, nil
-		}
-		text = v[0]
-	} else {
-		raw, ok := p.body[name]
-		raw = bytes.TrimSpace(raw)
-		if !ok || len(raw) == 0 || string(raw) == "null" {
-			return 0, false, nil
-		}
-		switch {
-		case raw[0] == '"':
-			if err := json.Unmarshal(raw, &text); err != nil {
-				return 0, false, p.badValue(name)
-			}
-		case raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9':
-			text = string(raw)
-		default:
-			return 0, false, p.badValue(name)
-		}
+	text, _, ok, err := p.scalar(name)
+	if err != nil || !ok {
+		return 0, false, err
 	}
 	switch text {
 	case "NaN":
