@@ -62,16 +62,7 @@ func (h *Handler) getRegisteredModel(r *http.Request, p *params, w *jsonWriter) 
 	if err != nil {
 		return err
 	}
-	m, err := h.reg.GetModel(r.Context(), name)
-	if err != nil {
-		return modelNotFound(err, name)
-	}
-	w.openObj("registered_model")
-	if err := h.writeModel(r.Context(), w, m); err != nil {
-		return err
-	}
-	w.close()
-	return nil
+	return h.writeModelNamed(r, w, name)
 }
 
 // writeModel writes the fields of MLflow's RegisteredModel message, with
@@ -155,11 +146,7 @@ func (h *Handler) getModelVersion(r *http.Request, p *params, w *jsonWriter) err
 	if err != nil {
 		return err
 	}
-	v, err := h.reg.GetVersion(r.Context(), name, n)
-	if err != nil {
-		return versionNotFound(err, name, n)
-	}
-	return h.version(r.Context(), w, v)
+	return h.writeVersionNamed(r, w, name, n)
 }
 
 func (h *Handler) getLatestVersions(r *http.Request, p *params, w *jsonWriter) error {

@@ -282,19 +282,7 @@ func (c *datasetCache) dataset(ctx context.Context, exp run.ExperimentID, name, 
 // Like MLflow's Run.to_proto it always sets data and inputs, so both appear
 // even when empty.
 func (c *datasetCache) writeRun(ctx context.Context, w *jsonWriter, rec *run.Record) error {
-	id := rec.ID.String()
-	w.openObj("info")
-	w.str("run_uuid", id)
-	w.str("experiment_id", rec.ExperimentID.String())
-	w.str("run_name", rec.Name)
-	w.str("user_id", rec.User)
-	w.str("status", rec.Status.String())
-	w.int("start_time", rec.StartTime)
-	w.intOpt("end_time", rec.EndTime)
-	w.strOpt("artifact_uri", rec.ArtifactURI)
-	w.str("lifecycle_stage", rec.Lifecycle.String())
-	w.str("run_id", id)
-	w.close()
+	writeRunInfo(w, "info", rec)
 
 	w.openObj("data")
 	if len(rec.Metrics) > 0 {

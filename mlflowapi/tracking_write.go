@@ -300,14 +300,15 @@ func (h *Handler) updateRun(r *http.Request, p *params, w *jsonWriter) error {
 		return runError(store.ErrDeleted, s)
 	}
 	// The RunInfo alone, as MLflow's UpdateRun.Response.
-	writeRunInfo(w, rec)
+	writeRunInfo(w, "run_info", rec)
 	return nil
 }
 
-// writeRunInfo writes member run_info: MLflow's RunInfo of rec.
-func writeRunInfo(w *jsonWriter, rec *run.Record) {
+// writeRunInfo writes member name: MLflow's RunInfo of rec ("info" in a
+// Run, "run_info" in UpdateRun's response).
+func writeRunInfo(w *jsonWriter, name string, rec *run.Record) {
 	id := rec.ID.String()
-	w.openObj("run_info")
+	w.openObj(name)
 	w.str("run_uuid", id)
 	w.str("experiment_id", rec.ExperimentID.String())
 	w.str("run_name", rec.Name)
