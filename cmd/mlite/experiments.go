@@ -195,15 +195,11 @@ func (a *app) experimentsTag() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			for _, k := range sortedKeys(tags) {
-				if err := db.SetExperimentTag(ctx, e.ID, k, tags[k]); err != nil {
-					return err
-				}
-			}
-			for _, k := range del {
-				if err := db.DeleteExperimentTag(ctx, e.ID, k); err != nil {
-					return err
-				}
+			err = applyTags(tags, del,
+				func(k, v string) error { return db.SetExperimentTag(ctx, e.ID, k, v) },
+				func(k string) error { return db.DeleteExperimentTag(ctx, e.ID, k) })
+			if err != nil {
+				return err
 			}
 			if e, err = db.GetExperiment(ctx, e.ID); err != nil {
 				return err

@@ -460,25 +460,14 @@ func (a *app) modelsTag() *cobra.Command {
 				return err
 			}
 			reg, name := db.Registry(), args[0]
-			for _, k := range sortedKeys(tags) {
-				if version > 0 {
-					err = reg.SetVersionTag(ctx, name, version, k, tags[k])
-				} else {
-					err = reg.SetModelTag(ctx, name, k, tags[k])
-				}
-				if err != nil {
-					return err
-				}
+			set := func(k, v string) error { return reg.SetModelTag(ctx, name, k, v) }
+			remove := func(k string) error { return reg.DeleteModelTag(ctx, name, k) }
+			if version > 0 {
+				set = func(k, v string) error { return reg.SetVersionTag(ctx, name, version, k, v) }
+				remove = func(k string) error { return reg.DeleteVersionTag(ctx, name, version, k) }
 			}
-			for _, k := range del {
-				if version > 0 {
-					err = reg.DeleteVersionTag(ctx, name, version, k)
-				} else {
-					err = reg.DeleteModelTag(ctx, name, k)
-				}
-				if err != nil {
-					return err
-				}
+			if err := applyTags(tags, del, set, remove); err != nil {
+				return err
 			}
 			m, err := reg.GetModel(ctx, name)
 			if err != nil {

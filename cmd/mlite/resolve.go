@@ -212,3 +212,19 @@ func parseKV(args []string) (map[string]string, error) {
 	}
 	return m, nil
 }
+
+// applyTags sets tags in key order with set, then deletes the keys of del
+// with remove: what the tag commands of experiments, runs and models do.
+func applyTags(tags map[string]string, del []string, set func(k, v string) error, remove func(k string) error) error {
+	for _, k := range sortedKeys(tags) {
+		if err := set(k, tags[k]); err != nil {
+			return err
+		}
+	}
+	for _, k := range del {
+		if err := remove(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}

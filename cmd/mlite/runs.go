@@ -440,15 +440,11 @@ func (a *app) runsTag() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			for _, k := range sortedKeys(tags) {
-				if err := db.SetRunTag(ctx, r.ID, k, tags[k]); err != nil {
-					return err
-				}
-			}
-			for _, k := range del {
-				if err := db.DeleteRunTag(ctx, r.ID, k); err != nil {
-					return err
-				}
+			err = applyTags(tags, del,
+				func(k, v string) error { return db.SetRunTag(ctx, r.ID, k, v) },
+				func(k string) error { return db.DeleteRunTag(ctx, r.ID, k) })
+			if err != nil {
+				return err
 			}
 			if r, err = db.GetRun(ctx, r.ID); err != nil {
 				return err
