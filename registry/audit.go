@@ -48,18 +48,7 @@ const KeyArchiveExisting = "archive_existing_versions"
 // are not its history and are left out. A deleted model's history can
 // still be read until another model takes its name.
 func (r *Registry) Audit(ctx context.Context, name string) ([]Event, error) {
-	var all []*Event
-	err := r.st.View(ctx, func(tx *store.Tx) error {
-		return tx.AuditEvents(0, func(ev *Event) error { all = append(all, ev); return nil })
-	})
-	if err != nil {
-		return nil, fmt.Errorf("registry: audit: %w", err)
-	}
-	out := modelHistory(all, name)
-	if len(out) == 0 {
-		return nil, fmt.Errorf("registry: audit: no registered model %q has a history: %w", name, store.ErrNotFound)
-	}
-	return out, nil
+	return read(ctx, r, "audit", func(s *Snapshot) ([]Event, error) { return s.Audit(name) })
 }
 
 // modelHistory walks the log backwards from the newest event, following

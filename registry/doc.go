@@ -27,6 +27,11 @@
 //     transaction. Audit and VersionAudit read it; Lineage joins a
 //     version's events with its source run, experiment, parent, git state
 //     and files.
+//   - A Snapshot (Registry.Snapshot) is a consistent read-only view for a
+//     page or a response that reads a model, its versions, their files and
+//     its history at once; GetModel, Versions, Files, Audit and the other
+//     single reads are one-call snapshots. The surfaces (command, viewer,
+//     REST API) read the registry through these, never through store.
 //   - SearchModels and SearchVersions take MLflow's filters and orders for
 //     registered models and model versions, with page tokens.
 //

@@ -128,12 +128,7 @@ func (r *Registry) CreateModel(ctx context.Context, name string, tags map[string
 
 // GetModel returns the model named name (store.ErrNotFound).
 func (r *Registry) GetModel(ctx context.Context, name string) (*RegisteredModel, error) {
-	var m *RegisteredModel
-	err := r.st.View(ctx, func(tx *store.Tx) (err error) { m, err = tx.RegisteredModel(name); return err })
-	if err != nil {
-		return nil, fmt.Errorf("registry: %w", err)
-	}
-	return m, nil
+	return read(ctx, r, "", func(s *Snapshot) (*RegisteredModel, error) { return s.Model(name) })
 }
 
 // RenameModel renames model name to newName; its versions, their files
@@ -391,27 +386,12 @@ func sourceFiles(tx *store.Tx, id run.ID, path string) ([]store.Artifact, error)
 
 // GetVersion returns version v of model name (store.ErrNotFound).
 func (r *Registry) GetVersion(ctx context.Context, name string, v int64) (*ModelVersion, error) {
-	var mv *ModelVersion
-	err := r.st.View(ctx, func(tx *store.Tx) (err error) { mv, err = tx.ModelVersion(name, v); return err })
-	if err != nil {
-		return nil, fmt.Errorf("registry: %w", err)
-	}
-	return mv, nil
+	return read(ctx, r, "", func(s *Snapshot) (*ModelVersion, error) { return s.Version(name, v) })
 }
 
 // Versions returns every version of model name in version order.
 func (r *Registry) Versions(ctx context.Context, name string) ([]*ModelVersion, error) {
-	var out []*ModelVersion
-	err := r.st.View(ctx, func(tx *store.Tx) error {
-		if _, err := tx.RegisteredModel(name); err != nil {
-			return err
-		}
-		return tx.ModelVersions(name, func(mv *ModelVersion) error { out = append(out, mv); return nil })
-	})
-	if err != nil {
-		return nil, fmt.Errorf("registry: %w", err)
-	}
-	return out, nil
+	return read(ctx, r, "", func(s *Snapshot) ([]*ModelVersion, error) { return s.Versions(name) })
 }
 
 // DeleteVersion removes version v of model name, its file index and the
@@ -673,12 +653,7 @@ func (r *Registry) DeleteAlias(ctx context.Context, name, alias string) error {
 // "latest" (any case) is the newest version. An unknown alias is
 // store.ErrInvalid, as MLflow's INVALID_PARAMETER_VALUE.
 func (r *Registry) GetVersionByAlias(ctx context.Context, name, alias string) (*ModelVersion, error) {
-	var mv *ModelVersion
-	err := r.st.View(ctx, func(tx *store.Tx) (err error) { mv, err = byAlias(tx, name, alias); return err })
-	if err != nil {
-		return nil, fmt.Errorf("registry: %w", err)
-	}
-	return mv, nil
+	return read(ctx, r, "", func(s *Snapshot) (*ModelVersion, error) { return s.VersionByAlias(name, alias) })
 }
 
 func byAlias(tx *store.Tx, name, alias string) (*ModelVersion, error) {
@@ -824,17 +799,7 @@ func (r *Registry) Resolve(ctx context.Context, uri string) (*ModelVersion, erro
 
 // Files returns the files of version v of model name, in path order.
 func (r *Registry) Files(ctx context.Context, name string, v int64) ([]File, error) {
-	var out []File
-	err := r.st.View(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ModelVersion(name, v); err != nil {
-			return err
-		}
-		return tx.ModelVersionFiles(name, v, "", func(a store.Artifact) error { out = append(out, a); return nil })
-	})
-	if err != nil {
-		return nil, fmt.Errorf("registry: files: %w", err)
-	}
-	return out, nil
+	return read(ctx, r, "files", func(s *Snapshot) ([]File, error) { return s.Files(name, v) })
 }
 
 // OpenFile opens file path of version v of model name for reading; the

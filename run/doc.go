@@ -18,6 +18,16 @@
 //     size, mode) in the store. GC deletes blobs nothing refers to; Verify
 //     re-hashes those something does. A Referrer (the model registry) adds
 //     holders of references besides runs.
+//   - A Snapshot (Tracker.Snapshot) is a consistent read-only view for a
+//     page or a response that reads many things at once: experiments, run
+//     records, zero-copy RunViews, metric histories and downsampled
+//     series, artifact entries. Snapshot.Runs visits the runs of some
+//     experiments with a lifecycle view and a filter, choosing scan or
+//     index lookup; it keeps the shared rule that deleted runs are hidden
+//     unless asked for. The surfaces (command, viewer, REST API) read
+//     through Tracker's methods and Snapshot, never through store, and use
+//     the types, parsers (ParseID, ParseFilter) and page tokens (PageToken)
+//     run re-exports, so they need not import store or query.
 //   - SearchRuns and SearchExperiments evaluate the query language (package
 //     query) against the stored records, with keyset page tokens.
 //
