@@ -1,6 +1,10 @@
 package store
 
-import "time"
+import (
+	"crypto/rand"
+	"io"
+	"time"
+)
 
 // Options configure a Store. The zero value of every field means its
 // default, and DefaultOptions returns those defaults spelled out.
@@ -44,6 +48,16 @@ type Options struct {
 	// intent lock), so repeated searches keep a warm memory map. Zero:
 	// 50 ms.
 	MaxHoldTime time.Duration
+
+	// Now returns the current time for what the store stamps by itself: a
+	// new file's creation time and its Default experiment's times. Zero:
+	// time.Now. Set it (with Rand) to write a reproducible file, such as a
+	// format fixture.
+	Now func() time.Time
+
+	// Rand is the source of a new file's random id (Store.FileID). Zero:
+	// crypto/rand.
+	Rand io.Reader
 }
 
 // DefaultOptions returns the defaults that zero fields stand for.
@@ -55,6 +69,8 @@ func DefaultOptions() *Options {
 		MaxBufferedPoints: 1 << 20,
 		HoldTime:          2 * time.Millisecond,
 		MaxHoldTime:       50 * time.Millisecond,
+		Now:               time.Now,
+		Rand:              rand.Reader,
 	}
 }
 
@@ -85,6 +101,12 @@ func (o *Options) withDefaults() Options {
 	}
 	if r.MaxHoldTime == 0 {
 		r.MaxHoldTime = d.MaxHoldTime
+	}
+	if r.Now == nil {
+		r.Now = d.Now
+	}
+	if r.Rand == nil {
+		r.Rand = d.Rand
 	}
 	return r
 }

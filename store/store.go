@@ -2,10 +2,10 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -32,6 +32,7 @@ type Store struct {
 	probe      *flock.Probe // asks whether a writer waits; opened with the first handle
 	opts       Options
 	fileID     [16]byte
+	format     uint32 // the file's format version, read at open
 
 	mu        sync.Mutex
 	cond      *sync.Cond
@@ -81,6 +82,11 @@ func (s *Store) Path() string { return s.path }
 // FileID returns the random id the file was given when it was created.
 func (s *Store) FileID() [16]byte { return s.fileID }
 
+// FormatVersion returns the format version of the open file (see
+// docs/format.md): at most the package's FormatVersion, which this code
+// writes.
+func (s *Store) FormatVersion() uint32 { return s.format }
+
 // Options returns the options in force, defaults filled in.
 func (s *Store) Options() Options { return s.opts }
 
@@ -107,7 +113,7 @@ func (s *Store) createIfMissing(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: create %s: %w", s.path, err)
 	}
-	err = db.Update(initFile)
+	err = db.Update(func(tx *bolt.Tx) error { return initFile(tx, s.opts.Now(), s.opts.Rand) })
 	if cerr := db.Close(); err == nil {
 		err = cerr
 	}
@@ -131,9 +137,9 @@ func syncDir(dir string) {
 	}
 }
 
-// initFile lays out a new file: its buckets, meta keys and the Default
-// experiment "0".
-func initFile(tx *bolt.Tx) error {
+// initFile lays out a new file created at time created: its buckets, meta
+// keys (with a file id read from rnd) and the Default experiment "0".
+func initFile(tx *bolt.Tx, created time.Time, rnd io.Reader) error {
 	for _, name := range allBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return err
@@ -141,10 +147,10 @@ func initFile(tx *bolt.Tx) error {
 	}
 	meta := tx.Bucket(bucketMeta)
 	var id [16]byte
-	if _, err := rand.Read(id[:]); err != nil {
-		return err
+	if _, err := io.ReadFull(rnd, id[:]); err != nil {
+		return fmt.Errorf("store: file id: %w", err)
 	}
-	now := time.Now().UnixMilli()
+	now := created.UnixMilli()
 	for _, kv := range [][2][]byte{
 		{metaFormat, binary.BigEndian.AppendUint32(nil, FormatVersion)},
 		{metaFileID, id[:]},
@@ -181,9 +187,11 @@ func (s *Store) validate(tx *Tx) error {
 	if len(v) != 4 {
 		return fmt.Errorf("store: open %s: no format version: %w", s.path, ErrNotStore)
 	}
-	if ver := binary.BigEndian.Uint32(v); ver > FormatVersion {
+	ver := binary.BigEndian.Uint32(v)
+	if ver > FormatVersion {
 		return fmt.Errorf("store: open %s: format version %d, this mlite reads up to %d; upgrade mlite: %w", s.path, ver, FormatVersion, ErrVersion)
 	}
+	s.format = ver
 	copy(s.fileID[:], meta.Get(metaFileID))
 	return nil
 }

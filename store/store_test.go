@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -572,4 +574,35 @@ func TestDownsampleKeepsEveryChunksExtremes(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// Options.Now and Options.Rand decide what a new file stamps itself with,
+// so that a fixture can be written twice alike; FormatVersion reports the
+// file's version.
+func TestNewFileClockAndID(t *testing.T) {
+	created := time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC)
+	id := []byte("0123456789abcdef")
+	s := openTest(t, &Options{NoSync: true, Now: func() time.Time { return created }, Rand: bytes.NewReader(id)})
+	if got := s.FileID(); string(got[:]) != string(id) {
+		t.Errorf("file id: got %x, want %x", got, id)
+	}
+	if got := s.FormatVersion(); got != FormatVersion {
+		t.Errorf("format version: got %d, want %d", got, FormatVersion)
+	}
+	var x *Experiment
+	if err := s.View(context.Background(), func(tx *Tx) (err error) { x, err = tx.Experiment(0); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if x.CreationTime != created.UnixMilli() || x.LastUpdateTime != created.UnixMilli() {
+		t.Errorf("Default experiment times: got %d, %d, want %d", x.CreationTime, x.LastUpdateTime, created.UnixMilli())
+	}
+
+	// A short id source fails the creation and leaves no file behind.
+	path := filepath.Join(t.TempDir(), "short.mlite")
+	if _, err := Open(context.Background(), path, &Options{NoSync: true, Rand: bytes.NewReader([]byte("short"))}); err == nil {
+		t.Fatal("created a file with a 5-byte id")
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a failed creation left %s: %v", path, err)
+	}
 }
