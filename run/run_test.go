@@ -492,3 +492,23 @@ func TestMillionPointSeries(t *testing.T) {
 		t.Errorf("latest: got step %d, want %d", l.Step, n-2)
 	}
 }
+
+// Options.NewRunID gives the ids of new runs.
+func TestNewRunIDOption(t *testing.T) {
+	want := run.ID{0x5e, 0x48, 0xb3, 0x00, 0x85, 0x31, 0x45, 0x3d, 0x9d, 0xd7, 0x77, 0xba, 0x88, 0x36, 0xdf, 0x79}
+	tr := newTracker(t, &run.Options{NoCapture: true, User: "tester", NewRunID: func() run.ID { return want }})
+	ctx := context.Background()
+	r, err := tr.StartRun(ctx, 0, run.Name("fixed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ID() != want {
+		t.Errorf("run id: got %s, want %s", r.ID(), want)
+	}
+	if err := r.End(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.StartRun(ctx, 0, run.Name("again")); !errors.Is(err, store.ErrExists) {
+		t.Errorf("second run with the same id: got %v, want ErrExists", err)
+	}
+}

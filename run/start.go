@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/mlite/mlite/internal/repro"
 	"github.com/mlite/mlite/internal/runname"
 	"github.com/mlite/mlite/internal/validate"
@@ -99,7 +97,7 @@ func (t *Tracker) StartRun(ctx context.Context, exp ExperimentID, opts ...StartO
 	}
 
 	rec := &Record{
-		ID:           ID(uuid.New()),
+		ID:           t.opts.NewRunID(),
 		ExperimentID: exp,
 		Name:         c.name,
 		Status:       store.Running,

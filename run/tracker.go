@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/mlite/mlite/internal/repro"
 	"maps"
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/mlite/mlite/blob"
+	"github.com/mlite/mlite/internal/repro"
 	"github.com/mlite/mlite/internal/validate"
 	"github.com/mlite/mlite/store"
 )
@@ -27,6 +29,10 @@ type Options struct {
 	NoGitState bool
 	// Now returns the current time. Zero: time.Now.
 	Now func() time.Time
+	// NewRunID returns the id of each new run. Zero: a random (version 4)
+	// UUID, as MLflow's. Set it (with Now, User and NoCapture) to write a
+	// reproducible store, such as a format fixture.
+	NewRunID func() ID
 	// Blobs holds artifact bytes. Zero: the folder "<store file>-blobs"
 	// beside the store, opened by New.
 	Blobs *blob.Store
@@ -53,6 +59,9 @@ func New(st *store.Store, opts *Options) (*Tracker, error) {
 	}
 	if t.opts.Now == nil {
 		t.opts.Now = time.Now
+	}
+	if t.opts.NewRunID == nil {
+		t.opts.NewRunID = func() ID { return ID(uuid.New()) }
 	}
 	t.blobs = t.opts.Blobs
 	if t.blobs == nil {
