@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,8 +17,10 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/internal/fixture"
 	"github.com/mlite/mlite/internal/flock"
 	"github.com/mlite/mlite/run"
+	"github.com/mlite/mlite/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the cmp golden files in the scripts")
@@ -49,6 +52,7 @@ func TestScript(t *testing.T) {
 			"lockdb":   cmdLockdb,
 			"unlockdb": cmdUnlockdb,
 			"maskids":  cmdMaskids,
+			"fixture":  cmdFixture,
 		},
 	})
 }
@@ -85,6 +89,30 @@ func cmdMaskids(ts *testscript.TestScript, neg bool, args []string) {
 		return "RUN_ID"
 	})
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(s), 0o644))
+}
+
+// cmdFixture copies a format fixture of the repository
+// (testdata/stores/vN: a store and its blob folder) to FILE; with -newer it
+// then raises the copy's format number above the one this mlite reads, as
+// a newer mlite would have written it:
+//
+//	fixture [-newer] vN FILE
+func cmdFixture(ts *testscript.TestScript, neg bool, args []string) {
+	newer := len(args) > 0 && args[0] == "-newer"
+	if newer {
+		args = args[1:]
+	}
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: fixture [-newer] vN FILE")
+	}
+	src, err := filepath.Abs(filepath.Join("..", "..", "testdata", "stores", args[0], "store.mlite"))
+	ts.Check(err)
+	dst := ts.MkAbs(args[1])
+	ts.Check(fixture.Copy(src, dst))
+	ts.Check(fixture.Copy(run.BlobDir(src), run.BlobDir(dst)))
+	if newer {
+		ts.Check(fixture.SetFormatVersion(dst, store.FormatVersion+1))
+	}
 }
 
 // cmdExits runs a command and checks its exit code:

@@ -133,7 +133,7 @@ func (a *app) compactCmd() *cobra.Command {
 }
 
 func (a *app) checkCmd() *cobra.Command {
-	return command("check", "Check the store file's integrity: pages, records, indexes, metric chunks",
+	c := command("check", "Check the store file's integrity: pages, records, indexes, metric chunks",
 		`  mlite check
   mlite check --db credit.mlite --json`,
 		cobra.NoArgs, func(ctx context.Context, c *cobra.Command, _ []string) error {
@@ -156,7 +156,8 @@ func (a *app) checkCmd() *cobra.Command {
 				for _, p := range probs {
 					js = append(js, problemJSON{p.Where, p.What})
 				}
-				if err := a.out.json(map[string]any{"ok": len(probs) == 0, "problems": js}); err != nil {
+				if err := a.out.json(map[string]any{"ok": len(probs) == 0, "problems": js,
+					"format_version": db.Store().FormatVersion()}); err != nil {
 					return err
 				}
 			} else {
@@ -172,4 +173,9 @@ func (a *app) checkCmd() *cobra.Command {
 			}
 			return nil
 		})
+	c.Long = `Check walks the whole store file and reports every inconsistency: pages,
+records, indexes, metric chunks. With --json it prints {"ok", "problems",
+"format_version"}: the file's format version (docs/format.md). It exits 5
+when it finds a problem.`
+	return c
 }
