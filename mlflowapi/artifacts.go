@@ -48,74 +48,78 @@ func contentType(p string) string {
 	return "application/octet-stream"
 }
 
-// getArtifact serves /get-artifact?run_id=&path= (run_uuid also taken):
-// one file of a run's artifacts.
-func (h *Handler) getArtifact(w http.ResponseWriter, r *http.Request, p *params) error {
-	s, err := p.runID()
-	if err != nil {
-		return err
-	}
-	ap, err := p.required("path")
-	if err != nil {
-		return err
-	}
-	id, err := parseRunID(s)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	size := int64(-1)
-	files, err := h.tr.ListArtifacts(ctx, id, path.Dir(strings.TrimPrefix(ap, "/")), false)
-	if err != nil {
-		return runNotFound(err, s)
-	}
-	for _, f := range files {
-		if f.Path == strings.Trim(ap, "/") && !f.IsDir {
-			size = f.Size
-		}
-	}
-	rc, err := h.tr.OpenArtifact(ctx, id, ap)
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound(err, "Artifact %s of run %s not found", ap, s)
-	}
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	return sendFile(ctx, w, r, ap, size, rc)
+type artifactRequest struct {
+	runRef
+	path string
 }
 
-// getModelVersionArtifact serves /model-versions/get-artifact?name=&version=&path=:
-// one file of a model version, read from the version's own file index.
-func (h *Handler) getModelVersionArtifact(w http.ResponseWriter, r *http.Request, p *params) error {
-	name, v, err := h.nameVersion(p)
+func decodeGetArtifact(a *args) artifactRequest {
+	var q artifactRequest
+	q.s = a.runID()
+	q.path = a.required("path")
+	a.parseRun(&q.runRef)
+	return q
+}
+
+// getArtifact serves /get-artifact?run_id=&path= (run_uuid also taken):
+// one file of a run's artifacts.
+func (h *Handler) getArtifact(ctx context.Context, q artifactRequest) (*download, error) {
+	return h.runArtifact(ctx, q.runRef, q.path)
+}
+
+// runArtifact opens artifact p of run ref, with its size when it is a
+// file of the run's index.
+func (h *Handler) runArtifact(ctx context.Context, ref runRef, p string) (*download, error) {
+	files, err := h.tr.ListArtifacts(ctx, ref.id, path.Dir(strings.TrimPrefix(p, "/")), false)
 	if err != nil {
-		return err
+		return nil, runError(err, ref.s)
 	}
-	ap, err := p.required("path")
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	files, err := h.reg.Files(ctx, name, v)
-	if err != nil {
-		return versionNotFound(err, name, v)
-	}
-	size := int64(-1)
+	d := &download{name: p, size: -1}
 	for _, f := range files {
-		if f.Path == strings.Trim(ap, "/") {
-			size = f.Size
+		if f.Path == strings.Trim(p, "/") && !f.IsDir {
+			d.size = f.Size
 		}
 	}
-	rc, err := h.reg.OpenFile(ctx, name, v, ap)
+	d.rc, err = h.tr.OpenArtifact(ctx, ref.id, p)
 	if errors.Is(err, store.ErrNotFound) {
-		return notFound(err, "Artifact %s of model %s version %d not found", ap, name, v)
+		return nil, notFound(err, "Artifact %s of run %s not found", p, ref.s)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer rc.Close()
-	return sendFile(ctx, w, r, ap, size, rc)
+	return d, nil
+}
+
+type versionArtifactRequest struct {
+	versionRef
+	path string
+}
+
+func decodeGetVersionArtifact(a *args) versionArtifactRequest {
+	return versionArtifactRequest{versionRef: a.version(), path: a.required("path")}
+}
+
+// getVersionArtifact serves /model-versions/get-artifact?name=&version=&path=:
+// one file of a model version, read from the version's own file index.
+func (h *Handler) getVersionArtifact(ctx context.Context, q versionArtifactRequest) (*download, error) {
+	files, err := h.reg.Files(ctx, q.name, q.v)
+	if err != nil {
+		return nil, versionNotFound(err, q.name, q.v)
+	}
+	d := &download{name: q.path, size: -1}
+	for _, f := range files {
+		if f.Path == strings.Trim(q.path, "/") {
+			d.size = f.Size
+		}
+	}
+	d.rc, err = h.reg.OpenFile(ctx, q.name, q.v, q.path)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound(err, "Artifact %s of model %s version %d not found", q.path, q.name, q.v)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // sendFile streams rc as an attachment with a content type a browser will

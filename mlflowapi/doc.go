@@ -7,7 +7,11 @@
 //   - An endpoint is one route of MLflow's protos (service.proto,
 //     model_registry.proto), served under both /api/2.0/mlflow/ and
 //     /ajax-api/2.0/mlflow/, as MLflow's server registers them. The route
-//     table (routes.go) is the one list of endpoints, with their methods.
+//     table (routes.go) is the one list of endpoints, each a declaration:
+//     methods, path, a request decoder, one call into run or registry,
+//     and a response encoder, which the endpoint layer (endpoint.go, whose
+//     doc says how to add one) strings together with MLflow's parameter
+//     rules and error mapping.
 //   - A request's parameters come from the query string for GET (repeated
 //     keys for lists, as MLflow's handlers read them) and from a JSON body
 //     otherwise (or for a GET without a query string). The decoder (request.go)
@@ -29,7 +33,7 @@
 //     resolves to that path, and each location maps back to its run. PUT
 //     streams a file into the run's tree, GET downloads one, GET ?path=
 //     lists a folder by base names, DELETE removes a file or folder.
-//   - Writes are thin: decode, call the tracker or registry, encode. Every
+//   - Writes are declared like reads, thin: decode, call, encode. Every
 //     tracking write is durable when its answer is sent (LogBatch,
 //     SetRunTag, SetTerminated, ... each commit before they return).
 //     Runs a client creates carry the client's tags (source, git, user),

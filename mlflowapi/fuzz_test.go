@@ -107,21 +107,24 @@ func FuzzDecodeRequest(f *testing.F) {
 				t.Fatalf("objects %q: %d values, over the cap %d", name, len(objs), maxListLen)
 			}
 			for _, o := range objs {
-				_, err = metric(o, name+".")
-				check("metric in "+name, err)
+				a := &args{p: o}
+				a.metric(name + ".")
+				check("metric in "+name, a.err)
 			}
 			_, err = p.object(name)
 			check("object "+name, err)
 			_, err = p.keyValues(name)
 			check("keyValues "+name, err)
-			_, err = maxResults(p, 100, 1000, len(name)%2 == 0)
-			check("max_results", err)
+			a := &args{p: p}
+			a.maxResults(100, 1000, len(name)%2 == 0)
+			check("max_results", a.err)
 			p.has(name)
 		}
 		_, err = p.runID()
 		check("runID", err)
-		_, _, err = h.nameVersion(p)
-		check("nameVersion", err)
+		a := &args{p: p}
+		a.version()
+		check("version", a.err)
 		_ = p.String()
 		if strings.Contains(p.String(), "\x00") && p.query == nil {
 			t.Fatal("String leaked raw bytes")
@@ -195,12 +198,13 @@ func FuzzServe(f *testing.F) {
 func FuzzServeWrites(f *testing.F) {
 	fx := newFixture(f)
 	var paths []string
-	for p, rt := range apiRoutes {
-		if rt.writes {
-			paths = append(paths, api+p)
+	for _, e := range apiEndpoints {
+		if e.writes {
+			paths = append(paths, api+e.path)
 		}
 	}
 	slices.Sort(paths)
+	paths = slices.Compact(paths)
 	rf := fx.runs["rf"].String()
 	paths = append(paths, proxy+"/1/"+rf+"/artifacts/", proxy)
 	methods := []string{"POST", "PATCH", "DELETE", "PUT", "GET"}

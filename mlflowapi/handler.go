@@ -82,22 +82,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, &apiError{code: codeEndpointNotFound, msg: "No API endpoint " + r.URL.Path})
 		return
 	}
-	allowed := false
-	for _, m := range rt.methods {
-		if r.Method == m || r.Method == http.MethodHead && m == http.MethodGet {
-			allowed = true
-		}
-	}
-	if allowed && h.ro && rt.writes && r.Method != http.MethodGet && r.Method != http.MethodHead {
+	e := rt.find(r.Method)
+	if e != nil && h.ro && e.writes && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		h.writeError(w, r, errReadOnly(r))
 		return
 	}
-	if !allowed {
-		w.Header().Set("Allow", strings.Join(rt.methods, ", "))
+	if e == nil {
+		methods := rt.methods()
+		w.Header().Set("Allow", strings.Join(methods, ", "))
 		h.writeError(w, r, &apiError{
 			code:   codeBadRequest,
 			status: http.StatusMethodNotAllowed,
-			msg:    "Method " + r.Method + " is not allowed for " + r.URL.Path + "; use " + strings.Join(rt.methods, " or "),
+			msg:    "Method " + r.Method + " is not allowed for " + r.URL.Path + "; use " + strings.Join(methods, " or "),
 		})
 		return
 	}
@@ -115,25 +111,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	if rt.raw != nil {
-		err := rt.raw(h, w, r, p)
-		var sent errSent
-		switch {
-		case errors.As(err, &sent):
-			h.log.WarnContext(r.Context(), "mlflowapi: download cut short", "path", r.URL.Path, "err", sent.err)
-		case err != nil:
-			h.writeError(w, r, err)
-		}
-		return
-	}
-	jw := &jsonWriter{b: make([]byte, 0, 512)}
-	jw.open()
-	if err := rt.json(h, r, p, jw); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	jw.close()
-	writeJSON(w, http.StatusOK, jw.b)
+	h.serve(w, r, e, p)
 }
 
 // errReadOnly is the answer to a write when Options.ReadOnly is set.

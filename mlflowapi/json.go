@@ -118,6 +118,22 @@ func (w *jsonWriter) bool(k string, v bool) {
 	w.b = strconv.AppendBool(w.b, v)
 }
 
+// writeArray writes member k as an array of objects, each element's
+// fields written by write, and nothing when items is empty (a repeated
+// field with no element is left out).
+func writeArray[T any](w *jsonWriter, k string, items []T, write func(*jsonWriter, T)) {
+	if len(items) == 0 {
+		return
+	}
+	w.openArr(k)
+	for _, it := range items {
+		w.elem()
+		write(w, it)
+		w.close()
+	}
+	w.closeArr()
+}
+
 // keyValues writes member k as a list of {key, value} objects (tags,
 // params) in key order, and nothing when m is empty (a repeated field with
 // no element is left out).

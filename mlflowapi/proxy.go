@@ -1,9 +1,9 @@
 package mlflowapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
-	"path"
 	"strings"
 
 	"github.com/mlite/mlite/run"
@@ -40,7 +40,7 @@ type proxyTarget struct {
 
 // resolveProxy maps a proxy location back to its run, which must exist in
 // that experiment.
-func (h *Handler) resolveProxy(r *http.Request, loc string) (proxyTarget, error) {
+func (h *Handler) resolveProxy(ctx context.Context, loc string) (proxyTarget, error) {
 	var t proxyTarget
 	parts := strings.SplitN(strings.Trim(loc, "/"), "/", 4)
 	if len(parts) < 3 || parts[2] != "artifacts" {
@@ -51,9 +51,9 @@ func (h *Handler) resolveProxy(r *http.Request, loc string) (proxyTarget, error)
 	if err != nil {
 		return t, err
 	}
-	rec, err := h.tr.GetRun(r.Context(), id)
+	rec, err := h.tr.GetRun(ctx, id)
 	if err != nil {
-		return t, runNotFound(err, t.run)
+		return t, runError(err, t.run)
 	}
 	if rec.ExperimentID.String() != parts[0] {
 		return t, notFound(nil, "Run with id=%s not found in experiment %s", t.run, parts[0])
@@ -92,17 +92,13 @@ func (h *Handler) serveArtifactsProxy(w http.ResponseWriter, r *http.Request, lo
 		err = &apiError{code: codeBadRequest, status: http.StatusMethodNotAllowed,
 			msg: "Method " + r.Method + " is not allowed for " + r.URL.Path + "; use " + strings.ReplaceAll(allow, ", ", " or ")}
 	}
-	var sent errSent
-	switch {
-	case errors.As(err, &sent):
-		h.log.WarnContext(r.Context(), "mlflowapi: download cut short", "path", r.URL.Path, "err", sent.err)
-	case err != nil:
-		h.writeError(w, r, err)
+	if err != nil {
+		h.fail(w, r, err)
 	}
 }
 
 func (h *Handler) uploadProxy(w http.ResponseWriter, r *http.Request, loc string) error {
-	t, err := h.resolveProxy(r, loc)
+	t, err := h.resolveProxy(r.Context(), loc)
 	if err != nil {
 		return err
 	}
@@ -121,34 +117,19 @@ func (h *Handler) uploadProxy(w http.ResponseWriter, r *http.Request, loc string
 }
 
 func (h *Handler) downloadProxy(w http.ResponseWriter, r *http.Request, loc string) error {
-	t, err := h.resolveProxy(r, loc)
+	t, err := h.resolveProxy(r.Context(), loc)
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	size := int64(-1)
-	files, err := h.tr.ListArtifacts(ctx, t.id, path.Dir(t.path), false)
-	if err != nil {
-		return runNotFound(err, t.run)
-	}
-	for _, f := range files {
-		if f.Path == t.path && !f.IsDir {
-			size = f.Size
-		}
-	}
-	rc, err := h.tr.OpenArtifact(ctx, t.id, t.path)
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound(err, "Artifact %s of run %s not found", t.path, t.run)
-	}
+	d, err := h.runArtifact(r.Context(), runRef{s: t.run, id: t.id}, t.path)
 	if err != nil {
 		return err
 	}
-	defer rc.Close()
-	return sendFile(ctx, w, r, t.path, size, rc)
+	return h.send(w, r, d)
 }
 
 func (h *Handler) deleteProxy(w http.ResponseWriter, r *http.Request, loc string) error {
-	t, err := h.resolveProxy(r, loc)
+	t, err := h.resolveProxy(r.Context(), loc)
 	if err != nil {
 		return err
 	}
@@ -167,29 +148,17 @@ func (h *Handler) deleteProxy(w http.ResponseWriter, r *http.Request, loc string
 // with each entry's path its base name, as MLflow's proxy answers.
 func (h *Handler) listProxy(w http.ResponseWriter, r *http.Request) error {
 	loc := r.URL.Query().Get("path")
-	t, err := h.resolveProxy(r, loc)
+	t, err := h.resolveProxy(r.Context(), loc)
 	if err != nil {
 		return err
 	}
 	files, err := h.tr.ListArtifacts(r.Context(), t.id, t.path, false)
 	if err != nil {
-		return runNotFound(err, t.run)
+		return runError(err, t.run)
 	}
 	jw := &jsonWriter{b: make([]byte, 0, 256)}
 	jw.open()
-	if len(files) > 0 {
-		jw.openArr("files")
-		for _, f := range files {
-			jw.elem()
-			jw.str("path", path.Base(f.Path))
-			jw.bool("is_dir", f.IsDir)
-			if !f.IsDir {
-				jw.intOpt("file_size", f.Size)
-			}
-			jw.close()
-		}
-		jw.closeArr()
-	}
+	writeFiles(jw, files, true)
 	jw.close()
 	writeJSON(w, http.StatusOK, jw.b)
 	return nil

@@ -2,89 +2,55 @@ package mlflowapi
 
 import (
 	"context"
-	"errors"
-	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/mlite/mlite/registry"
-	"github.com/mlite/mlite/store"
 )
 
-// modelNotFound gives a model lookup's not-found error MLflow's message.
-func modelNotFound(err error, name string) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound(err, "Registered Model with name=%s not found", name)
-	}
-	return err
+// modelView is a registered model as MLflow answers it: with the newest
+// version in each stage.
+type modelView struct {
+	m      *registry.RegisteredModel
+	latest []*registry.ModelVersion
 }
 
-// versionNotFound gives a version lookup's not-found error MLflow's
-// message (which also covers an unknown model).
-func versionNotFound(err error, name string, v int64) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound(err, "Model Version (name=%s, version=%d) not found", name, v)
+// model reads model name for the response.
+func (h *Handler) model(ctx context.Context, name string) (modelView, error) {
+	m, err := h.reg.GetModel(ctx, name)
+	if err != nil {
+		return modelView{}, modelNotFound(err, name)
 	}
-	return err
+	return h.modelView(ctx, m)
 }
 
-// nameVersion reads the required name and version of a model version.
-// MLflow sends the version as a string; a number is taken too.
-func (h *Handler) nameVersion(p *params) (string, int64, error) {
-	name, err := p.required("name")
-	if err != nil {
-		return "", 0, err
-	}
-	if !p.has("version") {
-		return "", 0, missing("version")
-	}
-	s, err := p.str("version")
-	if err != nil {
-		n, _, ierr := p.int("version")
-		if ierr != nil {
-			return "", 0, err
-		}
-		s = strconv.FormatInt(n, 10)
-	}
-	if s == "" {
-		return "", 0, missing("version")
-	}
-	v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil {
-		return "", 0, invalidParam("Model version must be an integer, got '%s'", s)
-	}
-	return name, v, nil
-}
-
-func (h *Handler) getRegisteredModel(r *http.Request, p *params, w *jsonWriter) error {
-	name, err := p.required("name")
-	if err != nil {
-		return err
-	}
-	return h.writeModelNamed(r, w, name)
-}
-
-// writeModel writes the fields of MLflow's RegisteredModel message, with
-// latest_versions (the newest version in each stage).
-func (h *Handler) writeModel(ctx context.Context, w *jsonWriter, m *registry.RegisteredModel) error {
+func (h *Handler) modelView(ctx context.Context, m *registry.RegisteredModel) (modelView, error) {
 	latest, err := h.reg.LatestVersions(ctx, m.Name, nil)
 	if err != nil {
-		return modelNotFound(err, m.Name)
+		return modelView{}, modelNotFound(err, m.Name)
 	}
+	return modelView{m, latest}, nil
+}
+
+func (h *Handler) getModel(ctx context.Context, q modelRef) (modelView, error) {
+	return h.model(ctx, q.name)
+}
+
+// modelMember writes member registered_model.
+func modelMember(w *jsonWriter, mv modelView) {
+	w.openObj("registered_model")
+	writeModel(w, mv)
+	w.close()
+}
+
+// writeModel writes the fields of MLflow's RegisteredModel message.
+func writeModel(w *jsonWriter, mv modelView) {
+	m := mv.m
 	w.str("name", m.Name)
 	w.int("creation_timestamp", m.CreationTime)
 	w.intOpt("last_updated_timestamp", m.LastUpdatedTime)
 	w.strOpt("description", m.Description)
-	if len(latest) > 0 {
-		w.openArr("latest_versions")
-		for _, v := range latest {
-			w.elem()
-			writeVersion(w, v, m.Aliases)
-			w.close()
-		}
-		w.closeArr()
-	}
+	writeArray(w, "latest_versions", mv.latest, func(w *jsonWriter, v *registry.ModelVersion) { writeVersion(w, v, m.Aliases) })
 	w.keyValues("tags", m.Tags)
 	if len(m.Aliases) > 0 {
 		w.openArr("aliases")
@@ -96,11 +62,16 @@ func (h *Handler) writeModel(ctx context.Context, w *jsonWriter, m *registry.Reg
 		}
 		w.closeArr()
 	}
-	return nil
 }
 
-// writeVersion writes the fields of MLflow's ModelVersion message; aliases
-// are the model's (alias -> version), of which those naming v are listed.
+// versionView is a model version with its model's aliases (alias ->
+// version), of which those naming it are listed.
+type versionView struct {
+	v       *registry.ModelVersion
+	aliases map[string]int64
+}
+
+// writeVersion writes the fields of MLflow's ModelVersion message.
 func writeVersion(w *jsonWriter, v *registry.ModelVersion, aliases map[string]int64) {
 	w.str("name", v.Name)
 	w.str("version", strconv.FormatInt(v.Version, 10))
@@ -129,84 +100,102 @@ func writeVersion(w *jsonWriter, v *registry.ModelVersion, aliases map[string]in
 	}
 }
 
-// version writes model_version for v, reading its model for the aliases.
-func (h *Handler) version(ctx context.Context, w *jsonWriter, v *registry.ModelVersion) error {
+// versionMember writes member model_version.
+func versionMember(w *jsonWriter, vv versionView) {
+	w.openObj("model_version")
+	writeVersion(w, vv.v, vv.aliases)
+	w.close()
+}
+
+// versionView reads v's model for its aliases.
+func (h *Handler) versionView(ctx context.Context, v *registry.ModelVersion) (versionView, error) {
 	m, err := h.reg.GetModel(ctx, v.Name)
 	if err != nil {
-		return modelNotFound(err, v.Name)
+		return versionView{}, modelNotFound(err, v.Name)
 	}
-	w.openObj("model_version")
-	writeVersion(w, v, m.Aliases)
-	w.close()
-	return nil
+	return versionView{v, m.Aliases}, nil
 }
 
-func (h *Handler) getModelVersion(r *http.Request, p *params, w *jsonWriter) error {
-	name, n, err := h.nameVersion(p)
+// versionOf reads version v of model name, with MLflow's message if there
+// is none.
+func (h *Handler) versionOf(ctx context.Context, name string, v int64) (*registry.ModelVersion, error) {
+	mv, err := h.reg.GetVersion(ctx, name, v)
 	if err != nil {
-		return err
+		return nil, versionNotFound(err, name, v)
 	}
-	return h.writeVersionNamed(r, w, name, n)
+	return mv, nil
 }
 
-func (h *Handler) getLatestVersions(r *http.Request, p *params, w *jsonWriter) error {
-	name, err := p.required("name")
+// versionNamed reads version v of model name for the response.
+func (h *Handler) versionNamed(ctx context.Context, name string, v int64) (versionView, error) {
+	mv, err := h.versionOf(ctx, name, v)
 	if err != nil {
-		return err
+		return versionView{}, err
 	}
-	stages, err := p.strs("stages")
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	m, err := h.reg.GetModel(ctx, name)
-	if err != nil {
-		return modelNotFound(err, name)
-	}
-	vs, err := h.reg.LatestVersions(ctx, name, stages)
-	if err != nil {
-		return modelNotFound(err, name)
-	}
-	if len(vs) > 0 {
-		w.openArr("model_versions")
-		for _, v := range vs {
-			w.elem()
-			writeVersion(w, v, m.Aliases)
-			w.close()
-		}
-		w.closeArr()
-	}
-	return nil
+	return h.versionView(ctx, mv)
 }
 
-func (h *Handler) getModelVersionByAlias(r *http.Request, p *params, w *jsonWriter) error {
-	name, err := p.required("name")
-	if err != nil {
-		return err
-	}
-	alias, err := p.required("alias")
-	if err != nil {
-		return err
-	}
-	v, err := h.reg.GetVersionByAlias(r.Context(), name, alias)
-	if err != nil {
-		return modelNotFound(err, name)
-	}
-	return h.version(r.Context(), w, v)
+func (h *Handler) getVersion(ctx context.Context, q versionRef) (versionView, error) {
+	return h.versionNamed(ctx, q.name, q.v)
 }
 
-// getModelVersionDownloadURI answers where a version's files are, as
-// MLflow's storage location: under the source run's artifact URI for a
-// runs:/ source whose run still exists, otherwise the source itself.
-func (h *Handler) getModelVersionDownloadURI(r *http.Request, p *params, w *jsonWriter) error {
-	name, n, err := h.nameVersion(p)
+// modelKeyValue is a request about a registered model with a key (a tag's
+// or an alias) and a value.
+type modelKeyValue struct {
+	modelRef
+	key, value string
+}
+
+func decodeAlias(a *args) modelKeyValue {
+	return modelKeyValue{modelRef: a.model(), key: a.required("alias")}
+}
+
+func (h *Handler) versionByAlias(ctx context.Context, q modelKeyValue) (versionView, error) {
+	v, err := h.reg.GetVersionByAlias(ctx, q.name, q.key)
 	if err != nil {
-		return err
+		return versionView{}, err
 	}
-	ctx := r.Context()
-	v, err := h.reg.GetVersion(ctx, name, n)
+	return h.versionView(ctx, v)
+}
+
+type latestRequest struct {
+	modelRef
+	stages []string
+}
+
+func decodeLatestVersions(a *args) latestRequest {
+	return latestRequest{modelRef: a.model(), stages: a.strs("stages")}
+}
+
+// versionList is versions with their models' aliases, by model name.
+type versionList struct {
+	vs      []*registry.ModelVersion
+	aliases map[string]map[string]int64
+	next    string
+}
+
+func (h *Handler) latestVersions(ctx context.Context, q latestRequest) (versionList, error) {
+	m, err := h.reg.GetModel(ctx, q.name)
 	if err != nil {
-		return versionNotFound(err, name, n)
+		return versionList{}, err
+	}
+	vs, err := h.reg.LatestVersions(ctx, q.name, q.stages)
+	return versionList{vs: vs, aliases: map[string]map[string]int64{q.name: m.Aliases}}, err
+}
+
+// writeVersionList writes model_versions and next_page_token.
+func writeVersionList(w *jsonWriter, l versionList) {
+	writeArray(w, "model_versions", l.vs, func(w *jsonWriter, v *registry.ModelVersion) { writeVersion(w, v, l.aliases[v.Name]) })
+	w.strOpt("next_page_token", l.next)
+}
+
+// versionDownloadURI answers where a version's files are, as MLflow's
+// storage location: under the source run's artifact URI for a runs:/
+// source whose run still exists, otherwise the source itself.
+func (h *Handler) versionDownloadURI(ctx context.Context, q versionRef) (string, error) {
+	v, err := h.versionOf(ctx, q.name, q.v)
+	if err != nil {
+		return "", err
 	}
 	uri := v.Source
 	if id, sub, err := registry.ParseRunsURI(v.Source); err == nil {
@@ -217,9 +206,10 @@ func (h *Handler) getModelVersionDownloadURI(r *http.Request, p *params, w *json
 			}
 		}
 	}
-	w.str("artifact_uri", uri)
-	return nil
+	return uri, nil
 }
+
+func writeArtifactURI(w *jsonWriter, uri string) { w.str("artifact_uri", uri) }
 
 // MLflow's default page sizes of the registry searches over REST (the
 // protos' defaults, which the handlers pass on).
@@ -229,79 +219,64 @@ const (
 )
 
 // registrySearch reads the parameters of a registry search.
-func registrySearch(p *params, def, limit int64) (registry.SearchOptions, error) {
+func (a *args) registrySearch(def, limit int64) registry.SearchOptions {
 	var o registry.SearchOptions
-	n, err := maxResults(p, def, limit, true)
-	if err != nil {
-		return o, err
-	}
-	o.MaxResults = n
-	if o.Filter, err = p.str("filter"); err != nil {
-		return o, err
-	}
-	if o.OrderBy, err = p.strs("order_by"); err != nil {
-		return o, err
-	}
-	if o.PageToken, err = p.str("page_token"); err != nil {
-		return o, err
-	}
-	return o, nil
+	o.MaxResults = a.maxResults(def, limit, true)
+	o.Filter = a.str("filter")
+	o.OrderBy = a.strs("order_by")
+	o.PageToken = a.str("page_token")
+	return o
 }
 
-func (h *Handler) searchRegisteredModels(r *http.Request, p *params, w *jsonWriter) error {
-	o, err := registrySearch(p, searchModelsDefault, registry.MaxSearchModels)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
+func decodeModelSearch(a *args) registry.SearchOptions {
+	return a.registrySearch(searchModelsDefault, registry.MaxSearchModels)
+}
+
+func decodeVersionSearch(a *args) registry.SearchOptions {
+	return a.registrySearch(searchVersionsDefault, registry.MaxSearchVersions)
+}
+
+type modelPage struct {
+	models []modelView
+	next   string
+}
+
+func (h *Handler) searchModels(ctx context.Context, o registry.SearchOptions) (modelPage, error) {
 	models, next, err := h.reg.SearchModels(ctx, o)
 	if err != nil {
-		return err
+		return modelPage{}, err
 	}
-	if len(models) > 0 {
-		w.openArr("registered_models")
-		for _, m := range models {
-			w.elem()
-			if err := h.writeModel(ctx, w, m); err != nil {
-				return err
-			}
-			w.close()
+	pg := modelPage{models: make([]modelView, 0, len(models)), next: next}
+	for _, m := range models {
+		mv, err := h.modelView(ctx, m)
+		if err != nil {
+			return modelPage{}, err
 		}
-		w.closeArr()
+		pg.models = append(pg.models, mv)
 	}
-	w.strOpt("next_page_token", next)
-	return nil
+	return pg, nil
 }
 
-func (h *Handler) searchModelVersions(r *http.Request, p *params, w *jsonWriter) error {
-	o, err := registrySearch(p, searchVersionsDefault, registry.MaxSearchVersions)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
+func writeModelPage(w *jsonWriter, pg modelPage) {
+	writeArray(w, "registered_models", pg.models, writeModel)
+	w.strOpt("next_page_token", pg.next)
+}
+
+func (h *Handler) searchVersions(ctx context.Context, o registry.SearchOptions) (versionList, error) {
 	versions, next, err := h.reg.SearchVersions(ctx, o)
 	if err != nil {
-		return err
+		return versionList{}, err
 	}
-	aliases := map[string]map[string]int64{} // by model, read once
-	if len(versions) > 0 {
-		w.openArr("model_versions")
-		for _, v := range versions {
-			a, ok := aliases[v.Name]
-			if !ok {
-				m, err := h.reg.GetModel(ctx, v.Name)
-				if err != nil {
-					return modelNotFound(err, v.Name)
-				}
-				a = m.Aliases
-				aliases[v.Name] = a
-			}
-			w.elem()
-			writeVersion(w, v, a)
-			w.close()
+	l := versionList{vs: versions, aliases: map[string]map[string]int64{}, next: next}
+	for _, v := range versions {
+		if _, ok := l.aliases[v.Name]; ok {
+			continue
 		}
-		w.closeArr()
+		m, err := h.reg.GetModel(ctx, v.Name)
+		if err != nil {
+			return versionList{}, modelNotFound(err, v.Name)
+		}
+		l.aliases[v.Name] = m.Aliases
 	}
-	w.strOpt("next_page_token", next)
-	return nil
+	return l, nil
 }

@@ -1,210 +1,120 @@
 package mlflowapi
 
 import (
+	"context"
 	"errors"
-	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/mlite/mlite/registry"
 	"github.com/mlite/mlite/store"
 )
 
-// modelError gives a registry write's error MLflow's message and code:
-// unknown models and versions, names taken, and a refused promotion gate
-// (beyond MLflow) as BAD_REQUEST with the gate's report.
-func modelError(err error, name string, v int64) error {
-	var gate *registry.GateError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &gate):
-		return &apiError{code: codeBadRequest, err: err, msg: err.Error()}
-	case errors.Is(err, store.ErrNotFound) && v > 0:
-		return versionNotFound(err, name, v)
-	case errors.Is(err, store.ErrNotFound):
-		return modelNotFound(err, name)
-	}
-	return err
+// modelRequest is a request to create a registered model or a version:
+// what it names, and what it sets.
+type modelRequest struct {
+	name string
+	tags map[string]string
+	desc string
 }
 
-// tagMap reads repeated tags as a map; nil when there are none.
-func tagMap(p *params, name string) (map[string]string, error) {
-	kvs, err := p.keyValues(name)
-	if err != nil || len(kvs) == 0 {
-		return nil, err
-	}
-	m := make(map[string]string, len(kvs))
-	for _, kv := range kvs {
-		m[kv.key] = kv.value
-	}
-	return m, nil
+func decodeCreateModel(a *args) modelRequest {
+	return modelRequest{name: a.required("name"), tags: a.tags("tags"), desc: a.str("description")}
 }
 
-// writeModelNamed writes member registered_model: model name as stored.
-func (h *Handler) writeModelNamed(r *http.Request, w *jsonWriter, name string) error {
-	m, err := h.reg.GetModel(r.Context(), name)
+func (h *Handler) createModel(ctx context.Context, q modelRequest) (modelView, error) {
+	_, err := h.reg.CreateModel(ctx, q.name, q.tags, q.desc)
 	if err != nil {
-		return modelNotFound(err, name)
+		return modelView{}, alreadyExists(err, "Registered Model (name=%s) already exists.", q.name)
 	}
-	w.openObj("registered_model")
-	if err := h.writeModel(r.Context(), w, m); err != nil {
-		return err
-	}
-	w.close()
-	return nil
+	return h.model(ctx, q.name)
 }
 
-// writeVersionNamed writes member model_version: version v of model name.
-func (h *Handler) writeVersionNamed(r *http.Request, w *jsonWriter, name string, v int64) error {
-	mv, err := h.reg.GetVersion(r.Context(), name, v)
-	if err != nil {
-		return versionNotFound(err, name, v)
-	}
-	return h.version(r.Context(), w, mv)
+func decodeRenameModel(a *args) modelKeyValue {
+	return modelKeyValue{modelRef: a.model(), value: a.required("new_name")}
 }
 
-func (h *Handler) createRegisteredModel(r *http.Request, p *params, w *jsonWriter) error {
-	name, err := p.required("name")
-	if err != nil {
-		return err
+func (h *Handler) renameModel(ctx context.Context, q modelKeyValue) (modelView, error) {
+	if err := h.reg.RenameModel(ctx, q.name, q.value); err != nil {
+		return modelView{}, alreadyExists(err, "Registered Model (name=%s) already exists.", q.value)
 	}
-	tags, err := tagMap(p, "tags")
-	if err != nil {
-		return err
-	}
-	desc, err := p.str("description")
-	if err != nil {
-		return err
-	}
-	_, err = h.reg.CreateModel(r.Context(), name, tags, desc)
-	if errors.Is(err, store.ErrExists) {
-		return &apiError{code: codeAlreadyExists, err: err, msg: fmt.Sprintf("Registered Model (name=%s) already exists.", name)}
-	}
-	if err != nil {
-		return err
-	}
-	return h.writeModelNamed(r, w, name)
+	return h.model(ctx, q.value)
 }
 
-func (h *Handler) renameRegisteredModel(r *http.Request, p *params, w *jsonWriter) error {
-	name, err := p.required("name")
-	if err != nil {
-		return err
-	}
-	newName, err := p.required("new_name")
-	if err != nil {
-		return err
-	}
-	err = h.reg.RenameModel(r.Context(), name, newName)
-	if errors.Is(err, store.ErrExists) {
-		return &apiError{code: codeAlreadyExists, err: err, msg: fmt.Sprintf("Registered Model (name=%s) already exists.", newName)}
-	}
-	if err := modelError(err, name, 0); err != nil {
-		return err
-	}
-	return h.writeModelNamed(r, w, newName)
+type updateModelRequest struct {
+	modelRef
+	desc *string // nil: left as it is
 }
 
-func (h *Handler) updateRegisteredModel(r *http.Request, p *params, w *jsonWriter) error {
-	name, err := p.required("name")
-	if err != nil {
-		return err
-	}
-	if p.has("description") {
-		desc, err := p.str("description")
-		if err != nil {
-			return err
-		}
-		if err := modelError(h.reg.UpdateModelDescription(r.Context(), name, desc), name, 0); err != nil {
-			return err
+func decodeUpdateModel(a *args) updateModelRequest {
+	return updateModelRequest{a.model(), a.optional("description")}
+}
+
+func (h *Handler) updateModel(ctx context.Context, q updateModelRequest) (modelView, error) {
+	if q.desc != nil {
+		if err := h.reg.UpdateModelDescription(ctx, q.name, *q.desc); err != nil {
+			return modelView{}, err
 		}
 	}
-	return h.writeModelNamed(r, w, name)
+	return h.model(ctx, q.name)
 }
 
-func (h *Handler) deleteRegisteredModel(r *http.Request, p *params, w *jsonWriter) error {
-	name, err := p.required("name")
-	if err != nil {
-		return err
-	}
-	return modelError(h.reg.DeleteModel(r.Context(), name), name, 0)
+func (h *Handler) deleteModel(ctx context.Context, q modelRef) (none, error) {
+	return none{}, h.reg.DeleteModel(ctx, q.name)
 }
 
-func (h *Handler) setRegisteredModelTag(r *http.Request, p *params, w *jsonWriter) error {
-	name, err := p.required("name")
-	if err != nil {
-		return err
-	}
-	key, err := p.required("key")
-	if err != nil {
-		return err
-	}
-	value, err := p.str("value")
-	if err != nil {
-		return err
-	}
-	return modelError(h.reg.SetModelTag(r.Context(), name, key, value), name, 0)
+func decodeModelTag(a *args) modelKeyValue {
+	return modelKeyValue{modelRef: a.model(), key: a.required("key"), value: a.str("value")}
 }
 
-func (h *Handler) deleteRegisteredModelTag(r *http.Request, p *params, w *jsonWriter) error {
-	name, err := p.required("name")
-	if err != nil {
-		return err
+func decodeModelTagKey(a *args) modelKeyValue {
+	return modelKeyValue{modelRef: a.model(), key: a.required("key")}
+}
+
+func (h *Handler) setModelTag(ctx context.Context, q modelKeyValue) (none, error) {
+	return none{}, h.reg.SetModelTag(ctx, q.name, q.key, q.value)
+}
+
+func (h *Handler) deleteModelTag(ctx context.Context, q modelKeyValue) (none, error) {
+	if _, err := h.reg.GetModel(ctx, q.name); err != nil {
+		return none{}, err
 	}
-	key, err := p.required("key")
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	if _, err := h.reg.GetModel(ctx, name); err != nil {
-		return modelNotFound(err, name)
-	}
-	err = h.reg.DeleteModelTag(ctx, name, key)
+	err := h.reg.DeleteModelTag(ctx, q.name, q.key)
 	if errors.Is(err, store.ErrNotFound) {
-		return notFound(err, "No tag with name: %s in registered model with name %s", key, name)
+		return none{}, notFound(err, "No tag with name: %s in registered model with name %s", q.key, q.name)
 	}
-	return err
+	return none{}, err
 }
 
-// registeredModelAlias serves registered-models/alias: GET reads the
-// version an alias names, POST sets it, DELETE removes it.
-func (h *Handler) registeredModelAlias(r *http.Request, p *params, w *jsonWriter) error {
-	switch r.Method {
-	case http.MethodPost:
-		name, n, err := h.nameVersion(p)
-		if err != nil {
-			return err
-		}
-		alias, err := p.required("alias")
-		if err != nil {
-			return err
-		}
-		return modelError(h.reg.SetAlias(r.Context(), name, alias, n), name, n)
-	case http.MethodDelete:
-		name, err := p.required("name")
-		if err != nil {
-			return err
-		}
-		alias, err := p.required("alias")
-		if err != nil {
-			return err
-		}
-		return modelError(h.reg.DeleteAlias(r.Context(), name, alias), name, 0)
-	}
-	return h.getModelVersionByAlias(r, p, w)
+// versionKeyValue is a request about a model version with a key (a tag's,
+// an alias or a stage) and a value.
+type versionKeyValue struct {
+	versionRef
+	key, value string
+	archive    bool // transition-stage's archive_existing_versions
+}
+
+func decodeSetAlias(a *args) versionKeyValue {
+	return versionKeyValue{versionRef: a.version(), key: a.required("alias")}
+}
+
+func (h *Handler) setAlias(ctx context.Context, q versionKeyValue) (none, error) {
+	return none{}, h.reg.SetAlias(ctx, q.name, q.key, q.v)
+}
+
+func (h *Handler) deleteAlias(ctx context.Context, q modelKeyValue) (none, error) {
+	return none{}, h.reg.DeleteAlias(ctx, q.name, q.key)
 }
 
 // versionSource turns a model version's source into the runs:/ URI the
 // registry copies from: a runs:/ URI as it is, or a run's artifact
 // location under mlflow-artifacts:/<experiment>/<run>/artifacts[/<path>]
 // (what the client sends once it has resolved runs:/) mapped back to it.
-func (h *Handler) versionSource(r *http.Request, source string) (string, error) {
+func (h *Handler) versionSource(ctx context.Context, source string) (string, error) {
 	if strings.HasPrefix(source, "runs:/") {
 		return source, nil
 	}
 	if loc, ok := strings.CutPrefix(source, "mlflow-artifacts:"); ok {
-		t, err := h.resolveProxy(r, strings.TrimLeft(loc, "/"))
+		t, err := h.resolveProxy(ctx, strings.TrimLeft(loc, "/"))
 		if err != nil {
 			return "", err
 		}
@@ -213,134 +123,108 @@ func (h *Handler) versionSource(r *http.Request, source string) (string, error) 
 	return "", invalidParam("Unsupported model version source '%s': mlite registers versions from runs:/<run_id>/<path> or a run's mlflow-artifacts:/ location.", source)
 }
 
-func (h *Handler) createModelVersion(r *http.Request, p *params, w *jsonWriter) error {
-	ctx := r.Context()
-	name, err := p.required("name")
-	if err != nil {
-		return err
-	}
-	source, err := p.required("source")
-	if err != nil {
-		return err
-	}
-	runID, err := p.str("run_id")
-	if err != nil {
-		return err
-	}
-	tags, err := tagMap(p, "tags")
-	if err != nil {
-		return err
-	}
-	desc, err := p.str("description")
-	if err != nil {
-		return err
-	}
+type createVersionRequest struct {
+	modelRequest
+	source, runID string
+}
+
+func decodeCreateVersion(a *args) createVersionRequest {
+	var q createVersionRequest
+	q.name = a.required("name")
+	q.source = a.required("source")
+	q.runID = a.str("run_id")
+	q.tags = a.tags("tags")
+	q.desc = a.str("description")
+	return q
+}
+
+func (h *Handler) createVersion(ctx context.Context, q createVersionRequest) (versionView, error) {
 	// MLflow's server wants the model registered first.
-	if _, err := h.reg.GetModel(ctx, name); err != nil {
-		return modelNotFound(err, name)
+	if _, err := h.reg.GetModel(ctx, q.name); err != nil {
+		return versionView{}, modelNotFound(err, q.name)
 	}
-	src, err := h.versionSource(r, source)
+	src, err := h.versionSource(ctx, q.source)
 	if err != nil {
-		return err
+		return versionView{}, err
 	}
-	mv, err := h.reg.CreateVersion(ctx, name, src, runID)
+	mv, err := h.reg.CreateVersion(ctx, q.name, src, q.runID)
 	if err != nil {
 		// The model exists: what is missing is the source's run or
 		// files, which the registry's message names.
-		return err
+		return versionView{}, err
 	}
-	for _, k := range sortedKeys(w, tags) {
-		if err := h.reg.SetVersionTag(ctx, name, mv.Version, k, tags[k]); err != nil {
-			return modelError(err, name, mv.Version)
+	ref := versionRef{q.name, mv.Version}
+	for _, k := range sortedKeys(&jsonWriter{}, q.tags) {
+		if err := h.reg.SetVersionTag(ctx, q.name, mv.Version, k, q.tags[k]); err != nil {
+			return versionView{}, ref.fail(err)
 		}
 	}
-	if desc != "" {
-		if err := h.reg.UpdateVersionDescription(ctx, name, mv.Version, desc); err != nil {
-			return modelError(err, name, mv.Version)
+	if q.desc != "" {
+		if err := h.reg.UpdateVersionDescription(ctx, q.name, mv.Version, q.desc); err != nil {
+			return versionView{}, ref.fail(err)
 		}
 	}
-	return h.writeVersionNamed(r, w, name, mv.Version)
+	return h.versionNamed(ctx, q.name, mv.Version)
 }
 
-func (h *Handler) updateModelVersion(r *http.Request, p *params, w *jsonWriter) error {
-	name, n, err := h.nameVersion(p)
-	if err != nil {
-		return err
-	}
-	if p.has("description") {
-		desc, err := p.str("description")
-		if err != nil {
-			return err
+type updateVersionRequest struct {
+	versionRef
+	desc *string // nil: left as it is
+}
+
+func decodeUpdateVersion(a *args) updateVersionRequest {
+	return updateVersionRequest{a.version(), a.optional("description")}
+}
+
+func (h *Handler) updateVersion(ctx context.Context, q updateVersionRequest) (versionView, error) {
+	if q.desc != nil {
+		if err := h.reg.UpdateVersionDescription(ctx, q.name, q.v, *q.desc); err != nil {
+			return versionView{}, err
 		}
-		if err := modelError(h.reg.UpdateVersionDescription(r.Context(), name, n, desc), name, n); err != nil {
-			return err
+	}
+	return h.versionNamed(ctx, q.name, q.v)
+}
+
+func decodeTransition(a *args) versionKeyValue {
+	q := versionKeyValue{versionRef: a.version(), key: a.required("stage"), archive: a.bool("archive_existing_versions")}
+	if a.ok() {
+		if _, err := registry.ParseStage(q.key); err != nil {
+			a.fail(invalidParam("Invalid Model Version stage: %s. Value must be one of None, Staging, Production, Archived.", q.key))
 		}
 	}
-	return h.writeVersionNamed(r, w, name, n)
+	return q
 }
 
-func (h *Handler) transitionModelVersionStage(r *http.Request, p *params, w *jsonWriter) error {
-	name, n, err := h.nameVersion(p)
-	if err != nil {
-		return err
+func (h *Handler) transitionStage(ctx context.Context, q versionKeyValue) (versionView, error) {
+	if _, err := h.reg.TransitionStage(ctx, q.name, q.v, q.key, q.archive); err != nil {
+		return versionView{}, err
 	}
-	stage, err := p.required("stage")
-	if err != nil {
-		return err
-	}
-	archive, _, err := p.bool("archive_existing_versions")
-	if err != nil {
-		return err
-	}
-	if _, err := registry.ParseStage(stage); err != nil {
-		return invalidParam("Invalid Model Version stage: %s. Value must be one of None, Staging, Production, Archived.", stage)
-	}
-	if _, err := h.reg.TransitionStage(r.Context(), name, n, stage, archive); err != nil {
-		return modelError(err, name, n)
-	}
-	return h.writeVersionNamed(r, w, name, n)
+	return h.versionNamed(ctx, q.name, q.v)
 }
 
-func (h *Handler) deleteModelVersion(r *http.Request, p *params, w *jsonWriter) error {
-	name, n, err := h.nameVersion(p)
-	if err != nil {
-		return err
-	}
-	return modelError(h.reg.DeleteVersion(r.Context(), name, n), name, n)
+func (h *Handler) deleteVersion(ctx context.Context, q versionRef) (none, error) {
+	return none{}, h.reg.DeleteVersion(ctx, q.name, q.v)
 }
 
-func (h *Handler) setModelVersionTag(r *http.Request, p *params, w *jsonWriter) error {
-	name, n, err := h.nameVersion(p)
-	if err != nil {
-		return err
-	}
-	key, err := p.required("key")
-	if err != nil {
-		return err
-	}
-	value, err := p.str("value")
-	if err != nil {
-		return err
-	}
-	return modelError(h.reg.SetVersionTag(r.Context(), name, n, key, value), name, n)
+func decodeVersionTag(a *args) versionKeyValue {
+	return versionKeyValue{versionRef: a.version(), key: a.required("key"), value: a.str("value")}
 }
 
-func (h *Handler) deleteModelVersionTag(r *http.Request, p *params, w *jsonWriter) error {
-	name, n, err := h.nameVersion(p)
-	if err != nil {
-		return err
+func decodeVersionTagKey(a *args) versionKeyValue {
+	return versionKeyValue{versionRef: a.version(), key: a.required("key")}
+}
+
+func (h *Handler) setVersionTag(ctx context.Context, q versionKeyValue) (none, error) {
+	return none{}, h.reg.SetVersionTag(ctx, q.name, q.v, q.key, q.value)
+}
+
+func (h *Handler) deleteVersionTag(ctx context.Context, q versionKeyValue) (none, error) {
+	if _, err := h.versionOf(ctx, q.name, q.v); err != nil {
+		return none{}, err
 	}
-	key, err := p.required("key")
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	if _, err := h.reg.GetVersion(ctx, name, n); err != nil {
-		return versionNotFound(err, name, n)
-	}
-	err = h.reg.DeleteVersionTag(ctx, name, n, key)
+	err := h.reg.DeleteVersionTag(ctx, q.name, q.v, q.key)
 	if errors.Is(err, store.ErrNotFound) {
-		return notFound(err, "No tag with name: %s in model version (name=%s, version=%d)", key, name, n)
+		return none{}, notFound(err, "No tag with name: %s in model version (name=%s, version=%d)", q.key, q.name, q.v)
 	}
-	return err
+	return none{}, err
 }

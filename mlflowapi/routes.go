@@ -6,109 +6,105 @@ import (
 	"strings"
 )
 
-// route is one endpoint: the methods it answers and its function. A json
-// function writes the fields of the response object into w, which is
-// discarded if it fails; a raw function writes the whole response itself
-// (file downloads).
-type route struct {
-	methods []string
-	writes  bool // its methods other than GET change the store
-	json    func(h *Handler, r *http.Request, p *params, w *jsonWriter) error
-	raw     func(h *Handler, w http.ResponseWriter, r *http.Request, p *params) error
-}
-
 var (
 	get       = []string{http.MethodGet}
 	getOrPost = []string{http.MethodGet, http.MethodPost}
 	post      = []string{http.MethodPost}
 	patch     = []string{http.MethodPatch}
 	del       = []string{http.MethodDelete}
-	aliasOps  = []string{http.MethodGet, http.MethodPost, http.MethodDelete}
 )
-
-func jsonRoute(m []string, f func(*Handler, *http.Request, *params, *jsonWriter) error) route {
-	return route{methods: m, json: f}
-}
-
-// writeRoute is a json route whose methods other than GET write.
-func writeRoute(m []string, f func(*Handler, *http.Request, *params, *jsonWriter) error) route {
-	return route{methods: m, json: f, writes: true}
-}
-
-func rawRoute(m []string, f func(*Handler, http.ResponseWriter, *http.Request, *params) error) route {
-	return route{methods: m, raw: f}
-}
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// apiRoutes are the endpoints served under both /api/2.0/mlflow/ and
-// /ajax-api/2.0/mlflow/, by their path after that prefix. Searches answer
-// POST (what MLflow's client sends) and GET alike. Writes are writeRoutes,
-// which Options.ReadOnly refuses.
-var apiRoutes = map[string]route{
+// apiEndpoints are the endpoints served under both /api/2.0/mlflow/ and
+// /ajax-api/2.0/mlflow/, by their path after that prefix (see endpoint for
+// how to add one). Searches answer POST (what MLflow's client sends) and
+// GET alike.
+var apiEndpoints = []endpoint{
 	// Tracking.
-	"experiments/get":                   jsonRoute(get, (*Handler).getExperiment),
-	"experiments/get-by-name":           jsonRoute(get, (*Handler).getExperimentByName),
-	"experiments/search":                jsonRoute(getOrPost, (*Handler).searchExperiments),
-	"runs/get":                          jsonRoute(get, (*Handler).getRun),
-	"runs/search":                       jsonRoute(getOrPost, (*Handler).searchRuns),
-	"metrics/get-history":               jsonRoute(get, (*Handler).getMetricHistory),
-	"metrics/get-history-bulk-interval": jsonRoute(get, (*Handler).getMetricHistoryBulkInterval),
-	"artifacts/list":                    jsonRoute(get, (*Handler).listArtifacts),
+	read(get, "experiments/get", required("experiment_id"), (*Handler).experiment, experimentMember),
+	read(get, "experiments/get-by-name", required("experiment_name"), (*Handler).experimentByName, experimentMember),
+	read(getOrPost, "experiments/search", decodeExperimentSearch, (*Handler).searchExperiments, writeExperimentPage),
+	read(get, "runs/get", (*args).run, (*Handler).getRun, runMember),
+	read(getOrPost, "runs/search", decodeRunSearch, (*Handler).searchRuns, writeRunPage),
+	read(get, "metrics/get-history", decodeHistory, (*Handler).getMetricHistory, writeHistory),
+	read(get, "metrics/get-history-bulk-interval", decodeBulkInterval, (*Handler).getMetricHistoryBulkInterval, writeRunPoints),
+	read(get, "artifacts/list", decodeListArtifacts, (*Handler).listArtifacts, writeArtifactList),
+	read(post, "logged-models/search", decodeLoggedModelSearch, (*Handler).searchLoggedModels, nil),
 
 	// Tracking writes.
-	"experiments/create":                writeRoute(post, (*Handler).createExperiment),
-	"experiments/update":                writeRoute(post, (*Handler).updateExperiment),
-	"experiments/delete":                writeRoute(post, (*Handler).deleteExperiment),
-	"experiments/restore":               writeRoute(post, (*Handler).restoreExperiment),
-	"experiments/set-experiment-tag":    writeRoute(post, (*Handler).setExperimentTag),
-	"experiments/delete-experiment-tag": writeRoute(post, (*Handler).deleteExperimentTag),
-	"runs/create":                       writeRoute(post, (*Handler).createRun),
-	"runs/update":                       writeRoute(post, (*Handler).updateRun),
-	"runs/delete":                       writeRoute(post, (*Handler).deleteRun),
-	"runs/restore":                      writeRoute(post, (*Handler).restoreRun),
-	"runs/log-metric":                   writeRoute(post, (*Handler).logMetric),
-	"runs/log-parameter":                writeRoute(post, (*Handler).logParam),
-	"runs/set-tag":                      writeRoute(post, (*Handler).setTag),
-	"runs/delete-tag":                   writeRoute(post, (*Handler).deleteTag),
-	"runs/log-batch":                    writeRoute(post, (*Handler).logBatch),
-	"runs/log-inputs":                   writeRoute(post, (*Handler).logInputs),
-	"logged-models/search":              jsonRoute(post, (*Handler).searchLoggedModels),
+	write(post, "experiments/create", decodeCreateExperiment, (*Handler).createExperiment, writeExperimentID),
+	write(post, "experiments/update", decodeRenameExperiment, (*Handler).renameExperiment, nil),
+	write(post, "experiments/delete", (*args).experiment, (*Handler).deleteExperiment, nil),
+	write(post, "experiments/restore", (*args).experiment, (*Handler).restoreExperiment, nil),
+	write(post, "experiments/set-experiment-tag", decodeExperimentTag, (*Handler).setExperimentTag, nil),
+	write(post, "experiments/delete-experiment-tag", decodeExperimentTagKey, (*Handler).deleteExperimentTag, nil),
+	write(post, "runs/create", decodeCreateRun, (*Handler).createRun, runMember),
+	write(post, "runs/update", decodeUpdateRun, (*Handler).updateRun, writeRunInfoMember),
+	write(post, "runs/delete", (*args).run, (*Handler).deleteRun, nil),
+	write(post, "runs/restore", (*args).run, (*Handler).restoreRun, nil),
+	write(post, "runs/log-metric", decodeLogMetric, (*Handler).logMetric, nil),
+	write(post, "runs/log-parameter", decodeRunTag, (*Handler).logParam, nil),
+	write(post, "runs/set-tag", decodeRunTag, (*Handler).setTag, nil),
+	write(post, "runs/delete-tag", decodeRunTagKey, (*Handler).deleteTag, nil),
+	write(post, "runs/log-batch", decodeLogBatch, (*Handler).logBatch, nil),
+	write(post, "runs/log-inputs", decodeLogInputs, (*Handler).logInputs, nil),
 
 	// Model registry.
-	"registered-models/get":                 jsonRoute(get, (*Handler).getRegisteredModel),
-	"registered-models/search":              jsonRoute(getOrPost, (*Handler).searchRegisteredModels),
-	"registered-models/get-latest-versions": jsonRoute(getOrPost, (*Handler).getLatestVersions),
-	"registered-models/alias":               writeRoute(aliasOps, (*Handler).registeredModelAlias),
-	"model-versions/get":                    jsonRoute(get, (*Handler).getModelVersion),
-	"model-versions/search":                 jsonRoute(getOrPost, (*Handler).searchModelVersions),
-	"model-versions/get-download-uri":       jsonRoute(get, (*Handler).getModelVersionDownloadURI),
+	read(get, "registered-models/get", (*args).model, (*Handler).getModel, modelMember),
+	read(getOrPost, "registered-models/search", decodeModelSearch, (*Handler).searchModels, writeModelPage),
+	read(getOrPost, "registered-models/get-latest-versions", decodeLatestVersions, (*Handler).latestVersions, writeVersionList),
+	read(get, "registered-models/alias", decodeAlias, (*Handler).versionByAlias, versionMember),
+	read(get, "model-versions/get", (*args).version, (*Handler).getVersion, versionMember),
+	read(getOrPost, "model-versions/search", decodeVersionSearch, (*Handler).searchVersions, writeVersionList),
+	read(get, "model-versions/get-download-uri", (*args).version, (*Handler).versionDownloadURI, writeArtifactURI),
 
 	// Model registry writes.
-	"registered-models/create":        writeRoute(post, (*Handler).createRegisteredModel),
-	"registered-models/rename":        writeRoute(post, (*Handler).renameRegisteredModel),
-	"registered-models/update":        writeRoute(patch, (*Handler).updateRegisteredModel),
-	"registered-models/delete":        writeRoute(del, (*Handler).deleteRegisteredModel),
-	"registered-models/set-tag":       writeRoute(post, (*Handler).setRegisteredModelTag),
-	"registered-models/delete-tag":    writeRoute(del, (*Handler).deleteRegisteredModelTag),
-	"model-versions/create":           writeRoute(post, (*Handler).createModelVersion),
-	"model-versions/update":           writeRoute(patch, (*Handler).updateModelVersion),
-	"model-versions/transition-stage": writeRoute(post, (*Handler).transitionModelVersionStage),
-	"model-versions/delete":           writeRoute(del, (*Handler).deleteModelVersion),
-	"model-versions/set-tag":          writeRoute(post, (*Handler).setModelVersionTag),
-	"model-versions/delete-tag":       writeRoute(del, (*Handler).deleteModelVersionTag),
+	write(post, "registered-models/create", decodeCreateModel, (*Handler).createModel, modelMember),
+	write(post, "registered-models/rename", decodeRenameModel, (*Handler).renameModel, modelMember),
+	write(patch, "registered-models/update", decodeUpdateModel, (*Handler).updateModel, modelMember),
+	write(del, "registered-models/delete", (*args).model, (*Handler).deleteModel, nil),
+	write(post, "registered-models/set-tag", decodeModelTag, (*Handler).setModelTag, nil),
+	write(del, "registered-models/delete-tag", decodeModelTagKey, (*Handler).deleteModelTag, nil),
+	write(post, "registered-models/alias", decodeSetAlias, (*Handler).setAlias, nil),
+	write(del, "registered-models/alias", decodeAlias, (*Handler).deleteAlias, nil),
+	write(post, "model-versions/create", decodeCreateVersion, (*Handler).createVersion, versionMember),
+	write(patch, "model-versions/update", decodeUpdateVersion, (*Handler).updateVersion, versionMember),
+	write(post, "model-versions/transition-stage", decodeTransition, (*Handler).transitionStage, versionMember),
+	write(del, "model-versions/delete", (*args).version, (*Handler).deleteVersion, nil),
+	write(post, "model-versions/set-tag", decodeVersionTag, (*Handler).setVersionTag, nil),
+	write(del, "model-versions/delete-tag", decodeVersionTagKey, (*Handler).deleteVersionTag, nil),
 }
 
-// ajaxRoutes are served only under /ajax-api/2.0/mlflow/, as in MLflow.
-var ajaxRoutes = map[string]route{
-	"metrics/get-history-bulk": jsonRoute(get, (*Handler).getMetricHistoryBulk),
+// ajaxEndpoints are served only under /ajax-api/2.0/mlflow/, as in MLflow.
+var ajaxEndpoints = []endpoint{
+	read(get, "metrics/get-history-bulk", decodeBulk, (*Handler).getMetricHistoryBulk, writeBulk),
 }
 
-// rootRoutes are MLflow's non-proto download routes, by full path.
-var rootRoutes = map[string]route{
-	"/get-artifact":                rawRoute(get, (*Handler).getArtifact),
-	"/model-versions/get-artifact": rawRoute(get, (*Handler).getModelVersionArtifact),
+// rootEndpoints are MLflow's non-proto download routes, by full path.
+var rootEndpoints = []endpoint{
+	file(get, "/get-artifact", decodeGetArtifact, (*Handler).getArtifact),
+	file(get, "/model-versions/get-artifact", decodeGetVersionArtifact, (*Handler).getVersionArtifact),
 }
+
+// A route is the endpoints at one path, one per method.
+type route []*endpoint
+
+// routes indexes endpoints by path.
+func routes(eps []endpoint) map[string]route {
+	m := make(map[string]route, len(eps))
+	for i := range eps {
+		e := &eps[i]
+		m[e.path] = append(m[e.path], e)
+	}
+	return m
+}
+
+var (
+	apiRoutes  = routes(apiEndpoints)
+	ajaxRoutes = routes(ajaxEndpoints)
+	rootRoutes = routes(rootEndpoints)
+)
 
 // lookup finds the route of path.
 func lookup(path string) (route, bool) {
@@ -125,4 +121,25 @@ func lookup(path string) (route, bool) {
 	}
 	rt, ok := rootRoutes[path]
 	return rt, ok
+}
+
+// find returns the endpoint of rt answering method (GET's for HEAD).
+func (rt route) find(method string) *endpoint {
+	for _, e := range rt {
+		for _, m := range e.methods {
+			if method == m || method == http.MethodHead && m == http.MethodGet {
+				return e
+			}
+		}
+	}
+	return nil
+}
+
+// methods lists the methods rt answers.
+func (rt route) methods() []string {
+	var ms []string
+	for _, e := range rt {
+		ms = append(ms, e.methods...)
+	}
+	return ms
 }

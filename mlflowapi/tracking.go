@@ -5,7 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
-	"net/http"
+	"path"
 	"slices"
 	"sort"
 
@@ -29,42 +29,19 @@ var viewTypes = map[string]int64{"ACTIVE_ONLY": 1, "DELETED_ONLY": 2, "ALL": 3}
 // maxResults reads max_results: def when absent, at least 1 and at most
 // limit. Over the limit, the message is that of MLflow's handler for the
 // endpoint when it checks the limit (byHandler), else its store's.
-func maxResults(p *params, def, limit int64, byHandler bool) (int, error) {
-	n, ok, err := p.int("max_results")
-	if err != nil {
-		return 0, err
+func (a *args) maxResults(def, limit int64, byHandler bool) int {
+	n, ok := a.int("max_results")
+	switch {
+	case !ok:
+		return int(def)
+	case n > limit && byHandler:
+		a.fail(a.p.badValue("max_results"))
+	case n > limit:
+		a.fail(invalidParam("Invalid value %d for parameter 'max_results' supplied. It must be at most %d", n, limit))
+	case n < 1:
+		a.fail(invalidParam("Invalid value %d for parameter 'max_results' supplied. It must be a positive integer", n))
 	}
-	if !ok {
-		return int(def), nil
-	}
-	if n > limit && byHandler {
-		return 0, p.badValue("max_results")
-	}
-	if n > limit {
-		return 0, invalidParam("Invalid value %d for parameter 'max_results' supplied. It must be at most %d", n, limit)
-	}
-	if n < 1 {
-		return 0, invalidParam("Invalid value %d for parameter 'max_results' supplied. It must be a positive integer", n)
-	}
-	return int(n), nil
-}
-
-// parseRunID reads a run id; one that is not a run id names no run, as in
-// MLflow.
-func parseRunID(s string) (run.ID, error) {
-	id, err := store.ParseRunID(s)
-	if err != nil {
-		return id, notFound(err, "Run with id=%s not found", s)
-	}
-	return id, nil
-}
-
-// runNotFound gives a run lookup's not-found error MLflow's message.
-func runNotFound(err error, id string) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound(err, "Run with id=%s not found", id)
-	}
-	return err
+	return int(n)
 }
 
 // experiment returns experiment id, with MLflow's message if there is none.
@@ -80,75 +57,53 @@ func (h *Handler) experiment(ctx context.Context, id string) (*run.Experiment, e
 	return exp, err
 }
 
-func (h *Handler) getExperiment(r *http.Request, p *params, w *jsonWriter) error {
-	id, err := p.required("experiment_id")
-	if err != nil {
-		return err
-	}
-	exp, err := h.experiment(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	w.openObj("experiment")
-	writeExperiment(w, exp)
-	w.close()
-	return nil
-}
-
-func (h *Handler) getExperimentByName(r *http.Request, p *params, w *jsonWriter) error {
-	name, err := p.required("experiment_name")
-	if err != nil {
-		return err
-	}
-	exp, err := h.tr.GetExperimentByName(r.Context(), name)
+func (h *Handler) experimentByName(ctx context.Context, name string) (*run.Experiment, error) {
+	exp, err := h.tr.GetExperimentByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return notFound(err, "Could not find experiment with name '%s'", name)
+		return nil, notFound(err, "Could not find experiment with name '%s'", name)
 	}
-	if err != nil {
-		return err
-	}
-	w.openObj("experiment")
-	writeExperiment(w, exp)
-	w.close()
-	return nil
+	return exp, err
 }
 
-func (h *Handler) searchExperiments(r *http.Request, p *params, w *jsonWriter) error {
-	n, err := maxResults(p, searchMaxResultsDefault, searchMaxResultsThreshold, false)
-	if err != nil {
-		return err
-	}
-	filter, err := p.str("filter")
-	if err != nil {
-		return err
-	}
-	orderBy, err := p.strs("order_by")
-	if err != nil {
-		return err
-	}
-	token, err := p.str("page_token")
-	if err != nil {
-		return err
-	}
-	view, _, err := p.enum("view_type", viewTypes)
-	if err != nil {
-		return err
-	}
-	exps, next, err := h.tr.SearchExperiments(r.Context(), filter, orderBy, run.ViewType(view), n, token)
-	if err != nil {
-		return err
-	}
-	if len(exps) > 0 {
-		w.openArr("experiments")
-		for _, x := range exps {
-			w.elem()
-			writeExperiment(w, x)
-			w.close()
-		}
-		w.closeArr()
-	}
-	w.strOpt("next_page_token", next)
-	return nil
+// experimentMember writes member experiment.
+func experimentMember(w *jsonWriter, x *run.Experiment) {
+	w.openObj("experiment")
+	writeExperiment(w, x)
+	w.close()
+}
+
+type experimentSearch struct {
+	n       int
+	filter  string
+	orderBy []string
+	token   string
+	view    run.ViewType
+}
+
+func decodeExperimentSearch(a *args) experimentSearch {
+	var s experimentSearch
+	s.n = a.maxResults(searchMaxResultsDefault, searchMaxResultsThreshold, false)
+	s.filter = a.str("filter")
+	s.orderBy = a.strs("order_by")
+	s.token = a.str("page_token")
+	view, _ := a.enum("view_type", viewTypes)
+	s.view = run.ViewType(view)
+	return s
+}
+
+type experimentPage struct {
+	exps []*run.Experiment
+	next string
+}
+
+func (h *Handler) searchExperiments(ctx context.Context, s experimentSearch) (experimentPage, error) {
+	exps, next, err := h.tr.SearchExperiments(ctx, s.filter, s.orderBy, s.view, s.n, s.token)
+	return experimentPage{exps, next}, err
+}
+
+func writeExperimentPage(w *jsonWriter, pg experimentPage) {
+	writeArray(w, "experiments", pg.exps, writeExperiment)
+	w.strOpt("next_page_token", pg.next)
 }
 
 // writeExperiment writes the fields of MLflow's Experiment message.
@@ -162,139 +117,125 @@ func writeExperiment(w *jsonWriter, x *run.Experiment) {
 	w.keyValues("tags", x.Tags)
 }
 
-func (h *Handler) getRun(r *http.Request, p *params, w *jsonWriter) error {
-	s, err := p.runID()
-	if err != nil {
-		return err
-	}
-	id, err := parseRunID(s)
-	if err != nil {
-		return err
-	}
-	rec, err := h.tr.GetRun(r.Context(), id)
-	if err != nil {
-		return runNotFound(err, s)
-	}
-	ds := datasetCache{tr: h.tr}
-	w.openObj("run")
-	if err := ds.writeRun(r.Context(), w, rec); err != nil {
-		return err
-	}
-	w.close()
-	return nil
+func (h *Handler) getRun(ctx context.Context, ref runRef) (runList, error) {
+	return h.runByID(ctx, ref.id)
 }
 
-func (h *Handler) searchRuns(r *http.Request, p *params, w *jsonWriter) error {
-	expIDs, err := p.strs("experiment_ids")
+// runByID reads run id for the response.
+func (h *Handler) runByID(ctx context.Context, id run.ID) (runList, error) {
+	rec, err := h.tr.GetRun(ctx, id)
 	if err != nil {
-		return err
+		return runList{}, err
 	}
-	filter, err := p.str("filter")
-	if err != nil {
-		return err
-	}
-	view, _, err := p.enum("run_view_type", viewTypes)
-	if err != nil {
-		return err
-	}
-	n, err := maxResults(p, searchMaxResultsDefault, searchMaxResultsThreshold, true)
-	if err != nil {
-		return err
-	}
-	orderBy, err := p.strs("order_by")
-	if err != nil {
-		return err
-	}
-	token, err := p.str("page_token")
-	if err != nil {
-		return err
-	}
-	o := run.SearchOptions{Filter: filter, OrderBy: orderBy, View: run.ViewType(view), MaxResults: n, PageToken: token}
-	for _, s := range expIDs {
+	return h.runList(ctx, []*run.Record{rec}, "")
+}
+
+// runSearch is a runs/search request; none is set when it lists no
+// experiment id.
+type runSearch struct {
+	run.SearchOptions
+	none bool
+}
+
+func decodeRunSearch(a *args) runSearch {
+	var s runSearch
+	expIDs := a.strs("experiment_ids")
+	s.Filter = a.str("filter")
+	view, _ := a.enum("run_view_type", viewTypes)
+	s.View = run.ViewType(view)
+	s.MaxResults = a.maxResults(searchMaxResultsDefault, searchMaxResultsThreshold, true)
+	s.OrderBy = a.strs("order_by")
+	s.PageToken = a.str("page_token")
+	for _, id := range expIDs {
 		// An id that is no experiment id matches no run, as in MLflow.
-		if x, err := store.ParseExperimentID(s); err == nil {
-			o.ExperimentIDs = append(o.ExperimentIDs, x)
+		if x, err := store.ParseExperimentID(id); err == nil {
+			s.ExperimentIDs = append(s.ExperimentIDs, x)
 		}
 	}
-	if len(o.ExperimentIDs) == 0 {
+	s.none = len(s.ExperimentIDs) == 0
+	return s
+}
+
+func (h *Handler) searchRuns(ctx context.Context, s runSearch) (runList, error) {
+	if s.none {
 		// MLflow searches the experiments listed, and none lists no run;
 		// the filter and order must still be good.
-		if _, err := query.ParseFilter(query.Runs, filter); err != nil {
-			return err
+		if _, err := query.ParseFilter(query.Runs, s.Filter); err != nil {
+			return runList{}, err
 		}
-		if _, err := query.ParseOrderBy(query.Runs, orderBy); err != nil {
-			return err
-		}
-		return nil
+		_, err := query.ParseOrderBy(query.Runs, s.OrderBy)
+		return runList{}, err
 	}
-	page, err := h.tr.SearchRuns(r.Context(), o)
+	page, err := h.tr.SearchRuns(ctx, s.SearchOptions)
 	if err != nil {
-		return err
+		return runList{}, err
 	}
-	return writeRuns(r.Context(), w, h.tr, page)
+	return h.runList(ctx, page.Runs, page.NextPageToken)
 }
 
-// writeRuns writes a page of runs: runs and next_page_token.
-func writeRuns(ctx context.Context, w *jsonWriter, tr *run.Tracker, page *run.Page) error {
-	if len(page.Runs) > 0 {
-		ds := datasetCache{tr: tr}
-		w.openArr("runs")
-		for _, rec := range page.Runs {
-			w.elem()
-			if err := ds.writeRun(ctx, w, rec); err != nil {
-				return err
-			}
-			w.close()
+// runList is runs for a response, with the datasets their inputs name.
+type runList struct {
+	runs     []*run.Record
+	next     string
+	datasets map[datasetKey]*run.Dataset
+}
+
+type datasetKey struct {
+	exp          run.ExperimentID
+	name, digest string
+}
+
+// runList reads the datasets of runs' inputs, once per experiment.
+func (h *Handler) runList(ctx context.Context, runs []*run.Record, next string) (runList, error) {
+	l := runList{runs: runs, next: next}
+	var read map[run.ExperimentID]bool
+	for _, rec := range runs {
+		if len(rec.Inputs) == 0 || read[rec.ExperimentID] {
+			continue
 		}
-		w.closeArr()
-	}
-	w.strOpt("next_page_token", page.NextPageToken)
-	return nil
-}
-
-// datasetCache holds the datasets of the experiments a response's runs
-// belong to, read once per experiment, to describe run inputs.
-type datasetCache struct {
-	tr  *run.Tracker
-	exp map[run.ExperimentID]map[[2]string]*run.Dataset
-}
-
-func (c *datasetCache) dataset(ctx context.Context, exp run.ExperimentID, name, digest string) (*run.Dataset, error) {
-	if c.exp == nil {
-		c.exp = map[run.ExperimentID]map[[2]string]*run.Dataset{}
-	}
-	m, ok := c.exp[exp]
-	if !ok {
-		list, err := c.tr.Datasets(ctx, exp)
+		list, err := h.tr.Datasets(ctx, rec.ExperimentID)
 		if err != nil {
-			return nil, err
+			return runList{}, err
 		}
-		m = make(map[[2]string]*run.Dataset, len(list))
+		if read == nil {
+			read, l.datasets = map[run.ExperimentID]bool{}, map[datasetKey]*run.Dataset{}
+		}
+		read[rec.ExperimentID] = true
 		for _, d := range list {
-			m[[2]string{d.Name, d.Digest}] = d
+			l.datasets[datasetKey{rec.ExperimentID, d.Name, d.Digest}] = d
 		}
-		c.exp[exp] = m
 	}
-	return m[[2]string{name, digest}], nil
+	return l, nil
+}
+
+// runMember writes member run: the list's one run.
+func runMember(w *jsonWriter, l runList) {
+	w.openObj("run")
+	l.writeRun(w, l.runs[0])
+	w.close()
+}
+
+// writeRunPage writes a page of runs: runs and next_page_token.
+func writeRunPage(w *jsonWriter, l runList) {
+	writeArray(w, "runs", l.runs, l.writeRun)
+	w.strOpt("next_page_token", l.next)
 }
 
 // writeRun writes the fields of MLflow's Run message: info, data, inputs.
 // Like MLflow's Run.to_proto it always sets data and inputs, so both appear
 // even when empty.
-func (c *datasetCache) writeRun(ctx context.Context, w *jsonWriter, rec *run.Record) error {
+func (l runList) writeRun(w *jsonWriter, rec *run.Record) {
 	writeRunInfo(w, "info", rec)
 
 	w.openObj("data")
 	if len(rec.Metrics) > 0 {
 		w.openArr("metrics")
 		for _, k := range sortedKeys(w, rec.Metrics) {
-			s := rec.Metrics[k]
-			if s == nil || s.Count == 0 {
-				continue
+			if s := rec.Metrics[k]; s != nil && s.Count > 0 {
+				w.elem()
+				writeMetric(w, k, s.Latest)
+				w.close()
 			}
-			w.elem()
-			writeMetric(w, k, s.Latest)
-			w.close()
 		}
 		w.closeArr()
 	}
@@ -306,16 +247,12 @@ func (c *datasetCache) writeRun(ctx context.Context, w *jsonWriter, rec *run.Rec
 	if len(rec.Inputs) > 0 {
 		w.openArr("dataset_inputs")
 		for _, in := range rec.Inputs {
-			d, err := c.dataset(ctx, rec.ExperimentID, in.Name, in.Digest)
-			if err != nil {
-				return err
-			}
 			w.elem()
 			w.keyValues("tags", in.Tags)
 			w.openObj("dataset")
 			w.str("name", in.Name)
 			w.str("digest", in.Digest)
-			if d != nil {
+			if d := l.datasets[datasetKey{rec.ExperimentID, in.Name, in.Digest}]; d != nil {
 				w.str("source_type", d.SourceType)
 				w.str("source", d.Source)
 				w.strOpt("schema", d.Schema)
@@ -327,7 +264,24 @@ func (c *datasetCache) writeRun(ctx context.Context, w *jsonWriter, rec *run.Rec
 		w.closeArr()
 	}
 	w.close()
-	return nil
+}
+
+// writeRunInfo writes member name: MLflow's RunInfo of rec ("info" in a
+// Run, "run_info" in UpdateRun's response).
+func writeRunInfo(w *jsonWriter, name string, rec *run.Record) {
+	id := rec.ID.String()
+	w.openObj(name)
+	w.str("run_uuid", id)
+	w.str("experiment_id", rec.ExperimentID.String())
+	w.str("run_name", rec.Name)
+	w.str("user_id", rec.User)
+	w.str("status", rec.Status.String())
+	w.int("start_time", rec.StartTime)
+	w.intOpt("end_time", rec.EndTime)
+	w.strOpt("artifact_uri", rec.ArtifactURI)
+	w.str("lifecycle_stage", rec.Lifecycle.String())
+	w.str("run_id", id)
+	w.close()
 }
 
 // writeMetric writes the fields of MLflow's Metric message.
@@ -338,9 +292,9 @@ func writeMetric(w *jsonWriter, key string, pt run.Point) {
 	w.int("step", pt.Step)
 }
 
-// history returns the points of metric key of run s in MLflow's order:
+// history returns the points of metric key of run id in MLflow's order:
 // timestamp, then step, then value (NaN last).
-func (h *Handler) history(ctx context.Context, s string, id run.ID, key string) ([]run.Point, error) {
+func (h *Handler) history(ctx context.Context, id run.ID, key string) ([]run.Point, error) {
 	pts, err := h.tr.MetricHistory(ctx, id, key, run.AllSteps)
 	if errors.Is(err, store.ErrNotFound) {
 		// A metric the run never logged has no points, as in MLflow.
@@ -349,7 +303,7 @@ func (h *Handler) history(ctx context.Context, s string, id run.ID, key string) 
 		}
 	}
 	if err != nil {
-		return nil, runNotFound(err, s)
+		return nil, err
 	}
 	sort.SliceStable(pts, func(i, j int) bool {
 		a, b := pts[i], pts[j]
@@ -364,114 +318,141 @@ func (h *Handler) history(ctx context.Context, s string, id run.ID, key string) 
 	return pts, nil
 }
 
-func (h *Handler) getMetricHistory(r *http.Request, p *params, w *jsonWriter) error {
-	s, err := p.runID()
-	if err != nil {
-		return err
-	}
-	key, err := p.required("metric_key")
-	if err != nil {
-		return err
-	}
-	token, err := p.str("page_token")
-	if err != nil {
-		return err
-	}
-	n, given, err := p.int("max_results")
-	if err != nil {
-		return err
-	}
+type historyRequest struct {
+	runRef
+	key    string
+	n      int64 // 0: all
+	offset int
+}
+
+func decodeHistory(a *args) historyRequest {
+	var q historyRequest
+	q.s = a.runID()
+	q.key = a.required("metric_key")
+	token := a.str("page_token")
+	n, given := a.int("max_results")
 	if given && n < 0 {
-		return invalidParam("Invalid value %d for parameter 'max_results' supplied. It must be a positive integer", n)
+		a.fail(invalidParam("Invalid value %d for parameter 'max_results' supplied. It must be a positive integer", n))
 	}
-	offset, err := query.ParseOffsetToken(token)
+	q.n = n
+	if a.ok() {
+		offset, err := query.ParseOffsetToken(token)
+		q.offset = keep(a, offset, err)
+	}
+	a.parseRun(&q.runRef)
+	return q
+}
+
+// runPoints are points of one metric, each of a run ("" for the request's
+// own run).
+type runPoints struct {
+	key  string
+	pts  []runPoint
+	next string
+}
+
+type runPoint struct {
+	run string
+	run.Point
+}
+
+func (h *Handler) getMetricHistory(ctx context.Context, q historyRequest) (runPoints, error) {
+	pts, err := h.history(ctx, q.id, q.key)
 	if err != nil {
-		return err
+		return runPoints{}, err
 	}
-	id, err := parseRunID(s)
-	if err != nil {
-		return err
+	out := runPoints{key: q.key}
+	pts = pts[min(q.offset, len(pts)):]
+	if q.n > 0 && int64(len(pts)) > q.n {
+		pts = pts[:q.n]
+		out.next = query.OffsetToken(q.offset + int(q.n))
 	}
-	pts, err := h.history(r.Context(), s, id, key)
-	if err != nil {
-		return err
+	out.add("", pts)
+	return out, nil
+}
+
+func (rp *runPoints) add(id string, pts []run.Point) {
+	for _, pt := range pts {
+		rp.pts = append(rp.pts, runPoint{id, pt})
 	}
-	next := ""
-	pts = pts[min(offset, len(pts)):]
-	if n > 0 && int64(len(pts)) > n {
-		pts = pts[:n]
-		next = query.OffsetToken(offset + int(n))
+}
+
+// writeHistory writes metrics and next_page_token.
+func writeHistory(w *jsonWriter, rp runPoints) {
+	writeRunPoints(w, rp)
+	w.strOpt("next_page_token", rp.next)
+}
+
+// writeRunPoints writes member metrics, each point with its run_id when it
+// has one; nothing when there are none.
+func writeRunPoints(w *jsonWriter, rp runPoints) {
+	writeArray(w, "metrics", rp.pts, func(w *jsonWriter, pt runPoint) {
+		writeMetric(w, rp.key, pt.Point)
+		w.strOpt("run_id", pt.run)
+	})
+}
+
+// runIDs reads the run ids of a bulk history: none is refused with empty,
+// more than bulkMaxRuns with tooMany (a format of the limit and the count).
+func (a *args) runIDs(name string, empty error, tooMany string) []string {
+	ids := a.strs(name)
+	switch {
+	case !a.ok():
+	case len(ids) == 0:
+		a.fail(empty)
+	case len(ids) > bulkMaxRuns:
+		a.fail(invalidParam(tooMany, bulkMaxRuns, len(ids)))
 	}
-	if len(pts) > 0 {
-		w.openArr("metrics")
-		for _, pt := range pts {
-			w.elem()
-			writeMetric(w, key, pt)
-			w.close()
-		}
-		w.closeArr()
+	return ids
+}
+
+type bulkIntervalRequest struct {
+	runIDs     []string
+	key        string
+	start, end int64
+	hasRange   bool
+	n          int
+}
+
+func decodeBulkInterval(a *args) bulkIntervalRequest {
+	var q bulkIntervalRequest
+	q.runIDs = a.runIDs("run_ids", missing("run_ids"),
+		"GetMetricHistoryBulkInterval request must specify at most %d run_ids. Received %d run_ids."+seeDocs)
+	q.key = a.required("metric_key")
+	start, hasStart := a.int("start_step")
+	end, hasEnd := a.int("end_step")
+	n, given := a.int("max_results")
+	if !given {
+		n = bulkIntervalMaxResults
 	}
-	w.strOpt("next_page_token", next)
-	return nil
+	switch {
+	case !a.ok():
+	case n < 1 || n > bulkIntervalMaxResults:
+		a.fail(invalidParam("max_results must be between 1 and %d.%s", bulkIntervalMaxResults, seeDocs))
+	case hasStart && hasEnd && start > end:
+		a.fail(invalidParam("end_step must be greater than start_step. Found start_step=%d and end_step=%d.", start, end))
+	case hasStart != hasEnd:
+		a.fail(invalidParam("If either start step or end step are specified, both must be specified."))
+	}
+	q.start, q.end, q.hasRange, q.n = start, end, hasStart, int(n)
+	return q
 }
 
 // getMetricHistoryBulkInterval samples the histories of one metric of
 // several runs at common steps, as MLflow's handler does: every step when
 // there are at most max_results in range, else max_results evenly spaced
 // ones and the last, plus each run's first and last step.
-func (h *Handler) getMetricHistoryBulkInterval(r *http.Request, p *params, w *jsonWriter) error {
-	runIDs, err := p.strs("run_ids")
-	if err != nil {
-		return err
-	}
-	if len(runIDs) == 0 {
-		return missing("run_ids")
-	}
-	if len(runIDs) > bulkMaxRuns {
-		return invalidParam("GetMetricHistoryBulkInterval request must specify at most %d run_ids. Received %d run_ids.%s", bulkMaxRuns, len(runIDs), seeDocs)
-	}
-	key, err := p.required("metric_key")
-	if err != nil {
-		return err
-	}
-	start, hasStart, err := p.int("start_step")
-	if err != nil {
-		return err
-	}
-	end, hasEnd, err := p.int("end_step")
-	if err != nil {
-		return err
-	}
-	n, given, err := p.int("max_results")
-	if err != nil {
-		return err
-	}
-	if !given {
-		n = bulkIntervalMaxResults
-	}
-	if n < 1 || n > bulkIntervalMaxResults {
-		return invalidParam("max_results must be between 1 and %d.%s", bulkIntervalMaxResults, seeDocs)
-	}
-	switch {
-	case hasStart && hasEnd:
-		if start > end {
-			return invalidParam("end_step must be greater than start_step. Found start_step=%d and end_step=%d.", start, end)
-		}
-	case hasStart || hasEnd:
-		return invalidParam("If either start step or end step are specified, both must be specified.")
-	}
-
+func (h *Handler) getMetricHistoryBulkInterval(ctx context.Context, q bulkIntervalRequest) (runPoints, error) {
 	// Each run's history; a run that does not exist has none.
-	ctx := r.Context()
-	hist := make([][]run.Point, len(runIDs))
-	for i, s := range runIDs {
+	hist := make([][]run.Point, len(q.runIDs))
+	for i, s := range q.runIDs {
 		id, err := store.ParseRunID(s)
 		if err != nil {
 			continue
 		}
-		pts, err := h.history(ctx, s, id, key)
+		pts, err := h.history(ctx, id, q.key)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
+			return runPoints{}, err
 		}
 		hist[i] = pts
 	}
@@ -490,20 +471,21 @@ func (h *Handler) getMetricHistoryBulkInterval(r *http.Request, p *params, w *js
 	}
 	slices.Sort(all)
 	all = slices.Compact(all)
-	if !hasStart {
+	start, end := q.start, q.end
+	if !q.hasRange {
 		start, end = 0, 0
 		if len(all) > 0 {
 			end = all[len(all)-1]
 		}
 	}
-	steps := sampleSteps(start, end, int(n), all)
+	steps := sampleSteps(start, end, q.n, all)
 	for s := range ends {
 		if start <= s && s <= end {
 			steps[s] = true
 		}
 	}
 
-	first := true
+	out := runPoints{key: q.key}
 	for i, pts := range hist {
 		var sel []run.Point
 		for _, pt := range pts {
@@ -514,24 +496,9 @@ func (h *Handler) getMetricHistoryBulkInterval(r *http.Request, p *params, w *js
 		slices.SortStableFunc(sel, func(a, b run.Point) int {
 			return cmp.Or(cmp.Compare(a.Step, b.Step), cmp.Compare(a.Time, b.Time))
 		})
-		if len(sel) > historyMaxResults {
-			sel = sel[:historyMaxResults]
-		}
-		for _, pt := range sel {
-			if first {
-				w.openArr("metrics")
-				first = false
-			}
-			w.elem()
-			writeMetric(w, key, pt)
-			w.str("run_id", runIDs[i])
-			w.close()
-		}
+		out.add(q.runIDs[i], sel[:min(len(sel), historyMaxResults)])
 	}
-	if !first {
-		w.closeArr()
-	}
-	return nil
+	return out, nil
 }
 
 // sampleSteps picks the steps of sorted, distinct all within [start, end]:
@@ -562,107 +529,123 @@ func sampleSteps(start, end int64, n int, all []int64) map[int64]bool {
 	return out
 }
 
-// getMetricHistoryBulk answers the UI's ajax-only bulk history: every
-// point of one metric of up to 100 runs, runs in id order.
-func (h *Handler) getMetricHistoryBulk(r *http.Request, p *params, w *jsonWriter) error {
-	runIDs, err := p.strs("run_id")
-	if err != nil {
-		return err
+type bulkRequest struct {
+	runIDs []string
+	key    string
+	n      int
+}
+
+func decodeBulk(a *args) bulkRequest {
+	var q bulkRequest
+	q.runIDs = a.runIDs("run_id", invalidParam("GetMetricHistoryBulk request must specify at least one run_id."),
+		"GetMetricHistoryBulk request cannot specify more than %d run_ids. Received %d run_ids.")
+	if a.ok() && !a.has("metric_key") {
+		a.fail(invalidParam("GetMetricHistoryBulk request must specify a metric_key."))
 	}
-	if len(runIDs) == 0 {
-		return invalidParam("GetMetricHistoryBulk request must specify at least one run_id.")
-	}
-	if len(runIDs) > bulkMaxRuns {
-		return invalidParam("GetMetricHistoryBulk request cannot specify more than %d run_ids. Received %d run_ids.", bulkMaxRuns, len(runIDs))
-	}
-	if !p.has("metric_key") {
-		return invalidParam("GetMetricHistoryBulk request must specify a metric_key.")
-	}
-	key, err := p.str("metric_key")
-	if err != nil {
-		return err
-	}
-	n, given, err := p.int("max_results")
-	if err != nil {
-		return err
-	}
+	q.key = a.str("metric_key")
+	n, given := a.int("max_results")
 	if !given || n > historyMaxResults {
 		n = historyMaxResults
 	}
-	runIDs = slices.Clone(runIDs)
+	q.n = int(max(n, 0))
+	return q
+}
+
+// getMetricHistoryBulk answers the UI's ajax-only bulk history: every
+// point of one metric of up to 100 runs, runs in id order.
+func (h *Handler) getMetricHistoryBulk(ctx context.Context, q bulkRequest) (runPoints, error) {
+	runIDs := slices.Clone(q.runIDs)
 	slices.Sort(runIDs)
-	left := int(max(n, 0))
-	first := true
+	left := q.n
+	out := runPoints{key: q.key}
 	for _, s := range runIDs {
 		if left == 0 {
 			break
 		}
 		id, err := parseRunID(s)
 		if err != nil {
-			return err
+			return runPoints{}, err
 		}
-		pts, err := h.history(r.Context(), s, id, key)
+		pts, err := h.history(ctx, id, q.key)
 		if err != nil {
-			return err
+			return runPoints{}, runError(err, s)
 		}
 		pts = pts[:min(len(pts), left)]
 		left -= len(pts)
-		for _, pt := range pts {
-			if first {
-				w.openArr("metrics")
-				first = false
-			}
-			w.elem()
-			writeMetric(w, key, pt)
-			w.str("run_id", s)
-			w.close()
-		}
+		out.add(s, pts)
 	}
-	if first {
-		w.openArr("metrics")
-	}
-	w.closeArr()
-	return nil
+	return out, nil
 }
 
-func (h *Handler) listArtifacts(r *http.Request, p *params, w *jsonWriter) error {
-	s, err := p.runID()
-	if err != nil {
-		return err
-	}
-	dir, err := p.str("path")
-	if err != nil {
-		return err
-	}
-	if _, err := p.str("page_token"); err != nil {
-		return err
-	}
-	id, err := parseRunID(s)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	rec, err := h.tr.GetRun(ctx, id)
-	if err != nil {
-		return runNotFound(err, s)
-	}
-	files, err := h.tr.ListArtifacts(ctx, id, dir, false)
-	if err != nil {
-		return runNotFound(err, s)
-	}
-	w.str("root_uri", rec.ArtifactURI)
-	if len(files) > 0 {
-		w.openArr("files")
-		for _, f := range files {
-			w.elem()
-			w.str("path", f.Path)
-			w.bool("is_dir", f.IsDir)
-			if !f.IsDir {
-				w.intOpt("file_size", f.Size)
-			}
-			w.close()
-		}
+// writeBulk writes member metrics, empty or not.
+func writeBulk(w *jsonWriter, rp runPoints) {
+	if len(rp.pts) == 0 {
+		w.openArr("metrics")
 		w.closeArr()
+		return
 	}
-	return nil
+	writeRunPoints(w, rp)
+}
+
+type listArtifactsRequest struct {
+	runRef
+	dir string
+}
+
+func decodeListArtifacts(a *args) listArtifactsRequest {
+	var q listArtifactsRequest
+	q.s = a.runID()
+	q.dir = a.str("path")
+	a.str("page_token")
+	a.parseRun(&q.runRef)
+	return q
+}
+
+type artifactList struct {
+	root  string
+	files []run.FileInfo
+}
+
+func (h *Handler) listArtifacts(ctx context.Context, q listArtifactsRequest) (artifactList, error) {
+	rec, err := h.tr.GetRun(ctx, q.id)
+	if err != nil {
+		return artifactList{}, err
+	}
+	files, err := h.tr.ListArtifacts(ctx, q.id, q.dir, false)
+	return artifactList{rec.ArtifactURI, files}, err
+}
+
+func writeArtifactList(w *jsonWriter, l artifactList) {
+	w.str("root_uri", l.root)
+	writeFiles(w, l.files, false)
+}
+
+// writeFiles writes member files, each by its path or, with base, its
+// base name.
+func writeFiles(w *jsonWriter, files []run.FileInfo, base bool) {
+	writeArray(w, "files", files, func(w *jsonWriter, f run.FileInfo) {
+		if base {
+			w.str("path", path.Base(f.Path))
+		} else {
+			w.str("path", f.Path)
+		}
+		w.bool("is_dir", f.IsDir)
+		if !f.IsDir {
+			w.intOpt("file_size", f.Size)
+		}
+	})
+}
+
+// searchLoggedModels answers MLflow 3's logged-model search, which the
+// client makes before resolving a runs:/ URI: mlite keeps no logged
+// models, so the page is empty. The experiments named must exist.
+func decodeLoggedModelSearch(a *args) []string { return a.strs("experiment_ids") }
+
+func (h *Handler) searchLoggedModels(ctx context.Context, ids []string) (none, error) {
+	for _, s := range ids {
+		if _, err := h.experiment(ctx, s); err != nil {
+			return none{}, err
+		}
+	}
+	return none{}, nil
 }

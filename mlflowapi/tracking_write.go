@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -26,594 +25,407 @@ const (
 // runStatuses is MLflow's RunStatus enum.
 var runStatuses = map[string]int64{"RUNNING": 1, "SCHEDULED": 2, "FINISHED": 3, "FAILED": 4, "KILLED": 5}
 
-// experimentID reads the required experiment_id as an id; one that is no
-// experiment id names no experiment, as in MLflow.
-func experimentID(p *params) (run.ExperimentID, error) {
-	s, err := p.required("experiment_id")
-	if err != nil {
-		return 0, err
-	}
-	x, err := store.ParseExperimentID(s)
-	if err != nil {
-		return x, notFound(err, "No Experiment with id=%s exists", s)
-	}
-	return x, nil
+type createExperimentRequest struct {
+	name string
+	tags map[string]string
 }
 
-// experimentError gives an experiment write's error MLflow's message.
-func experimentError(err error, x run.ExperimentID) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, store.ErrNotFound):
-		return notFound(err, "No Experiment with id=%s exists", x)
-	case errors.Is(err, store.ErrDeleted):
-		return &apiError{code: codeInvalidParameter, err: err,
-			msg: fmt.Sprintf("The experiment %s must be in the 'active' state. Current state is deleted.", x)}
-	}
-	return err
-}
-
-// writeRunID reads the run of a write: its id as given and parsed.
-func writeRunID(p *params) (string, run.ID, error) {
-	s, err := p.runID()
-	if err != nil {
-		return "", run.ID{}, err
-	}
-	id, err := parseRunID(s)
-	return s, id, err
-}
-
-// runError gives a run write's error MLflow's message: an unknown run is
-// RESOURCE_DOES_NOT_EXIST, a deleted one INVALID_PARAMETER_VALUE (MLflow's
-// _check_run_is_active).
-func runError(err error, s string) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, store.ErrNotFound):
-		return notFound(err, "Run with id=%s not found", s)
-	case errors.Is(err, store.ErrDeleted):
-		return &apiError{code: codeInvalidParameter, err: err,
-			msg: fmt.Sprintf("The run %s must be in the 'active' state. Current state is deleted.", s)}
-	}
-	return err
-}
-
-func (h *Handler) createExperiment(r *http.Request, p *params, w *jsonWriter) error {
-	name, err := p.required("name")
-	if err != nil {
-		return err
-	}
-	loc, err := p.str("artifact_location")
-	if err != nil {
-		return err
-	}
-	if loc != "" {
+func decodeCreateExperiment(a *args) createExperimentRequest {
+	var q createExperimentRequest
+	q.name = a.required("name")
+	if loc := a.str("artifact_location"); loc != "" {
 		// mlite keeps every artifact in its own folder; a location
 		// elsewhere would be ignored, so it is refused.
-		return invalidParam("artifact_location %q is not supported: mlite stores artifacts beside its store file (mlflow-artifacts:/<experiment id>).", loc)
+		a.fail(invalidParam("artifact_location %q is not supported: mlite stores artifacts beside its store file (mlflow-artifacts:/<experiment id>).", loc))
 	}
-	kvs, err := p.keyValues("tags")
-	if err != nil {
-		return err
-	}
-	var tags map[string]string
-	if len(kvs) > 0 {
-		tags = make(map[string]string, len(kvs))
-		for _, kv := range kvs {
-			tags[kv.key] = kv.value
-		}
-	}
-	exp, err := h.tr.CreateExperiment(r.Context(), name, tags)
-	if errors.Is(err, store.ErrExists) {
-		return &apiError{code: codeAlreadyExists, err: err, msg: fmt.Sprintf("Experiment(name=%s) already exists.", name)}
-	}
-	if err != nil {
-		return err
-	}
-	w.str("experiment_id", exp.ID.String())
-	return nil
+	q.tags = a.tags("tags")
+	return q
 }
 
-func (h *Handler) updateExperiment(r *http.Request, p *params, w *jsonWriter) error {
-	x, err := experimentID(p)
+func (h *Handler) createExperiment(ctx context.Context, q createExperimentRequest) (run.ExperimentID, error) {
+	exp, err := h.tr.CreateExperiment(ctx, q.name, q.tags)
 	if err != nil {
-		return err
+		return 0, alreadyExists(err, "Experiment(name=%s) already exists.", q.name)
 	}
-	name, err := p.required("new_name")
-	if err != nil {
-		return err
-	}
-	err = h.tr.RenameExperiment(r.Context(), x, name)
-	if errors.Is(err, store.ErrExists) {
-		return &apiError{code: codeAlreadyExists, err: err, msg: fmt.Sprintf("Experiment(name=%s) already exists.", name)}
-	}
-	return experimentError(err, x)
+	return exp.ID, nil
 }
 
-func (h *Handler) deleteExperiment(r *http.Request, p *params, w *jsonWriter) error {
-	x, err := experimentID(p)
-	if err != nil {
-		return err
-	}
-	return experimentError(h.tr.DeleteExperiment(r.Context(), x), x)
+func writeExperimentID(w *jsonWriter, x run.ExperimentID) { w.str("experiment_id", x.String()) }
+
+// experimentKeyValue is a request about an experiment with a key and value
+// (a new name has no key).
+type experimentKeyValue struct {
+	experimentRef
+	key, value string
 }
 
-func (h *Handler) restoreExperiment(r *http.Request, p *params, w *jsonWriter) error {
-	x, err := experimentID(p)
-	if err != nil {
-		return err
-	}
-	return experimentError(h.tr.RestoreExperiment(r.Context(), x), x)
+func decodeRenameExperiment(a *args) experimentKeyValue {
+	return experimentKeyValue{experimentRef: a.experiment(), value: a.required("new_name")}
 }
 
-func (h *Handler) setExperimentTag(r *http.Request, p *params, w *jsonWriter) error {
-	x, err := experimentID(p)
-	if err != nil {
-		return err
-	}
-	key, err := p.required("key")
-	if err != nil {
-		return err
-	}
-	value, err := p.str("value")
-	if err != nil {
-		return err
-	}
-	return experimentError(h.tr.SetExperimentTag(r.Context(), x, key, value), x)
+func (h *Handler) renameExperiment(ctx context.Context, q experimentKeyValue) (none, error) {
+	err := h.tr.RenameExperiment(ctx, q.x, q.value)
+	return none{}, alreadyExists(err, "Experiment(name=%s) already exists.", q.value)
 }
 
-func (h *Handler) deleteExperimentTag(r *http.Request, p *params, w *jsonWriter) error {
-	x, err := experimentID(p)
-	if err != nil {
-		return err
-	}
-	key, err := p.required("key")
-	if err != nil {
-		return err
-	}
-	err = h.tr.DeleteExperimentTag(r.Context(), x, key)
+func (h *Handler) deleteExperiment(ctx context.Context, q experimentRef) (none, error) {
+	return none{}, h.tr.DeleteExperiment(ctx, q.x)
+}
+
+func (h *Handler) restoreExperiment(ctx context.Context, q experimentRef) (none, error) {
+	return none{}, h.tr.RestoreExperiment(ctx, q.x)
+}
+
+func decodeExperimentTag(a *args) experimentKeyValue {
+	return experimentKeyValue{experimentRef: a.experiment(), key: a.required("key"), value: a.str("value")}
+}
+
+func decodeExperimentTagKey(a *args) experimentKeyValue {
+	return experimentKeyValue{experimentRef: a.experiment(), key: a.required("key")}
+}
+
+func (h *Handler) setExperimentTag(ctx context.Context, q experimentKeyValue) (none, error) {
+	return none{}, h.tr.SetExperimentTag(ctx, q.x, q.key, q.value)
+}
+
+func (h *Handler) deleteExperimentTag(ctx context.Context, q experimentKeyValue) (none, error) {
+	err := h.tr.DeleteExperimentTag(ctx, q.x, q.key)
 	if errors.Is(err, store.ErrNotFound) {
-		if _, gerr := h.tr.GetExperiment(r.Context(), x); gerr == nil {
-			return notFound(err, "No tag with name: %s in experiment with id %s", key, x)
+		if _, gerr := h.tr.GetExperiment(ctx, q.x); gerr == nil {
+			return none{}, notFound(err, "No tag with name: %s in experiment with id %s", q.key, q.x)
 		}
 	}
-	return experimentError(err, x)
+	return none{}, err
 }
 
-func (h *Handler) createRun(r *http.Request, p *params, w *jsonWriter) error {
-	ctx := r.Context()
-	xs, err := p.str("experiment_id")
-	if err != nil {
-		return err
-	}
+type createRunRequest struct {
+	experimentRef
+	name  string
+	start int64 // ms; 0: now
+	tags  map[string]string
+}
+
+func decodeCreateRun(a *args) createRunRequest {
+	var q createRunRequest
+	xs := a.str("experiment_id")
 	if xs == "" {
 		xs = "0" // MLflow's default experiment
 	}
-	x, err := store.ParseExperimentID(xs)
-	if err != nil {
-		return notFound(err, "No Experiment with id=%s exists", xs)
+	if a.ok() {
+		x, err := store.ParseExperimentID(xs)
+		if err != nil {
+			a.fail(notFound(err, "No Experiment with id=%s exists", xs))
+		}
+		q.x = x
 	}
-	user, err := p.str("user_id")
-	if err != nil {
-		return err
+	user := a.str("user_id")
+	q.name = a.str("run_name")
+	q.start, _ = a.int("start_time")
+	q.tags = a.tags("tags")
+	if q.tags == nil {
+		q.tags = map[string]string{}
 	}
-	name, err := p.str("run_name")
-	if err != nil {
-		return err
+	if _, ok := q.tags[run.TagUser]; !ok && user != "" {
+		q.tags[run.TagUser] = user
 	}
-	startMs, _, err := p.int("start_time")
-	if err != nil {
-		return err
+	if v, ok := q.tags[run.TagRunName]; ok && q.name != "" && v != q.name {
+		a.fail(invalidParam("Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='%s', mlflow.runName='%s').", q.name, v))
 	}
-	kvs, err := p.keyValues("tags")
-	if err != nil {
-		return err
+	return q
+}
+
+func (h *Handler) createRun(ctx context.Context, q createRunRequest) (runList, error) {
+	opts := []run.StartOption{run.Tags(q.tags)}
+	if q.name != "" {
+		opts = append(opts, run.Name(q.name))
 	}
-	tags := make(map[string]string, len(kvs)+1)
-	for _, kv := range kvs {
-		tags[kv.key] = kv.value
-	}
-	if _, ok := tags[run.TagUser]; !ok && user != "" {
-		tags[run.TagUser] = user
-	}
-	if v, ok := tags[run.TagRunName]; ok && name != "" && v != name {
-		return invalidParam("Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='%s', mlflow.runName='%s').", name, v)
-	}
-	opts := []run.StartOption{run.Tags(tags)}
-	if name != "" {
-		opts = append(opts, run.Name(name))
-	}
-	if startMs != 0 {
-		opts = append(opts, run.StartTime(time.UnixMilli(startMs)))
+	if q.start != 0 {
+		opts = append(opts, run.StartTime(time.UnixMilli(q.start)))
 	}
 	// The parent tag links the run to its parent when that is an active
 	// run of this store. Otherwise the tag is kept as it is and nothing
 	// is linked: MLflow never checks it.
-	if pid, err := store.ParseRunID(tags[run.TagParentRunID]); err == nil {
+	if pid, err := store.ParseRunID(q.tags[run.TagParentRunID]); err == nil {
 		if prec, err := h.tr.GetRun(ctx, pid); err == nil && prec.Lifecycle == store.Active {
 			opts = append(opts, run.Parent(pid))
 		}
 	}
-	rh, err := h.starter.StartRun(ctx, x, opts...)
+	rh, err := h.starter.StartRun(ctx, q.x, opts...)
 	if err != nil {
-		return experimentError(err, x)
+		return runList{}, err
 	}
-	return h.writeRunByID(ctx, w, rh.ID(), "run")
+	l, err := h.runByID(ctx, rh.ID())
+	if err != nil {
+		return runList{}, runError(err, rh.ID().String())
+	}
+	return l, nil
 }
 
-// writeRunByID writes run id as member k.
-func (h *Handler) writeRunByID(ctx context.Context, w *jsonWriter, id run.ID, k string) error {
-	rec, err := h.tr.GetRun(ctx, id)
-	if err != nil {
-		return runError(err, id.String())
-	}
-	ds := datasetCache{tr: h.tr}
-	w.openObj(k)
-	if err := ds.writeRun(ctx, w, rec); err != nil {
-		return err
-	}
-	w.close()
-	return nil
+type updateRunRequest struct {
+	runRef
+	status    run.Status
+	hasStatus bool
+	end       int64
+	name      string
 }
 
-func (h *Handler) updateRun(r *http.Request, p *params, w *jsonWriter) error {
-	ctx := r.Context()
-	s, id, err := writeRunID(p)
-	if err != nil {
-		return err
-	}
-	status, hasStatus, err := p.enum("status", runStatuses)
-	if err != nil {
-		return err
-	}
-	end, _, err := p.int("end_time")
-	if err != nil {
-		return err
-	}
-	name, err := p.str("run_name")
-	if err != nil {
-		return err
-	}
-	if name != "" {
-		if err := h.tr.RenameRun(ctx, id, name); err != nil {
-			return runError(err, s)
+func decodeUpdateRun(a *args) updateRunRequest {
+	q := updateRunRequest{runRef: a.run()}
+	status, has := a.enum("status", runStatuses)
+	q.status, q.hasStatus = run.Status(status), has
+	q.end, _ = a.int("end_time")
+	q.name = a.str("run_name")
+	return q
+}
+
+func (h *Handler) updateRun(ctx context.Context, q updateRunRequest) (*run.Record, error) {
+	if q.name != "" {
+		if err := h.tr.RenameRun(ctx, q.id, q.name); err != nil {
+			return nil, err
 		}
 	}
 	switch {
-	case hasStatus && run.Status(status) == run.Running && end == 0:
+	case q.hasStatus && q.status == run.Running && q.end == 0:
 		// Resuming (start_run(run_id=...)): running again, no end time.
-		if _, err := h.tr.ResumeRun(ctx, id); err != nil {
-			return runError(err, s)
+		if _, err := h.tr.ResumeRun(ctx, q.id); err != nil {
+			return nil, err
 		}
-	case hasStatus:
-		if err := h.tr.SetTerminated(ctx, id, run.Status(status), end); err != nil {
-			return runError(err, s)
+	case q.hasStatus:
+		if err := h.tr.SetTerminated(ctx, q.id, q.status, q.end); err != nil {
+			return nil, err
 		}
 	}
+	return h.activeRun(ctx, q.id)
+}
+
+// activeRun reads run id, which must not be deleted.
+func (h *Handler) activeRun(ctx context.Context, id run.ID) (*run.Record, error) {
 	rec, err := h.tr.GetRun(ctx, id)
-	if err != nil {
-		return runError(err, s)
+	if err == nil && rec.Lifecycle == store.Deleted {
+		err = store.ErrDeleted
 	}
-	if rec.Lifecycle == store.Deleted {
-		return runError(store.ErrDeleted, s)
-	}
-	// The RunInfo alone, as MLflow's UpdateRun.Response.
-	writeRunInfo(w, "run_info", rec)
-	return nil
+	return rec, err
 }
 
-// writeRunInfo writes member name: MLflow's RunInfo of rec ("info" in a
-// Run, "run_info" in UpdateRun's response).
-func writeRunInfo(w *jsonWriter, name string, rec *run.Record) {
-	id := rec.ID.String()
-	w.openObj(name)
-	w.str("run_uuid", id)
-	w.str("experiment_id", rec.ExperimentID.String())
-	w.str("run_name", rec.Name)
-	w.str("user_id", rec.User)
-	w.str("status", rec.Status.String())
-	w.int("start_time", rec.StartTime)
-	w.intOpt("end_time", rec.EndTime)
-	w.strOpt("artifact_uri", rec.ArtifactURI)
-	w.str("lifecycle_stage", rec.Lifecycle.String())
-	w.str("run_id", id)
-	w.close()
+// writeRunInfoMember writes member run_info, UpdateRun's response.
+func writeRunInfoMember(w *jsonWriter, rec *run.Record) { writeRunInfo(w, "run_info", rec) }
+
+func (h *Handler) deleteRun(ctx context.Context, q runRef) (none, error) {
+	return none{}, h.tr.DeleteRun(ctx, q.id)
 }
 
-func (h *Handler) deleteRun(r *http.Request, p *params, w *jsonWriter) error {
-	s, id, err := writeRunID(p)
-	if err != nil {
-		return err
-	}
-	return runError(h.tr.DeleteRun(r.Context(), id), s)
-}
-
-func (h *Handler) restoreRun(r *http.Request, p *params, w *jsonWriter) error {
-	s, id, err := writeRunID(p)
-	if err != nil {
-		return err
-	}
-	err = h.tr.RestoreRun(r.Context(), id)
+func (h *Handler) restoreRun(ctx context.Context, q runRef) (none, error) {
+	err := h.tr.RestoreRun(ctx, q.id)
 	if errors.Is(err, store.ErrInvalid) {
-		return nil // restoring an active run changes nothing, as in MLflow
+		return none{}, nil // restoring an active run changes nothing, as in MLflow
 	}
-	return runError(err, s)
+	return none{}, err
 }
 
 // metric reads one Metric message: key, value and timestamp are required,
 // step defaults to 0. at names the message in errors ("" at the top).
-func metric(p *params, at string) (run.Metric, error) {
+func (a *args) metric(at string) run.Metric {
 	var m run.Metric
-	key, err := p.str("key")
-	if err != nil {
-		return m, err
+	m.Key = a.str("key")
+	if a.ok() && m.Key == "" {
+		a.fail(missing(at + "key"))
 	}
-	if key == "" {
-		return m, missing(at + "key")
+	v, ok := a.float("value")
+	if a.ok() && !ok {
+		a.fail(missing(at + "value"))
 	}
-	v, ok, err := p.float("value")
-	if err != nil {
-		return m, err
+	ts, ok := a.int("timestamp")
+	if a.ok() && !ok {
+		a.fail(missing(at + "timestamp"))
 	}
-	if !ok {
-		return m, missing(at + "value")
-	}
-	ts, ok, err := p.int("timestamp")
-	if err != nil {
-		return m, err
-	}
-	if !ok {
-		return m, missing(at + "timestamp")
-	}
-	step, _, err := p.int("step")
-	if err != nil {
-		return m, err
-	}
-	return run.Metric{Key: key, Value: v, Time: ts, Step: step}, nil
+	m.Value, m.Time = v, ts
+	m.Step, _ = a.int("step")
+	return m
 }
 
-func (h *Handler) logMetric(r *http.Request, p *params, w *jsonWriter) error {
-	s, id, err := writeRunID(p)
-	if err != nil {
-		return err
-	}
-	m, err := metric(p, "")
-	if err != nil {
-		return err
-	}
-	return runError(h.tr.LogBatch(r.Context(), id, run.Batch{Metrics: []run.Metric{m}}), s)
+type runBatch struct {
+	runRef
+	run.Batch
+	params []keyValue // as given, for the message about changed ones
 }
 
-func (h *Handler) logParam(r *http.Request, p *params, w *jsonWriter) error {
-	ctx := r.Context()
-	s, id, err := writeRunID(p)
-	if err != nil {
-		return err
-	}
-	key, err := p.required("key")
-	if err != nil {
-		return err
-	}
-	value, err := p.str("value")
-	if err != nil {
-		return err
-	}
-	err = h.tr.LogBatch(ctx, id, run.Batch{Params: map[string]string{key: value}})
+func decodeLogMetric(a *args) runBatch {
+	q := runBatch{runRef: a.run()}
+	q.Metrics = []run.Metric{a.metric("")}
+	return q
+}
+
+// runKeyValue is a request about a run with a key and value.
+type runKeyValue struct {
+	runRef
+	key, value string
+}
+
+func decodeRunTag(a *args) runKeyValue {
+	return runKeyValue{runRef: a.run(), key: a.required("key"), value: a.str("value")}
+}
+
+func decodeRunTagKey(a *args) runKeyValue {
+	return runKeyValue{runRef: a.run(), key: a.required("key")}
+}
+
+func (h *Handler) logMetric(ctx context.Context, q runBatch) (none, error) {
+	return none{}, h.tr.LogBatch(ctx, q.id, q.Batch)
+}
+
+func (h *Handler) logParam(ctx context.Context, q runKeyValue) (none, error) {
+	err := h.tr.LogBatch(ctx, q.id, run.Batch{Params: map[string]string{q.key: q.value}})
 	if errors.Is(err, store.ErrConflict) {
-		if rec, gerr := h.tr.GetRun(ctx, id); gerr == nil {
-			return &apiError{code: codeInvalidParameter, err: err, msg: fmt.Sprintf(
+		if rec, gerr := h.tr.GetRun(ctx, q.id); gerr == nil {
+			return none{}, &apiError{code: codeInvalidParameter, err: err, msg: fmt.Sprintf(
 				"Changing param values is not allowed. Param with key='%s' was already logged with value='%s' for run ID='%s'. Attempted logging new value '%s'.",
-				key, rec.Params[key], s, value)}
+				q.key, rec.Params[q.key], q.s, q.value)}
 		}
 	}
-	return runError(err, s)
+	return none{}, err
 }
 
-func (h *Handler) setTag(r *http.Request, p *params, w *jsonWriter) error {
-	s, id, err := writeRunID(p)
-	if err != nil {
-		return err
-	}
-	key, err := p.required("key")
-	if err != nil {
-		return err
-	}
-	value, err := p.str("value")
-	if err != nil {
-		return err
-	}
-	return runError(h.tr.LogBatch(r.Context(), id, run.Batch{Tags: map[string]string{key: value}}), s)
+func (h *Handler) setTag(ctx context.Context, q runKeyValue) (none, error) {
+	return none{}, h.tr.LogBatch(ctx, q.id, run.Batch{Tags: map[string]string{q.key: q.value}})
 }
 
-func (h *Handler) deleteTag(r *http.Request, p *params, w *jsonWriter) error {
-	ctx := r.Context()
-	s, id, err := writeRunID(p)
+func (h *Handler) deleteTag(ctx context.Context, q runKeyValue) (none, error) {
+	rec, err := h.activeRun(ctx, q.id)
 	if err != nil {
-		return err
+		return none{}, err
 	}
-	key, err := p.required("key")
-	if err != nil {
-		return err
+	if _, ok := rec.Tags[q.key]; !ok {
+		return none{}, notFound(nil, "No tag with name: %s in run with id %s", q.key, q.s)
 	}
-	rec, err := h.tr.GetRun(ctx, id)
-	if err != nil {
-		return runError(err, s)
-	}
-	if rec.Lifecycle == store.Deleted {
-		return runError(store.ErrDeleted, s)
-	}
-	if _, ok := rec.Tags[key]; !ok {
-		return notFound(nil, "No tag with name: %s in run with id %s", key, s)
-	}
-	return runError(h.tr.DeleteRunTag(ctx, id, key), s)
+	return none{}, h.tr.DeleteRunTag(ctx, q.id, q.key)
 }
 
-func (h *Handler) logBatch(r *http.Request, p *params, w *jsonWriter) error {
-	ctx := r.Context()
-	if p.size > batchMaxBytes {
-		return invalidParam("Batched logging API requests must be at most %d bytes, got a request of size %d.", batchMaxBytes, p.size)
+func decodeLogBatch(a *args) runBatch {
+	var q runBatch
+	if a.p.size > batchMaxBytes {
+		a.fail(invalidParam("Batched logging API requests must be at most %d bytes, got a request of size %d.", batchMaxBytes, a.p.size))
 	}
-	s, id, err := writeRunID(p)
-	if err != nil {
-		return err
-	}
-	mobjs, err := p.objects("metrics")
-	if err != nil {
-		return err
-	}
-	params, err := p.keyValues("params")
-	if err != nil {
-		return err
-	}
-	tags, err := p.keyValues("tags")
-	if err != nil {
-		return err
-	}
+	q.runRef = a.run()
+	mobjs := a.objects("metrics")
+	q.params = a.keyValues("params")
+	tags := a.keyValues("tags")
 	for _, lim := range []struct {
 		what     string
 		limit, n int
 	}{
 		{"metrics", batchMaxMetrics, len(mobjs)},
-		{"params", batchMaxParams, len(params)},
+		{"params", batchMaxParams, len(q.params)},
 		{"tags", batchMaxTags, len(tags)},
-		{"metrics, params, and tags", batchMaxEntities, len(mobjs) + len(params) + len(tags)},
+		{"metrics, params, and tags", batchMaxEntities, len(mobjs) + len(q.params) + len(tags)},
 	} {
 		if lim.n > lim.limit {
-			return invalidParam("A batch logging request can contain at most %d %s. Got %d %s. Please split up %s across multiple requests and try again.",
-				lim.limit, lim.what, lim.n, lim.what, lim.what)
+			a.fail(invalidParam("A batch logging request can contain at most %d %s. Got %d %s. Please split up %s across multiple requests and try again.",
+				lim.limit, lim.what, lim.n, lim.what, lim.what))
 		}
 	}
-	b := run.Batch{Metrics: make([]run.Metric, 0, len(mobjs))}
+	if !a.ok() {
+		return q
+	}
+	q.Metrics = make([]run.Metric, 0, len(mobjs))
 	for i, o := range mobjs {
-		m, err := metric(o, fmt.Sprintf("metrics[%d].", i))
-		if err != nil {
-			return err
-		}
-		b.Metrics = append(b.Metrics, m)
+		a.in(o, func(a *args) { q.Metrics = append(q.Metrics, a.metric(fmt.Sprintf("metrics[%d].", i))) })
 	}
-	if len(params) > 0 {
-		b.Params = make(map[string]string, len(params))
+	if len(q.params) > 0 {
+		q.Params = make(map[string]string, len(q.params))
 		var dupes []string
-		for _, kv := range params {
-			if _, ok := b.Params[kv.key]; ok {
+		for _, kv := range q.params {
+			if _, ok := q.Params[kv.key]; ok {
 				dupes = append(dupes, kv.key)
 			}
-			b.Params[kv.key] = kv.value
+			q.Params[kv.key] = kv.value
 		}
 		if len(dupes) > 0 {
-			return invalidParam("Duplicate parameter keys have been submitted: %s. Please ensure the request contains only one param value per param key.", pyrepr.StrList(dupes))
+			a.fail(invalidParam("Duplicate parameter keys have been submitted: %s. Please ensure the request contains only one param value per param key.", pyrepr.StrList(dupes)))
 		}
 	}
 	if len(tags) > 0 {
-		b.Tags = make(map[string]string, len(tags))
+		q.Tags = make(map[string]string, len(tags))
 		for _, kv := range tags {
-			b.Tags[kv.key] = kv.value // the last one wins, as in MLflow
+			q.Tags[kv.key] = kv.value // the last one wins, as in MLflow
 		}
 	}
-	err = h.tr.LogBatch(ctx, id, b)
+	return q
+}
+
+func (h *Handler) logBatch(ctx context.Context, q runBatch) (none, error) {
+	err := h.tr.LogBatch(ctx, q.id, q.Batch)
 	if errors.Is(err, store.ErrConflict) {
-		if rec, gerr := h.tr.GetRun(ctx, id); gerr == nil {
+		if rec, gerr := h.tr.GetRun(ctx, q.id); gerr == nil {
 			var changed []string
-			keys := make([]string, 0, len(params))
-			for _, kv := range params {
+			keys := make([]string, 0, len(q.params))
+			for _, kv := range q.params {
 				keys = append(keys, kv.key)
 			}
 			sort.Strings(keys)
 			for _, k := range keys {
-				if old, ok := rec.Params[k]; ok && old != b.Params[k] {
-					changed = append(changed, "{'key': "+pyrepr.Str(k)+", 'old_value': "+pyrepr.Str(old)+", 'new_value': "+pyrepr.Str(b.Params[k])+"}")
+				if old, ok := rec.Params[k]; ok && old != q.Params[k] {
+					changed = append(changed, "{'key': "+pyrepr.Str(k)+", 'old_value': "+pyrepr.Str(old)+", 'new_value': "+pyrepr.Str(q.Params[k])+"}")
 				}
 			}
 			if len(changed) > 0 {
-				return &apiError{code: codeInvalidParameter, err: err, msg: fmt.Sprintf(
-					"Changing param values is not allowed. Params were already logged='[%s]' for run ID='%s'.", strings.Join(changed, ", "), s)}
+				return none{}, &apiError{code: codeInvalidParameter, err: err, msg: fmt.Sprintf(
+					"Changing param values is not allowed. Params were already logged='[%s]' for run ID='%s'.", strings.Join(changed, ", "), q.s)}
 			}
 		}
 	}
-	return runError(err, s)
+	return none{}, err
 }
 
-func (h *Handler) logInputs(r *http.Request, p *params, w *jsonWriter) error {
-	s, id, err := writeRunID(p)
-	if err != nil {
-		return err
-	}
-	objs, err := p.objects("datasets")
-	if err != nil {
-		return err
-	}
-	inputs := make([]run.Input, 0, len(objs))
+type logInputsRequest struct {
+	runRef
+	inputs []run.Input
+}
+
+func decodeLogInputs(a *args) logInputsRequest {
+	q := logInputsRequest{runRef: a.run()}
+	objs := a.objects("datasets")
 	for i, o := range objs {
 		at := fmt.Sprintf("datasets[%d].", i)
-		d, err := o.object("dataset")
-		if err != nil {
-			return err
-		}
-		if d == nil {
-			return missing(at + "dataset")
-		}
 		var in run.Input
-		for _, f := range []struct {
-			name string
-			dst  *string
-			req  bool
-		}{
-			{"name", &in.Dataset.Name, true},
-			{"digest", &in.Dataset.Digest, true},
-			{"source_type", &in.Dataset.SourceType, true},
-			{"source", &in.Dataset.Source, true},
-			{"schema", &in.Dataset.Schema, false},
-			{"profile", &in.Dataset.Profile, false},
-		} {
-			v, err := d.str(f.name)
-			if err != nil {
-				return err
+		a.in(o, func(a *args) {
+			d := a.object("dataset")
+			if a.ok() && d == nil {
+				a.fail(missing(at + "dataset"))
 			}
-			if f.req && v == "" {
-				return missing(at + "dataset." + f.name)
+			if !a.ok() {
+				return
 			}
-			*f.dst = v
-		}
-		kvs, err := o.keyValues("tags")
-		if err != nil {
-			return err
-		}
-		if len(kvs) > 0 {
-			in.Tags = make(map[string]string, len(kvs))
-			for _, kv := range kvs {
-				in.Tags[kv.key] = kv.value
-			}
-		}
-		inputs = append(inputs, in)
+			a.in(d, func(ds *args) {
+				for _, f := range []struct {
+					name string
+					dst  *string
+					req  bool
+				}{
+					{"name", &in.Dataset.Name, true},
+					{"digest", &in.Dataset.Digest, true},
+					{"source_type", &in.Dataset.SourceType, true},
+					{"source", &in.Dataset.Source, true},
+					{"schema", &in.Dataset.Schema, false},
+					{"profile", &in.Dataset.Profile, false},
+				} {
+					*f.dst = ds.str(f.name)
+					if ds.ok() && f.req && *f.dst == "" {
+						ds.fail(missing(at + "dataset." + f.name))
+					}
+				}
+			})
+			in.Tags = a.tags("tags")
+		})
+		q.inputs = append(q.inputs, in)
 	}
-	if len(inputs) == 0 {
-		// Nothing to record; the run must still exist, as in MLflow.
-		rec, err := h.tr.GetRun(r.Context(), id)
-		if err != nil {
-			return runError(err, s)
-		}
-		if rec.Lifecycle == store.Deleted {
-			return runError(store.ErrDeleted, s)
-		}
-		return nil
-	}
-	return runError(h.tr.LogInputs(r.Context(), id, inputs), s)
+	return q
 }
 
-// searchLoggedModels answers MLflow 3's logged-model search, which the
-// client makes before resolving a runs:/ URI: mlite keeps no logged
-// models, so the page is empty. The experiments named must exist.
-func (h *Handler) searchLoggedModels(r *http.Request, p *params, w *jsonWriter) error {
-	ids, err := p.strs("experiment_ids")
-	if err != nil {
-		return err
+func (h *Handler) logInputs(ctx context.Context, q logInputsRequest) (none, error) {
+	if len(q.inputs) == 0 {
+		// Nothing to record; the run must still exist, as in MLflow.
+		_, err := h.activeRun(ctx, q.id)
+		return none{}, err
 	}
-	for _, s := range ids {
-		if _, err := h.experiment(r.Context(), s); err != nil {
-			return err
-		}
-	}
-	return nil
+	return none{}, h.tr.LogInputs(ctx, q.id, q.inputs)
 }

@@ -240,12 +240,12 @@ func TestFloatParam(t *testing.T) {
 func TestReadOnly(t *testing.T) {
 	f := newFixture(t)
 	f.h = newHandler(f.tr, f.reg, &Options{Logger: discardLogger(), ReadOnly: true})
-	for path, rt := range apiRoutes {
-		for _, m := range rt.methods {
-			rec := f.do(t, m, api+path, `{}`)
+	for _, e := range apiEndpoints {
+		for _, m := range e.methods {
+			rec := f.do(t, m, api+e.path, `{}`)
 			refused := rec.Code == 403 && strings.Contains(rec.Body.String(), `"PERMISSION_DENIED"`)
-			if want := rt.writes && m != "GET"; refused != want {
-				t.Errorf("read-only %s %s: got %d %s, want refused %v", m, path, rec.Code, rec.Body, want)
+			if want := e.writes && m != "GET"; refused != want {
+				t.Errorf("read-only %s %s: got %d %s, want refused %v", m, e.path, rec.Code, rec.Body, want)
 			}
 		}
 	}
