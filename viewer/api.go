@@ -8,9 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mlite/mlite/query"
 	"github.com/mlite/mlite/run"
-	"github.com/mlite/mlite/store"
 )
 
 // experimentRow is one line of the experiments list.
@@ -27,29 +25,27 @@ type experimentRow struct {
 // activity (the latest experiment update, run start or run end).
 func (v *Viewer) experiments(ctx context.Context) ([]experimentRow, error) {
 	out := []experimentRow{}
-	err := v.db.Store().View(ctx, func(tx *store.Tx) error {
-		var exps []*store.Experiment
-		if err := tx.ForEachExperiment(func(x *store.Experiment) error {
-			if x.Lifecycle == store.Active {
-				exps = append(exps, x)
-			}
+	err := v.db.Snapshot(ctx, func(snap *run.Snapshot) error {
+		var exps []*run.Experiment
+		if err := snap.Experiments(run.ActiveOnly, func(x *run.Experiment) error {
+			exps = append(exps, x)
 			return nil
 		}); err != nil {
 			return err
 		}
-		// One scan of every run in id order: far cheaper than looking each
-		// experiment's runs up one by one (see preferScan).
-		rows := make(map[store.ExperimentID]*experimentRow, len(exps))
+		// One pass over every active run: far cheaper than looking each
+		// experiment's runs up one by one.
+		rows := make(map[run.ExperimentID]*experimentRow, len(exps))
 		for _, x := range exps {
 			rows[x.ID] = &experimentRow{ID: x.ID.String(), Name: x.Name, LastActivity: x.LastUpdateTime, Created: x.CreationTime}
 		}
-		err := tx.ScanRuns(func(rv *store.RunView) error {
+		err := snap.Runs(run.RunSelection{}, func(rv *run.RunView) error {
 			row := rows[rv.ExperimentID()]
-			if row == nil || rv.Lifecycle() != store.Active {
+			if row == nil {
 				return nil
 			}
 			row.Runs++
-			if rv.Status() == store.Running {
+			if rv.Status() == run.Running {
 				row.Running++
 			}
 			row.LastActivity = max(row.LastActivity, rv.StartTime(), rv.EndTime())
@@ -75,9 +71,9 @@ func (v *Viewer) apiExperiments(r *http.Request) (any, error) {
 }
 
 // parseExperiment reads the {id} path value as an experiment id.
-func parseExperiment(r *http.Request) (store.ExperimentID, error) {
+func parseExperiment(r *http.Request) (run.ExperimentID, error) {
 	s := r.PathValue("id")
-	id, err := store.ParseExperimentID(s)
+	id, err := run.ParseExperimentID(s)
 	if err != nil {
 		return 0, errBadRequest("experiment id %q: want a decimal number", s)
 	}
@@ -85,8 +81,8 @@ func parseExperiment(r *http.Request) (store.ExperimentID, error) {
 }
 
 // parseRunID reads a run id.
-func parseRunID(s string) (store.RunID, error) {
-	id, err := store.ParseRunID(s)
+func parseRunID(s string) (run.ID, error) {
+	id, err := run.ParseID(s)
 	if err != nil {
 		return id, errBadRequest("run id %q: want 32 hexadecimal characters", s)
 	}
@@ -126,7 +122,7 @@ func listParam(r *http.Request, name string) []string {
 }
 
 // runsQueryFrom reads a runs-table request from the URL.
-func runsQueryFrom(r *http.Request, exp store.ExperimentID) (runsQuery, error) {
+func runsQueryFrom(r *http.Request, exp run.ExperimentID) (runsQuery, error) {
 	q := runsQuery{Experiment: exp, Filter: r.URL.Query().Get("filter"), OrderBy: r.URL.Query().Get("order_by")}
 	n, err := intParam(r, "max_results", defaultPageRuns, 1, maxPageRuns)
 	if err != nil {
@@ -134,7 +130,7 @@ func runsQueryFrom(r *http.Request, exp store.ExperimentID) (runsQuery, error) {
 	}
 	q.MaxResults = int(n)
 	if tok := r.URL.Query().Get("page_token"); tok != "" {
-		off, err := query.ParseOffsetToken(tok)
+		off, err := run.ParsePageToken(tok)
 		if err != nil {
 			return q, errBadRequest("page_token %q: %v", tok, err)
 		}
@@ -174,8 +170,8 @@ func (v *Viewer) apiRuns(r *http.Request) (any, error) {
 // filterError makes a query error a 400 with the message that points at
 // the offending column.
 func filterError(err error) error {
-	var qe *query.Error
-	if errors.As(err, &qe) || errors.Is(err, query.ErrInvalid) {
+	var qe *run.QueryError
+	if errors.As(err, &qe) || errors.Is(err, run.ErrBadQuery) {
 		return &reqError{http.StatusBadRequest, "INVALID_PARAMETER_VALUE", err.Error(), errBad}
 	}
 	return err

@@ -16,7 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mlite/mlite"
-	"github.com/mlite/mlite/store"
+	"github.com/mlite/mlite/run"
 )
 
 // maxPreview is the most bytes of a text artifact shown in a preview.
@@ -148,17 +148,13 @@ func (v *Viewer) serveArtifact(w http.ResponseWriter, r *http.Request) {
 }
 
 // artifact finds the index entry of a run's artifact file.
-func (v *Viewer) artifact(ctx context.Context, id store.RunID, p string) (store.Artifact, error) {
+func (v *Viewer) artifact(ctx context.Context, id run.ID, p string) (run.File, error) {
 	if p == "" {
-		return store.Artifact{}, errBadRequest("path: missing")
+		return run.File{}, errBadRequest("path: missing")
 	}
-	var a store.Artifact
-	err := v.db.Store().View(ctx, func(tx *store.Tx) error {
-		if _, err := tx.RunView(id); err != nil {
-			return err
-		}
-		var err error
-		a, err = tx.Artifact(id, strings.TrimPrefix(p, "/"))
+	var a run.File
+	err := v.db.Snapshot(ctx, func(snap *run.Snapshot) (err error) {
+		a, err = snap.Artifact(id, strings.TrimPrefix(p, "/"))
 		return err
 	})
 	if errors.Is(err, mlite.ErrNotFound) {
@@ -180,7 +176,7 @@ type preview struct {
 	Truncated bool   `json:"truncated,omitempty"`
 }
 
-func (v *Viewer) runPreview(ctx context.Context, id store.RunID, p string) (*preview, error) {
+func (v *Viewer) runPreview(ctx context.Context, id run.ID, p string) (*preview, error) {
 	a, err := v.artifact(ctx, id, p)
 	if err != nil {
 		return nil, err
@@ -222,7 +218,7 @@ func makePreview(ctx context.Context, open opener, p string, size int64, raw str
 
 // readText reads a run's text artifact whole, up to maxPreview bytes; ""
 // when there is none.
-func (v *Viewer) readText(ctx context.Context, id store.RunID, p string) (string, bool, error) {
+func (v *Viewer) readText(ctx context.Context, id run.ID, p string) (string, bool, error) {
 	rc, err := v.db.OpenArtifact(ctx, id, p)
 	if errors.Is(err, mlite.ErrNotFound) {
 		return "", false, nil

@@ -6,13 +6,12 @@ import (
 	"strconv"
 
 	"github.com/mlite/mlite/run"
-	"github.com/mlite/mlite/store"
 )
 
 // chartQuery asks for one metric of several runs, downsampled for a chart
 // of Width pixels.
 type chartQuery struct {
-	Runs  []store.RunID
+	Runs  []run.ID
 	Key   string
 	Range run.StepRange
 	Width int
@@ -38,10 +37,10 @@ func (v *Viewer) chartJSON(ctx context.Context, q chartQuery) ([]byte, error) {
 		count uint64
 	}
 	metas := make([]meta, len(q.Runs))
-	pts := make(map[store.RunID][]store.Point, len(q.Runs))
-	err := v.db.Store().View(ctx, func(tx *store.Tx) error {
+	pts := make(map[run.ID][]run.Point, len(q.Runs))
+	err := v.db.Snapshot(ctx, func(snap *run.Snapshot) error {
 		for i, id := range q.Runs {
-			r, err := tx.Run(id)
+			r, err := snap.Run(id)
 			if err != nil {
 				return err
 			}
@@ -53,7 +52,7 @@ func (v *Viewer) chartJSON(ctx context.Context, q chartQuery) ([]byte, error) {
 			metas[i].count = s.Count
 			// M4 buckets (each keeps its first, last, lowest and highest
 			// point) plus every chunk's extremes: no spike disappears.
-			if pts[id], err = tx.Downsample(r, q.Key, q.Range, pointsFor(q.Width)); err != nil {
+			if pts[id], err = snap.Downsample(r, q.Key, q.Range, pointsFor(q.Width)); err != nil {
 				return err
 			}
 			if err := ctx.Err(); err != nil {

@@ -13,9 +13,7 @@ import (
 	"time"
 
 	"github.com/mlite/mlite/internal/repro"
-	"github.com/mlite/mlite/query"
 	"github.com/mlite/mlite/run"
-	"github.com/mlite/mlite/store"
 )
 
 // funcs are the template functions.
@@ -101,7 +99,7 @@ func (v *Viewer) experimentsPage(r *http.Request) (*view, error) {
 // runsPageData is the runs table page's data; the table itself is fetched
 // by runs.js from the runs API.
 type runsPageData struct {
-	Experiment  *store.Experiment
+	Experiment  *run.Experiment
 	Filter      string
 	FilterError string // shown under the filter box
 	OrderBy     string
@@ -118,7 +116,7 @@ func (v *Viewer) runsPage(r *http.Request) (*view, error) {
 		return nil, err
 	}
 	d := &runsPageData{Experiment: x, Filter: r.URL.Query().Get("filter"), OrderBy: r.URL.Query().Get("order_by"), View: r.URL.Query().Get("view")}
-	if _, err := query.ParseFilter(query.Runs, d.Filter); err != nil {
+	if _, err := run.ParseFilter(d.Filter); err != nil {
 		d.FilterError = err.Error()
 	}
 	if _, err := parseSort(d.OrderBy); err != nil {
@@ -153,7 +151,7 @@ type treeNode struct {
 // runPageData is the run page's data.
 type runPageData struct {
 	Run        *run.Record
-	Experiment *store.Experiment
+	Experiment *run.Experiment
 	Duration   int64
 	Params     []kv
 	Metrics    []metricRow
@@ -170,7 +168,7 @@ type runPageData struct {
 	Children   []*run.Record
 	Artifacts  *treeNode
 	NArtifacts int
-	Inputs     []store.Input
+	Inputs     []run.DatasetInput
 }
 
 func (v *Viewer) runPage(r *http.Request) (*view, error) {
@@ -348,7 +346,7 @@ func (v *Viewer) comparePage(r *http.Request) (*view, error) {
 		return nil, errBadRequest("runs: %d runs, at most %d", len(ids), maxCompareRuns)
 	}
 	d := &comparePageData{}
-	var seen []store.RunID
+	var seen []run.ID
 	for _, s := range ids {
 		id, err := parseRunID(s)
 		if err != nil {

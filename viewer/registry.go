@@ -14,7 +14,6 @@ import (
 	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/registry"
 	"github.com/mlite/mlite/registry/mlmodel"
-	"github.com/mlite/mlite/store"
 )
 
 // modelRow is one line of the models list.
@@ -64,7 +63,7 @@ func (v *Viewer) modelsPage(r *http.Request) (*view, error) {
 
 func stageBadges(vs []*registry.ModelVersion) []stageBadge {
 	var out []stageBadge
-	for _, st := range []store.Stage{store.StageProduction, store.StageStaging, store.StageArchived} {
+	for _, st := range []registry.Stage{registry.Production, registry.Staging, registry.Archived} {
 		var best int64
 		for _, mv := range vs {
 			if mv.Stage == st {

@@ -10,9 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mlite/mlite/query"
 	"github.com/mlite/mlite/run"
-	"github.com/mlite/mlite/store"
 )
 
 // Limits of the runs table.
@@ -71,7 +69,7 @@ func (n *num) UnmarshalJSON(b []byte) error {
 
 // runsQuery is one request for a page of an experiment's runs table.
 type runsQuery struct {
-	Experiment store.ExperimentID
+	Experiment run.ExperimentID
 	Filter     string
 	OrderBy    string   // "metrics.auc DESC"; empty: start time, newest first
 	Params     []string // param columns; nil: those that vary
@@ -202,7 +200,7 @@ func plainKey(key string) bool {
 
 // entry is one matching run while the table is built.
 type entry struct {
-	id, parent store.RunID
+	id, parent run.ID
 	start      int64 // the tie-break: newest first, then by id
 	has        bool
 	isNum      bool
@@ -225,7 +223,7 @@ type keyStats struct {
 // numerically, missing last), group nested runs under their matching
 // parent and page over the top-level rows.
 func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) {
-	filter, err := query.ParseFilter(query.Runs, q.Filter)
+	filter, err := run.ParseFilter(q.Filter)
 	if err != nil {
 		return nil, err
 	}
@@ -241,58 +239,28 @@ func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) 
 	}
 	now := time.Now().UnixMilli()
 	page := &runsPage{ExperimentID: q.Experiment.String(), Offset: q.Offset, OrderBy: sc.String(), Rows: []runRow{}}
-	err = v.db.Store().View(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Experiment(q.Experiment); err != nil {
+	err = v.db.Snapshot(ctx, func(snap *run.Snapshot) error {
+		if _, err := snap.Experiment(q.Experiment); err != nil {
 			return err
 		}
 		var (
 			ents    []entry
-			rec     run.ViewRecord
 			params  = map[string]*keyStats{}
 			metrics = map[string]*keyStats{}
 			sampled int
 		)
-		visit := func(rv *store.RunView) error {
-			if !admits(q.View, rv.Lifecycle()) {
-				return nil
-			}
-			rec.Reset(rv)
-			if !filter.Match(&rec) {
-				return nil
-			}
+		sel := run.RunSelection{Experiments: []run.ExperimentID{q.Experiment}, View: q.View, Filter: filter}
+		err := snap.Runs(sel, func(rv *run.RunView) error {
 			e := entry{id: rv.ID(), parent: rv.Parent(), start: rv.StartTime()}
 			sortValue(&e, rv, sc, now)
 			ents = append(ents, e)
 			if sampled < sampleRuns {
 				sampled++
 				rv.EachParam(func(k, val string) { track(params, k, val, 0, sampled) })
-				rv.EachMetric(func(k string, s store.Series) { track(metrics, k, "", s.Latest.Value, sampled) })
-			}
-			if len(ents)%1024 == 0 {
-				return ctx.Err()
+				rv.EachMetric(func(k string, s run.Series) { track(metrics, k, "", s.Latest.Value, sampled) })
 			}
 			return nil
-		}
-		scan, err := preferScan(tx, q.Experiment)
-		if err != nil {
-			return err
-		}
-		if scan {
-			err = tx.ScanRuns(func(rv *store.RunView) error {
-				if rv.ExperimentID() != q.Experiment {
-					return nil
-				}
-				return visit(rv)
-			})
-		} else {
-			err = tx.ExperimentRuns(q.Experiment, nil, func(_ []byte, id store.RunID) (bool, error) {
-				rv, err := tx.RunView(id)
-				if err != nil {
-					return false, err
-				}
-				return true, visit(rv)
-			})
-		}
+		})
 		if err != nil {
 			return err
 		}
@@ -301,7 +269,7 @@ func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) 
 		page.AllMetrics, page.Metrics = columns(metrics, sampled, q.Metrics)
 
 		slices.SortFunc(ents, func(a, b entry) int { return compareEntries(&a, &b, sc.desc) })
-		pos := make(map[store.RunID]int, len(ents))
+		pos := make(map[run.ID]int, len(ents))
 		for i := range ents {
 			pos[ents[i].id] = i
 		}
@@ -321,11 +289,11 @@ func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) 
 		}
 		end := min(q.Offset+q.MaxResults, len(roots))
 		if end < len(roots) {
-			page.NextPageToken = query.OffsetToken(end)
+			page.NextPageToken = run.PageToken(end)
 		}
 		for _, ri := range roots[q.Offset:end] {
 			budget := maxChildrenShown
-			if err := v.emit(tx, page, ents, ri, 0, &budget, now); err != nil {
+			if err := v.emit(snap, page, ents, ri, 0, &budget, now); err != nil {
 				return err
 			}
 		}
@@ -337,31 +305,11 @@ func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) 
 	return page, nil
 }
 
-// preferScan reports whether reading every run in id order is cheaper
-// than looking up the experiment's runs one by one. A lookup walks the runs
-// tree from its root: 10,000 runs took 15 ms by lookups and 1.1 ms by a
-// scan, so scanning wins while the experiment holds more than about a
-// fourteenth of the runs; it is chosen from a tenth. The counts come from
-// the experiments' run index (0.5 ms for 10,000 runs).
-func preferScan(tx *store.Tx, exp store.ExperimentID) (bool, error) {
-	var mine, all int
-	err := tx.ForEachExperiment(func(x *store.Experiment) error {
-		return tx.ExperimentRuns(x.ID, nil, func([]byte, store.RunID) (bool, error) {
-			all++
-			if x.ID == exp {
-				mine++
-			}
-			return true, nil
-		})
-	})
-	return mine*10 >= all, err
-}
-
 // emit appends the row of ents[i] and its descendants (depth first, in
 // order) to the page, within the budget of descendants shown.
-func (v *Viewer) emit(tx *store.Tx, page *runsPage, ents []entry, i, depth int, budget *int, now int64) error {
+func (v *Viewer) emit(snap *run.Snapshot, page *runsPage, ents []entry, i, depth int, budget *int, now int64) error {
 	e := &ents[i]
-	rv, err := tx.RunView(e.id)
+	rv, err := snap.RunView(e.id)
 	if err != nil {
 		return err
 	}
@@ -399,7 +347,7 @@ func (v *Viewer) emit(tx *store.Tx, page *runsPage, ents []entry, i, depth int, 
 			break
 		}
 		*budget--
-		if err := v.emit(tx, page, ents, k, depth+1, budget, now); err != nil {
+		if err := v.emit(snap, page, ents, k, depth+1, budget, now); err != nil {
 			return err
 		}
 	}
@@ -415,28 +363,18 @@ func countDescendants(ents []entry, kids []int) int {
 }
 
 // duration is how long a run took, or has been running; 0 when unknown.
-func duration(start, end int64, st store.Status, now int64) int64 {
+func duration(start, end int64, st run.Status, now int64) int64 {
 	switch {
 	case end > 0 && end >= start:
 		return end - start
-	case end == 0 && st == store.Running && now > start:
+	case end == 0 && st == run.Running && now > start:
 		return now - start
 	}
 	return 0
 }
 
-func admits(view run.ViewType, l store.Lifecycle) bool {
-	switch view {
-	case run.DeletedOnly:
-		return l == store.Deleted
-	case run.All:
-		return true
-	}
-	return l == store.Active
-}
-
 // sortValue reads the sort column of rv into e.
-func sortValue(e *entry, rv *store.RunView, sc sortCol, now int64) {
+func sortValue(e *entry, rv *run.RunView, sc sortCol, now int64) {
 	switch sc.kind {
 	case "metrics":
 		if s, ok := rv.Metric(sc.key); ok {

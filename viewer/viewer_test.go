@@ -14,7 +14,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mlite/mlite/query"
 	"github.com/mlite/mlite/run"
 )
 
@@ -261,7 +260,7 @@ func TestAPIRuns(t *testing.T) {
 			t.Fatalf("page 2: got rows %s token %q, want the sweep and its children, last page", names(p2.Rows), p2.NextPageToken)
 		}
 		var p3 runsPage
-		f.getJSON(t, base+"?page_token="+url.QueryEscape(query.OffsetToken(1000)), 200, &p3)
+		f.getJSON(t, base+"?page_token="+url.QueryEscape(run.PageToken(1000)), 200, &p3)
 		if len(p3.Rows) != 0 {
 			t.Errorf("past the end: got %d rows, want 0", len(p3.Rows))
 		}

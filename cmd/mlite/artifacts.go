@@ -15,7 +15,6 @@ import (
 
 	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/run"
-	"github.com/mlite/mlite/store"
 )
 
 func (a *app) artifactsCmd() *cobra.Command {
@@ -46,7 +45,7 @@ func (a *app) artifactsLs() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := resolveRun(ctx, db, args[0], store.Active)
+			r, err := resolveRun(ctx, db, args[0], run.Active)
 			if err != nil {
 				return err
 			}
@@ -135,7 +134,7 @@ func (a *app) artifactsGet() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := resolveRun(ctx, db, args[0], store.Active)
+			r, err := resolveRun(ctx, db, args[0], run.Active)
 			if err != nil {
 				return err
 			}
@@ -239,7 +238,7 @@ func (a *app) artifactsLog() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := resolveRun(ctx, db, args[0], store.Active)
+			r, err := resolveRun(ctx, db, args[0], run.Active)
 			if err != nil {
 				return err
 			}

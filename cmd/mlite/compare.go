@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlite/mlite/run"
-	"github.com/mlite/mlite/store"
 )
 
 // cmpRow is one line of a side-by-side comparison: a field and its value
@@ -209,7 +208,7 @@ func (a *app) runsDiff() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			runs, err := resolveRuns(ctx, db, args, store.Active)
+			runs, err := resolveRuns(ctx, db, args, run.Active)
 			if err != nil {
 				return err
 			}
@@ -230,7 +229,7 @@ func (a *app) runsCompare() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			runs, err := resolveRuns(ctx, db, args, store.Active)
+			runs, err := resolveRuns(ctx, db, args, run.Active)
 			if err != nil {
 				return err
 			}

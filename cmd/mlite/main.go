@@ -11,8 +11,8 @@ import (
 	"syscall"
 
 	"github.com/mlite/mlite"
-	"github.com/mlite/mlite/query"
 	"github.com/mlite/mlite/registry"
+	"github.com/mlite/mlite/run"
 )
 
 // Exit codes; see the package documentation.
@@ -64,7 +64,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.As(err, &ue), errors.Is(err, mlite.ErrInvalid), errors.Is(err, query.ErrInvalid):
+	case errors.As(err, &ue), errors.Is(err, mlite.ErrInvalid), errors.Is(err, run.ErrBadQuery):
 		return exitUsage
 	case errors.Is(err, registry.ErrGate):
 		return exitGate
@@ -88,7 +88,7 @@ func printError(w io.Writer, err error) {
 		fmt.Fprintln(w, "mlite: interrupted")
 		return
 	}
-	var qe *query.Error
+	var qe *run.QueryError
 	if errors.As(err, &qe) {
 		fmt.Fprintf(w, "mlite: %s\n", strings.TrimRight(qe.Error(), "\n"))
 		return

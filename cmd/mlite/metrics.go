@@ -12,7 +12,6 @@ import (
 
 	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/run"
-	"github.com/mlite/mlite/store"
 )
 
 func (a *app) metricsCmd() *cobra.Command {
@@ -46,7 +45,7 @@ func (a *app) metricsHistory() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := resolveRun(ctx, db, args[0], store.Active)
+			r, err := resolveRun(ctx, db, args[0], run.Active)
 			if err != nil {
 				return err
 			}
@@ -103,7 +102,7 @@ func (a *app) metricsPlot() *cobra.Command {
 			}
 			key := args[1]
 			names := append([]string{args[0]}, args[2:]...)
-			runs, err := resolveRuns(ctx, db, names, store.Active)
+			runs, err := resolveRuns(ctx, db, names, run.Active)
 			if err != nil {
 				return err
 			}
@@ -204,7 +203,7 @@ var sparkBlocks = []rune("▁▂▃▄▅▆▇█")
 // sparkline draws pts (ordered by step) as at most width block characters
 // scaled between lo and hi: each character is the mean of its share of the
 // points; NaN and infinite values leave a blank.
-func sparkline(pts []store.Point, width int, lo, hi float64) string {
+func sparkline(pts []run.Point, width int, lo, hi float64) string {
 	if len(pts) == 0 || width <= 0 {
 		return ""
 	}

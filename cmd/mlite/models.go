@@ -11,7 +11,7 @@ import (
 
 	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/registry"
-	"github.com/mlite/mlite/store"
+	"github.com/mlite/mlite/run"
 )
 
 func (a *app) modelsCmd() *cobra.Command {
@@ -266,7 +266,7 @@ func (a *app) versionsTable(ctx context.Context, db *mlite.DB, m *registry.Regis
 	t := &table{header: []string{"VERSION", "STAGE", "ALIASES", "STATUS", "RUN", "CREATED", "SOURCE"}}
 	for _, v := range versions {
 		runName := v.RunID
-		if id, err := store.ParseRunID(v.RunID); err == nil {
+		if id, err := run.ParseID(v.RunID); err == nil {
 			if r, err := db.GetRun(ctx, id); err == nil {
 				runName = r.Name
 			}
@@ -342,7 +342,7 @@ func (a *app) modelsRegister() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := resolveRun(ctx, db, runRef, store.Active)
+			r, err := resolveRun(ctx, db, runRef, run.Active)
 			if err != nil {
 				return err
 			}

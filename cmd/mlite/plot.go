@@ -18,13 +18,13 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/mlite/mlite"
-	"github.com/mlite/mlite/store"
+	"github.com/mlite/mlite/run"
 )
 
 // plotSeries is one line of a chart: a run's points, ordered by step.
 type plotSeries struct {
 	Name   string
-	Points []store.Point
+	Points []run.Point
 }
 
 // palette holds the line colours, cycled when there are more series.
@@ -120,7 +120,7 @@ func drawChart(w io.Writer, title string, series []plotSeries, width, height int
 
 	for i, s := range series {
 		c := palette[i%len(palette)]
-		var prev *store.Point
+		var prev *run.Point
 		for j := range s.Points {
 			p := &s.Points[j]
 			if math.IsNaN(p.Value) || math.IsInf(p.Value, 0) {

@@ -11,14 +11,13 @@ import (
 
 	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/run"
-	"github.com/mlite/mlite/store"
 )
 
 // resolveRun finds the run s names: a full run id, or a run name unique in
 // the store. When several runs share the name, the one in lifecycle prefer
 // wins if it is alone there (restore looks for the deleted one).
-func resolveRun(ctx context.Context, db *mlite.DB, s string, prefer store.Lifecycle) (*run.Record, error) {
-	if id, err := store.ParseRunID(s); err == nil {
+func resolveRun(ctx context.Context, db *mlite.DB, s string, prefer run.Lifecycle) (*run.Record, error) {
+	if id, err := run.ParseID(s); err == nil {
 		r, err := db.GetRun(ctx, id)
 		if err == nil || !errors.Is(err, mlite.ErrNotFound) {
 			return r, err
@@ -59,7 +58,7 @@ func resolveRun(ctx context.Context, db *mlite.DB, s string, prefer store.Lifecy
 }
 
 // resolveRuns resolves each of names; see resolveRun.
-func resolveRuns(ctx context.Context, db *mlite.DB, names []string, prefer store.Lifecycle) ([]*run.Record, error) {
+func resolveRuns(ctx context.Context, db *mlite.DB, names []string, prefer run.Lifecycle) ([]*run.Record, error) {
 	runs := make([]*run.Record, 0, len(names))
 	for _, n := range names {
 		r, err := resolveRun(ctx, db, n, prefer)
@@ -74,7 +73,7 @@ func resolveRuns(ctx context.Context, db *mlite.DB, names []string, prefer store
 // resolveExperiment finds the experiment s names: its id or its name,
 // active or deleted.
 func resolveExperiment(ctx context.Context, db *mlite.DB, s string) (*run.Experiment, error) {
-	if id, err := store.ParseExperimentID(s); err == nil {
+	if id, err := run.ParseExperimentID(s); err == nil {
 		e, err := db.GetExperiment(ctx, id)
 		if err == nil || !errors.Is(err, mlite.ErrNotFound) {
 			return e, err

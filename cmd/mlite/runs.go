@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlite/mlite/run"
-	"github.com/mlite/mlite/store"
 )
 
 func (a *app) runsCmd() *cobra.Command {
@@ -133,7 +132,7 @@ func (a *app) printRuns(runs []*run.Record, orderBy ...string) error {
 	t.header = append(t.header, cols...)
 	for _, r := range runs {
 		status := r.Status.String()
-		if r.Lifecycle != store.Active {
+		if r.Lifecycle != run.Active {
 			status += " (" + r.Lifecycle.String() + ")"
 		}
 		row := []string{r.Name, status, formatTime(r.StartTime), formatDuration(runDuration(r))}
@@ -247,7 +246,7 @@ func (a *app) runsShow() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := resolveRun(ctx, db, args[0], store.Active)
+			r, err := resolveRun(ctx, db, args[0], run.Active)
 			if err != nil {
 				return err
 			}
@@ -263,7 +262,7 @@ func (a *app) runsShow() *cobra.Command {
 			info.add("Run ID", r.ID.String())
 			info.add("Experiment", fmt.Sprintf("%s (%s)", exp.Name, exp.ID))
 			info.add("Status", r.Status.String())
-			if r.Lifecycle != store.Active {
+			if r.Lifecycle != run.Active {
 				info.add("Lifecycle", r.Lifecycle.String())
 			}
 			info.cellStyle = func(i, j int) string {
@@ -369,7 +368,7 @@ func toRunShowJSON(r *run.Record) runShowJSON {
 }
 
 // runAction is a command that resolves runs and changes each.
-func (a *app) runAction(use, short, example, verb string, prefer store.Lifecycle, act func(ctx context.Context, id run.ID) error) *cobra.Command {
+func (a *app) runAction(use, short, example, verb string, prefer run.Lifecycle, act func(ctx context.Context, id run.ID) error) *cobra.Command {
 	c := command(use, short, example, cobra.MinimumNArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
 		db, err := a.openDB(ctx)
 		if err != nil {
@@ -401,7 +400,7 @@ func (a *app) runAction(use, short, example, verb string, prefer store.Lifecycle
 func (a *app) runsRm() *cobra.Command {
 	c := a.runAction("rm RUN...", "Delete runs (restore undoes it; purge makes it final)",
 		`  mlite runs rm lgbm_smote
-  mlite runs rm 3f2a9c0d4e5b4a7f8e1d2c3b4a596877 rf_baseline`, "deleted", store.Active,
+  mlite runs rm 3f2a9c0d4e5b4a7f8e1d2c3b4a596877 rf_baseline`, "deleted", run.Active,
 		func(ctx context.Context, id run.ID) error { return a.db.DeleteRun(ctx, id) })
 	c.Aliases = []string{"delete"}
 	return c
@@ -409,13 +408,13 @@ func (a *app) runsRm() *cobra.Command {
 
 func (a *app) runsRestore() *cobra.Command {
 	return a.runAction("restore RUN...", "Restore deleted runs",
-		`  mlite runs restore lgbm_smote`, "restored", store.Deleted,
+		`  mlite runs restore lgbm_smote`, "restored", run.Deleted,
 		func(ctx context.Context, id run.ID) error { return a.db.RestoreRun(ctx, id) })
 }
 
 func (a *app) runsPurge() *cobra.Command {
 	return a.runAction("purge RUN...", "Delete deleted runs and all their data for good (then gc frees their artifacts)",
-		`  mlite runs rm old_sweep && mlite runs purge old_sweep && mlite gc`, "purged", store.Deleted,
+		`  mlite runs rm old_sweep && mlite runs purge old_sweep && mlite gc`, "purged", run.Deleted,
 		func(ctx context.Context, id run.ID) error { return a.db.PurgeRun(ctx, id) })
 }
 
@@ -436,7 +435,7 @@ func (a *app) runsTag() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := resolveRun(ctx, db, args[0], store.Active)
+			r, err := resolveRun(ctx, db, args[0], run.Active)
 			if err != nil {
 				return err
 			}
@@ -464,7 +463,7 @@ func (a *app) runsChildren() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := resolveRun(ctx, db, args[0], store.Active)
+			r, err := resolveRun(ctx, db, args[0], run.Active)
 			if err != nil {
 				return err
 			}

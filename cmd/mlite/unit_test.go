@@ -18,15 +18,14 @@ import (
 	"time"
 
 	"github.com/mlite/mlite"
-	"github.com/mlite/mlite/query"
 	"github.com/mlite/mlite/registry"
-	"github.com/mlite/mlite/store"
+	"github.com/mlite/mlite/run"
 )
 
 func TestExitCode(t *testing.T) {
-	_, qerr := query.ParseFilter(query.Runs, "metrics.a => 1")
+	_, qerr := run.ParseFilter("metrics.a => 1")
 	if qerr == nil {
-		t.Fatal("query.ParseFilter accepted a bad filter")
+		t.Fatal("run.ParseFilter accepted a bad filter")
 	}
 	tests := []struct {
 		name string
@@ -59,7 +58,7 @@ func TestExitCode(t *testing.T) {
 }
 
 func TestPrintError(t *testing.T) {
-	_, qerr := query.ParseFilter(query.Runs, "metrics.a => 1")
+	_, qerr := run.ParseFilter("metrics.a => 1")
 	tests := []struct {
 		err  error
 		want string
@@ -199,15 +198,15 @@ func TestNoColorOnPipe(t *testing.T) {
 }
 
 func TestSparkline(t *testing.T) {
-	pts := func(vs ...float64) []store.Point {
-		out := make([]store.Point, len(vs))
+	pts := func(vs ...float64) []run.Point {
+		out := make([]run.Point, len(vs))
 		for i, v := range vs {
-			out[i] = store.Point{Step: int64(i), Value: v}
+			out[i] = run.Point{Step: int64(i), Value: v}
 		}
 		return out
 	}
 	tests := []struct {
-		pts    []store.Point
+		pts    []run.Point
 		width  int
 		lo, hi float64
 		want   string
@@ -252,8 +251,8 @@ func TestNiceTicks(t *testing.T) {
 
 func TestDrawChart(t *testing.T) {
 	series := []plotSeries{
-		{Name: "a", Points: []store.Point{{Step: 0, Value: 1}, {Step: 5, Value: 0.5}, {Step: 9, Value: math.NaN()}, {Step: 10, Value: 0.2}}},
-		{Name: "b", Points: []store.Point{{Step: 0, Value: 2}}},
+		{Name: "a", Points: []run.Point{{Step: 0, Value: 1}, {Step: 5, Value: 0.5}, {Step: 9, Value: math.NaN()}, {Step: 10, Value: 0.2}}},
+		{Name: "b", Points: []run.Point{{Step: 0, Value: 2}}},
 		{Name: "empty"},
 	}
 	for _, size := range [][2]int{{800, 480}, {200, 120}} {
