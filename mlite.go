@@ -21,6 +21,11 @@ var (
 	ErrVersion  = store.ErrVersion
 	ErrCorrupt  = store.ErrCorrupt
 	ErrClosed   = store.ErrClosed
+	// ErrReadOnly: a write to a store opened with Options.ReadOnly.
+	ErrReadOnly = store.ErrReadOnly
+	// ErrNotWritable: Open without ReadOnly of a store that cannot be
+	// written here (a read-only file system, a file the user may only read).
+	ErrNotWritable = store.ErrNotWritable
 )
 
 // DefaultPath is where the CLI and viewer look when no path is given, the
@@ -44,6 +49,10 @@ type Options struct {
 	User string
 	// NoCapture skips the reproducibility tags (source, git, Go build).
 	NoCapture bool
+	// ReadOnly opens the store for reading only: nothing is created or
+	// changed (the file may sit on a read-only file system, or be one the
+	// user may only read), and every write fails with ErrReadOnly.
+	ReadOnly bool
 	// Store gives full control of the store's options; when set, the
 	// store fields above are ignored.
 	Store *store.Options
@@ -73,6 +82,7 @@ func OpenContext(ctx context.Context, path string, opts *Options) (*DB, error) {
 		so = &store.Options{
 			NoSync: opts.NoSync, Synchronous: opts.Synchronous, FlushInterval: opts.FlushInterval,
 			LockTimeout: opts.LockTimeout, MaxBufferedPoints: opts.MaxBufferedPoints,
+			ReadOnly: opts.ReadOnly,
 		}
 	}
 	st, err := store.Open(ctx, path, so)

@@ -55,6 +55,12 @@ func startChild(t *testing.T, role, db, arg string) (*exec.Cmd, *bufio.Scanner, 
 func child(role, path, arg string) error {
 	ctx := context.Background()
 	switch role {
+	case "readonly":
+		return childReadOnly(path, arg)
+	case "flushloop":
+		return childFlushLoop(ctx, path, arg)
+	case "compactloop":
+		return childCompactLoop(ctx, path)
 	case "crash":
 		// Log forever, flushing now and then; after each Flush that
 		// returned nil, report how many points are durable.

@@ -31,6 +31,9 @@ const spoolBuffers = 4
 // checked between chunks) or the disk failed, leaves nothing visible: the
 // temp file is removed and no blob appears. r's error is wrapped.
 func (s *Store) Put(ctx context.Context, r io.Reader) (Info, error) {
+	if s.opts.ReadOnly {
+		return Info{}, fmt.Errorf("blob: put in %s: %w", s.dir, ErrReadOnly)
+	}
 	if err := ctx.Err(); err != nil {
 		return Info{}, fmt.Errorf("blob: put: %w", err)
 	}

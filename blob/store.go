@@ -21,6 +21,8 @@ var (
 	// ErrCorrupt: a stored file is not a valid blob for its digest (bad
 	// header, truncated, undecodable, or content that hashes otherwise).
 	ErrCorrupt = errors.New("blob: corrupt")
+	// ErrReadOnly: a Put or Delete on a folder opened read-only.
+	ErrReadOnly = errors.New("blob: folder is open read-only")
 )
 
 // DefaultTempGrace is the age past which Open removes leftover temp files
@@ -57,6 +59,11 @@ type Options struct {
 	// NoCompress stores every blob raw. Zero: blobs are compressed with
 	// zstd when that saves at least 10% of their size.
 	NoCompress bool
+
+	// ReadOnly opens the folder for reading only: Open creates and removes
+	// nothing (a missing folder reads as empty), Put and Delete fail with
+	// ErrReadOnly. Zero: read and write.
+	ReadOnly bool
 
 	// Concurrency is the number of goroutines that compress one new blob.
 	// Zero: GOMAXPROCS. Put uses one more goroutine to write its temp file
@@ -119,6 +126,9 @@ func Open(dir string, opts *Options) (*Store, error) {
 		return nil, fmt.Errorf("blob: open %s: %w", dir, err)
 	}
 	s := &Store{dir: abs, tmp: filepath.Join(abs, tmpDir), opts: opts.withDefaults()}
+	if s.opts.ReadOnly {
+		return s, nil
+	}
 	if err := s.mkdir(abs); err != nil {
 		return nil, fmt.Errorf("blob: open %s: %w", abs, err)
 	}
@@ -326,6 +336,9 @@ func isHex(s string, n int) bool {
 // a garbage collector should spare blobs modified within a grace period,
 // since Put touches a blob it finds already stored.
 func (s *Store) Delete(ctx context.Context, d Digest) error {
+	if s.opts.ReadOnly {
+		return fmt.Errorf("blob: delete %s: %w", d, ErrReadOnly)
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("blob: delete %s: %w", d, err)
 	}

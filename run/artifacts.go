@@ -399,6 +399,9 @@ func logErr(id ID, items []*pending, err error) error {
 
 // put stores one item's blob.
 func (t *Tracker) put(ctx context.Context, it *pending) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
 	rc, mode, err := it.open()
 	if err != nil {
 		return err

@@ -182,6 +182,11 @@ const (
 // progress for as long as that write takes.
 func (t *Tracker) GC(ctx context.Context, o GCOptions) (GCReport, error) {
 	rep := GCReport{DryRun: o.DryRun}
+	if !o.DryRun {
+		if err := t.writable(); err != nil {
+			return rep, fmt.Errorf("run: gc: %w", err)
+		}
+	}
 	grace := o.Grace
 	switch {
 	case grace == 0:

@@ -66,12 +66,21 @@ func New(st *store.Store, opts *Options) (*Tracker, error) {
 	t.blobs = t.opts.Blobs
 	if t.blobs == nil {
 		var err error
-		t.blobs, err = blob.Open(BlobDir(st.Path()), &blob.Options{NoSync: st.Options().NoSync})
+		t.blobs, err = blob.Open(BlobDir(st.Path()), &blob.Options{NoSync: st.Options().NoSync, ReadOnly: st.Options().ReadOnly})
 		if err != nil {
 			return nil, fmt.Errorf("run: %w", err)
 		}
 	}
 	return t, nil
+}
+
+// writable fails with store.ErrReadOnly on a store opened read-only, before
+// a write reaches the blob folder (whose own refusal is blob.ErrReadOnly).
+func (t *Tracker) writable() error {
+	if t.st.Options().ReadOnly {
+		return fmt.Errorf("%s: %w", t.st.Path(), store.ErrReadOnly)
+	}
+	return nil
 }
 
 // BlobDir is the artifact folder of the store file at path.

@@ -36,17 +36,19 @@ func (s *Store) Check(ctx context.Context) ([]Problem, error) {
 	// bbolt's page check reads the free list unguarded, so it must not run
 	// beside a commit: Check holds the write transaction (and so the
 	// exclusive lock) and rolls it back, writing nothing.
-	db, err := s.acquire(ctx, true)
+	// Read-only, no commit can run in this process, and bbolt's shared lock
+	// on the file keeps other processes' commits out.
+	db, err := s.acquire(ctx, !s.opts.ReadOnly)
 	if err != nil {
 		return nil, err
 	}
 	defer s.release()
-	btx, err := db.Begin(true)
+	btx, err := db.Begin(!s.opts.ReadOnly)
 	if err != nil {
 		return nil, fmt.Errorf("store: check %s: %w", s.path, err)
 	}
 	defer btx.Rollback()
-	return (&Tx{tx: btx}).check(ctx), nil
+	return append(s.staleProblems(), (&Tx{tx: btx}).check(ctx)...), nil
 }
 
 type checker struct {
@@ -267,6 +269,9 @@ func sameSeries(a, b *Series) bool {
 // The old file is replaced atomically only once the new one is complete
 // and synced, so a crash during Compact loses nothing.
 func (s *Store) Compact(ctx context.Context) (before, after int64, err error) {
+	if s.opts.ReadOnly {
+		return 0, 0, fmt.Errorf("store: compact %s: %w", s.path, ErrReadOnly)
+	}
 	if err := s.Flush(ctx); err != nil {
 		return 0, 0, err
 	}
@@ -293,8 +298,9 @@ func (s *Store) Compact(ctx context.Context) (before, after int64, err error) {
 		return 0, 0, err
 	}
 	defer lk.Unlock()
+	s.removeStaleTemps()
 	fi, _ := os.Stat(s.path)
-	tmp := fmt.Sprintf("%s.compact-%d", s.path, os.Getpid())
+	tmp := fmt.Sprintf("%s%s%d", s.path, compactSuffix, os.Getpid())
 	os.Remove(tmp)
 	dst, err := bolt.Open(tmp, 0o644, &bolt.Options{NoSync: true, Timeout: time.Second})
 	if err == nil {
@@ -306,9 +312,20 @@ func (s *Store) Compact(ctx context.Context) (before, after int64, err error) {
 			err = cerr
 		}
 	}
-	src.Close()
+	// The old file stays open, and so locked by bbolt, until the new one is
+	// in place: a process that opened the path meanwhile gets the old
+	// file's lock only after the rename, sees that the path names another
+	// file now and reopens (openFile), instead of writing into the old one.
+	// Windows cannot rename over an open file, and its processes cannot
+	// open a file being renamed either, so there it is closed first.
+	if closeBeforeRename {
+		src.Close()
+	}
 	if err == nil {
 		err = os.Rename(tmp, s.path)
+	}
+	if !closeBeforeRename {
+		src.Close()
 	}
 	if err != nil {
 		os.Remove(tmp)

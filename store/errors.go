@@ -28,4 +28,10 @@ var (
 	ErrCorrupt = errors.New("corrupt record")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store is closed")
+	// ErrReadOnly: a write to a store opened read-only (Options.ReadOnly).
+	ErrReadOnly = errors.New("store is open read-only")
+	// ErrNotWritable: the store was opened for writing, but its file, or the
+	// lock files beside it, cannot be written (a read-only file system, a
+	// file the user may only read). Options.ReadOnly opens it for reading.
+	ErrNotWritable = errors.New("store cannot be written here; open it read-only")
 )

@@ -42,6 +42,13 @@ type Options struct {
 	// holder. Zero: 2 ms. Negative: release at once.
 	HoldTime time.Duration
 
+	// ReadOnly opens the store for reading only: Open creates nothing (no
+	// store file, no lock files where they cannot be made), every write
+	// fails with ErrReadOnly and the file is never changed. It is how a
+	// file on a read-only file system, or one the user may only read, is
+	// opened. Zero: read and write.
+	ReadOnly bool
+
 	// MaxHoldTime bounds how long one process keeps the exclusive file
 	// lock while busy writing before it lets other processes in. A busy
 	// reader keeps its shared lock until a writer says it waits (the

@@ -61,7 +61,13 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 	}
 	s := &Store{path: abs, lockPath: abs + ".lock", intentPath: abs + ".intent", opts: opts.withDefaults()}
 	s.cond = sync.NewCond(&s.mu)
-	if err := s.createIfMissing(ctx); err != nil {
+	if s.opts.ReadOnly {
+		if _, err := os.Stat(s.path); err != nil {
+			return nil, fmt.Errorf("store: open %s read-only: %w", s.path, err)
+		}
+	} else if err := s.createIfMissing(ctx); err != nil {
+		return nil, err
+	} else if err := s.checkWritable(); err != nil {
 		return nil, err
 	}
 	if err := s.View(ctx, s.validate); err != nil {
@@ -71,6 +77,12 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 	if err := s.ensureBuckets(ctx); err != nil {
 		s.closeHandle()
 		return nil, err
+	}
+	if !s.opts.ReadOnly {
+		if err := s.cleanStaleTemps(ctx); err != nil {
+			s.closeHandle()
+			return nil, err
+		}
 	}
 	s.w = newWriter(s)
 	return s, nil
@@ -107,7 +119,7 @@ func (s *Store) createIfMissing(ctx context.Context) error {
 	if _, err := os.Stat(s.path); err == nil {
 		return nil // another process created it meanwhile
 	}
-	tmp := fmt.Sprintf("%s.tmp-%d", s.path, os.Getpid())
+	tmp := fmt.Sprintf("%s%s%d", s.path, createSuffix, os.Getpid())
 	os.Remove(tmp)
 	db, err := bolt.Open(tmp, 0o644, &bolt.Options{NoSync: s.opts.NoSync, NoGrowSync: s.opts.NoSync, Timeout: time.Second})
 	if err != nil {
@@ -128,6 +140,20 @@ func (s *Store) createIfMissing(ctx context.Context) error {
 		syncDir(filepath.Dir(s.path))
 	}
 	return nil
+}
+
+// checkWritable fails with ErrNotWritable when the store file cannot be
+// opened for writing, so that a store on a read-only file system fails at
+// Open, saying so, rather than at its first write.
+func (s *Store) checkWritable() error {
+	f, err := os.OpenFile(s.path, os.O_RDWR, 0)
+	if err != nil {
+		if flock.NotWritable(err) {
+			return fmt.Errorf("store: open %s: %w: %w", s.path, ErrNotWritable, err)
+		}
+		return nil // other troubles are reported, better, by the first open
+	}
+	return f.Close()
 }
 
 func syncDir(dir string) {
@@ -208,6 +234,9 @@ func (s *Store) ensureBuckets(ctx context.Context) error {
 	}); err != nil || !missing {
 		return err
 	}
+	if s.opts.ReadOnly {
+		return fmt.Errorf("store: open %s read-only: written by an earlier mlite, the file lacks records this one adds on its first write; open it once for writing: %w", s.path, ErrReadOnly)
+	}
 	return s.Update(ctx, func(tx *Tx) error {
 		fill := tx.tx.Bucket(bucketMetricOrder) == nil
 		for _, name := range allBuckets {
@@ -228,6 +257,21 @@ func (s *Store) ensureBuckets(ctx context.Context) error {
 // rather than starve it), then the file lock itself, then it lets go of
 // the intent lock. The whole wait is bounded by LockTimeout.
 func (s *Store) takeLock(ctx context.Context, exclusive bool) (*flock.Lock, error) {
+	lk, err := s.takeLocks(ctx, exclusive)
+	if errors.Is(err, flock.ErrUnavailable) {
+		if s.opts.ReadOnly {
+			// No lock file and no right to make one: read without it.
+			// bbolt's shared lock on the data file still keeps writers
+			// out meanwhile; only the fair queueing between processes is
+			// lost.
+			return nil, nil
+		}
+		return nil, fmt.Errorf("store: %s: the lock files beside it cannot be made: %w", s.path, ErrNotWritable)
+	}
+	return lk, err
+}
+
+func (s *Store) takeLocks(ctx context.Context, exclusive bool) (*flock.Lock, error) {
 	start := time.Now()
 	intent, err := flock.Acquire(ctx, s.intentPath, exclusive, s.opts.LockTimeout)
 	if err == nil {
@@ -259,47 +303,99 @@ func (s *Store) writerWaiting() bool {
 		s.probe = p
 	}
 	waiting, err := s.probe.Exclusive()
+	if !waiting && err == nil && s.probe.Moved() {
+		// The intent file was deleted or replaced: writers now announce
+		// themselves on another file. Probe that one from now on, and let
+		// go of the handle in case one waits already.
+		s.probe.Close()
+		s.probe = nil
+		return true
+	}
 	return waiting || err != nil
 }
 
 // openFile takes the lock and opens the bbolt file.
+//
+// The file it opens must be the one at the store's path when it holds the
+// file's own lock: Compact replaces the file by a rename, and a process
+// that opened the path just before (its sidecar lock deleted by a cleanup
+// script, say) would otherwise commit into the replaced file, and what it
+// wrote would be gone. bbolt locks the data file itself for as long as a
+// handle is open, and Compact keeps the old file locked until the new one
+// is in place, so comparing the opened file with the path once the handle
+// is open is enough; on a mismatch the handle is reopened.
 func (s *Store) openFile(ctx context.Context, write bool) (*flock.Lock, *bolt.DB, error) {
-	lk, err := s.takeLock(ctx, write)
+	for {
+		lk, db, replaced, err := s.openOnce(ctx, write)
+		if err != nil || !replaced {
+			return lk, db, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+	}
+}
+
+// openOnce is one try of openFile; replaced reports that the file was
+// replaced while it was being opened, and nothing is held then.
+func (s *Store) openOnce(ctx context.Context, write bool) (lk *flock.Lock, db *bolt.DB, replaced bool, err error) {
+	lk, err = s.takeLock(ctx, write)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	fi, err := os.Stat(s.path)
-	if err != nil {
+	fail := func(err error) (*flock.Lock, *bolt.DB, bool, error) {
+		if db != nil {
+			db.Close()
+		}
 		lk.Unlock()
-		return nil, nil, fmt.Errorf("store: open %s: %w", s.path, err)
+		return nil, nil, false, err
 	}
-	if fi.Size() == 0 {
-		lk.Unlock()
-		return nil, nil, fmt.Errorf("store: open %s: empty file: %w", s.path, ErrNotStore)
+	if fi, err := os.Stat(s.path); err != nil {
+		return fail(fmt.Errorf("store: open %s: %w", s.path, err))
+	} else if fi.Size() == 0 {
+		// bbolt would lay a new database into an empty file opened for
+		// writing: refuse it first.
+		return fail(fmt.Errorf("store: open %s: empty file: %w", s.path, ErrNotStore))
 	}
-	db, err := bolt.Open(s.path, 0o644, &bolt.Options{
+	var f *os.File
+	db, err = bolt.Open(s.path, 0o644, &bolt.Options{
 		ReadOnly:   !write,
 		Timeout:    s.opts.LockTimeout,
 		NoSync:     s.opts.NoSync,
 		NoGrowSync: s.opts.NoSync,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			var err error
+			f, err = os.OpenFile(name, flag, perm)
+			return f, err
+		},
 	})
 	if err != nil {
-		lk.Unlock()
 		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, nil, fmt.Errorf("store: open %s: %w", s.path, ErrLocked)
+			return fail(fmt.Errorf("store: open %s: %w", s.path, ErrLocked))
 		}
-		return nil, nil, fmt.Errorf("store: open %s: %w: %w", s.path, ErrNotStore, err)
+		if flock.NotWritable(err) {
+			return fail(fmt.Errorf("store: open %s: %w: %w", s.path, ErrNotWritable, err))
+		}
+		return fail(fmt.Errorf("store: open %s: %w: %w", s.path, ErrNotStore, err))
+	}
+	opened, err := f.Stat()
+	if err != nil {
+		return fail(fmt.Errorf("store: open %s: %w", s.path, err))
+	}
+	now, err := os.Stat(s.path)
+	if err != nil || !os.SameFile(opened, now) {
+		db.Close()
+		lk.Unlock()
+		return nil, nil, true, nil
 	}
 	// A file cut short would map pages past its end; refuse it before any
 	// read touches them.
 	var hwm int64
 	db.View(func(tx *bolt.Tx) error { hwm = tx.Size(); return nil })
-	if hwm > fi.Size() {
-		db.Close()
-		lk.Unlock()
-		return nil, nil, fmt.Errorf("store: open %s: truncated: %d bytes, the data needs %d: %w", s.path, fi.Size(), hwm, ErrNotStore)
+	if hwm > opened.Size() {
+		return fail(fmt.Errorf("store: open %s: truncated: %d bytes, the data needs %d: %w", s.path, opened.Size(), hwm, ErrNotStore))
 	}
-	return lk, db, nil
+	return lk, db, false, nil
 }
 
 // lockYield is how long a process that held the file lock for
@@ -311,6 +407,9 @@ const lockYield = time.Millisecond
 func (s *Store) acquire(ctx context.Context, write bool) (*bolt.DB, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if write && s.opts.ReadOnly {
+		return nil, fmt.Errorf("store: %s: %w", s.path, ErrReadOnly)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -435,6 +534,9 @@ func (s *Store) View(ctx context.Context, fn func(tx *Tx) error) error {
 // Options.NoSync) before returning. If fn returns an error nothing of the
 // transaction is written.
 func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.opts.ReadOnly {
+		return fmt.Errorf("store: %s: %w", s.path, ErrReadOnly)
+	}
 	db, err := s.acquire(ctx, true)
 	if err != nil {
 		return err

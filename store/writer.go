@@ -83,6 +83,9 @@ func newWriter(s *Store) *writer {
 // returns with w.mu held; the caller adds its work to w.pending and calls
 // added.
 func (w *writer) lockSpace() error {
+	if w.s.opts.ReadOnly {
+		return fmt.Errorf("store: %s: %w", w.s.path, ErrReadOnly)
+	}
 	w.mu.Lock()
 	for !w.closed && w.fail == nil && w.buffered >= w.s.opts.MaxBufferedPoints {
 		w.space.Wait()
