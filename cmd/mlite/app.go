@@ -28,6 +28,7 @@ type app struct {
 
 	dbFlag      string
 	lockTimeout time.Duration
+	readOnly    bool // --read-only, or set when the store cannot be written here
 	jsonOut     bool
 	csvOut      bool
 	noColor     bool
@@ -106,6 +107,7 @@ Environment:
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dbFlag, "db", "", "the store file (default $MLITE_DB, else ./"+mlite.DefaultPath+")")
 	pf.DurationVar(&a.lockTimeout, "lock-timeout", 0, "how long to wait for a store another process holds (default $MLITE_LOCK_TIMEOUT, else 30s)")
+	pf.BoolVar(&a.readOnly, "read-only", false, "open the store for reading only: nothing is created or changed, writes fail (exit 8)")
 	pf.BoolVar(&a.jsonOut, "json", false, "print JSON for scripts")
 	pf.BoolVar(&a.csvOut, "csv", false, "print CSV for scripts (tables only)")
 	pf.BoolVar(&a.noColor, "no-color", false, "never use colour (as NO_COLOR does)")
@@ -193,8 +195,17 @@ func (a *app) open(ctx context.Context, create bool) (*mlite.DB, error) {
 		return nil, &sentinelError{msg: fmt.Sprintf("%s is a folder, not an mlite store", path), err: mlite.ErrNotStore}
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return nil, err
+	case errors.Is(err, fs.ErrNotExist) && a.readOnly:
+		return nil, &sentinelError{msg: fmt.Sprintf("no store at %s, and --read-only creates none", path), err: mlite.ErrNotFound}
 	}
-	db, err := mlite.OpenContext(ctx, path, &mlite.Options{LockTimeout: a.lockTimeout})
+	db, err := mlite.OpenContext(ctx, path, &mlite.Options{LockTimeout: a.lockTimeout, ReadOnly: a.readOnly})
+	if errors.Is(err, mlite.ErrNotWritable) {
+		// A shared results folder, a mounted backup, a read-only file
+		// system: reading works all the same, and a write says why not.
+		fmt.Fprintf(a.stderr, "mlite: %s cannot be written here; opened read-only\n", path)
+		a.readOnly = true
+		db, err = mlite.OpenContext(ctx, path, &mlite.Options{LockTimeout: a.lockTimeout, ReadOnly: true})
+	}
 	if err != nil {
 		return nil, err
 	}

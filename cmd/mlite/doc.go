@@ -29,7 +29,10 @@
 // The store is the file given by --db, else the MLITE_DB environment
 // variable, else ./mlruns.mlite. Commands that only read never create it.
 // --lock-timeout (or MLITE_LOCK_TIMEOUT) bounds the wait for a store another
-// process holds.
+// process holds. --read-only opens the store for reading only (nothing is
+// created or changed); a store that cannot be written here (a read-only
+// file system, a file the user may only read) is opened read-only by
+// itself, with a note on stderr, and ui and server serve it read-only.
 //
 // # Exit codes
 //
@@ -48,6 +51,8 @@
 //	7    already exists or conflicts with what is stored (a duplicate name,
 //	     a param changed, a deleted run or experiment that must be restored
 //	     first)
+//	8    a write to a read-only store (--read-only, or a file that cannot be
+//	     written here)
 //	130  interrupted (SIGINT or SIGTERM)
 //
 // Package main imports the library packages (mlite, run, registry, store,

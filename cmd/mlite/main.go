@@ -25,6 +25,7 @@ const (
 	exitCorrupt     = 5
 	exitGate        = 6
 	exitConflict    = 7
+	exitReadOnly    = 8
 	exitInterrupted = 130
 )
 
@@ -38,6 +39,7 @@ const exitCodesHelp = `Exit codes:
   5    not an mlite store, corrupt, or written by a newer mlite; verify/check found problems
   6    a promotion gate refused the transition or alias
   7    already exists, or conflicts with what is stored (incl. deleted: restore first)
+  8    a write to a store that is read-only (--read-only, or a file that cannot be written here)
   130  interrupted`
 
 func main() {
@@ -76,6 +78,8 @@ func exitCode(err error) int {
 		return exitNotFound
 	case errors.Is(err, mlite.ErrExists), errors.Is(err, mlite.ErrConflict), errors.Is(err, mlite.ErrDeleted):
 		return exitConflict
+	case errors.Is(err, mlite.ErrReadOnly), errors.Is(err, mlite.ErrNotWritable):
+		return exitReadOnly
 	}
 	return exitFailure
 }

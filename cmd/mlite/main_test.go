@@ -46,7 +46,14 @@ func TestScript(t *testing.T) {
 			env.Setenv("MLITE_LOCK_TIMEOUT", "")
 			return nil
 		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "mountable" {
+				return canMount(), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"romount": cmdROMount,
 			"logrun":   cmdLogrun,
 			"exits":    cmdExits,
 			"lockdb":   cmdLockdb,

@@ -85,6 +85,11 @@ func (a *app) serve(ctx context.Context, db *mlite.DB, f uiFlags, writes bool) e
 	if f.port < 0 || f.port > 65535 {
 		return usagef("--port %d: want 0 to 65535", f.port)
 	}
+	if writes && a.readOnly {
+		// Served read-only, MLflow's API refuses writes with its own error.
+		a.out.printf("mlite: %s is read-only: MLflow clients may read, every write is refused\n", db.Path())
+		writes = false
+	}
 	v, err := viewer.New(db, &viewer.Options{MLflowWrites: writes})
 	if err != nil {
 		return err

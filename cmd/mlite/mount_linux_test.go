@@ -1,0 +1,45 @@
+package main
+
+import (
+	"os"
+	"syscall"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// canMount reports whether this process may mount a tmpfs (the [mountable]
+// condition of the scripts).
+func canMount() bool {
+	dir, err := os.MkdirTemp("", "mlite-mount-")
+	if err != nil {
+		return false
+	}
+	defer os.Remove(dir)
+	if syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=1m") != nil {
+		return false
+	}
+	syscall.Unmount(dir, syscall.MNT_DETACH)
+	return true
+}
+
+// cmdROMount mounts a fresh tmpfs on DIR, or, with -ro, remounts it
+// read-only (guard the script with [mountable]):
+//
+//	romount [-ro] DIR
+func cmdROMount(ts *testscript.TestScript, neg bool, args []string) {
+	ro := len(args) > 0 && args[0] == "-ro"
+	if ro {
+		args = args[1:]
+	}
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: romount [-ro] DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	if ro {
+		ts.Check(syscall.Mount("", dir, "", syscall.MS_REMOUNT|syscall.MS_RDONLY, ""))
+		return
+	}
+	ts.Check(os.MkdirAll(dir, 0o755))
+	ts.Check(syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=64m"))
+	ts.Defer(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
+}
