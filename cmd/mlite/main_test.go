@@ -53,7 +53,7 @@ func TestScript(t *testing.T) {
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"romount": cmdROMount,
+			"romount":  cmdROMount,
 			"logrun":   cmdLogrun,
 			"exits":    cmdExits,
 			"lockdb":   cmdLockdb,
