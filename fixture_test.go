@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -427,6 +428,28 @@ func TestFixtureDiffNamesRecordAndField(t *testing.T) {
 	}
 }
 
+// A store whose record differs from what the fixture holds is caught the
+// same way: here a copy in which one tag of one run was changed.
+func TestFixtureDiffNamesChangedRecord(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join("testdata", "stores", currentFixture)
+	want := readDump(t, dir)
+	db := openFixture(t, copyFixture(t, dir))
+	defer db.Close()
+	sweep := findRun(t, want, "sweep")
+	id, err := store.ParseRunID(sweep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetRunTag(ctx, id, "stage", "changed"); err != nil {
+		t.Fatal(err)
+	}
+	got := diffDumps(dumpOf(t, db), want)
+	if w := []string{"run " + sweep + `: tags["stage"]: got "changed", want "sweep"`}; !slices.Equal(got, w) {
+		t.Errorf("differences:\ngot  %q\nwant %q", got, w)
+	}
+}
+
 // findRun returns the id of the run named name in a dump.
 func findRun(t *testing.T, d obj, name string) string {
 	t.Helper()
@@ -503,4 +526,56 @@ func treeSum(t *testing.T, dir string) [32]byte {
 	var s [32]byte
 	copy(s[:], h.Sum(nil))
 	return s
+}
+
+// The comparison names records by kind and fields by path, for every
+// shape of difference.
+func TestDiffDumps(t *testing.T) {
+	want := obj{
+		"store":  obj{"format_version": json.Number("1")},
+		"runs":   obj{"ab": obj{"params": obj{"a": "1"}, "metrics": obj{"loss": obj{"history": []any{"0 1 0.5", "1 2 0.25"}}}}},
+		"models": obj{"M": obj{"versions": obj{"2": obj{"stage": "Production", "files": obj{"model/MLmodel": obj{"size": json.Number("10")}}}}}},
+		"audit":  obj{"000001": obj{"action": "create_model"}},
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(d obj)
+		wants  []string
+	}{
+		{"equal", func(obj) {}, nil},
+		{"format", func(d obj) { d["store"].(obj)["format_version"] = json.Number("2") },
+			[]string{`store: format_version: got 2, want 1`}},
+		{"history point", func(d obj) {
+			d["runs"].(obj)["ab"].(obj)["metrics"].(obj)["loss"].(obj)["history"] = []any{"0 1 0.5"}
+		}, []string{`run ab: metrics["loss"].history[1]: got nothing, want "1 2 0.25"`}},
+		{"version field", func(d obj) {
+			d["models"].(obj)["M"].(obj)["versions"].(obj)["2"].(obj)["stage"] = "Archived"
+		}, []string{`model "M": versions["2"].stage: got "Archived", want "Production"`}},
+		{"file size", func(d obj) {
+			d["models"].(obj)["M"].(obj)["versions"].(obj)["2"].(obj)["files"].(obj)["model/MLmodel"] = obj{"size": json.Number("11")}
+		}, []string{`model "M": versions["2"].files["model/MLmodel"].size: got 11, want 10`}},
+		{"missing record", func(d obj) { delete(d["audit"].(obj), "000001") },
+			[]string{`audit event 000001: missing, want {"action":"create_model"}`}},
+		{"extra record", func(d obj) { d["runs"].(obj)["cd"] = obj{} },
+			[]string{`run cd: unexpected, got {}`}},
+		{"type", func(d obj) { d["runs"].(obj)["ab"].(obj)["params"] = []any{} },
+			[]string{`run ab: params: got [], want {"a":"1"}`}},
+		{"new section", func(d obj) { d["logged_models"] = obj{} },
+			[]string{`logged_models: (whole record): got {}, want nothing`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := encodeDump(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := decodeDump(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.change(got)
+			if diffs := diffDumps(got, want); !slices.Equal(diffs, tc.wants) {
+				t.Errorf("got  %q\nwant %q", diffs, tc.wants)
+			}
+		})
+	}
 }
