@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mlite/mlite/store"
+	"github.com/mlite/mlite"
 )
 
 // safeTypes are the content types artifact downloads are served with, by
@@ -81,7 +81,7 @@ func (h *Handler) runArtifact(ctx context.Context, ref runRef, p string) (*downl
 		}
 	}
 	d.rc, err = h.tr.OpenArtifact(ctx, ref.id, p)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, mlite.ErrNotFound) {
 		return nil, notFound(err, "Artifact %s of run %s not found", p, ref.s)
 	}
 	if err != nil {
@@ -113,7 +113,7 @@ func (h *Handler) getVersionArtifact(ctx context.Context, q versionArtifactReque
 		}
 	}
 	d.rc, err = h.reg.OpenFile(ctx, q.name, q.v, q.path)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, mlite.ErrNotFound) {
 		return nil, notFound(err, "Artifact %s of model %s version %d not found", q.path, q.name, q.v)
 	}
 	if err != nil {

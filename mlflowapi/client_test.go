@@ -15,7 +15,6 @@ import (
 
 	"github.com/mlite/mlite/mlitetest"
 	"github.com/mlite/mlite/run"
-	"github.com/mlite/mlite/store"
 )
 
 // needMLflow returns the python3 that can import mlflow, or skips the test
@@ -130,7 +129,7 @@ func TestMLflowClient(t *testing.T) {
 	}
 
 	// What landed in the store, read with the Go library.
-	expID, err := store.ParseExperimentID(fmt.Sprint(out["experiment_id"]))
+	expID, err := run.ParseExperimentID(fmt.Sprint(out["experiment_id"]))
 	if err != nil {
 		t.Fatalf("experiment_id %v: %v", out["experiment_id"], err)
 	}
@@ -141,7 +140,7 @@ func TestMLflowClient(t *testing.T) {
 	if exp.Name != "client-exp" || out["artifact_location"] != exp.ArtifactLocation {
 		t.Errorf("experiment: got %q at %q (client saw %v), want client-exp", exp.Name, exp.ArtifactLocation, out["artifact_location"])
 	}
-	pid, err := store.ParseRunID(fmt.Sprint(out["parent_run_id"]))
+	pid, err := run.ParseID(fmt.Sprint(out["parent_run_id"]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,12 +182,12 @@ func TestMLflowClient(t *testing.T) {
 	if want := map[string]string{"child-a": "0.1", "child-b": "0.01"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("children: got %v, want %v", names, want)
 	}
-	bid, err := store.ParseRunID(fmt.Sprint(out["batch_run_id"]))
+	bid, err := run.ParseID(fmt.Sprint(out["batch_run_id"]))
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := mlitetest.Run(t, db, bid)
-	if b.Status != run.Killed || b.Lifecycle != store.Active || b.Tags["kind"] != "batch" {
+	if b.Status != run.Killed || b.Lifecycle != run.Active || b.Tags["kind"] != "batch" {
 		t.Errorf("batch run: got status %v lifecycle %v tags %v, want KILLED, active (restored), kind=batch", b.Status, b.Lifecycle, b.Tags)
 	}
 	files, err := db.ListArtifacts(ctx, pid, "", true)

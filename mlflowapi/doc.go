@@ -71,6 +71,8 @@
 // client (testdata/client/*.py) logs, searches, registers and moves
 // artifacts through a server over a temporary store.
 //
-// Package mlflowapi imports the root package mlite, run, registry, store and
-// query; nothing below it imports it.
+// Package mlflowapi imports the root package mlite (its sentinel errors),
+// run and registry (their read API: typed reads and snapshots, never a
+// store transaction) and internal/pyrepr; not store or query. Nothing
+// below it imports it.
 package mlflowapi

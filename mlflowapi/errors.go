@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/mlite/mlite/query"
-	"github.com/mlite/mlite/store"
+	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/run"
 )
 
 // MLflow's error codes (databricks.proto ErrorCode names) used here.
@@ -77,19 +77,19 @@ func asAPIError(err error) *apiError {
 	}
 	code := codeInternal
 	switch {
-	case errors.Is(err, query.ErrInvalid), errors.Is(err, store.ErrInvalid):
+	case errors.Is(err, run.ErrBadQuery), errors.Is(err, mlite.ErrInvalid):
 		code = codeInvalidParameter
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, mlite.ErrNotFound):
 		code = codeNotFound
-	case errors.Is(err, store.ErrExists):
+	case errors.Is(err, mlite.ErrExists):
 		code = codeAlreadyExists
-	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrDeleted):
+	case errors.Is(err, mlite.ErrConflict), errors.Is(err, mlite.ErrDeleted):
 		// MLflow reports a changed param and a write to a deleted run as
 		// INVALID_PARAMETER_VALUE.
 		code = codeInvalidParameter
-	case errors.Is(err, store.ErrLocked), errors.Is(err, store.ErrClosed):
+	case errors.Is(err, mlite.ErrLocked), errors.Is(err, mlite.ErrClosed):
 		code = codeTemporarilyUnavail
-	case errors.Is(err, store.ErrCorrupt):
+	case errors.Is(err, mlite.ErrCorrupt):
 		code = codeDataLoss
 	case errors.Is(err, context.DeadlineExceeded):
 		code = codeDeadlineExceeded

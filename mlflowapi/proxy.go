@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/run"
-	"github.com/mlite/mlite/store"
 )
 
 // proxyPath returns the artifact path of a request to MLflow's artifact
@@ -134,7 +134,7 @@ func (h *Handler) deleteProxy(w http.ResponseWriter, r *http.Request, loc string
 		return err
 	}
 	err = h.tr.DeleteArtifact(r.Context(), t.id, t.path)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, mlite.ErrNotFound) {
 		return notFound(err, "Artifact %s of run %s not found", t.path, t.run)
 	}
 	if err != nil {

@@ -107,13 +107,23 @@ func versionMember(w *jsonWriter, vv versionView) {
 	w.close()
 }
 
-// versionView reads v's model for its aliases.
-func (h *Handler) versionView(ctx context.Context, v *registry.ModelVersion) (versionView, error) {
-	m, err := h.reg.GetModel(ctx, v.Name)
-	if err != nil {
-		return versionView{}, modelNotFound(err, v.Name)
-	}
-	return versionView{v, m.Aliases}, nil
+// versionView reads, in one snapshot, the version get returns and its
+// model's aliases.
+func (h *Handler) versionView(ctx context.Context, get func(s *registry.Snapshot) (*registry.ModelVersion, error)) (versionView, error) {
+	var vv versionView
+	err := h.reg.Snapshot(ctx, func(s *registry.Snapshot) error {
+		v, err := get(s)
+		if err != nil {
+			return err
+		}
+		m, err := s.Model(v.Name)
+		if err != nil {
+			return modelNotFound(err, v.Name)
+		}
+		vv = versionView{v, m.Aliases}
+		return nil
+	})
+	return vv, err
 }
 
 // versionOf reads version v of model name, with MLflow's message if there
@@ -128,11 +138,13 @@ func (h *Handler) versionOf(ctx context.Context, name string, v int64) (*registr
 
 // versionNamed reads version v of model name for the response.
 func (h *Handler) versionNamed(ctx context.Context, name string, v int64) (versionView, error) {
-	mv, err := h.versionOf(ctx, name, v)
-	if err != nil {
-		return versionView{}, err
-	}
-	return h.versionView(ctx, mv)
+	return h.versionView(ctx, func(s *registry.Snapshot) (*registry.ModelVersion, error) {
+		mv, err := s.Version(name, v)
+		if err != nil {
+			return nil, versionNotFound(err, name, v)
+		}
+		return mv, nil
+	})
 }
 
 func (h *Handler) getVersion(ctx context.Context, q versionRef) (versionView, error) {
@@ -151,11 +163,12 @@ func decodeAlias(a *args) modelKeyValue {
 }
 
 func (h *Handler) versionByAlias(ctx context.Context, q modelKeyValue) (versionView, error) {
+	// The registry's own read, for its message.
 	v, err := h.reg.GetVersionByAlias(ctx, q.name, q.key)
 	if err != nil {
 		return versionView{}, err
 	}
-	return h.versionView(ctx, v)
+	return h.versionView(ctx, func(*registry.Snapshot) (*registry.ModelVersion, error) { return v, nil })
 }
 
 type latestRequest struct {
@@ -268,15 +281,18 @@ func (h *Handler) searchVersions(ctx context.Context, o registry.SearchOptions) 
 		return versionList{}, err
 	}
 	l := versionList{vs: versions, aliases: map[string]map[string]int64{}, next: next}
-	for _, v := range versions {
-		if _, ok := l.aliases[v.Name]; ok {
-			continue
+	err = h.reg.Snapshot(ctx, func(s *registry.Snapshot) error {
+		for _, v := range versions {
+			if _, ok := l.aliases[v.Name]; ok {
+				continue
+			}
+			m, err := s.Model(v.Name)
+			if err != nil {
+				return modelNotFound(err, v.Name)
+			}
+			l.aliases[v.Name] = m.Aliases
 		}
-		m, err := h.reg.GetModel(ctx, v.Name)
-		if err != nil {
-			return versionList{}, modelNotFound(err, v.Name)
-		}
-		l.aliases[v.Name] = m.Aliases
-	}
-	return l, nil
+		return nil
+	})
+	return l, err
 }

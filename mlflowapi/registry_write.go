@@ -5,8 +5,8 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/registry"
-	"github.com/mlite/mlite/store"
 )
 
 // modelRequest is a request to create a registered model or a version:
@@ -79,7 +79,7 @@ func (h *Handler) deleteModelTag(ctx context.Context, q modelKeyValue) (none, er
 		return none{}, err
 	}
 	err := h.reg.DeleteModelTag(ctx, q.name, q.key)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, mlite.ErrNotFound) {
 		return none{}, notFound(err, "No tag with name: %s in registered model with name %s", q.key, q.name)
 	}
 	return none{}, err
@@ -223,7 +223,7 @@ func (h *Handler) deleteVersionTag(ctx context.Context, q versionKeyValue) (none
 		return none{}, err
 	}
 	err := h.reg.DeleteVersionTag(ctx, q.name, q.v, q.key)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, mlite.ErrNotFound) {
 		return none{}, notFound(err, "No tag with name: %s in model version (name=%s, version=%d)", q.key, q.name, q.v)
 	}
 	return none{}, err

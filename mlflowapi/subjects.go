@@ -6,9 +6,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/registry"
 	"github.com/mlite/mlite/run"
-	"github.com/mlite/mlite/store"
 )
 
 // The subjects a request embeds: each is read by an args method and gives
@@ -50,7 +50,7 @@ func (a *args) experiment() experimentRef {
 	if !a.ok() {
 		return experimentRef{}
 	}
-	x, err := store.ParseExperimentID(s)
+	x, err := run.ParseExperimentID(s)
 	if err != nil {
 		a.fail(notFound(err, "No Experiment with id=%s exists", s))
 	}
@@ -110,7 +110,7 @@ func (v versionRef) fail(err error) error { return modelError(err, v.name, v.v) 
 // parseRunID reads a run id; one that is not a run id names no run, as in
 // MLflow.
 func parseRunID(s string) (run.ID, error) {
-	id, err := store.ParseRunID(s)
+	id, err := run.ParseID(s)
 	if err != nil {
 		return id, notFound(err, "Run with id=%s not found", s)
 	}
@@ -134,9 +134,9 @@ func experimentError(err error, x run.ExperimentID) error {
 // INVALID_PARAMETER_VALUE.
 func lifecycleError(err error, kind, id, unknown string) error {
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, mlite.ErrNotFound):
 		return &apiError{code: codeNotFound, msg: unknown, err: err}
-	case errors.Is(err, store.ErrDeleted):
+	case errors.Is(err, mlite.ErrDeleted):
 		return &apiError{code: codeInvalidParameter, err: err,
 			msg: fmt.Sprintf("The %s %s must be in the 'active' state. Current state is deleted.", kind, id)}
 	}
@@ -145,7 +145,7 @@ func lifecycleError(err error, kind, id, unknown string) error {
 
 // modelNotFound gives a model lookup's not-found error MLflow's message.
 func modelNotFound(err error, name string) error {
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, mlite.ErrNotFound) {
 		return notFound(err, "Registered Model with name=%s not found", name)
 	}
 	return err
@@ -154,7 +154,7 @@ func modelNotFound(err error, name string) error {
 // versionNotFound gives a version lookup's not-found error MLflow's
 // message (which also covers an unknown model).
 func versionNotFound(err error, name string, v int64) error {
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, mlite.ErrNotFound) {
 		return notFound(err, "Model Version (name=%s, version=%d) not found", name, v)
 	}
 	return err
@@ -170,7 +170,7 @@ func modelError(err error, name string, v int64) error {
 		return nil
 	case errors.As(err, &gate):
 		return &apiError{code: codeBadRequest, err: err, msg: err.Error()}
-	case errors.Is(err, store.ErrNotFound) && v > 0:
+	case errors.Is(err, mlite.ErrNotFound) && v > 0:
 		return versionNotFound(err, name, v)
 	}
 	return modelNotFound(err, name)
@@ -179,7 +179,7 @@ func modelError(err error, name string, v int64) error {
 // alreadyExists is MLflow's RESOURCE_ALREADY_EXISTS for err when it says
 // so, else err.
 func alreadyExists(err error, format string, args ...any) error {
-	if errors.Is(err, store.ErrExists) {
+	if errors.Is(err, mlite.ErrExists) {
 		return &apiError{code: codeAlreadyExists, err: err, msg: fmt.Sprintf(format, args...)}
 	}
 	return err

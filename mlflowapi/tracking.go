@@ -9,9 +9,8 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/mlite/mlite/query"
+	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/run"
-	"github.com/mlite/mlite/store"
 )
 
 // MLflow's page-size limits (handlers.py, store/tracking/__init__.py).
@@ -46,12 +45,12 @@ func (a *args) maxResults(def, limit int64, byHandler bool) int {
 
 // experiment returns experiment id, with MLflow's message if there is none.
 func (h *Handler) experiment(ctx context.Context, id string) (*run.Experiment, error) {
-	x, err := store.ParseExperimentID(id)
+	x, err := run.ParseExperimentID(id)
 	if err != nil {
 		return nil, notFound(err, "No Experiment with id=%s exists", id)
 	}
 	exp, err := h.tr.GetExperiment(ctx, x)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, mlite.ErrNotFound) {
 		return nil, notFound(err, "No Experiment with id=%s exists", id)
 	}
 	return exp, err
@@ -59,7 +58,7 @@ func (h *Handler) experiment(ctx context.Context, id string) (*run.Experiment, e
 
 func (h *Handler) experimentByName(ctx context.Context, name string) (*run.Experiment, error) {
 	exp, err := h.tr.GetExperimentByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, mlite.ErrNotFound) {
 		return nil, notFound(err, "Could not find experiment with name '%s'", name)
 	}
 	return exp, err
@@ -148,7 +147,7 @@ func decodeRunSearch(a *args) runSearch {
 	s.PageToken = a.str("page_token")
 	for _, id := range expIDs {
 		// An id that is no experiment id matches no run, as in MLflow.
-		if x, err := store.ParseExperimentID(id); err == nil {
+		if x, err := run.ParseExperimentID(id); err == nil {
 			s.ExperimentIDs = append(s.ExperimentIDs, x)
 		}
 	}
@@ -160,10 +159,10 @@ func (h *Handler) searchRuns(ctx context.Context, s runSearch) (runList, error) 
 	if s.none {
 		// MLflow searches the experiments listed, and none lists no run;
 		// the filter and order must still be good.
-		if _, err := query.ParseFilter(query.Runs, s.Filter); err != nil {
+		if _, err := run.ParseFilter(s.Filter); err != nil {
 			return runList{}, err
 		}
-		_, err := query.ParseOrderBy(query.Runs, s.OrderBy)
+		_, err := run.ParseOrderBy(s.OrderBy)
 		return runList{}, err
 	}
 	page, err := h.tr.SearchRuns(ctx, s.SearchOptions)
@@ -296,7 +295,7 @@ func writeMetric(w *jsonWriter, key string, pt run.Point) {
 // timestamp, then step, then value (NaN last).
 func (h *Handler) history(ctx context.Context, id run.ID, key string) ([]run.Point, error) {
 	pts, err := h.tr.MetricHistory(ctx, id, key, run.AllSteps)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, mlite.ErrNotFound) {
 		// A metric the run never logged has no points, as in MLflow.
 		if _, rerr := h.tr.GetRun(ctx, id); rerr == nil {
 			return nil, nil
@@ -336,7 +335,7 @@ func decodeHistory(a *args) historyRequest {
 	}
 	q.n = n
 	if a.ok() {
-		offset, err := query.ParseOffsetToken(token)
+		offset, err := run.ParsePageToken(token)
 		q.offset = keep(a, offset, err)
 	}
 	a.parseRun(&q.runRef)
@@ -365,7 +364,7 @@ func (h *Handler) getMetricHistory(ctx context.Context, q historyRequest) (runPo
 	pts = pts[min(q.offset, len(pts)):]
 	if q.n > 0 && int64(len(pts)) > q.n {
 		pts = pts[:q.n]
-		out.next = query.OffsetToken(q.offset + int(q.n))
+		out.next = run.PageToken(q.offset + int(q.n))
 	}
 	out.add("", pts)
 	return out, nil
@@ -446,12 +445,12 @@ func (h *Handler) getMetricHistoryBulkInterval(ctx context.Context, q bulkInterv
 	// Each run's history; a run that does not exist has none.
 	hist := make([][]run.Point, len(q.runIDs))
 	for i, s := range q.runIDs {
-		id, err := store.ParseRunID(s)
+		id, err := run.ParseID(s)
 		if err != nil {
 			continue
 		}
 		pts, err := h.history(ctx, id, q.key)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err != nil && !errors.Is(err, mlite.ErrNotFound) {
 			return runPoints{}, err
 		}
 		hist[i] = pts

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/internal/pyrepr"
 	"github.com/mlite/mlite/run"
-	"github.com/mlite/mlite/store"
 )
 
 // MLflow's log_batch limits (mlflow/utils/validation.py).
@@ -90,7 +90,7 @@ func (h *Handler) setExperimentTag(ctx context.Context, q experimentKeyValue) (n
 
 func (h *Handler) deleteExperimentTag(ctx context.Context, q experimentKeyValue) (none, error) {
 	err := h.tr.DeleteExperimentTag(ctx, q.x, q.key)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, mlite.ErrNotFound) {
 		if _, gerr := h.tr.GetExperiment(ctx, q.x); gerr == nil {
 			return none{}, notFound(err, "No tag with name: %s in experiment with id %s", q.key, q.x)
 		}
@@ -112,7 +112,7 @@ func decodeCreateRun(a *args) createRunRequest {
 		xs = "0" // MLflow's default experiment
 	}
 	if a.ok() {
-		x, err := store.ParseExperimentID(xs)
+		x, err := run.ParseExperimentID(xs)
 		if err != nil {
 			a.fail(notFound(err, "No Experiment with id=%s exists", xs))
 		}
@@ -145,8 +145,8 @@ func (h *Handler) createRun(ctx context.Context, q createRunRequest) (runList, e
 	// The parent tag links the run to its parent when that is an active
 	// run of this store. Otherwise the tag is kept as it is and nothing
 	// is linked: MLflow never checks it.
-	if pid, err := store.ParseRunID(q.tags[run.TagParentRunID]); err == nil {
-		if prec, err := h.tr.GetRun(ctx, pid); err == nil && prec.Lifecycle == store.Active {
+	if pid, err := run.ParseID(q.tags[run.TagParentRunID]); err == nil {
+		if prec, err := h.tr.GetRun(ctx, pid); err == nil && prec.Lifecycle == run.Active {
 			opts = append(opts, run.Parent(pid))
 		}
 	}
@@ -201,8 +201,8 @@ func (h *Handler) updateRun(ctx context.Context, q updateRunRequest) (*run.Recor
 // activeRun reads run id, which must not be deleted.
 func (h *Handler) activeRun(ctx context.Context, id run.ID) (*run.Record, error) {
 	rec, err := h.tr.GetRun(ctx, id)
-	if err == nil && rec.Lifecycle == store.Deleted {
-		err = store.ErrDeleted
+	if err == nil && rec.Lifecycle == run.Deleted {
+		err = mlite.ErrDeleted
 	}
 	return rec, err
 }
@@ -216,7 +216,7 @@ func (h *Handler) deleteRun(ctx context.Context, q runRef) (none, error) {
 
 func (h *Handler) restoreRun(ctx context.Context, q runRef) (none, error) {
 	err := h.tr.RestoreRun(ctx, q.id)
-	if errors.Is(err, store.ErrInvalid) {
+	if errors.Is(err, mlite.ErrInvalid) {
 		return none{}, nil // restoring an active run changes nothing, as in MLflow
 	}
 	return none{}, err
@@ -275,7 +275,7 @@ func (h *Handler) logMetric(ctx context.Context, q runBatch) (none, error) {
 
 func (h *Handler) logParam(ctx context.Context, q runKeyValue) (none, error) {
 	err := h.tr.LogBatch(ctx, q.id, run.Batch{Params: map[string]string{q.key: q.value}})
-	if errors.Is(err, store.ErrConflict) {
+	if errors.Is(err, mlite.ErrConflict) {
 		if rec, gerr := h.tr.GetRun(ctx, q.id); gerr == nil {
 			return none{}, &apiError{code: codeInvalidParameter, err: err, msg: fmt.Sprintf(
 				"Changing param values is not allowed. Param with key='%s' was already logged with value='%s' for run ID='%s'. Attempted logging new value '%s'.",
@@ -354,7 +354,7 @@ func decodeLogBatch(a *args) runBatch {
 
 func (h *Handler) logBatch(ctx context.Context, q runBatch) (none, error) {
 	err := h.tr.LogBatch(ctx, q.id, q.Batch)
-	if errors.Is(err, store.ErrConflict) {
+	if errors.Is(err, mlite.ErrConflict) {
 		if rec, gerr := h.tr.GetRun(ctx, q.id); gerr == nil {
 			var changed []string
 			keys := make([]string, 0, len(q.params))

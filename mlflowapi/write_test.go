@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mlite/mlite/store"
+	"github.com/mlite/mlite/run"
 )
 
 // writeCases are write requests run in order over one fixture, each with
@@ -94,7 +94,7 @@ func TestWriteGolden(t *testing.T) {
 				if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil || resp.Run.Info.RunID == "" {
 					t.Fatalf("%s: no run in %s (%v)", tc.name, rec.Body, err)
 				}
-				id, err := store.ParseRunID(resp.Run.Info.RunID)
+				id, err := run.ParseID(resp.Run.Info.RunID)
 				must(t, err)
 				f.runs[tc.newRun] = id
 			}
