@@ -17,12 +17,6 @@ type Artifact struct {
 
 const artifactRecordV1 = 1
 
-func artifactKey(run RunID, path string) []byte {
-	k := make([]byte, 0, 16+len(path))
-	k = append(k, run[:]...)
-	return append(k, path...)
-}
-
 func encodeArtifact(a *Artifact) []byte {
 	e := encoder{b: make([]byte, 0, 48)}
 	e.byte1(artifactRecordV1)
@@ -54,31 +48,53 @@ func DecodeArtifact(path string, b []byte) (Artifact, error) {
 	return a, d.done()
 }
 
-// PutArtifact adds a to run's artifact index, replacing an entry with the
-// same path. The caller has cleaned the path and stored the blob.
-func (t *Tx) PutArtifact(run RunID, a Artifact) error {
-	if a.Path == "" {
-		return fmt.Errorf("store: run %s: artifact with an empty path: %w", run, ErrInvalid)
-	}
-	return t.tx.Bucket(bucketArtifacts).Put(artifactKey(run, a.Path), encodeArtifact(&a))
+// Index names one artifact index: a run's (RunFiles) or a logged model's
+// (ModelFiles). The Tx methods on Index read and write either the same way.
+type Index struct {
+	bucket []byte
+	prefix []byte // the owner's id, the first bytes of every key
+	what   string // "run <id>", for messages
 }
 
-// Artifact returns the index entry of path in run (ErrNotFound).
-func (t *Tx) Artifact(run RunID, path string) (Artifact, error) {
-	v := t.tx.Bucket(bucketArtifacts).Get(artifactKey(run, path))
+// RunFiles is the artifact index of run id.
+func RunFiles(id RunID) Index {
+	return Index{bucket: bucketArtifacts, prefix: id[:], what: "run " + id.String()}
+}
+
+// String names the index's owner: "run <id>" or "logged model m-<id>".
+func (ix Index) String() string { return ix.what }
+
+func (ix Index) key(path string) []byte {
+	k := make([]byte, 0, len(ix.prefix)+len(path))
+	k = append(k, ix.prefix...)
+	return append(k, path...)
+}
+
+// PutFile adds a to the index, replacing an entry with the same path. The
+// caller has cleaned the path and stored the blob.
+func (t *Tx) PutFile(ix Index, a Artifact) error {
+	if a.Path == "" {
+		return fmt.Errorf("store: %s: artifact with an empty path: %w", ix, ErrInvalid)
+	}
+	return t.tx.Bucket(ix.bucket).Put(ix.key(a.Path), encodeArtifact(&a))
+}
+
+// File returns the entry of path in the index (ErrNotFound).
+func (t *Tx) File(ix Index, path string) (Artifact, error) {
+	v := t.tx.Bucket(ix.bucket).Get(ix.key(path))
 	if v == nil {
-		return Artifact{}, fmt.Errorf("store: run %s has no artifact %q: %w", run, path, ErrNotFound)
+		return Artifact{}, fmt.Errorf("store: %s has no artifact %q: %w", ix, path, ErrNotFound)
 	}
 	return DecodeArtifact(path, v)
 }
 
-// Artifacts calls fn, in path order, with every artifact of run whose path
+// Files calls fn, in path order, with every entry of the index whose path
 // starts with prefix ("" for all).
-func (t *Tx) Artifacts(run RunID, prefix string, fn func(Artifact) error) error {
-	p := artifactKey(run, prefix)
-	c := t.tx.Bucket(bucketArtifacts).Cursor()
+func (t *Tx) Files(ix Index, prefix string, fn func(Artifact) error) error {
+	p := ix.key(prefix)
+	c := t.tx.Bucket(ix.bucket).Cursor()
 	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-		a, err := DecodeArtifact(string(k[16:]), v)
+		a, err := DecodeArtifact(string(k[len(ix.prefix):]), v)
 		if err != nil {
 			return err
 		}
@@ -89,11 +105,11 @@ func (t *Tx) Artifacts(run RunID, prefix string, fn func(Artifact) error) error 
 	return nil
 }
 
-// DeleteArtifacts removes from run's index every artifact whose path
-// starts with prefix; it returns how many went.
-func (t *Tx) DeleteArtifacts(run RunID, prefix string) (int, error) {
-	p := artifactKey(run, prefix)
-	c := t.tx.Bucket(bucketArtifacts).Cursor()
+// DeleteFiles removes from the index every entry whose path starts with
+// prefix; it returns how many went.
+func (t *Tx) DeleteFiles(ix Index, prefix string) (int, error) {
+	p := ix.key(prefix)
+	c := t.tx.Bucket(ix.bucket).Cursor()
 	n := 0
 	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Seek(p) {
 		if err := c.Delete(); err != nil {
@@ -102,6 +118,26 @@ func (t *Tx) DeleteArtifacts(run RunID, prefix string) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// PutArtifact adds a to run's artifact index: PutFile(RunFiles(run), a).
+func (t *Tx) PutArtifact(run RunID, a Artifact) error { return t.PutFile(RunFiles(run), a) }
+
+// Artifact returns the index entry of path in run (ErrNotFound).
+func (t *Tx) Artifact(run RunID, path string) (Artifact, error) {
+	return t.File(RunFiles(run), path)
+}
+
+// Artifacts calls fn, in path order, with every artifact of run whose path
+// starts with prefix ("" for all).
+func (t *Tx) Artifacts(run RunID, prefix string, fn func(Artifact) error) error {
+	return t.Files(RunFiles(run), prefix, fn)
+}
+
+// DeleteArtifacts removes from run's index every artifact whose path
+// starts with prefix; it returns how many went.
+func (t *Tx) DeleteArtifacts(run RunID, prefix string) (int, error) {
+	return t.DeleteFiles(RunFiles(run), prefix)
 }
 
 // ForEachArtifact calls fn with every artifact of every run: what a

@@ -20,7 +20,8 @@ var (
 	bucketArtifacts   = []byte("artifacts")
 
 	allBuckets = [][]byte{bucketMeta, bucketExperiments, bucketExpNames, bucketRuns,
-		bucketRunsByExp, bucketChildren, bucketSeries, bucketDatasets, bucketArtifacts, bucketRegModels, bucketRegVersions, bucketRegVersionFiles, bucketRegAudit, bucketMetricOrder}
+		bucketRunsByExp, bucketChildren, bucketSeries, bucketDatasets, bucketArtifacts, bucketRegModels, bucketRegVersions, bucketRegVersionFiles, bucketRegAudit, bucketMetricOrder,
+		bucketLoggedModels, bucketLoggedModelsByExp, bucketLoggedModelFiles, bucketRunModels}
 )
 
 // Keys of the meta bucket.
@@ -31,8 +32,13 @@ var (
 	metaNextExperiment = []byte("next_experiment") // uint64 BE
 )
 
-// FormatVersion is the file format this code writes and the newest it reads.
-const FormatVersion = 1
+// FormatVersion is the newest file format this code reads and writes. A
+// file is created at format 1 and raised to 2 by the transaction that
+// stores its first logged model (docs/format.md).
+const FormatVersion = 2
+
+// createFormat is the format version of a new file.
+const createFormat = 1
 
 func u64key(v uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), v) }
 

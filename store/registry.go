@@ -113,12 +113,16 @@ type ModelVersion struct {
 	RunID           string // the source run, as given
 	Status          VersionStatus
 	Tags            map[string]string
+	// ModelID is the logged model the version was made from (MLflow 3's
+	// model_id), zero if none.
+	ModelID ModelID
 }
 
 const (
-	regModelRecordV1   = 1
-	regModelRecordV2   = 2 // v1 + gates
-	modelVersionRecord = 1
+	regModelRecordV1     = 1
+	regModelRecordV2     = 2 // v1 + gates
+	modelVersionRecordV1 = 1
+	modelVersionRecordV2 = 2 // v1 + the logged model id
 )
 
 func regModelKey(name string) []byte { return []byte(name) }
@@ -158,10 +162,7 @@ func encodeRegisteredModel(m *RegisteredModel) []byte {
 	e.varint(m.LastUpdatedTime)
 	e.str(m.Description)
 	e.varint(m.NextVersion)
-	e.uvarint(uint64(len(m.Tags)))
-	for _, k := range slices.Sorted(maps.Keys(m.Tags)) {
-		e.strs(k, m.Tags[k])
-	}
+	appendStrMap(&e, m.Tags)
 	e.uvarint(uint64(len(m.Aliases)))
 	for _, k := range slices.Sorted(maps.Keys(m.Aliases)) {
 		e.str(k)
@@ -170,10 +171,7 @@ func encodeRegisteredModel(m *RegisteredModel) []byte {
 	e.uvarint(uint64(len(m.Gates)))
 	for _, g := range m.Gates {
 		e.str(g.Target)
-		e.uvarint(uint64(len(g.RequiredTags)))
-		for _, k := range slices.Sorted(maps.Keys(g.RequiredTags)) {
-			e.strs(k, g.RequiredTags[k])
-		}
+		appendStrMap(&e, g.RequiredTags)
 		e.str(g.MetricFilter)
 		e.uvarint(uint64(len(g.Checks)))
 		for _, c := range g.Checks {
@@ -247,8 +245,12 @@ func decodeGates(d *decoder) []Gate {
 }
 
 func encodeModelVersion(mv *ModelVersion) []byte {
-	e := encoder{b: make([]byte, 0, 96+len(mv.Name)+len(mv.Source)+len(mv.Description))}
-	e.byte1(modelVersionRecord)
+	e := encoder{b: make([]byte, 0, 112+len(mv.Name)+len(mv.Source)+len(mv.Description))}
+	version := byte(modelVersionRecordV1)
+	if mv.ModelID != (ModelID{}) {
+		version = modelVersionRecordV2
+	}
+	e.byte1(version)
 	e.str(mv.Name)
 	e.varint(mv.Version)
 	e.varint(mv.CreationTime)
@@ -259,9 +261,9 @@ func encodeModelVersion(mv *ModelVersion) []byte {
 	e.str(mv.Source)
 	e.str(mv.RunID)
 	e.byte1(byte(mv.Status))
-	e.uvarint(uint64(len(mv.Tags)))
-	for _, k := range slices.Sorted(maps.Keys(mv.Tags)) {
-		e.strs(k, mv.Tags[k])
+	appendStrMap(&e, mv.Tags)
+	if version == modelVersionRecordV2 {
+		e.raw(mv.ModelID[:])
 	}
 	return e.b
 }
@@ -270,8 +272,9 @@ func encodeModelVersion(mv *ModelVersion) []byte {
 // malformed input wraps ErrCorrupt.
 func DecodeModelVersion(b []byte) (*ModelVersion, error) {
 	d := decoder{b: b, what: "model version"}
-	if v := d.byte1(); v != modelVersionRecord && d.err == nil {
-		d.fail("unknown record version %d", v)
+	version := d.byte1()
+	if version != modelVersionRecordV1 && version != modelVersionRecordV2 && d.err == nil {
+		d.fail("unknown record version %d", version)
 	}
 	mv := &ModelVersion{}
 	mv.Name = d.str()
@@ -294,6 +297,12 @@ func DecodeModelVersion(b []byte) (*ModelVersion, error) {
 		d.fail("status %d", mv.Status)
 	}
 	mv.Tags = d.strMap()
+	if version == modelVersionRecordV2 {
+		copy(mv.ModelID[:], d.raw(16))
+		if mv.ModelID == (ModelID{}) && d.err == nil {
+			d.fail("zero logged model id")
+		}
+	}
 	if err := d.done(); err != nil {
 		return nil, err
 	}
@@ -488,6 +497,12 @@ func (t *Tx) PutModelVersion(mv *ModelVersion) error {
 	}
 	if mv.Stage > StageArchived || mv.Status < PendingRegistration || mv.Status > Ready {
 		return fmt.Errorf("store: model %q version %d: stage %d, status %d: %w", mv.Name, mv.Version, mv.Stage, mv.Status, ErrInvalid)
+	}
+	if mv.ModelID != (ModelID{}) {
+		// A version record naming a logged model is format 2's.
+		if err := t.raiseFormat(formatLoggedModels); err != nil {
+			return err
+		}
 	}
 	return t.tx.Bucket(bucketRegVersions).Put(versionKey(mv.Name, mv.Version), encodeModelVersion(mv))
 }

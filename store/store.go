@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -32,7 +33,7 @@ type Store struct {
 	probe      *flock.Probe // asks whether a writer waits; opened with the first handle
 	opts       Options
 	fileID     [16]byte
-	format     uint32 // the file's format version, read at open
+	format     atomic.Uint32 // the file's format version, read at open, raised by writes
 
 	mu        sync.Mutex
 	cond      *sync.Cond
@@ -97,7 +98,7 @@ func (s *Store) FileID() [16]byte { return s.fileID }
 // FormatVersion returns the format version of the open file (see
 // docs/format.md): at most the package's FormatVersion, which this code
 // writes.
-func (s *Store) FormatVersion() uint32 { return s.format }
+func (s *Store) FormatVersion() uint32 { return s.format.Load() }
 
 // Options returns the options in force, defaults filled in.
 func (s *Store) Options() Options { return s.opts }
@@ -178,7 +179,7 @@ func initFile(tx *bolt.Tx, created time.Time, rnd io.Reader) error {
 	}
 	now := created.UnixMilli()
 	for _, kv := range [][2][]byte{
-		{metaFormat, binary.BigEndian.AppendUint32(nil, FormatVersion)},
+		{metaFormat, binary.BigEndian.AppendUint32(nil, createFormat)},
 		{metaFileID, id[:]},
 		{metaCreated, binary.BigEndian.AppendUint64(nil, uint64(now))},
 		{metaNextExperiment, u64key(1)},
@@ -217,7 +218,7 @@ func (s *Store) validate(tx *Tx) error {
 	if ver > FormatVersion {
 		return fmt.Errorf("store: open %s: format version %d, this mlite reads up to %d; upgrade mlite: %w", s.path, ver, FormatVersion, ErrVersion)
 	}
-	s.format = ver
+	s.format.Store(ver)
 	copy(s.fileID[:], meta.Get(metaFileID))
 	return nil
 }
@@ -542,7 +543,17 @@ func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 		return err
 	}
 	defer s.release()
-	return db.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	var raised uint32
+	err = db.Update(func(btx *bolt.Tx) error {
+		t := &Tx{tx: btx}
+		err := fn(t)
+		raised = t.raised
+		return err
+	})
+	if err == nil && raised > s.format.Load() {
+		s.format.Store(raised)
+	}
+	return err
 }
 
 // Close writes everything still buffered, stops the committer and lets go

@@ -13,7 +13,8 @@ import (
 // and Update. It is only valid inside that function. Every record it
 // returns is a fresh copy the caller owns.
 type Tx struct {
-	tx *bolt.Tx
+	tx     *bolt.Tx
+	raised uint32 // the format version this transaction raised the file to, if any
 }
 
 // Writable reports whether tx may write.
@@ -118,6 +119,9 @@ func (t *Tx) DeleteExperiment(id ExperimentID) error {
 		}
 	}
 	if err := deletePrefix(t.tx.Bucket(bucketDatasets), expKey(id)); err != nil {
+		return err
+	}
+	if err := t.purgeExperimentModels(id); err != nil {
 		return err
 	}
 	if err := t.tx.Bucket(bucketExpNames).Delete([]byte(x.Name)); err != nil {
@@ -271,6 +275,9 @@ func (t *Tx) PurgeRun(id RunID) error {
 		return err
 	}
 	if err := deletePrefix(t.tx.Bucket(bucketArtifacts), id[:]); err != nil {
+		return err
+	}
+	if err := deletePrefix(t.tx.Bucket(bucketRunModels), id[:]); err != nil {
 		return err
 	}
 	if !r.Parent.IsZero() {
