@@ -14,7 +14,8 @@
 //
 // # Vocabulary
 //
-//   - Entity: what is searched (Runs, Experiments, RegisteredModels, ModelVersions).
+//   - Entity: what is searched (Runs, Experiments, RegisteredModels, ModelVersions,
+//     LoggedModels).
 //   - Identifier: `<type>.<key>` naming a metric, param, tag, attribute or dataset
 //     field; split on the first '.'; no type prefix means an attribute.
 //   - Comparison: `identifier comparator value`, the identifier on the left.
@@ -89,6 +90,10 @@
 //	                   order_by: name, creation_timestamp, last_updated_timestamp (timestamp)
 //	model versions     name, run_id (IN), source_path, version_number;
 //	                   order_by: name, version_number, creation_timestamp, last_updated_timestamp
+//	logged models      name, model_id, model_type, status, source_run_id (these five with IN,
+//	                   NOT IN), artifact_location, experiment_id, creation_timestamp
+//	                   (creation_time, creation_timestamp_ms), last_updated_timestamp
+//	                   (last_updated_timestamp_ms); prefixes metrics, params, tags, attributes
 //
 // A comparison against a key the row does not have is false (the row is
 // excluded), whatever the comparator, != included. Metric comparisons follow

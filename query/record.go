@@ -15,6 +15,7 @@ const (
 	Experiments
 	RegisteredModels
 	ModelVersions
+	LoggedModels
 )
 
 // String returns the entity's name in the plural ("runs", "experiments",
@@ -29,6 +30,8 @@ func (e Entity) String() string {
 		return "registered models"
 	case ModelVersions:
 		return "model versions"
+	case LoggedModels:
+		return "logged models"
 	}
 	return "entity(" + strconv.Itoa(int(e)) + ")"
 }
@@ -59,6 +62,10 @@ const (
 	AttrLastUpdatedTimestamp = "last_updated_timestamp"
 	AttrSource               = "source"
 	AttrVersionNumber        = "version_number"
+	AttrModelID              = "model_id"
+	AttrModelType            = "model_type"
+	AttrSourceRunID          = "source_run_id"
+	AttrArtifactLocation     = "artifact_location"
 )
 
 // Agg is an aggregate over a metric's whole history, an extension to MLflow's

@@ -44,6 +44,11 @@ var registryPrefixes = map[string]Field{
 	"attribute": FieldAttr, "tag": FieldTag, "tags": FieldTag,
 }
 
+// loggedModelPrefixes are the prefixes MLflow accepts for logged models.
+var loggedModelPrefixes = map[string]Field{
+	"metrics": FieldMetric, "params": FieldParam, "tags": FieldTag, "attributes": FieldAttr,
+}
+
 // attrDef describes one attribute of an entity.
 type attrDef struct {
 	name      string   // canonical name, passed to Record.Attr
@@ -147,6 +152,33 @@ var entities = map[Entity]*entityDef{
 			{Field: FieldAttr, Key: AttrVersionNumber, Desc: true, Implicit: true},
 		},
 	},
+}
+
+func init() {
+	entities[LoggedModels] = &entityDef{
+		entity:   LoggedModels,
+		prefixes: loggedModelPrefixes,
+		prefixUI: []string{"metrics", "params", "tags", "attributes"},
+		attrs: []attrDef{
+			{name: AttrName, spellings: []string{"name"}, filter: true, order: true, in: true, notIn: true},
+			{name: AttrModelID, spellings: []string{"model_id"}, filter: true, order: true, in: true, notIn: true},
+			{name: AttrModelType, spellings: []string{"model_type"}, filter: true, order: true, in: true, notIn: true},
+			{name: AttrStatus, spellings: []string{"status"}, filter: true, order: true, in: true, notIn: true},
+			{name: AttrSourceRunID, spellings: []string{"source_run_id"}, filter: true, order: true, in: true, notIn: true},
+			{name: AttrArtifactLocation, spellings: []string{"artifact_location"}, filter: true, order: true},
+			{name: AttrExperimentID, spellings: []string{"experiment_id"}, numeric: true, filter: true, order: true},
+			{name: AttrCreationTimestamp, spellings: []string{"creation_timestamp", "creation_time", "creation_timestamp_ms"}, numeric: true, filter: true, order: true},
+			{name: AttrLastUpdatedTimestamp, spellings: []string{"last_updated_timestamp", "last_updated_timestamp_ms"}, numeric: true, filter: true, order: true},
+		},
+		defaults: []OrderKey{
+			{Field: FieldAttr, Key: AttrCreationTimestamp, Desc: true, Implicit: true},
+			{Field: FieldAttr, Key: AttrModelID, Implicit: true},
+		},
+		tieBreaks: []OrderKey{
+			{Field: FieldAttr, Key: AttrCreationTimestamp, Desc: true, Implicit: true},
+			{Field: FieldAttr, Key: AttrModelID, Implicit: true},
+		},
+	}
 }
 
 // lookupAttr finds an attribute by any of its spellings.
