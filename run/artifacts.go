@@ -169,7 +169,7 @@ func (t *Tracker) LogArtifact(ctx context.Context, id ID, localPath, artifactDir
 	if err != nil {
 		return err
 	}
-	return t.logFiles(ctx, id, []*pending{{path: p, what: localPath, open: fileSource(localPath)}})
+	return t.logFiles(ctx, runOwner(id), []*pending{{path: p, what: localPath, open: fileSource(localPath)}})
 }
 
 // LogArtifacts stores every file under the local folder localDir in run
@@ -182,6 +182,11 @@ func (t *Tracker) LogArtifact(ctx context.Context, id ID, localPath, artifactDir
 // adds every entry. If a file cannot be read or a name is not a valid
 // artifact path, no entry is added.
 func (t *Tracker) LogArtifacts(ctx context.Context, id ID, localDir, artifactDir string) error {
+	return t.logDir(ctx, runOwner(id), localDir, artifactDir)
+}
+
+// logDir is LogArtifacts over any artifact tree.
+func (t *Tracker) logDir(ctx context.Context, o owner, localDir, artifactDir string) error {
 	dir, err := cleanDir(artifactDir)
 	if err != nil {
 		return err
@@ -235,7 +240,7 @@ func (t *Tracker) LogArtifacts(ctx context.Context, id ID, localDir, artifactDir
 	if len(items) == 0 {
 		return nil
 	}
-	return t.logFiles(ctx, id, items)
+	return t.logFiles(ctx, o, items)
 }
 
 // LogBytes stores data as the artifact artifactFile of run id. See
@@ -245,19 +250,24 @@ func (t *Tracker) LogBytes(ctx context.Context, id ID, data []byte, artifactFile
 	if err != nil {
 		return err
 	}
-	return t.logFiles(ctx, id, []*pending{{path: p, what: "bytes", open: bytesSource(data)}})
+	return t.logFiles(ctx, runOwner(id), []*pending{{path: p, what: "bytes", open: bytesSource(data)}})
 }
 
 // LogReader stores what r yields until io.EOF as the artifact artifactFile
 // of run id, streaming it. If r fails, its error is returned wrapped and
 // nothing is added. See LogArtifact for the rules.
 func (t *Tracker) LogReader(ctx context.Context, id ID, r io.Reader, artifactFile string) error {
+	return t.logReader(ctx, runOwner(id), r, artifactFile)
+}
+
+// logReader is LogReader over any artifact tree.
+func (t *Tracker) logReader(ctx context.Context, o owner, r io.Reader, artifactFile string) error {
 	p, err := cleanFile(artifactFile)
 	if err != nil {
 		return err
 	}
 	open := func() (io.ReadCloser, uint32, error) { return io.NopCloser(r), 0o644, nil }
-	return t.logFiles(ctx, id, []*pending{{path: p, what: "a reader", open: open, oneShot: true}})
+	return t.logFiles(ctx, o, []*pending{{path: p, what: "a reader", open: open, oneShot: true}})
 }
 
 // LogText stores text as the artifact artifactFile of run id: MLflow's
@@ -283,7 +293,7 @@ func (t *Tracker) LogDict(ctx context.Context, id ID, v any, artifactFile string
 	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("run: log dict %q: %w: %w", p, err, store.ErrInvalid)
 	}
-	return t.logFiles(ctx, id, []*pending{{path: p, what: "a dict", open: bytesSource(buf.Bytes())}})
+	return t.logFiles(ctx, runOwner(id), []*pending{{path: p, what: "a dict", open: bytesSource(buf.Bytes())}})
 }
 
 // LogImage stores img, encoded as PNG, as the artifact artifactFile of run
@@ -300,7 +310,7 @@ func (t *Tracker) LogImage(ctx context.Context, id ID, img image.Image, artifact
 		return fmt.Errorf("run: log image %q: empty image (bounds %v): %w", p, b, store.ErrInvalid)
 	}
 	open := func() (io.ReadCloser, uint32, error) { return encodePNG(img), 0o644, nil }
-	return t.logFiles(ctx, id, []*pending{{path: p, what: "an image", open: open}})
+	return t.logFiles(ctx, runOwner(id), []*pending{{path: p, what: "an image", open: open}})
 }
 
 // encodePNG returns a reader of img encoded as PNG by a goroutine that
@@ -328,21 +338,21 @@ func (p *pipeReader) Close() error {
 
 // logFiles stores the items' blobs, then adds their entries to run id's
 // index in one transaction.
-func (t *Tracker) logFiles(ctx context.Context, id ID, items []*pending) error {
+func (t *Tracker) logFiles(ctx context.Context, o owner, items []*pending) error {
 	// Fail fast, before hashing what may be gigabytes.
-	if err := t.st.View(ctx, func(tx *store.Tx) error { return checkTargets(tx, id, items) }); err != nil {
-		return logErr(id, items, err)
+	if err := t.st.View(ctx, func(tx *store.Tx) error { return checkTargets(tx, o, items) }); err != nil {
+		return logErr(o, items, err)
 	}
 	for _, it := range items {
 		if err := t.put(ctx, it); err != nil {
-			return logErr(id, items, err)
+			return logErr(o, items, err)
 		}
 	}
 	for attempt := 0; ; attempt++ {
 		var gone []*pending
 		err := t.st.Update(ctx, func(tx *store.Tx) error {
 			gone = gone[:0]
-			if err := checkTargets(tx, id, items); err != nil {
+			if err := checkTargets(tx, o, items); err != nil {
 				return err
 			}
 			// GC deletes only inside a write transaction, so what is
@@ -360,7 +370,7 @@ func (t *Tracker) logFiles(ctx context.Context, id ID, items []*pending) error {
 				return errBlobGone
 			}
 			for _, it := range items {
-				if err := tx.PutArtifact(id, store.Artifact{Path: it.path, Digest: it.digest, Size: it.size, Mode: it.mode}); err != nil {
+				if err := tx.PutFile(o.ix, store.Artifact{Path: it.path, Digest: it.digest, Size: it.size, Mode: it.mode}); err != nil {
 					return err
 				}
 			}
@@ -368,19 +378,19 @@ func (t *Tracker) logFiles(ctx context.Context, id ID, items []*pending) error {
 		})
 		if !errors.Is(err, errBlobGone) {
 			if err != nil {
-				return logErr(id, items, err)
+				return logErr(o, items, err)
 			}
 			return nil
 		}
 		if attempt == putRetries {
-			return logErr(id, items, fmt.Errorf("blob %s was deleted %d times before it could be indexed (a garbage collection with a short grace period running meanwhile?)", gone[0].digest, attempt+1))
+			return logErr(o, items, fmt.Errorf("blob %s was deleted %d times before it could be indexed (a garbage collection with a short grace period running meanwhile?)", gone[0].digest, attempt+1))
 		}
 		for _, it := range gone {
 			if it.oneShot {
-				return logErr(id, items, fmt.Errorf("blob %s of %s was deleted by a garbage collection before it could be indexed and the source cannot be read again; log it again", it.digest, it.what))
+				return logErr(o, items, fmt.Errorf("blob %s of %s was deleted by a garbage collection before it could be indexed and the source cannot be read again; log it again", it.digest, it.what))
 			}
 			if err := t.put(ctx, it); err != nil {
-				return logErr(id, items, err)
+				return logErr(o, items, err)
 			}
 		}
 	}
@@ -389,12 +399,12 @@ func (t *Tracker) logFiles(ctx context.Context, id ID, items []*pending) error {
 var errBlobGone = errors.New("run: blob deleted before it was indexed")
 
 // logErr describes a failed log of items to run id.
-func logErr(id ID, items []*pending, err error) error {
+func logErr(o owner, items []*pending, err error) error {
 	what := fmt.Sprintf("%q", items[0].path)
 	if len(items) > 1 {
 		what = fmt.Sprintf("%d files (%q, …)", len(items), items[0].path)
 	}
-	return fmt.Errorf("run: log artifact %s to run %s: %w", what, id, err)
+	return fmt.Errorf("run: log artifact %s to %s: %w", what, o.ix, err)
 }
 
 // put stores one item's blob.
@@ -423,8 +433,8 @@ var errStop = errors.New("stop")
 
 // checkTargets checks that run id exists and takes writes, and that no
 // item's path is a folder already or lies below a file.
-func checkTargets(tx *store.Tx, id ID, items []*pending) error {
-	if err := writableRun(tx, id); err != nil {
+func checkTargets(tx *store.Tx, o owner, items []*pending) error {
+	if err := o.writable(tx); err != nil {
 		return err
 	}
 	// Ancestors are shared by many items of a batch: look each up once.
@@ -436,13 +446,13 @@ func checkTargets(tx *store.Tx, id ID, items []*pending) error {
 				continue
 			}
 			seen[dir] = true
-			if _, err := tx.Artifact(id, dir); err == nil {
+			if _, err := tx.File(o.ix, dir); err == nil {
 				return fmt.Errorf("%q cannot be stored: %q is a file: %w", it.path, dir, store.ErrConflict)
 			} else if !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
 		}
-		if isDir, err := hasChildren(tx, id, it.path); err != nil {
+		if isDir, err := hasChildren(tx, o, it.path); err != nil {
 			return err
 		} else if isDir {
 			return fmt.Errorf("%q cannot be stored: it is a folder of artifacts: %w", it.path, store.ErrConflict)
@@ -459,6 +469,23 @@ func nextSlash(s string, i int) int {
 	return i + 1 + j
 }
 
+// owner is an artifact tree: a run's or a logged model's.
+type owner struct {
+	ix store.Index
+	// exists fails (store.ErrNotFound) if the owner does not exist;
+	// writable also fails if it takes no writes.
+	exists, writable func(tx *store.Tx) error
+}
+
+// runOwner is run id's artifact tree.
+func runOwner(id ID) owner {
+	return owner{
+		ix:       store.RunFiles(id),
+		exists:   func(tx *store.Tx) error { _, err := tx.Run(id); return err },
+		writable: func(tx *store.Tx) error { return writableRun(tx, id) },
+	}
+}
+
 // writableRun checks that run id exists and is not deleted.
 func writableRun(tx *store.Tx, id ID) error {
 	r, err := tx.Run(id)
@@ -473,9 +500,9 @@ func writableRun(tx *store.Tx, id ID) error {
 
 // hasChildren reports whether some artifact of run id lies below the
 // folder dir.
-func hasChildren(tx *store.Tx, id ID, dir string) (bool, error) {
+func hasChildren(tx *store.Tx, o owner, dir string) (bool, error) {
 	found := false
-	err := tx.Artifacts(id, dir+"/", func(store.Artifact) error { found = true; return errStop })
+	err := tx.Files(o.ix, dir+"/", func(store.Artifact) error { found = true; return errStop })
 	if err != nil && !errors.Is(err, errStop) {
 		return false, err
 	}
@@ -489,6 +516,11 @@ func hasChildren(tx *store.Tx, id ID, dir string) (bool, error) {
 // Entries come in path order. A dir that names a file or nothing gives an
 // empty list, as in MLflow; a run that does not exist, store.ErrNotFound.
 func (t *Tracker) ListArtifacts(ctx context.Context, id ID, dir string, recursive bool) ([]FileInfo, error) {
+	return t.listFiles(ctx, runOwner(id), dir, recursive)
+}
+
+// listFiles is ListArtifacts over any artifact tree.
+func (t *Tracker) listFiles(ctx context.Context, o owner, dir string, recursive bool) ([]FileInfo, error) {
 	d, err := cleanDir(dir)
 	if err != nil {
 		return nil, err
@@ -500,11 +532,11 @@ func (t *Tracker) ListArtifacts(ctx context.Context, id ID, dir string, recursiv
 	var out []FileInfo
 	err = t.st.View(ctx, func(tx *store.Tx) error {
 		out = out[:0]
-		if _, err := tx.Run(id); err != nil {
+		if err := o.exists(tx); err != nil {
 			return err
 		}
 		lastDir := ""
-		return tx.Artifacts(id, prefix, func(a store.Artifact) error {
+		return tx.Files(o.ix, prefix, func(a store.Artifact) error {
 			if !recursive {
 				if i := strings.IndexByte(a.Path[len(prefix):], '/'); i >= 0 {
 					sub := a.Path[:len(prefix)+i]
@@ -520,20 +552,20 @@ func (t *Tracker) ListArtifacts(ctx context.Context, id ID, dir string, recursiv
 		})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("run: list artifacts %q of run %s: %w", d, id, err)
+		return nil, fmt.Errorf("run: list artifacts %q of %s: %w", d, o.ix, err)
 	}
 	return out, nil
 }
 
 // lookup returns the index entry of the file p of run id, saying so when p
 // is a folder.
-func lookup(tx *store.Tx, id ID, p string) (store.Artifact, error) {
-	if _, err := tx.Run(id); err != nil {
+func lookup(tx *store.Tx, o owner, p string) (store.Artifact, error) {
+	if err := o.exists(tx); err != nil {
 		return store.Artifact{}, err
 	}
-	a, err := tx.Artifact(id, p)
+	a, err := tx.File(o.ix, p)
 	if errors.Is(err, store.ErrNotFound) {
-		if isDir, derr := hasChildren(tx, id, p); derr != nil {
+		if isDir, derr := hasChildren(tx, o, p); derr != nil {
 			return a, derr
 		} else if isDir {
 			return a, fmt.Errorf("%q is a folder, not a file: %w", p, store.ErrInvalid)
@@ -549,33 +581,38 @@ func lookup(tx *store.Tx, id ID, p string) (store.Artifact, error) {
 // to be trusted. A missing blob fails with blob.ErrNotFound; an unknown
 // run or path with store.ErrNotFound. The caller must Close the reader.
 func (t *Tracker) OpenArtifact(ctx context.Context, id ID, p string) (io.ReadCloser, error) {
+	return t.openFile(ctx, runOwner(id), p)
+}
+
+// openFile is OpenArtifact over any artifact tree.
+func (t *Tracker) openFile(ctx context.Context, o owner, p string) (io.ReadCloser, error) {
 	c, err := cleanFile(p)
 	if err != nil {
 		return nil, err
 	}
 	var a store.Artifact
-	err = t.st.View(ctx, func(tx *store.Tx) (err error) { a, err = lookup(tx, id, c); return err })
+	err = t.st.View(ctx, func(tx *store.Tx) (err error) { a, err = lookup(tx, o, c); return err })
 	if err != nil {
-		return nil, fmt.Errorf("run: open artifact %q of run %s: %w", c, id, err)
+		return nil, fmt.Errorf("run: open artifact %q of %s: %w", c, o.ix, err)
 	}
 	r, err := t.blobs.Open(ctx, a.Digest)
 	if err != nil {
-		return nil, fmt.Errorf("run: open artifact %q of run %s: %w", c, id, err)
+		return nil, fmt.Errorf("run: open artifact %q of %s: %w", c, o.ix, err)
 	}
-	return &artifactReader{r: r, id: id, path: c}, nil
+	return &artifactReader{r: r, owner: o.ix, path: c}, nil
 }
 
 // artifactReader names the artifact in the errors of the blob reader.
 type artifactReader struct {
-	r    io.ReadCloser
-	id   ID
-	path string
+	r     io.ReadCloser
+	owner store.Index
+	path  string
 }
 
 func (a *artifactReader) Read(p []byte) (int, error) {
 	n, err := a.r.Read(p)
 	if err != nil && err != io.EOF {
-		err = fmt.Errorf("run: read artifact %q of run %s: %w", a.path, a.id, err)
+		err = fmt.Errorf("run: read artifact %q of %s: %w", a.path, a.owner, err)
 	}
 	return n, err
 }
@@ -587,28 +624,33 @@ func (a *artifactReader) Close() error { return a.r.Close() }
 // blobs stay until GC finds nothing else refers to them. A path that names
 // nothing is store.ErrNotFound; a deleted run refuses (store.ErrDeleted).
 func (t *Tracker) DeleteArtifact(ctx context.Context, id ID, p string) error {
+	return t.deleteFiles(ctx, runOwner(id), p)
+}
+
+// deleteFiles is DeleteArtifact over any artifact tree.
+func (t *Tracker) deleteFiles(ctx context.Context, o owner, p string) error {
 	c, err := cleanDir(p)
 	if err != nil {
 		return err
 	}
 	err = t.st.Update(ctx, func(tx *store.Tx) error {
-		if err := writableRun(tx, id); err != nil {
+		if err := o.writable(tx); err != nil {
 			return err
 		}
 		if c == "" {
-			_, err := tx.DeleteArtifacts(id, "")
+			_, err := tx.DeleteFiles(o.ix, "")
 			return err
 		}
-		n, err := tx.DeleteArtifacts(id, c+"/")
+		n, err := tx.DeleteFiles(o.ix, c+"/")
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Artifact(id, c); err == nil {
+		if _, err := tx.File(o.ix, c); err == nil {
 			// The index deletes by prefix: take out every path that
 			// starts with c ("model", "model.pkl", …) and put back
 			// those that are not c itself.
 			var keep []store.Artifact
-			if err := tx.Artifacts(id, c, func(a store.Artifact) error {
+			if err := tx.Files(o.ix, c, func(a store.Artifact) error {
 				if a.Path != c {
 					keep = append(keep, a)
 				}
@@ -616,11 +658,11 @@ func (t *Tracker) DeleteArtifact(ctx context.Context, id ID, p string) error {
 			}); err != nil {
 				return err
 			}
-			if _, err := tx.DeleteArtifacts(id, c); err != nil {
+			if _, err := tx.DeleteFiles(o.ix, c); err != nil {
 				return err
 			}
 			for _, a := range keep {
-				if err := tx.PutArtifact(id, a); err != nil {
+				if err := tx.PutFile(o.ix, a); err != nil {
 					return err
 				}
 			}
@@ -634,7 +676,7 @@ func (t *Tracker) DeleteArtifact(ctx context.Context, id ID, p string) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("run: delete artifact %q of run %s: %w", c, id, err)
+		return fmt.Errorf("run: delete artifact %q of %s: %w", c, o.ix, err)
 	}
 	return nil
 }
@@ -651,6 +693,11 @@ func (t *Tracker) DeleteArtifact(ctx context.Context, id ID, p string) error {
 // behind by a crash). Existing files are replaced. Nothing is ever written
 // outside dstDir, even through symbolic links inside it.
 func (t *Tracker) DownloadArtifacts(ctx context.Context, id ID, p, dstDir string) (string, error) {
+	return t.downloadFiles(ctx, runOwner(id), p, dstDir)
+}
+
+// downloadFiles is DownloadArtifacts over any artifact tree.
+func (t *Tracker) downloadFiles(ctx context.Context, o owner, p, dstDir string) (string, error) {
 	c, err := cleanDir(p)
 	if err != nil {
 		return "", err
@@ -658,11 +705,11 @@ func (t *Tracker) DownloadArtifacts(ctx context.Context, id ID, p, dstDir string
 	var files []store.Artifact
 	err = t.st.View(ctx, func(tx *store.Tx) error {
 		files = files[:0]
-		if _, err := tx.Run(id); err != nil {
+		if err := o.exists(tx); err != nil {
 			return err
 		}
 		if c != "" {
-			a, err := tx.Artifact(id, c)
+			a, err := tx.File(o.ix, c)
 			if err == nil {
 				files = append(files, a)
 				return nil
@@ -675,7 +722,7 @@ func (t *Tracker) DownloadArtifacts(ctx context.Context, id ID, p, dstDir string
 		if c != "" {
 			prefix = c + "/"
 		}
-		if err := tx.Artifacts(id, prefix, func(a store.Artifact) error { files = append(files, a); return nil }); err != nil {
+		if err := tx.Files(o.ix, prefix, func(a store.Artifact) error { files = append(files, a); return nil }); err != nil {
 			return err
 		}
 		if c != "" && len(files) == 0 {
@@ -684,10 +731,10 @@ func (t *Tracker) DownloadArtifacts(ctx context.Context, id ID, p, dstDir string
 		return nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("run: download artifacts %q of run %s: %w", c, id, err)
+		return "", fmt.Errorf("run: download artifacts %q of %s: %w", c, o.ix, err)
 	}
 	if dstDir, err = t.WriteFiles(ctx, dstDir, files); err != nil {
-		return "", fmt.Errorf("run: download artifacts %q of run %s: %w", c, id, err)
+		return "", fmt.Errorf("run: download artifacts %q of %s: %w", c, o.ix, err)
 	}
 	return filepath.Join(dstDir, filepath.FromSlash(c)), nil
 }

@@ -28,6 +28,11 @@
 //     through Tracker's methods and Snapshot, never through store, and use
 //     the types, parsers (ParseID, ParseFilter) and page tokens (PageToken)
 //     run re-exports, so they need not import store or query.
+//   - A LoggedModel is an MLflow 3 logged model (id m-<32 hex>): params,
+//     tags, metrics linked to it (LogBatch with Metric.ModelID), a status
+//     (PENDING until FinalizeLoggedModel), its own artifact tree kept like a
+//     run's, and links to the runs that produced or used it (LinkModels).
+//     SearchLoggedModels speaks MLflow's logged-model search.
 //   - SearchRuns and SearchExperiments evaluate the query language (package
 //     query) against the stored records, with keyset page tokens.
 //

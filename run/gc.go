@@ -16,8 +16,8 @@ import (
 
 // Garbage collection and integrity of the blob folder.
 //
-// What keeps a blob alive is a reference: an entry of some run's artifact
-// index (active or soft-deleted runs alike; purging a run drops its
+// What keeps a blob alive is a reference: an entry of some run's or logged
+// model's artifact index (active or soft-deleted alike; purging drops its
 // entries), or a reference held by a Referrer added to the tracker (the
 // model registry's versions). GC deletes the blobs nothing refers to, and
 // Verify re-hashes those something does.
@@ -105,6 +105,11 @@ func (t *Tracker) AddReferrer(r Referrer) {
 func (t *Tracker) forEachRef(tx *store.Tx, fn func(d blob.Digest, ref Ref) error) error {
 	if err := tx.ForEachArtifact(func(id store.RunID, a store.Artifact) error {
 		return fn(a.Digest, Ref{Run: id, Path: a.Path})
+	}); err != nil {
+		return err
+	}
+	if err := tx.ForEachLoggedModelFile(func(id store.ModelID, a store.Artifact) error {
+		return fn(a.Digest, Ref{Owner: "logged model " + id.String(), Path: a.Path})
 	}); err != nil {
 		return err
 	}

@@ -95,6 +95,12 @@ type Metric struct {
 	Value float64
 	Time  int64 // ms since the epoch
 	Step  int64
+	// ModelID, if not zero, also links the value to that logged model
+	// (MLflow 3's model_id), which must exist; DatasetName and
+	// DatasetDigest name the dataset it was computed on, if any.
+	ModelID       ModelID
+	DatasetName   string
+	DatasetDigest string
 }
 
 // Batch is MLflow's log_batch payload.
@@ -168,6 +174,6 @@ func (t *Tracker) LogBatch(ctx context.Context, id ID, b Batch) error {
 				return err
 			}
 		}
-		return nil
+		return t.appendModelMetrics(tx, id, b.Metrics)
 	})
 }
