@@ -1,7 +1,9 @@
 package registry
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -292,31 +294,72 @@ func cutScheme(uri, scheme string) (string, bool) {
 	return rest, true
 }
 
-// CreateVersion registers a new version of model name from source, a
-// runs:/<run_id>/<path> URI, registering the model first if it does not
-// exist (as MLflow's client does). runID may be empty; if given it must
-// be the source's run. The version copies the run's artifact index under
-// path (a folder's files relative to it; a single file under its base
-// name), so it stays loadable after the run is purged; the source must
-// hold at least one file. The new version is READY in stage None; its
-// number is one above every number the model has given before.
+// LoggedModelURI returns the logged model a models:/m-<id> URI names, and
+// whether uri is one.
+func LoggedModelURI(uri string) (store.ModelID, bool) {
+	rest, ok := cutScheme(uri, "models")
+	if !ok || !strings.HasPrefix(rest, "/m-") {
+		return store.ModelID{}, false
+	}
+	id, err := store.ParseModelID(strings.TrimSuffix(rest[1:], "/"))
+	return id, err == nil
+}
+
+// TagModelVersions is the logged model tag listing the registry versions
+// made from it, MLflow's mlflow.modelVersions: a JSON list of
+// {"name": ..., "version": ...}.
+const TagModelVersions = "mlflow.modelVersions"
+
+// CreateVersion registers a new version of model name from source,
+// registering the model first if it does not exist (as MLflow's client
+// does). The source is a runs:/<run_id>/<path> URI or a logged model's
+// models:/m-<id>. runID may be empty; if given it must be the source's run
+// (a logged model's source run). The version copies the source's artifact
+// index (a run's files under path, relative to it, or a single file under
+// its base name; a logged model's whole tree), so it stays loadable after
+// the run or model is purged; a run source must hold at least one file. A
+// version made from a logged model keeps its id (ModelVersion.ModelID) and
+// is listed in the model's mlflow.modelVersions tag. The new version is
+// READY in stage None; its number is one above every number the model
+// has given before.
 func (r *Registry) CreateVersion(ctx context.Context, name, source, runID string) (*ModelVersion, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	id, path, err := ParseRunsURI(source)
-	if err != nil {
-		return nil, err
-	}
-	if runID != "" && runID != id.String() {
-		return nil, fmt.Errorf("registry: run id %q is not the run of source %q: %w", runID, source, store.ErrInvalid)
+	// resolve reads the source's run id, logged model and files in tx.
+	var resolve func(tx *store.Tx) (string, store.ModelID, []store.Artifact, error)
+	if mid, ok := LoggedModelURI(source); ok {
+		resolve = func(tx *store.Tx) (string, store.ModelID, []store.Artifact, error) {
+			lm, err := tx.LoggedModel(mid)
+			if err != nil {
+				return "", mid, nil, err
+			}
+			if runID != "" && lm.SourceRunID != "" && runID != lm.SourceRunID {
+				return "", mid, nil, fmt.Errorf("run id %q is not the source run %q of logged model %s: %w", runID, lm.SourceRunID, mid, store.ErrInvalid)
+			}
+			var files []store.Artifact
+			err = tx.Files(store.ModelFiles(mid), "", func(a store.Artifact) error { files = append(files, a); return nil })
+			return cmp.Or(runID, lm.SourceRunID), mid, files, err
+		}
+	} else {
+		id, path, err := ParseRunsURI(source)
+		if err != nil {
+			return nil, err
+		}
+		if runID != "" && runID != id.String() {
+			return nil, fmt.Errorf("registry: run id %q is not the run of source %q: %w", runID, source, store.ErrInvalid)
+		}
+		resolve = func(tx *store.Tx) (string, store.ModelID, []store.Artifact, error) {
+			if _, err := tx.Run(id); err != nil {
+				return "", store.ModelID{}, nil, err
+			}
+			files, err := sourceFiles(tx, id, path)
+			return id.String(), store.ModelID{}, files, err
+		}
 	}
 	var mv *ModelVersion
-	err = r.st.Update(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Run(id); err != nil {
-			return err
-		}
-		files, err := sourceFiles(tx, id, path)
+	err := r.st.Update(ctx, func(tx *store.Tx) error {
+		rid, mid, files, err := resolve(tx)
 		if err != nil {
 			return err
 		}
@@ -332,7 +375,7 @@ func (r *Registry) CreateVersion(ctx context.Context, name, source, runID string
 			return err
 		}
 		mv = &ModelVersion{Name: name, Version: m.NextVersion, CreationTime: now, LastUpdatedTime: now,
-			UserID: r.user, Stage: None, Source: source, RunID: id.String(), Status: store.Ready, Tags: map[string]string{}}
+			UserID: r.user, Stage: None, Source: source, RunID: rid, Status: store.Ready, Tags: map[string]string{}, ModelID: mid}
 		m.NextVersion++
 		m.LastUpdatedTime = now
 		if err := tx.PutRegisteredModel(m); err != nil {
@@ -346,12 +389,67 @@ func (r *Registry) CreateVersion(ctx context.Context, name, source, runID string
 				return err
 			}
 		}
+		if mid != (store.ModelID{}) {
+			if err := tagModelVersions(tx, mid, name, mv.Version); err != nil {
+				return err
+			}
+		}
 		return r.record(tx, Event{Action: ActionCreateVersion, Model: name, Version: mv.Version, To: source})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("registry: create version of model %q from %q: %w", name, source, err)
 	}
 	return mv, nil
+}
+
+// tagModelVersions adds version v of model name to logged model id's
+// mlflow.modelVersions tag, as MLflow's server does on registration.
+func tagModelVersions(tx *store.Tx, id store.ModelID, name string, v int64) error {
+	lm, err := tx.LoggedModel(id)
+	if err != nil {
+		return err
+	}
+	type entry struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+	}
+	var list []entry
+	if old := lm.Tags[TagModelVersions]; old != "" {
+		// A tag someone else wrote that is not such a list is replaced.
+		_ = json.Unmarshal([]byte(old), &list)
+	}
+	e := entry{Name: name, Version: strconv.FormatInt(v, 10)}
+	if !slices.Contains(list, e) {
+		list = append(list, e)
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return err
+	}
+	// MLflow writes Python's json.dumps: ", " and ": " separators.
+	lm.Tags[TagModelVersions] = pyJSON(b)
+	return tx.PutLoggedModel(lm)
+}
+
+// pyJSON respaces compact JSON of strings, lists and objects as Python's
+// json.dumps does.
+func pyJSON(b []byte) string {
+	var sb strings.Builder
+	inStr, esc := false, false
+	for _, c := range b {
+		sb.WriteByte(c)
+		switch {
+		case esc:
+			esc = false
+		case inStr && c == '\\':
+			esc = true
+		case c == '"':
+			inStr = !inStr
+		case !inStr && (c == ',' || c == ':'):
+			sb.WriteByte(' ')
+		}
+	}
+	return sb.String()
 }
 
 // sourceFiles reads the index entries of run id under path, renamed
