@@ -660,3 +660,6 @@ func (t *Tracker) SearchLoggedModels(ctx context.Context, o LoggedModelSearch) (
 	}
 	return page, nil
 }
+
+// ParseModelID reads a logged model id: "m-" and 32 lowercase hex digits.
+func ParseModelID(s string) (ModelID, error) { return store.ParseModelID(s) }

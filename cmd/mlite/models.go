@@ -22,7 +22,7 @@ func (a *app) modelsCmd() *cobra.Command {
   mlite models transition CreditDefaultModel 3 Production --archive-existing
   mlite models alias CreditDefaultModel champion 3`,
 		a.modelsLs(), a.modelsShow(), a.modelsVersions(), a.modelsRegister(), a.modelsTransition(),
-		a.modelsAlias(), a.modelsTag(), a.modelsGet(), a.modelsAudit(), a.modelsLineage(), a.modelsGate())
+		a.modelsAlias(), a.modelsTag(), a.modelsGet(), a.modelsAudit(), a.modelsLineage(), a.modelsGate(), a.modelsLogged())
 	c.Aliases = []string{"model"}
 	return c
 }
