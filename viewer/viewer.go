@@ -103,6 +103,7 @@ func (v *Viewer) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", v.page(v.experimentsPage))
 	mux.HandleFunc("GET /experiments/{id}", v.page(v.runsPage))
 	mux.HandleFunc("GET /runs/{id}", v.page(v.runPage))
+	mux.HandleFunc("GET /runs/{id}/models", v.page(v.loggedModelsPage))
 	mux.HandleFunc("GET /chart", v.page(v.chartPage))
 	mux.HandleFunc("GET /compare", v.page(v.comparePage))
 	mux.HandleFunc("GET /models", v.page(v.modelsPage))
