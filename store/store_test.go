@@ -586,8 +586,8 @@ func TestNewFileClockAndID(t *testing.T) {
 	if got := s.FileID(); string(got[:]) != string(id) {
 		t.Errorf("file id: got %x, want %x", got, id)
 	}
-	if got := s.FormatVersion(); got != FormatVersion {
-		t.Errorf("format version: got %d, want %d", got, FormatVersion)
+	if got := s.FormatVersion(); got != createFormat {
+		t.Errorf("format version of a new file: got %d, want %d", got, createFormat)
 	}
 	var x *Experiment
 	if err := s.View(context.Background(), func(tx *Tx) (err error) { x, err = tx.Experiment(0); return err }); err != nil {
