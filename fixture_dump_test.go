@@ -82,10 +82,14 @@ func (d dumpReader) tracking(ctx context.Context) (obj, obj, error) {
 		for _, s := range sets {
 			datasets[s.Name+"@"+s.Digest] = obj{"source_type": s.SourceType, "source": s.Source, "schema": s.Schema, "profile": s.Profile}
 		}
+		logged, err := d.loggedModels(ctx, x.ID)
+		if err != nil {
+			return nil, nil, err
+		}
 		exps[x.ID.String()] = obj{
 			"name": x.Name, "artifact_location": x.ArtifactLocation, "lifecycle": x.Lifecycle.String(),
 			"creation_time": x.CreationTime, "last_update_time": x.LastUpdateTime, "tags": strMap(x.Tags),
-			"runs": ids, "datasets": datasets,
+			"runs": ids, "datasets": datasets, "logged_models": logged,
 		}
 		for _, rid := range ids {
 			s := rid.(string)
@@ -187,6 +191,10 @@ func (d dumpReader) run(ctx context.Context, id run.ID) (obj, error) {
 	if err != nil {
 		return nil, err
 	}
+	links, err := d.modelLinks(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	parent := ""
 	if !r.Parent.IsZero() {
 		parent = r.Parent.String()
@@ -196,7 +204,7 @@ func (d dumpReader) run(ctx context.Context, id run.ID) (obj, error) {
 		"lifecycle": r.Lifecycle.String(), "deleted_with_experiment": r.DeletedWithExperiment,
 		"start_time": r.StartTime, "end_time": r.EndTime, "user": r.User, "artifact_uri": r.ArtifactURI,
 		"parent": parent, "params": strMap(r.Params), "tags": strMap(r.Tags), "metrics": metrics,
-		"inputs": inputs, "children": children, "artifacts": artifacts,
+		"inputs": inputs, "children": children, "artifacts": artifacts, "model_links": links,
 	}, nil
 }
 
@@ -317,7 +325,7 @@ func (d dumpReader) versions(ctx context.Context, reg *registry.Registry, name s
 		out[strconv.FormatInt(mv.Version, 10)] = obj{
 			"creation_time": mv.CreationTime, "last_updated_time": mv.LastUpdatedTime, "description": mv.Description,
 			"user_id": mv.UserID, "stage": mv.Stage.String(), "source": mv.Source, "run_id": mv.RunID,
-			"status": mv.Status.String(), "tags": strMap(mv.Tags), "files": fm,
+			"status": mv.Status.String(), "tags": strMap(mv.Tags), "files": fm, "model_id": versionModelID(mv),
 		}
 	}
 	return out, nil

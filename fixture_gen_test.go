@@ -140,15 +140,15 @@ var fixtureSystemTags = map[string]string{
 // purged (comma-separated), so that its test can check they stay gone.
 const purgedRunTag = "mlite.fixture.purged_runs"
 
-// generateV1 writes the format-1 fixture: a store at path and its blob
-// folder, holding every kind of record format 1 has. It returns after
+// generateV2 writes the format-2 fixture: a store at path and its blob
+// folder, holding every kind of record formats 1 and 2 have. It returns after
 // closing the store.
-func generateV1(ctx context.Context, path string) (err error) {
+func generateV2(ctx context.Context, path string) (err error) {
 	clock := &fixtureClock{}
 	clock.at(0)
 	st, err := store.Open(ctx, path, &store.Options{
 		Now:  clock.Now,
-		Rand: rand.NewChaCha8(sha256.Sum256([]byte("mlite format fixture v1 file id"))),
+		Rand: rand.NewChaCha8(sha256.Sum256([]byte("mlite format fixture v2 file id"))),
 	})
 	if err != nil {
 		return err
@@ -158,7 +158,7 @@ func generateV1(ctx context.Context, path string) (err error) {
 			err = cerr
 		}
 	}()
-	tr, err := run.New(st, &run.Options{User: fixtureUser, NoCapture: true, Now: clock.Now, NewRunID: fixtureRunIDs()})
+	tr, err := run.New(st, &run.Options{User: fixtureUser, NoCapture: true, Now: clock.Now, NewRunID: fixtureRunIDs(), NewModelID: fixtureModelIDs()})
 	if err != nil {
 		return err
 	}
@@ -168,6 +168,7 @@ func generateV1(ctx context.Context, path string) (err error) {
 	g.experiments()
 	g.runs()
 	g.registry()
+	g.loggedModels()
 	if g.err != nil {
 		return g.err
 	}

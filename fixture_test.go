@@ -39,7 +39,7 @@ var (
 
 // currentFixture is the fixture the generator writes: the one of the
 // current FormatVersion. Older ones are only ever read.
-const currentFixture = "v1"
+const currentFixture = "v2"
 
 // fixtureDirs lists the fixture folders, oldest first.
 func fixtureDirs(t *testing.T) []string {
@@ -338,7 +338,7 @@ func TestFixtureGeneratorReproduces(t *testing.T) {
 		regenerate(t, dir)
 	}
 	path := filepath.Join(t.TempDir(), fixtureFile)
-	if err := generateV1(ctx, path); err != nil {
+	if err := generateV2(ctx, path); err != nil {
 		t.Fatal(err)
 	}
 	db := openFixture(t, path)
@@ -359,7 +359,7 @@ func regenerate(t *testing.T, dir string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := generateV1(ctx, path); err != nil {
+	if err := generateV2(ctx, path); err != nil {
 		t.Fatal(err)
 	}
 	// The dump is read from a copy, so that reading leaves nothing (no

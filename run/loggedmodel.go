@@ -133,7 +133,7 @@ func (t *Tracker) CreateLoggedModel(ctx context.Context, exp ExperimentID, o Log
 	}
 	now := t.now()
 	m := &LoggedModel{
-		ID: store.NewModelID(), ExperimentID: exp, Name: o.Name, CreationTime: now, LastUpdatedTime: now,
+		ID: t.opts.NewModelID(), ExperimentID: exp, Name: o.Name, CreationTime: now, LastUpdatedTime: now,
 		Status: ModelPending, ModelType: o.ModelType, SourceRunID: o.SourceRunID,
 		Tags: maps.Clone(o.Tags), Params: maps.Clone(o.Params),
 	}

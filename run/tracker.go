@@ -33,6 +33,9 @@ type Options struct {
 	// UUID, as MLflow's. Set it (with Now, User and NoCapture) to write a
 	// reproducible store, such as a format fixture.
 	NewRunID func() ID
+	// NewModelID returns the id of each new logged model. Zero: a random
+	// (version 4) UUID, as MLflow's.
+	NewModelID func() ModelID
 	// Blobs holds artifact bytes. Zero: the folder "<store file>-blobs"
 	// beside the store, opened by New.
 	Blobs *blob.Store
@@ -59,6 +62,9 @@ func New(st *store.Store, opts *Options) (*Tracker, error) {
 	}
 	if t.opts.Now == nil {
 		t.opts.Now = time.Now
+	}
+	if t.opts.NewModelID == nil {
+		t.opts.NewModelID = store.NewModelID
 	}
 	if t.opts.NewRunID == nil {
 		t.opts.NewRunID = func() ID { return ID(uuid.New()) }
