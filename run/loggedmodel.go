@@ -296,8 +296,8 @@ func (t *Tracker) appendModelMetrics(tx *store.Tx, run ID, metrics []Metric) err
 }
 
 // LinkModels links logged models to run id as its inputs or outputs
-// (MLflow's log_inputs models and log_outputs). The run must be active and
-// the models must exist.
+// (MLflow's log_inputs models and log_outputs). The run must be active;
+// the models need not exist, as in MLflow.
 func (t *Tracker) LinkModels(ctx context.Context, id ID, links []RunModel) error {
 	err := t.st.Update(ctx, func(tx *store.Tx) error {
 		r, err := tx.Run(id)

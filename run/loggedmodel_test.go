@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mlite/mlite/run"
 	"github.com/mlite/mlite/store"
@@ -180,13 +182,29 @@ func TestLoggedModelMetricsAndLinks(t *testing.T) {
 	if len(links) != 2 || links[0] != (run.RunModel{Model: in.ID}) || links[1] != (run.RunModel{Model: m.ID, Output: true, Step: 2}) {
 		t.Errorf("run models: got %+v, want input %s then output %s at step 2", links, in.ID, m.ID)
 	}
-	if err := tr.LinkModels(ctx, r.ID(), []run.RunModel{{Model: missing}}); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("link to an unknown model: got %v, want ErrNotFound", err)
+	if err := tr.LinkModels(ctx, r.ID(), []run.RunModel{{Model: missing}}); err != nil {
+		t.Errorf("link to an unknown model (MLflow records any id): %v", err)
+	}
+	if err := tr.LinkModels(ctx, store.RunID{1}, []run.RunModel{{Model: m.ID}}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("link from an unknown run: got %v, want ErrNotFound", err)
+	}
+}
+
+// tickingClock returns a clock that moves one millisecond per reading, so
+// that things created one after another have distinct times.
+func tickingClock() func() time.Time {
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Millisecond)
+		return now
 	}
 }
 
 func TestSearchLoggedModels(t *testing.T) {
-	tr := newTracker(t, nil)
+	tr := newTracker(t, &run.Options{NoCapture: true, User: "tester", Now: tickingClock()})
 	r := startRun(t, tr)
 	var ids []run.ModelID
 	for i, name := range []string{"a", "b", "c", "d"} {

@@ -440,13 +440,14 @@ func (t *Tx) purgeExperimentModels(exp ExperimentID) error {
 }
 
 // PutRunModel links model to run as an input or an output, replacing the
-// step of an existing link. Both must exist (ErrNotFound).
+// step of an existing link. The run must exist (ErrNotFound); the model
+// need not, as in MLflow, which records any id a client logs.
 func (t *Tx) PutRunModel(run RunID, rm RunModel) error {
 	if _, err := t.Run(run); err != nil {
 		return err
 	}
-	if t.tx.Bucket(bucketLoggedModels).Get(rm.Model[:]) == nil {
-		return fmt.Errorf("store: logged model %s: %w", rm.Model, ErrNotFound)
+	if err := t.raiseFormat(formatLoggedModels); err != nil {
+		return err
 	}
 	if !rm.Output {
 		rm.Step = 0
@@ -493,8 +494,9 @@ func (t *Tx) ForEachLoggedModelFile(fn func(id ModelID, a Artifact) error) error
 
 // checkLoggedModels verifies logged models and their indexes: keys match
 // records, experiments exist, the by-experiment index lists exactly the
-// models, files and run links belong to existing models and runs, and a
-// file holding models says format 2.
+// models, files belong to existing models, run links to existing runs (a
+// link may name a model that does not exist: MLflow records any id), and
+// a file holding models says format 2.
 func (t *Tx) checkLoggedModels(c *checker, exps map[ExperimentID]*Experiment, runs map[RunID]*Run) {
 	models := map[ModelID]*LoggedModel{}
 	t.tx.Bucket(bucketLoggedModels).ForEach(func(k, v []byte) error {
@@ -554,12 +556,8 @@ func (t *Tx) checkLoggedModels(c *checker, exps map[ExperimentID]*Experiment, ru
 			c.add(fmt.Sprintf("run model key %x", k), "%v", err)
 			return nil
 		}
-		where := fmt.Sprintf("run %s model %s", run, rm.Model)
 		if runs[run] == nil {
-			c.add(where, "run does not exist")
-		}
-		if models[rm.Model] == nil {
-			c.add(where, "logged model does not exist")
+			c.add(fmt.Sprintf("run %s model %s", run, rm.Model), "run does not exist")
 		}
 		return nil
 	})

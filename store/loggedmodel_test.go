@@ -133,8 +133,8 @@ func TestLoggedModels(t *testing.T) {
 		if err := tx.PutRunModel(r.ID, RunModel{Model: young.ID}); err != nil {
 			return err
 		}
-		if err := tx.PutRunModel(r.ID, RunModel{Model: ModelID{99}}); !errors.Is(err, ErrNotFound) {
-			t.Errorf("link to a missing model: got %v, want ErrNotFound", err)
+		if err := tx.PutRunModel(RunID{99}, RunModel{Model: old.ID}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("link from a missing run: got %v, want ErrNotFound", err)
 		}
 		changed := *old
 		changed.CreationTime++
