@@ -29,19 +29,12 @@ type loggedModelRow struct {
 // loggedModelsPage lists the MLflow 3 logged models of a run: those it
 // logged (its outputs, or whose source run it is) and those it used.
 func (v *Viewer) loggedModelsPage(r *http.Request) (*view, error) {
-	id, err := parseRunID(r.PathValue("id"))
+	rec, x, err := v.pathRun(r)
 	if err != nil {
 		return nil, err
 	}
-	ctx := r.Context()
-	rec, err := v.db.GetRun(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	d := &loggedModelsData{Run: rec}
-	if d.Experiment, err = v.db.GetExperiment(ctx, rec.ExperimentID); err != nil {
-		return nil, err
-	}
+	ctx, id := r.Context(), rec.ID
+	d := &loggedModelsData{Run: rec, Experiment: x}
 	roles := map[run.ModelID]string{}
 	var order []run.ModelID
 	links, err := v.db.RunModels(ctx, id)

@@ -171,20 +171,27 @@ type runPageData struct {
 	Inputs     []run.DatasetInput
 }
 
-func (v *Viewer) runPage(r *http.Request) (*view, error) {
+// pathRun reads the run the path's {id} names, and its experiment.
+func (v *Viewer) pathRun(r *http.Request) (*run.Record, *run.Experiment, error) {
 	id, err := parseRunID(r.PathValue("id"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	ctx := r.Context()
-	rec, err := v.db.GetRun(ctx, id)
+	rec, err := v.db.GetRun(r.Context(), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	x, err := v.db.GetExperiment(r.Context(), rec.ExperimentID)
+	return rec, x, err
+}
+
+func (v *Viewer) runPage(r *http.Request) (*view, error) {
+	rec, x, err := v.pathRun(r)
 	if err != nil {
 		return nil, err
 	}
-	d := &runPageData{Run: rec, Duration: duration(rec.StartTime, rec.EndTime, rec.Status, time.Now().UnixMilli()), Inputs: rec.Inputs}
-	if d.Experiment, err = v.db.GetExperiment(ctx, rec.ExperimentID); err != nil {
-		return nil, err
-	}
+	ctx, id := r.Context(), rec.ID
+	d := &runPageData{Run: rec, Experiment: x, Duration: duration(rec.StartTime, rec.EndTime, rec.Status, time.Now().UnixMilli()), Inputs: rec.Inputs}
 	for k, val := range rec.Params {
 		d.Params = append(d.Params, kv{k, val})
 	}
