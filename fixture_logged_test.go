@@ -63,7 +63,7 @@ func (g *gen) loggedModels() {
 	g.do("finalize", err)
 
 	g.minutes(92)
-	failed, err := g.tr.CreateLoggedModel(ctx, g.credit, run.LoggedModelOptions{Name: "broken", SourceRunID: g.failed.String()})
+	failed, err := g.tr.CreateLoggedModel(ctx, g.credit, run.LoggedModelOptions{Name: "broken", SourceRunID: g.best.String()})
 	g.do("failed model", err)
 	if err == nil {
 		_, err = g.tr.FinalizeLoggedModel(ctx, failed.ID, run.ModelUploadFailed)
