@@ -15,10 +15,8 @@ const (
 )
 
 // apiCases are requests whose whole answer (status, content type, body) is
-// kept in testdata/<name>.golden. {run:NAME} stands for a fixture run's id.
-var apiCases = []struct {
-	name, method, target, body string
-}{
+// kept in testdata/<name>.golden.
+var apiCases = []goldenCase{
 	// Experiments.
 	{"experiments_get", "GET", api + "experiments/get?experiment_id=1", ""},
 	{"experiments_get_default_ajax", "GET", ajax + "experiments/get?experiment_id=0", ""},
@@ -129,9 +127,7 @@ func TestAPIGolden(t *testing.T) {
 	f := newFixture(t)
 	for _, tc := range apiCases {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := f.do(t, tc.method, tc.target, tc.body)
-			body := f.normalize(rec.Body.String())
-			golden(t, tc.name+".golden", render(t, rec, body))
+			rec := f.check(t, tc)
 			if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
 				t.Errorf("%s %s: got Content-Type %q, want application/json", tc.method, tc.target, ct)
 			}

@@ -48,13 +48,14 @@ func contentType(p string) string {
 	return "application/octet-stream"
 }
 
-type artifactRequest struct {
+// runPath is a request about a path in a run's artifacts.
+type runPath struct {
 	runRef
 	path string
 }
 
-func decodeGetArtifact(a *args) artifactRequest {
-	var q artifactRequest
+func decodeGetArtifact(a *args) runPath {
+	var q runPath
 	q.s = a.runID()
 	q.path = a.required("path")
 	a.parseRun(&q.runRef)
@@ -63,7 +64,7 @@ func decodeGetArtifact(a *args) artifactRequest {
 
 // getArtifact serves /get-artifact?run_id=&path= (run_uuid also taken):
 // one file of a run's artifacts.
-func (h *Handler) getArtifact(ctx context.Context, q artifactRequest) (*download, error) {
+func (h *Handler) getArtifact(ctx context.Context, q runPath) (*download, error) {
 	return h.runArtifact(ctx, q.runRef, q.path)
 }
 

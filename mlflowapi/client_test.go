@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/mlitetest"
 	"github.com/mlite/mlite/run"
 )
@@ -79,15 +80,21 @@ func runClient(t *testing.T, py, script, url string) map[string]any {
 	return out
 }
 
-// TestMLflowClient has the unmodified mlflow Python client log through the
-// handler, then checks what it read back and what landed in the store.
-func TestMLflowClient(t *testing.T) {
+// clientOverServer runs script with the mlflow client against a server
+// over a new store, and returns the store and what the script printed.
+func clientOverServer(t *testing.T, script string) (*mlite.DB, map[string]any) {
+	t.Helper()
 	py := needMLflow(t)
 	db := mlitetest.New(t)
 	srv := httptest.NewServer(New(db, &Options{Logger: discardLogger()}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return db, runClient(t, py, script, srv.URL)
+}
 
-	out := runClient(t, py, "tracking.py", srv.URL)
+// TestMLflowClient has the unmodified mlflow Python client log through the
+// handler, then checks what it read back and what landed in the store.
+func TestMLflowClient(t *testing.T) {
+	db, out := clientOverServer(t, "tracking.py")
 	ctx := context.Background()
 
 	// What the client read back.
@@ -210,12 +217,7 @@ func TestMLflowClient(t *testing.T) {
 // promote, alias, tag, rename and delete models, then checks the registry
 // with the Go library.
 func TestMLflowClientRegistry(t *testing.T) {
-	py := needMLflow(t)
-	db := mlitetest.New(t)
-	srv := httptest.NewServer(New(db, &Options{Logger: discardLogger()}))
-	defer srv.Close()
-
-	out := runClient(t, py, "registry.py", srv.URL)
+	db, out := clientOverServer(t, "registry.py")
 	for _, c := range []struct {
 		key  string
 		want any

@@ -209,6 +209,20 @@ func (f *fixture) normalize(body string) string {
 }
 
 // golden compares got with testdata/name, rewriting it with -update.
+// goldenCase is a request whose whole answer is kept in
+// testdata/<name>.golden. {run:NAME} stands for a fixture run's id.
+type goldenCase struct {
+	name, method, target, body string
+}
+
+// check sends tc's request and compares its answer with the golden file.
+func (f *fixture) check(t *testing.T, tc goldenCase) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := f.do(t, tc.method, tc.target, tc.body)
+	golden(t, tc.name+".golden", render(t, rec, f.normalize(rec.Body.String())))
+	return rec
+}
+
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	file := filepath.Join("testdata", name)

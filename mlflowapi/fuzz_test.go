@@ -163,31 +163,7 @@ func FuzzServe(f *testing.F) {
 		if post {
 			method = "POST"
 		}
-		req, err := http.NewRequest(method, "http://x"+target, bytes.NewReader(body))
-		if err != nil {
-			return
-		}
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		fx.h.ServeHTTP(rec, req)
-		if rec.Code >= 500 {
-			t.Fatalf("%s %s %q: got %d %s", method, target, body, rec.Code, rec.Body)
-		}
-		if rec.Header().Get("Content-Type") != "application/json" {
-			return // a download
-		}
-		if !json.Valid(rec.Body.Bytes()) {
-			t.Fatalf("%s %s %q: answer is not JSON: %s", method, target, body, rec.Body)
-		}
-		if rec.Code != 200 {
-			var e struct {
-				ErrorCode string `json:"error_code"`
-				Message   string `json:"message"`
-			}
-			if json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.ErrorCode == "" || e.Message == "" {
-				t.Fatalf("%s %s %q: error answer %s is not MLflow's", method, target, body, rec.Body)
-			}
-		}
+		serveChecked(t, fx.h, method, target, body)
 	})
 }
 
@@ -223,30 +199,38 @@ func FuzzServeWrites(f *testing.F) {
 		if rawQuery != "" {
 			target += "?" + rawQuery
 		}
-		req, err := http.NewRequest(m, "http://x"+target, bytes.NewReader(body))
-		if err != nil {
-			return
-		}
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		fx.h.ServeHTTP(rec, req)
-		if rec.Code >= 500 {
-			t.Fatalf("%s %s %q: got %d %s", m, target, body, rec.Code, rec.Body)
-		}
-		if rec.Header().Get("Content-Type") != "application/json" {
-			return // a download
-		}
-		if !json.Valid(rec.Body.Bytes()) {
-			t.Fatalf("%s %s %q: answer is not JSON: %s", m, target, body, rec.Body)
-		}
-		if rec.Code != 200 {
-			var e struct {
-				ErrorCode string `json:"error_code"`
-				Message   string `json:"message"`
-			}
-			if json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.ErrorCode == "" || e.Message == "" {
-				t.Fatalf("%s %s %q: error answer %s is not MLflow's", m, target, body, rec.Body)
-			}
-		}
+		serveChecked(t, fx.h, m, target, body)
 	})
+}
+
+// serveChecked sends a request with a JSON content type and fails on a
+// server-side error (5xx), a JSON answer that is not valid or an error
+// answer that is not MLflow's.
+func serveChecked(t *testing.T, h http.Handler, method, target string, body []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://x"+target, bytes.NewReader(body))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code >= 500 {
+		t.Fatalf("%s %s %q: got %d %s", method, target, body, rec.Code, rec.Body)
+	}
+	if rec.Header().Get("Content-Type") != "application/json" {
+		return // a download
+	}
+	if !json.Valid(rec.Body.Bytes()) {
+		t.Fatalf("%s %s %q: answer is not JSON: %s", method, target, body, rec.Body)
+	}
+	if rec.Code != 200 {
+		var e struct {
+			ErrorCode string `json:"error_code"`
+			Message   string `json:"message"`
+		}
+		if json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.ErrorCode == "" || e.Message == "" {
+			t.Fatalf("%s %s %q: error answer %s is not MLflow's", method, target, body, rec.Body)
+		}
+	}
 }

@@ -10,9 +10,7 @@ const proxy = "/api/2.0/mlflow-artifacts/artifacts"
 
 // proxyCases are requests to the artifact proxy, run in order over one
 // fixture, with their answers in testdata/<name>.golden.
-var proxyCases = []struct {
-	name, method, target, body string
-}{
+var proxyCases = []goldenCase{
 	{"proxy_upload", "PUT", proxy + "/1/{run:lgbm}/artifacts/eval/report.txt", "fine\n"},
 	{"proxy_upload_again", "PUT", proxy + "/1/{run:lgbm}/artifacts/eval/report.txt", "finer\n"},
 	{"proxy_upload_root", "PUT", proxy + "/1/{run:lgbm}/artifacts", "x"},
@@ -35,8 +33,7 @@ func TestProxyGolden(t *testing.T) {
 	f := newFixture(t)
 	for _, tc := range proxyCases {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := f.do(t, tc.method, tc.target, tc.body)
-			golden(t, tc.name+".golden", render(t, rec, f.normalize(rec.Body.String())))
+			f.check(t, tc)
 		})
 		if tc.name == "proxy_upload_again" {
 			// The file reads back as last uploaded.

@@ -151,20 +151,11 @@ func (h *Handler) getVersion(ctx context.Context, q versionRef) (versionView, er
 	return h.versionNamed(ctx, q.name, q.v)
 }
 
-// modelKeyValue is a request about a registered model with a key (a tag's
-// or an alias) and a value.
-type modelKeyValue struct {
-	modelRef
-	key, value string
-}
+func decodeAlias(a *args) keyed[modelRef] { return keyOf(a, a.model(), "alias") }
 
-func decodeAlias(a *args) modelKeyValue {
-	return modelKeyValue{modelRef: a.model(), key: a.required("alias")}
-}
-
-func (h *Handler) versionByAlias(ctx context.Context, q modelKeyValue) (versionView, error) {
+func (h *Handler) versionByAlias(ctx context.Context, q keyed[modelRef]) (versionView, error) {
 	// The registry's own read, for its message.
-	v, err := h.reg.GetVersionByAlias(ctx, q.name, q.key)
+	v, err := h.reg.GetVersionByAlias(ctx, q.of.name, q.key)
 	if err != nil {
 		return versionView{}, err
 	}

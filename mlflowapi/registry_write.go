@@ -29,15 +29,13 @@ func (h *Handler) createModel(ctx context.Context, q modelRequest) (modelView, e
 	return h.model(ctx, q.name)
 }
 
-func decodeRenameModel(a *args) modelKeyValue {
-	return modelKeyValue{modelRef: a.model(), value: a.required("new_name")}
-}
+func decodeRenameModel(a *args) keyed[modelRef] { return keyOf(a, a.model(), "new_name") }
 
-func (h *Handler) renameModel(ctx context.Context, q modelKeyValue) (modelView, error) {
-	if err := h.reg.RenameModel(ctx, q.name, q.value); err != nil {
-		return modelView{}, alreadyExists(err, "Registered Model (name=%s) already exists.", q.value)
+func (h *Handler) renameModel(ctx context.Context, q keyed[modelRef]) (modelView, error) {
+	if err := h.reg.RenameModel(ctx, q.of.name, q.key); err != nil {
+		return modelView{}, alreadyExists(err, "Registered Model (name=%s) already exists.", q.key)
 	}
-	return h.model(ctx, q.value)
+	return h.model(ctx, q.key)
 }
 
 type updateModelRequest struct {
@@ -62,47 +60,33 @@ func (h *Handler) deleteModel(ctx context.Context, q modelRef) (none, error) {
 	return none{}, h.reg.DeleteModel(ctx, q.name)
 }
 
-func decodeModelTag(a *args) modelKeyValue {
-	return modelKeyValue{modelRef: a.model(), key: a.required("key"), value: a.str("value")}
+func decodeModelTag(a *args) keyed[modelRef] { return tagOf(a, a.model()) }
+
+func decodeModelTagKey(a *args) keyed[modelRef] { return keyOf(a, a.model(), "key") }
+
+func (h *Handler) setModelTag(ctx context.Context, q keyed[modelRef]) (none, error) {
+	return none{}, h.reg.SetModelTag(ctx, q.of.name, q.key, q.value)
 }
 
-func decodeModelTagKey(a *args) modelKeyValue {
-	return modelKeyValue{modelRef: a.model(), key: a.required("key")}
-}
-
-func (h *Handler) setModelTag(ctx context.Context, q modelKeyValue) (none, error) {
-	return none{}, h.reg.SetModelTag(ctx, q.name, q.key, q.value)
-}
-
-func (h *Handler) deleteModelTag(ctx context.Context, q modelKeyValue) (none, error) {
-	if _, err := h.reg.GetModel(ctx, q.name); err != nil {
+func (h *Handler) deleteModelTag(ctx context.Context, q keyed[modelRef]) (none, error) {
+	if _, err := h.reg.GetModel(ctx, q.of.name); err != nil {
 		return none{}, err
 	}
-	err := h.reg.DeleteModelTag(ctx, q.name, q.key)
+	err := h.reg.DeleteModelTag(ctx, q.of.name, q.key)
 	if errors.Is(err, mlite.ErrNotFound) {
-		return none{}, notFound(err, "No tag with name: %s in registered model with name %s", q.key, q.name)
+		return none{}, notFound(err, "No tag with name: %s in registered model with name %s", q.key, q.of.name)
 	}
 	return none{}, err
 }
 
-// versionKeyValue is a request about a model version with a key (a tag's,
-// an alias or a stage) and a value.
-type versionKeyValue struct {
-	versionRef
-	key, value string
-	archive    bool // transition-stage's archive_existing_versions
+func decodeSetAlias(a *args) keyed[versionRef] { return keyOf(a, a.version(), "alias") }
+
+func (h *Handler) setAlias(ctx context.Context, q keyed[versionRef]) (none, error) {
+	return none{}, h.reg.SetAlias(ctx, q.of.name, q.key, q.of.v)
 }
 
-func decodeSetAlias(a *args) versionKeyValue {
-	return versionKeyValue{versionRef: a.version(), key: a.required("alias")}
-}
-
-func (h *Handler) setAlias(ctx context.Context, q versionKeyValue) (none, error) {
-	return none{}, h.reg.SetAlias(ctx, q.name, q.key, q.v)
-}
-
-func (h *Handler) deleteAlias(ctx context.Context, q modelKeyValue) (none, error) {
-	return none{}, h.reg.DeleteAlias(ctx, q.name, q.key)
+func (h *Handler) deleteAlias(ctx context.Context, q keyed[modelRef]) (none, error) {
+	return none{}, h.reg.DeleteAlias(ctx, q.of.name, q.key)
 }
 
 // versionSource turns a model version's source into the runs:/ URI the
@@ -185,18 +169,24 @@ func (h *Handler) updateVersion(ctx context.Context, q updateVersionRequest) (ve
 	return h.versionNamed(ctx, q.name, q.v)
 }
 
-func decodeTransition(a *args) versionKeyValue {
-	q := versionKeyValue{versionRef: a.version(), key: a.required("stage"), archive: a.bool("archive_existing_versions")}
+type transitionRequest struct {
+	versionRef
+	stage   string
+	archive bool // archive_existing_versions
+}
+
+func decodeTransition(a *args) transitionRequest {
+	q := transitionRequest{versionRef: a.version(), stage: a.required("stage"), archive: a.bool("archive_existing_versions")}
 	if a.ok() {
-		if _, err := registry.ParseStage(q.key); err != nil {
-			a.fail(invalidParam("Invalid Model Version stage: %s. Value must be one of None, Staging, Production, Archived.", q.key))
+		if _, err := registry.ParseStage(q.stage); err != nil {
+			a.fail(invalidParam("Invalid Model Version stage: %s. Value must be one of None, Staging, Production, Archived.", q.stage))
 		}
 	}
 	return q
 }
 
-func (h *Handler) transitionStage(ctx context.Context, q versionKeyValue) (versionView, error) {
-	if _, err := h.reg.TransitionStage(ctx, q.name, q.v, q.key, q.archive); err != nil {
+func (h *Handler) transitionStage(ctx context.Context, q transitionRequest) (versionView, error) {
+	if _, err := h.reg.TransitionStage(ctx, q.name, q.v, q.stage, q.archive); err != nil {
 		return versionView{}, err
 	}
 	return h.versionNamed(ctx, q.name, q.v)
@@ -206,25 +196,21 @@ func (h *Handler) deleteVersion(ctx context.Context, q versionRef) (none, error)
 	return none{}, h.reg.DeleteVersion(ctx, q.name, q.v)
 }
 
-func decodeVersionTag(a *args) versionKeyValue {
-	return versionKeyValue{versionRef: a.version(), key: a.required("key"), value: a.str("value")}
+func decodeVersionTag(a *args) keyed[versionRef] { return tagOf(a, a.version()) }
+
+func decodeVersionTagKey(a *args) keyed[versionRef] { return keyOf(a, a.version(), "key") }
+
+func (h *Handler) setVersionTag(ctx context.Context, q keyed[versionRef]) (none, error) {
+	return none{}, h.reg.SetVersionTag(ctx, q.of.name, q.of.v, q.key, q.value)
 }
 
-func decodeVersionTagKey(a *args) versionKeyValue {
-	return versionKeyValue{versionRef: a.version(), key: a.required("key")}
-}
-
-func (h *Handler) setVersionTag(ctx context.Context, q versionKeyValue) (none, error) {
-	return none{}, h.reg.SetVersionTag(ctx, q.name, q.v, q.key, q.value)
-}
-
-func (h *Handler) deleteVersionTag(ctx context.Context, q versionKeyValue) (none, error) {
-	if _, err := h.versionOf(ctx, q.name, q.v); err != nil {
+func (h *Handler) deleteVersionTag(ctx context.Context, q keyed[versionRef]) (none, error) {
+	if _, err := h.versionOf(ctx, q.of.name, q.of.v); err != nil {
 		return none{}, err
 	}
-	err := h.reg.DeleteVersionTag(ctx, q.name, q.v, q.key)
+	err := h.reg.DeleteVersionTag(ctx, q.of.name, q.of.v, q.key)
 	if errors.Is(err, mlite.ErrNotFound) {
-		return none{}, notFound(err, "No tag with name: %s in model version (name=%s, version=%d)", q.key, q.name, q.v)
+		return none{}, notFound(err, "No tag with name: %s in model version (name=%s, version=%d)", q.key, q.of.name, q.of.v)
 	}
 	return none{}, err
 }

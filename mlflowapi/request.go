@@ -218,16 +218,9 @@ func (p *params) strs(name string) ([]string, error) {
 		}
 		return v, nil
 	}
-	raw, ok := p.body[name]
-	if !ok || string(bytes.TrimSpace(raw)) == "null" {
-		return nil, nil
-	}
-	var elems []json.RawMessage
-	if err := json.Unmarshal(raw, &elems); err != nil {
-		return nil, p.badValue(name)
-	}
-	if len(elems) > maxListLen {
-		return nil, invalidParam("Too many values for parameter '%s': %d, at most %d.", name, len(elems), maxListLen)
+	elems, err := p.array(name)
+	if err != nil || elems == nil {
+		return nil, err
 	}
 	out := make([]string, 0, len(elems))
 	for _, e := range elems {
@@ -385,13 +378,9 @@ func (p *params) float(name string) (float64, bool, error) {
 	return f, true, nil
 }
 
-// objects returns repeated message parameter name, a JSON array of
-// objects, each as parameters of its own. A query string carries no
-// messages: there it is always empty.
-func (p *params) objects(name string) ([]*params, error) {
-	if p.query != nil {
-		return nil, nil
-	}
+// array returns the elements of JSON array parameter name of the body,
+// nil when it is absent or null.
+func (p *params) array(name string) ([]json.RawMessage, error) {
 	raw, ok := p.body[name]
 	if !ok || string(bytes.TrimSpace(raw)) == "null" {
 		return nil, nil
@@ -402,6 +391,20 @@ func (p *params) objects(name string) ([]*params, error) {
 	}
 	if len(elems) > maxListLen {
 		return nil, invalidParam("Too many values for parameter '%s': %d, at most %d.", name, len(elems), maxListLen)
+	}
+	return elems, nil
+}
+
+// objects returns repeated message parameter name, a JSON array of
+// objects, each as parameters of its own. A query string carries no
+// messages: there it is always empty.
+func (p *params) objects(name string) ([]*params, error) {
+	if p.query != nil {
+		return nil, nil
+	}
+	elems, err := p.array(name)
+	if err != nil || elems == nil {
+		return nil, err
 	}
 	out := make([]*params, 0, len(elems))
 	for _, e := range elems {

@@ -107,6 +107,26 @@ func (a *args) version() versionRef {
 
 func (v versionRef) fail(err error) error { return modelError(err, v.name, v.v) }
 
+// keyed is a request about subject S with a key (a tag's, an alias, a
+// new name) and a value.
+type keyed[S subject] struct {
+	of         S
+	key, value string
+}
+
+func (k keyed[S]) fail(err error) error { return k.of.fail(err) }
+
+// tagOf reads the required key and the value of a tag of s, read first.
+func tagOf[S subject](a *args, s S) keyed[S] {
+	return keyed[S]{of: s, key: a.required("key"), value: a.str("value")}
+}
+
+// keyOf reads required parameter name as the key of a request about s,
+// read first.
+func keyOf[S subject](a *args, s S, name string) keyed[S] {
+	return keyed[S]{of: s, key: a.required(name)}
+}
+
 // parseRunID reads a run id; one that is not a run id names no run, as in
 // MLflow.
 func parseRunID(s string) (run.ID, error) {

@@ -586,15 +586,10 @@ func writeBulk(w *jsonWriter, rp runPoints) {
 	writeRunPoints(w, rp)
 }
 
-type listArtifactsRequest struct {
-	runRef
-	dir string
-}
-
-func decodeListArtifacts(a *args) listArtifactsRequest {
-	var q listArtifactsRequest
+func decodeListArtifacts(a *args) runPath {
+	var q runPath
 	q.s = a.runID()
-	q.dir = a.str("path")
+	q.path = a.str("path")
 	a.str("page_token")
 	a.parseRun(&q.runRef)
 	return q
@@ -605,12 +600,12 @@ type artifactList struct {
 	files []run.FileInfo
 }
 
-func (h *Handler) listArtifacts(ctx context.Context, q listArtifactsRequest) (artifactList, error) {
+func (h *Handler) listArtifacts(ctx context.Context, q runPath) (artifactList, error) {
 	rec, err := h.tr.GetRun(ctx, q.id)
 	if err != nil {
 		return artifactList{}, err
 	}
-	files, err := h.tr.ListArtifacts(ctx, q.id, q.dir, false)
+	files, err := h.tr.ListArtifacts(ctx, q.id, q.path, false)
 	return artifactList{rec.ArtifactURI, files}, err
 }
 

@@ -52,20 +52,13 @@ func (h *Handler) createExperiment(ctx context.Context, q createExperimentReques
 
 func writeExperimentID(w *jsonWriter, x run.ExperimentID) { w.str("experiment_id", x.String()) }
 
-// experimentKeyValue is a request about an experiment with a key and value
-// (a new name has no key).
-type experimentKeyValue struct {
-	experimentRef
-	key, value string
+func decodeRenameExperiment(a *args) keyed[experimentRef] {
+	return keyOf(a, a.experiment(), "new_name")
 }
 
-func decodeRenameExperiment(a *args) experimentKeyValue {
-	return experimentKeyValue{experimentRef: a.experiment(), value: a.required("new_name")}
-}
-
-func (h *Handler) renameExperiment(ctx context.Context, q experimentKeyValue) (none, error) {
-	err := h.tr.RenameExperiment(ctx, q.x, q.value)
-	return none{}, alreadyExists(err, "Experiment(name=%s) already exists.", q.value)
+func (h *Handler) renameExperiment(ctx context.Context, q keyed[experimentRef]) (none, error) {
+	err := h.tr.RenameExperiment(ctx, q.of.x, q.key)
+	return none{}, alreadyExists(err, "Experiment(name=%s) already exists.", q.key)
 }
 
 func (h *Handler) deleteExperiment(ctx context.Context, q experimentRef) (none, error) {
@@ -76,23 +69,19 @@ func (h *Handler) restoreExperiment(ctx context.Context, q experimentRef) (none,
 	return none{}, h.tr.RestoreExperiment(ctx, q.x)
 }
 
-func decodeExperimentTag(a *args) experimentKeyValue {
-	return experimentKeyValue{experimentRef: a.experiment(), key: a.required("key"), value: a.str("value")}
+func decodeExperimentTag(a *args) keyed[experimentRef] { return tagOf(a, a.experiment()) }
+
+func decodeExperimentTagKey(a *args) keyed[experimentRef] { return keyOf(a, a.experiment(), "key") }
+
+func (h *Handler) setExperimentTag(ctx context.Context, q keyed[experimentRef]) (none, error) {
+	return none{}, h.tr.SetExperimentTag(ctx, q.of.x, q.key, q.value)
 }
 
-func decodeExperimentTagKey(a *args) experimentKeyValue {
-	return experimentKeyValue{experimentRef: a.experiment(), key: a.required("key")}
-}
-
-func (h *Handler) setExperimentTag(ctx context.Context, q experimentKeyValue) (none, error) {
-	return none{}, h.tr.SetExperimentTag(ctx, q.x, q.key, q.value)
-}
-
-func (h *Handler) deleteExperimentTag(ctx context.Context, q experimentKeyValue) (none, error) {
-	err := h.tr.DeleteExperimentTag(ctx, q.x, q.key)
+func (h *Handler) deleteExperimentTag(ctx context.Context, q keyed[experimentRef]) (none, error) {
+	err := h.tr.DeleteExperimentTag(ctx, q.of.x, q.key)
 	if errors.Is(err, mlite.ErrNotFound) {
-		if _, gerr := h.tr.GetExperiment(ctx, q.x); gerr == nil {
-			return none{}, notFound(err, "No tag with name: %s in experiment with id %s", q.key, q.x)
+		if _, gerr := h.tr.GetExperiment(ctx, q.of.x); gerr == nil {
+			return none{}, notFound(err, "No tag with name: %s in experiment with id %s", q.key, q.of.x)
 		}
 	}
 	return none{}, err
@@ -255,49 +244,39 @@ func decodeLogMetric(a *args) runBatch {
 	return q
 }
 
-// runKeyValue is a request about a run with a key and value.
-type runKeyValue struct {
-	runRef
-	key, value string
-}
+func decodeRunTag(a *args) keyed[runRef] { return tagOf(a, a.run()) }
 
-func decodeRunTag(a *args) runKeyValue {
-	return runKeyValue{runRef: a.run(), key: a.required("key"), value: a.str("value")}
-}
-
-func decodeRunTagKey(a *args) runKeyValue {
-	return runKeyValue{runRef: a.run(), key: a.required("key")}
-}
+func decodeRunTagKey(a *args) keyed[runRef] { return keyOf(a, a.run(), "key") }
 
 func (h *Handler) logMetric(ctx context.Context, q runBatch) (none, error) {
 	return none{}, h.tr.LogBatch(ctx, q.id, q.Batch)
 }
 
-func (h *Handler) logParam(ctx context.Context, q runKeyValue) (none, error) {
-	err := h.tr.LogBatch(ctx, q.id, run.Batch{Params: map[string]string{q.key: q.value}})
+func (h *Handler) logParam(ctx context.Context, q keyed[runRef]) (none, error) {
+	err := h.tr.LogBatch(ctx, q.of.id, run.Batch{Params: map[string]string{q.key: q.value}})
 	if errors.Is(err, mlite.ErrConflict) {
-		if rec, gerr := h.tr.GetRun(ctx, q.id); gerr == nil {
+		if rec, gerr := h.tr.GetRun(ctx, q.of.id); gerr == nil {
 			return none{}, &apiError{code: codeInvalidParameter, err: err, msg: fmt.Sprintf(
 				"Changing param values is not allowed. Param with key='%s' was already logged with value='%s' for run ID='%s'. Attempted logging new value '%s'.",
-				q.key, rec.Params[q.key], q.s, q.value)}
+				q.key, rec.Params[q.key], q.of.s, q.value)}
 		}
 	}
 	return none{}, err
 }
 
-func (h *Handler) setTag(ctx context.Context, q runKeyValue) (none, error) {
-	return none{}, h.tr.LogBatch(ctx, q.id, run.Batch{Tags: map[string]string{q.key: q.value}})
+func (h *Handler) setTag(ctx context.Context, q keyed[runRef]) (none, error) {
+	return none{}, h.tr.LogBatch(ctx, q.of.id, run.Batch{Tags: map[string]string{q.key: q.value}})
 }
 
-func (h *Handler) deleteTag(ctx context.Context, q runKeyValue) (none, error) {
-	rec, err := h.activeRun(ctx, q.id)
+func (h *Handler) deleteTag(ctx context.Context, q keyed[runRef]) (none, error) {
+	rec, err := h.activeRun(ctx, q.of.id)
 	if err != nil {
 		return none{}, err
 	}
 	if _, ok := rec.Tags[q.key]; !ok {
-		return none{}, notFound(nil, "No tag with name: %s in run with id %s", q.key, q.s)
+		return none{}, notFound(nil, "No tag with name: %s in run with id %s", q.key, q.of.s)
 	}
-	return none{}, h.tr.DeleteRunTag(ctx, q.id, q.key)
+	return none{}, h.tr.DeleteRunTag(ctx, q.of.id, q.key)
 }
 
 func decodeLogBatch(a *args) runBatch {
