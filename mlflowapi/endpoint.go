@@ -39,10 +39,12 @@ import (
 //     returns a *download that the layer streams.
 //
 // Errors: a call's error that is already an *apiError is answered as it
-// is. Otherwise, when Req embeds a subject (runRef, experimentRef, modelRef,
-// versionRef), the subject gives it MLflow's message for that run,
-// experiment, model or version (unknown, deleted, ...); what is left is
-// mapped by mlite's sentinel errors (asAPIError).
+// is. Otherwise, when Req is or embeds a subject (runRef, experimentRef,
+// modelRef, versionRef, read by a.run(), a.experiment(), a.model(),
+// a.version(); keyed[S] adds a key and value to one), the subject gives it
+// MLflow's message for that run, experiment, model or version (unknown,
+// deleted, ...); what is left is mapped by mlite's sentinel errors
+// (asAPIError).
 type endpoint struct {
 	methods []string // in the order an Allow header lists them
 	path    string   // after the prefix, or the whole path of a root route
