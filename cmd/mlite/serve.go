@@ -15,8 +15,7 @@ import (
 
 // serveFlags are the flags of mlite serve.
 type serveFlags struct {
-	host string
-	port int
+	netFlags
 }
 
 func (a *app) serveCmd() *cobra.Command {
@@ -46,16 +45,16 @@ instances or inputs) or CSV, checked against the model's signature, answers
 {"predictions": [...]}; GET /ping and /health answer 200. Only models with the
 go_mlite flavor and a model_type pure-Go code can load are served; model types:
 ` + strings.Join(serving.ModelTypes(), ", ") + `.`
-	c.Flags().StringVar(&f.host, "host", "127.0.0.1", "the address to listen on (anything but loopback lets the network score the model)")
-	c.Flags().IntVar(&f.port, "port", 5001, "the port to listen on (0: any free port)")
+	f.add(c, 5001, "anything but loopback lets the network score the model: set credentials")
 	return c
 }
 
 // serveModel serves m until ctx is done (SIGINT or SIGTERM), then shuts the
 // server down.
 func (a *app) serveModel(ctx context.Context, m *serving.Model, f serveFlags) error {
-	if !isLoopback(f.host) {
-		fmt.Fprintf(a.stderr, "mlite: warning: listening on %s: anyone who can reach it can score the model (no authentication)\n", f.host)
+	h, err := a.guard(serving.New(m, &serving.Options{Version: version()}), f.netFlags, "score the model")
+	if err != nil {
+		return err
 	}
 	ln, url, err := listen(f.host, f.port)
 	if err != nil {
@@ -67,7 +66,7 @@ func (a *app) serveModel(ctx context.Context, m *serving.Model, f serveFlags) er
 	}
 	a.out.printf("mlite: serving %s at %s (Ctrl-C to stop)\n", what, url)
 	a.out.printf("mlite: try: curl -s %s/invocations -H 'Content-Type: application/json' -d '%s'\n", url, exampleRequest(m))
-	return a.runServer(ctx, ln, serving.New(m, &serving.Options{Version: version()}), nil)
+	return a.runServer(ctx, ln, h, nil)
 }
 
 // exampleRequest is a one-row dataframe_split body with a zero of the

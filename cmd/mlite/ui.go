@@ -18,16 +18,15 @@ import (
 	"github.com/mlite/mlite/viewer"
 )
 
-// uiFlags are the flags of the web viewer, shared by ui and quickstart --ui.
+// uiFlags are the flags of the web viewer, shared by ui, server and
+// quickstart --ui.
 type uiFlags struct {
-	host      string
-	port      int
+	netFlags
 	noBrowser bool
 }
 
 func (f *uiFlags) add(c *cobra.Command) {
-	c.Flags().StringVar(&f.host, "host", "127.0.0.1", "the address to listen on (anything but loopback exposes the store to the network)")
-	c.Flags().IntVar(&f.port, "port", 5000, "the port to listen on (0: any free port)")
+	f.netFlags.add(c, 5000, "anything but loopback exposes the store to the network: set credentials")
 	c.Flags().BoolVar(&f.noBrowser, "no-browser", false, "do not open a browser")
 }
 
@@ -94,12 +93,13 @@ func (a *app) serve(ctx context.Context, db *mlite.DB, f uiFlags, writes bool) e
 	if err != nil {
 		return err
 	}
-	if !isLoopback(f.host) {
-		what := "read the whole store (the viewer has no authentication)"
-		if writes {
-			what = "read and change the whole store (the server has no authentication)"
-		}
-		fmt.Fprintf(a.stderr, "mlite: warning: listening on %s: anyone who can reach it can %s\n", f.host, what)
+	what := "read the whole store"
+	if writes {
+		what = "read and change the whole store"
+	}
+	h, err := a.guard(v, f.netFlags, what)
+	if err != nil {
+		return err
 	}
 	ln, url, err := listen(f.host, f.port)
 	if err != nil {
@@ -110,7 +110,7 @@ func (a *app) serve(ctx context.Context, db *mlite.DB, f uiFlags, writes bool) e
 	if writes {
 		a.out.printf("mlite: MLflow clients log here with mlflow.set_tracking_uri(%q)\n", strings.TrimSuffix(url, "/"))
 	}
-	return a.runServer(ctx, ln, v, func() {
+	return a.runServer(ctx, ln, h, func() {
 		if !f.noBrowser && isTerminal(a.stdout) {
 			if err := openBrowser(url); err != nil {
 				fmt.Fprintf(a.stderr, "mlite: could not open a browser (%v); open %s\n", err, url)
@@ -137,7 +137,10 @@ func listen(host string, port int) (net.Listener, string, error) {
 // runServer serves h on ln, calls started once it serves, and returns
 // when ctx is done (SIGINT, SIGTERM) after a graceful shutdown.
 func (a *app) runServer(ctx context.Context, ln net.Listener, h http.Handler, started func()) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// Request and response bodies must keep moving (httpguard cuts off a
+	// stalled one), so no overall read or write timeout limits how large an
+	// artifact may be; headers and idle connections are bounded here.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 1 << 20}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	if started != nil {

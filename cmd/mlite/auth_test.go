@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/internal/httpguard"
+	"github.com/mlite/mlite/internal/pyclient"
+	"github.com/mlite/mlite/run"
+)
+
+// startServer runs `mlite server` on a free port with args added, and
+// returns its URL; the server stops when the test ends.
+func startServer(t *testing.T, path string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runServe(ctx, append([]string{"server", "--db", path, "--port", "0"}, args...), &stdout, &stderr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("server did not stop")
+		}
+	})
+	urlRE := regexp.MustCompile(`at (http://\S+)/ `)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := urlRE.FindStringSubmatch(stdout.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("server returned early: %v\nstderr: %s", err, stderr.String())
+		default:
+		}
+	}
+	t.Fatalf("server printed no URL: %q", stdout.String())
+	return ""
+}
+
+// authScript logs a run with the mlflow client, which takes its
+// credentials from MLFLOW_TRACKING_USERNAME/PASSWORD or _TOKEN.
+const authScript = `
+import sys, mlflow
+mlflow.set_tracking_uri(sys.argv[1])
+mlflow.set_experiment("auth")
+with mlflow.start_run(run_name=sys.argv[2]):
+    mlflow.log_param("scheme", sys.argv[2])
+    mlflow.log_metric("auc", 0.9)
+`
+
+// TestServerAuthWithMLflowClient runs mlite server with credentials and
+// the unmodified mlflow client against it, with HTTP basic auth and with a
+// bearer token: the right credentials log a run, wrong or missing ones get
+// 401 and log nothing.
+func TestServerAuthWithMLflowClient(t *testing.T) {
+	py := pyclient.Need(t)
+	path := filepath.Join(t.TempDir(), "auth.mlite")
+	t.Setenv(httpguard.EnvUsername, "alice")
+	t.Setenv(httpguard.EnvPassword, "s3cret")
+	t.Setenv(httpguard.EnvToken, "tok-123")
+	url := startServer(t, path)
+	tests := []struct {
+		scheme string
+		env    []string
+		ok     bool
+	}{
+		{"basic", []string{"MLFLOW_TRACKING_USERNAME=alice", "MLFLOW_TRACKING_PASSWORD=s3cret"}, true},
+		{"token", []string{"MLFLOW_TRACKING_TOKEN=tok-123"}, true},
+		{"wrong-password", []string{"MLFLOW_TRACKING_USERNAME=alice", "MLFLOW_TRACKING_PASSWORD=guess"}, false},
+		{"wrong-token", []string{"MLFLOW_TRACKING_TOKEN=tok-124"}, false},
+		{"none", nil, false},
+	}
+	for _, tt := range tests {
+		_, stderr, err := pyclient.Run(py, authScript, pyclient.Env(tt.env...), url, tt.scheme)
+		switch {
+		case tt.ok && err != nil:
+			t.Errorf("%s: the client failed: %v\n%s", tt.scheme, err, stderr)
+		case !tt.ok && err == nil:
+			t.Errorf("%s: the client logged without the right credentials", tt.scheme)
+		case !tt.ok && !strings.Contains(stderr, "401"):
+			t.Errorf("%s: the client's error does not say 401:\n%s", tt.scheme, stderr)
+		}
+	}
+	db, err := mlite.Open(path, &mlite.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.SearchRuns(context.Background(), run.SearchOptions{Filter: "params.scheme != ''"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range res.Runs {
+		got = append(got, r.Params["scheme"])
+	}
+	if strings.Join(got, ",") != "token,basic" && strings.Join(got, ",") != "basic,token" {
+		t.Errorf("runs logged: %v, want basic and token only", got)
+	}
+}
