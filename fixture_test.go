@@ -386,11 +386,7 @@ func regenerate(t *testing.T, dir string) {
 // and the field.
 func TestFixtureDiffNamesRecordAndField(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join("testdata", "stores", currentFixture)
-	want := readDump(t, dir)
-	db := openFixture(t, copyFixture(t, dir))
-	defer db.Close()
-	sweep := findRun(t, want, "sweep")
+	want, db, sweep := openCurrentFixture(t)
 	for _, tc := range []struct {
 		name  string
 		bug   func(r *run.Record)
@@ -432,11 +428,7 @@ func TestFixtureDiffNamesRecordAndField(t *testing.T) {
 // same way: here a copy in which one tag of one run was changed.
 func TestFixtureDiffNamesChangedRecord(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join("testdata", "stores", currentFixture)
-	want := readDump(t, dir)
-	db := openFixture(t, copyFixture(t, dir))
-	defer db.Close()
-	sweep := findRun(t, want, "sweep")
+	want, db, sweep := openCurrentFixture(t)
 	id, err := store.ParseRunID(sweep)
 	if err != nil {
 		t.Fatal(err)
@@ -448,6 +440,17 @@ func TestFixtureDiffNamesChangedRecord(t *testing.T) {
 	if w := []string{"run " + sweep + `: tags["stage"]: got "changed", want "sweep"`}; !slices.Equal(got, w) {
 		t.Errorf("differences:\ngot  %q\nwant %q", got, w)
 	}
+}
+
+// openCurrentFixture opens a copy of the newest fixture (closed when the
+// test ends) and returns its golden dump and the id of its run "sweep".
+func openCurrentFixture(t *testing.T) (obj, *mlite.DB, string) {
+	t.Helper()
+	dir := filepath.Join("testdata", "stores", currentFixture)
+	want := readDump(t, dir)
+	db := openFixture(t, copyFixture(t, dir))
+	t.Cleanup(func() { db.Close() })
+	return want, db, findRun(t, want, "sweep")
 }
 
 // findRun returns the id of the run named name in a dump.
