@@ -81,7 +81,11 @@ func (t *Tx) PutFile(ix Index, a Artifact) error {
 
 // File returns the entry of path in the index (ErrNotFound).
 func (t *Tx) File(ix Index, path string) (Artifact, error) {
-	v := t.tx.Bucket(ix.bucket).Get(ix.key(path))
+	b := t.tx.Bucket(ix.bucket)
+	var v []byte
+	if b != nil { // a format 1 file opened read-only lacks logged_model_files
+		v = b.Get(ix.key(path))
+	}
 	if v == nil {
 		return Artifact{}, fmt.Errorf("store: %s has no artifact %q: %w", ix, path, ErrNotFound)
 	}
@@ -91,8 +95,12 @@ func (t *Tx) File(ix Index, path string) (Artifact, error) {
 // Files calls fn, in path order, with every entry of the index whose path
 // starts with prefix ("" for all).
 func (t *Tx) Files(ix Index, prefix string, fn func(Artifact) error) error {
+	b := t.tx.Bucket(ix.bucket)
+	if b == nil { // a format 1 file opened read-only lacks logged_model_files
+		return nil
+	}
 	p := ix.key(prefix)
-	c := t.tx.Bucket(ix.bucket).Cursor()
+	c := b.Cursor()
 	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
 		a, err := DecodeArtifact(string(k[len(ix.prefix):]), v)
 		if err != nil {

@@ -32,6 +32,10 @@ var (
 	bucketRunModels         = []byte("run_models")
 )
 
+// formatTwoBuckets are the buckets format 2 adds. A format 1 file opened
+// read-only lacks them, and reads see them empty.
+var formatTwoBuckets = [][]byte{bucketLoggedModels, bucketLoggedModelsByExp, bucketLoggedModelFiles, bucketRunModels}
+
 // formatLoggedModels is the format version of a file holding logged models.
 const formatLoggedModels = 2
 
@@ -341,7 +345,10 @@ func (t *Tx) CreateLoggedModel(m *LoggedModel) error {
 // LoggedModel returns the logged model with id, deleted or not, or an
 // error wrapping ErrNotFound.
 func (t *Tx) LoggedModel(id ModelID) (*LoggedModel, error) {
-	v := t.tx.Bucket(bucketLoggedModels).Get(id[:])
+	var v []byte
+	if b := t.tx.Bucket(bucketLoggedModels); b != nil {
+		v = b.Get(id[:])
+	}
 	if v == nil {
 		return nil, fmt.Errorf("store: logged model %s: %w", id, ErrNotFound)
 	}
@@ -368,9 +375,12 @@ func (t *Tx) PutLoggedModel(m *LoggedModel) error {
 // LoggedModels calls fn with the logged models of experiment exp, deleted
 // or not, newest first (ties by id), until fn returns false or an error.
 func (t *Tx) LoggedModels(exp ExperimentID, fn func(*LoggedModel) (bool, error)) error {
+	index, models := t.tx.Bucket(bucketLoggedModelsByExp), t.tx.Bucket(bucketLoggedModels)
+	if index == nil || models == nil {
+		return nil // a format 1 file opened read-only
+	}
 	p := expKey(exp)
-	c := t.tx.Bucket(bucketLoggedModelsByExp).Cursor()
-	models := t.tx.Bucket(bucketLoggedModels)
+	c := index.Cursor()
 	for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
 		if len(k) != 32 {
 			return fmt.Errorf("store: logged model index key %x malformed: %w", k, ErrCorrupt)
@@ -459,7 +469,11 @@ func (t *Tx) PutRunModel(run RunID, rm RunModel) error {
 // each in model id order.
 func (t *Tx) RunModels(run RunID) ([]RunModel, error) {
 	var out []RunModel
-	c := t.tx.Bucket(bucketRunModels).Cursor()
+	b := t.tx.Bucket(bucketRunModels)
+	if b == nil {
+		return nil, nil // a format 1 file opened read-only
+	}
+	c := b.Cursor()
 	for k, v := c.Seek(run[:]); k != nil && bytes.HasPrefix(k, run[:]); k, v = c.Next() {
 		_, rm, err := DecodeRunModel(k, v)
 		if err != nil {
@@ -478,7 +492,11 @@ func ModelFiles(id ModelID) Index {
 // ForEachLoggedModelFile calls fn with every file of every logged model:
 // what a garbage collector must keep besides runs' artifacts.
 func (t *Tx) ForEachLoggedModelFile(fn func(id ModelID, a Artifact) error) error {
-	return t.tx.Bucket(bucketLoggedModelFiles).ForEach(func(k, v []byte) error {
+	b := t.tx.Bucket(bucketLoggedModelFiles)
+	if b == nil {
+		return nil // a format 1 file opened read-only
+	}
+	return b.ForEach(func(k, v []byte) error {
 		if len(k) <= 16 {
 			return fmt.Errorf("store: logged model file key %x too short: %w", k, ErrCorrupt)
 		}
@@ -498,6 +516,11 @@ func (t *Tx) ForEachLoggedModelFile(fn func(id ModelID, a Artifact) error) error
 // link may name a model that does not exist: MLflow records any id), and
 // a file holding models says format 2.
 func (t *Tx) checkLoggedModels(c *checker, exps map[ExperimentID]*Experiment, runs map[RunID]*Run) {
+	for _, name := range formatTwoBuckets {
+		if t.tx.Bucket(name) == nil {
+			return // a format 1 file opened read-only: nothing to check
+		}
+	}
 	models := map[ModelID]*LoggedModel{}
 	t.tx.Bucket(bucketLoggedModels).ForEach(func(k, v []byte) error {
 		m, err := DecodeLoggedModel(v)

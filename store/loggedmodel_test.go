@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -339,4 +340,80 @@ func FuzzDecodeRunModel(f *testing.F) {
 			t.Fatalf("re-encoded %x=%x decodes to %v %+v, %v; want %v %+v", k2, v2, run2, rm2, err, run, rm)
 		}
 	})
+}
+
+// A format 1 file lacks format 2's buckets: opened read-only, it reads as
+// having no logged models; opened for writing, it gets them.
+func TestFormatOneReadOnly(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "f1.mlite")
+	s, err := Open(ctx, path, &Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, func(tx *Tx) error {
+		for _, name := range formatTwoBuckets {
+			if err := tx.tx.DeleteBucket(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(ctx, path, &Options{NoSync: true, ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open of a format 1 file: %v", err)
+	}
+	err = ro.View(ctx, func(tx *Tx) error {
+		if _, err := tx.LoggedModel(ModelID{1}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("LoggedModel: got %v, want ErrNotFound", err)
+		}
+		if _, err := tx.File(ModelFiles(ModelID{1}), "MLmodel"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("File: got %v, want ErrNotFound", err)
+		}
+		n := 0
+		count := func(ModelID, Artifact) error { n++; return nil }
+		if err := tx.ForEachLoggedModelFile(count); err != nil || n != 0 {
+			t.Errorf("ForEachLoggedModelFile: %d files, %v", n, err)
+		}
+		if err := tx.LoggedModels(0, func(*LoggedModel) (bool, error) { n++; return true, nil }); err != nil || n != 0 {
+			t.Errorf("LoggedModels: %d models, %v", n, err)
+		}
+		if links, err := tx.RunModels(RunID{1}); err != nil || links != nil {
+			t.Errorf("RunModels: %v, %v", links, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCheck(t, ro)
+	if err := ro.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rw := openAt(t, path)
+	if err := rw.View(ctx, func(tx *Tx) error {
+		for _, name := range formatTwoBuckets {
+			if tx.tx.Bucket(name) == nil {
+				t.Errorf("bucket %s not created by a writable open", name)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func openAt(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path, &Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -226,14 +228,20 @@ func (s *Store) validate(tx *Tx) error {
 // ensureBuckets creates the buckets a file of this format version may lack
 // because it was written before they existed.
 func (s *Store) ensureBuckets(ctx context.Context) error {
-	missing := false
+	missing, missingRequired := false, false
 	if err := s.View(ctx, func(tx *Tx) error {
 		for _, name := range allBuckets {
-			missing = missing || tx.tx.Bucket(name) == nil
+			gone := tx.tx.Bucket(name) == nil
+			missing = missing || gone
+			missingRequired = missingRequired || gone && !slices.ContainsFunc(formatTwoBuckets, func(b []byte) bool { return bytes.Equal(b, name) })
 		}
 		return nil
 	}); err != nil || !missing {
 		return err
+	}
+	if s.opts.ReadOnly && !missingRequired {
+		// A format 1 file: its readers see format 2's buckets empty.
+		return nil
 	}
 	if s.opts.ReadOnly {
 		return fmt.Errorf("store: open %s read-only: written by an earlier mlite, the file lacks records this one adds on its first write; open it once for writing: %w", s.path, ErrReadOnly)
