@@ -2,10 +2,12 @@ package mlflowapi
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/registry"
@@ -133,5 +135,67 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if err != nil {
 		return nil, invalidParam("Cannot read the request body: %v", err)
 	}
+	if at, what := badText(b); at >= 0 {
+		// encoding/json would turn it into U+FFFD and store that: refuse
+		// it, as MLflow does, rather than store something else than sent.
+		return nil, invalidParam("The request body is not valid UTF-8 JSON text: %s at byte %d.", what, at)
+	}
 	return b, nil
+}
+
+// badText finds what in a JSON body does not stand for valid UTF-8 text:
+// an invalid UTF-8 byte, or a \u escape of a lone surrogate. It returns
+// -1 when there is none.
+func badText(b []byte) (at int, what string) {
+	if !utf8.Valid(b) {
+		for i := 0; i < len(b); {
+			r, size := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && size == 1 {
+				return i, fmt.Sprintf("invalid UTF-8 byte 0x%02x", b[i])
+			}
+			i += size
+		}
+	}
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		if b[i+1] != 'u' {
+			i++ // an escaped character: skip it, so "\\u..." is not an escape
+			continue
+		}
+		hi, ok := hex4(b, i+2)
+		if !ok || hi < 0xd800 || hi > 0xdfff {
+			continue
+		}
+		if hi < 0xdc00 && i+7 < len(b) && b[i+6] == '\\' && b[i+7] == 'u' {
+			if lo, ok := hex4(b, i+8); ok && lo >= 0xdc00 && lo <= 0xdfff {
+				i += 11 // a surrogate pair: one character
+				continue
+			}
+		}
+		return i, fmt.Sprintf("a lone surrogate \\u%04x", hi)
+	}
+	return -1, ""
+}
+
+// hex4 reads four hex digits at b[i:].
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }

@@ -44,6 +44,7 @@ func TestScript(t *testing.T) {
 			env.Setenv("COLUMNS", "")
 			env.Setenv("MLITE_DB", "")
 			env.Setenv("MLITE_LOCK_TIMEOUT", "")
+			env.Setenv("BAD_UTF8", "bad\xffname") // not UTF-8: refused everywhere
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
