@@ -7,10 +7,10 @@ import (
 	"mime"
 	"net/http"
 	"path"
-	"strconv"
 	"strings"
 
 	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/internal/httpsend"
 )
 
 // safeTypes are the content types artifact downloads are served with, by
@@ -124,11 +124,11 @@ func (h *Handler) getVersionArtifact(ctx context.Context, q versionArtifactReque
 }
 
 // sendFile streams rc as an attachment with a content type a browser will
-// not run, under a sandboxing Content-Security-Policy. Bytes are written
-// one read behind, and the last only once rc has returned io.EOF: rc
-// verifies the content's digest as it goes and reports a mismatch at the
-// latest instead of io.EOF, so a damaged file never arrives whole. With the
-// Content-Length set, a client sees a cut-off body as an error.
+// not run, under a sandboxing Content-Security-Policy. rc verifies the
+// content's digest as it goes and reports a mismatch at the latest instead
+// of io.EOF; httpsend.Stream makes sure a damaged file never arrives
+// whole (an error status for a small one, an aborted body for a large
+// one).
 func sendFile(ctx context.Context, w http.ResponseWriter, r *http.Request, name string, size int64, rc io.Reader) error {
 	hd := w.Header()
 	hd.Set("Content-Type", contentType(name))
@@ -139,59 +139,5 @@ func sendFile(ctx context.Context, w http.ResponseWriter, r *http.Request, name 
 	} else {
 		hd.Set("Content-Disposition", "attachment")
 	}
-	// Read the first block before committing to a status, so a file that
-	// cannot be read at all is still an error body.
-	bufs := [2][]byte{make([]byte, 32<<10), make([]byte, 32<<10)}
-	cur := 0
-	n, err := io.ReadFull(rc, bufs[cur])
-	pending := bufs[cur][:n]
-	switch {
-	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		// The whole file is in pending and verified.
-		hd.Set("Content-Length", strconv.Itoa(len(pending)))
-		w.WriteHeader(http.StatusOK)
-		if r.Method != http.MethodHead {
-			w.Write(pending)
-		}
-		return nil
-	case err != nil:
-		return err
-	}
-	if size >= 0 {
-		hd.Set("Content-Length", strconv.FormatInt(size, 10))
-	}
-	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return nil
-	}
-	for {
-		next := bufs[cur^1]
-		n, err := rc.Read(next)
-		if n > 0 {
-			if _, werr := w.Write(pending); werr != nil {
-				return errSent{werr} // the client went away
-			}
-			pending = next[:n]
-			cur ^= 1
-		}
-		if err == io.EOF {
-			w.Write(pending)
-			return nil
-		}
-		if err != nil {
-			// Headers are sent: stop short of Content-Length, which makes
-			// the server drop the connection and the client see the cut.
-			return errSent{err}
-		}
-		if ctx.Err() != nil {
-			return errSent{ctx.Err()}
-		}
-	}
+	return httpsend.Stream(ctx, w, r, size, rc)
 }
-
-// errSent is an error met after the response status was sent: it can only
-// be logged.
-type errSent struct{ err error }
-
-func (e errSent) Error() string { return "mlflowapi: after the response began: " + e.err.Error() }
-func (e errSent) Unwrap() error { return e.err }

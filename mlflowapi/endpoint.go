@@ -3,6 +3,7 @@ package mlflowapi
 import (
 	"context"
 	"errors"
+	"github.com/mlite/mlite/internal/httpsend"
 	"io"
 	"net/http"
 )
@@ -159,10 +160,10 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, d *download) erro
 
 // fail answers err, or logs it when the response has begun.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var sent errSent
+	var sent *httpsend.SentError
 	if errors.As(err, &sent) {
-		h.log.WarnContext(r.Context(), "mlflowapi: download cut short", "path", r.URL.Path, "err", sent.err)
-		return
+		h.log.WarnContext(r.Context(), "mlflowapi: download cut short", "path", r.URL.Path, "err", sent.Err)
+		httpsend.Abort()
 	}
 	h.writeError(w, r, err)
 }

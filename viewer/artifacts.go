@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mlite/mlite/internal/httpsend"
 	"io"
 	"mime"
 	"net/http"
@@ -115,19 +116,24 @@ func (v *Viewer) serveFile(w http.ResponseWriter, r *http.Request, open opener, 
 			return
 		}
 	}
-	if size >= 0 {
-		h.Set("Content-Length", strconv.FormatInt(size, 10))
-	}
 	disp := "inline"
 	if kind == "binary" || r.URL.Query().Get("download") == "1" {
 		disp = "attachment"
 	}
 	h.Set("Content-Disposition", mime.FormatMediaType(disp, map[string]string{"filename": path.Base(p)}))
-	if r.Method == http.MethodHead {
-		return
+	// The file's reader verifies its digest and says so at the end: a
+	// damaged file must not arrive whole (httpsend).
+	err = httpsend.Stream(r.Context(), w, r, size, io.MultiReader(bytes.NewReader(head), rc))
+	var sent *httpsend.SentError
+	switch {
+	case errors.As(err, &sent):
+		httpsend.Abort()
+	case err != nil:
+		for _, k := range []string{"Content-Disposition", "Content-Security-Policy", "ETag", "Content-Length"} {
+			h.Del(k)
+		}
+		v.errorPage(w, r, err)
 	}
-	w.Write(head)
-	io.Copy(w, rc) // a failure midway can only cut the response short
 }
 
 // serveArtifact serves a run's artifact file: /artifacts/{id}/raw?path=p.
