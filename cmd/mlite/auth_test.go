@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -106,5 +108,46 @@ func TestServerAuthWithMLflowClient(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "token,basic" && strings.Join(got, ",") != "basic,token" {
 		t.Errorf("runs logged: %v, want basic and token only", got)
+	}
+}
+
+// TestServerRefusesRebindingAndCrossSiteWrites: mlite server answers only
+// Host headers that name it, and refuses writes from other sites' pages.
+func TestServerRefusesRebindingAndCrossSiteWrites(t *testing.T) {
+	url := startServer(t, filepath.Join(t.TempDir(), "web.mlite"))
+	do := func(method, host, origin string) (int, string) {
+		req, err := http.NewRequest(method, url+"/api/2.0/mlflow/experiments/create", strings.NewReader(`{"name":"x-`+host+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		req.Header.Set("Content-Type", "application/json")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, strings.TrimSpace(string(b))
+	}
+	port := url[strings.LastIndex(url, ":")+1:]
+	tests := []struct {
+		host, origin string
+		want         int
+		body         string
+	}{
+		{"127.0.0.1:" + port, "", 200, ""},
+		{"localhost:" + port, "http://localhost:" + port, 200, ""},
+		{"attacker.example:" + port, "", 403, httpguard.InvalidHostMsg},
+		{"127.0.0.1:" + port, "https://attacker.example", 403, httpguard.CORSBlockedMsg},
+	}
+	for _, tt := range tests {
+		code, body := do("POST", tt.host, tt.origin)
+		if code != tt.want || (tt.body != "" && body != tt.body) {
+			t.Errorf("POST with Host %q, Origin %q: got %d %q, want %d %q", tt.host, tt.origin, code, body, tt.want, tt.body)
+		}
 	}
 }
