@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/run"
@@ -96,7 +97,27 @@ func asAPIError(err error) *apiError {
 	case errors.Is(err, context.Canceled):
 		code = codeCancelled
 	}
-	return &apiError{code: code, msg: err.Error(), err: err}
+	return &apiError{code: code, msg: message(err), err: err}
+}
+
+// kinds are the sentinels whose text only says what kind of error wraps
+// them, for errors.Is: a message shows none of them.
+var kinds = []error{mlite.ErrInvalid, mlite.ErrNotFound, mlite.ErrExists, mlite.ErrConflict, mlite.ErrDeleted, run.ErrBadQuery}
+
+// message is err's text for a client, saying what was wrong once: without
+// the sentinel texts ("invalid argument", "not found", ...) that end it,
+// however many times layers wrapped them.
+func message(err error) string {
+	msg := err.Error()
+	for {
+		before := msg
+		for _, k := range kinds {
+			msg = strings.TrimSuffix(msg, ": "+k.Error())
+		}
+		if msg == before {
+			return msg
+		}
+	}
 }
 
 // writeError writes err as MLflow's error body with its status.

@@ -189,7 +189,7 @@ func modelError(err error, name string, v int64) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &gate):
-		return &apiError{code: codeBadRequest, err: err, msg: err.Error()}
+		return &apiError{code: codeBadRequest, err: err, msg: message(err)}
 	case errors.Is(err, mlite.ErrNotFound) && v > 0:
 		return versionNotFound(err, name, v)
 	}
