@@ -48,7 +48,11 @@
 // MLflow 3 outputs and metrics no model or dataset fields; a version's
 // download URI is its source run's artifact URI and path, or its source
 // when that run is gone. On the write side: experiments/create refuses an
-// artifact_location (artifacts live beside the store); a model version's
+// artifact_location, with MLflow's own error where MLflow refuses it too
+// (fragments, params, a host-addressed scheme, runs:/, over 2048
+// characters) and mlite's otherwise: a run's artifacts live in the store,
+// so a location elsewhere would be written past it or reported falsely
+// (location.go); a model version's
 // source must be runs:/<run>/<path> or a run's mlflow-artifacts:/
 // location, which is stored as the equivalent runs:/ URI; a refused
 // promotion gate (beyond MLflow) is BAD_REQUEST; logged-models/search

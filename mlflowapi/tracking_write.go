@@ -34,9 +34,7 @@ func decodeCreateExperiment(a *args) createExperimentRequest {
 	var q createExperimentRequest
 	q.name = a.required("name")
 	if loc := a.str("artifact_location"); loc != "" {
-		// mlite keeps every artifact in its own folder; a location
-		// elsewhere would be ignored, so it is refused.
-		a.fail(invalidParam("artifact_location %q is not supported: mlite stores artifacts beside its store file (mlflow-artifacts:/<experiment id>).", loc))
+		a.fail(checkArtifactLocation(loc))
 	}
 	q.tags = a.tags("tags")
 	return q

@@ -23,6 +23,8 @@ var writeCases = []struct {
 	{"w_experiments_create_no_name", "experiments/create", `{}`, ""},
 	{"w_experiments_create_bad_tags", "experiments/create", `{"name": "x", "tags": [{"value": "v"}]}`, ""},
 	{"w_experiments_create_location", "experiments/create", `{"name": "elsewhere", "artifact_location": "s3://bucket/x"}`, ""},
+	{"w_experiments_create_runs_location", "experiments/create", `{"name": "elsewhere", "artifact_location": "runs:/abc/x"}`, ""},
+	{"w_experiments_create_host_location", "experiments/create", `{"name": "elsewhere", "artifact_location": "https://host/x"}`, ""},
 	{"w_experiments_update", "experiments/update", `{"experiment_id": "3", "new_name": "fresher"}`, ""},
 	{"w_experiments_update_taken", "experiments/update", `{"experiment_id": "3", "new_name": "credit"}`, ""},
 	{"w_experiments_update_missing", "experiments/update", `{"experiment_id": "99", "new_name": "x"}`, ""},
