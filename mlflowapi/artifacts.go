@@ -1,12 +1,14 @@
 package mlflowapi
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/mlite/mlite"
@@ -122,6 +124,69 @@ func (h *Handler) getVersionArtifact(ctx context.Context, q versionArtifactReque
 	}
 	return d, nil
 }
+
+// maxUpload bounds a file sent to upload-artifact, as MLflow's handler
+// does.
+const maxUpload = 10 << 20
+
+func decodeUploadArtifact(a *args) runPath {
+	var q runPath
+	if q.s = a.str("run_uuid"); a.ok() && q.s == "" {
+		a.fail(invalidParam("Request must specify run_uuid."))
+	}
+	if q.path = a.str("path"); a.ok() && q.path == "" {
+		a.fail(invalidParam("Request must specify path."))
+	}
+	if a.ok() {
+		var ok bool
+		if q.path, ok = safePath(q.path); !ok {
+			a.fail(invalidParam("Invalid path"))
+		}
+	}
+	return q
+}
+
+// uploadArtifact serves the UI's ajax-api/2.0/mlflow/upload-artifact
+// ?run_uuid=&path=: the body, at most 10 MB, becomes the run's artifact at
+// path, with MLflow's checks in MLflow's order.
+func (h *Handler) uploadArtifact(ctx context.Context, q runPath, body io.Reader, size int64) error {
+	tooLarge := invalidParam("Artifact size is too large. Max size is 10MB.")
+	if size > maxUpload {
+		return tooLarge
+	}
+	data, err := io.ReadAll(io.LimitReader(body, maxUpload+1))
+	switch {
+	case err != nil:
+		return invalidParam("Cannot read the request body: %v", err)
+	case len(data) == 0:
+		return invalidParam("Request must specify data.")
+	case len(data) > maxUpload:
+		return tooLarge
+	}
+	if q.id, err = parseRunID(q.s); err != nil {
+		return err
+	}
+	return runError(h.tr.LogReader(ctx, q.id, bytes.NewReader(data), q.path), q.s)
+}
+
+// safePath is MLflow's validate_path_is_safe: path percent-decoded, and
+// whether it may be joined to a folder (no "#", no file: URI, no ".."
+// segment, not absolute on POSIX or Windows).
+func safePath(p string) (string, bool) {
+	p = unquoteAll(p)
+	switch {
+	case strings.Contains(p, "#"), len(p) >= 5 && strings.EqualFold(p[:5], "file:"),
+		slices.Contains(strings.Split(p, "/"), ".."), strings.HasPrefix(p, "/"):
+		return p, false
+	case len(p) >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/') && isLetter(p[0]):
+		return p, false // a Windows drive's root: C:\ or C:/
+	case strings.HasPrefix(p, `\\`) && strings.Contains(strings.TrimLeft(p, `\`), `\`):
+		return p, false // a Windows share: \\server\share
+	}
+	return p, true
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // sendFile streams rc as an attachment with a content type a browser will
 // not run, under a sandboxing Content-Security-Policy. rc verifies the

@@ -66,7 +66,9 @@
 // set-tag, delete-tag, log-batch, log-inputs); the model registry's reads
 // and writes (registered models create, rename, update, delete, tags,
 // aliases; model versions create, update, transition-stage, delete, tags;
-// latest versions, searches, download URIs); artifact downloads and the
+// latest versions, searches, download URIs); artifact downloads, the UI's
+// upload-artifact (a file of at most 10 MB as the body, run_uuid and path
+// in the query string, answered with MLflow's empty body) and the
 // artifact proxy. Not served: traces, logged models (beyond the empty
 // search), evaluation datasets, scorers, webhooks, multipart uploads,
 // runs/log-model and dataset search.

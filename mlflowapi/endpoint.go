@@ -6,6 +6,7 @@ import (
 	"github.com/mlite/mlite/internal/httpsend"
 	"io"
 	"net/http"
+	"net/url"
 )
 
 // An endpoint is declared, not hand-written: a line of the route table
@@ -37,7 +38,9 @@ import (
 //  4. Add a line to apiEndpoints: read(methods, path, decode, call,
 //     encode) for a read, write(...) for a change of the store (which
 //     Options.ReadOnly refuses), file(...) for a download, whose call
-//     returns a *download that the layer streams.
+//     returns a *download that the layer streams, upload(...) for a
+//     write whose body is a file, not JSON: its parameters come from the
+//     query string and its call reads the body.
 //
 // Errors: a call's error that is already an *apiError is answered as it
 // is. Otherwise, when Req is or embeds a subject (runRef, experimentRef,
@@ -52,6 +55,7 @@ type endpoint struct {
 	writes  bool     // refused under Options.ReadOnly
 	json    func(h *Handler, ctx context.Context, p *params, w *jsonWriter) error
 	file    func(h *Handler, ctx context.Context, p *params) (*download, error)
+	upload  func(h *Handler, ctx context.Context, p *params, body io.Reader, size int64) error
 }
 
 // read declares an endpoint answering JSON that changes nothing.
@@ -80,6 +84,23 @@ func file[Req any](methods []string, path string, decode func(*args) Req,
 		}
 		return d, nil
 	}}
+}
+
+// upload declares a write whose request body is a file of size bytes (-1
+// when unknown), which call reads; the answer is MLflow's empty one.
+func upload[Req any](methods []string, path string, decode func(*args) Req,
+	call func(*Handler, context.Context, Req, io.Reader, int64) error) endpoint {
+	return endpoint{methods: methods, path: path, writes: true,
+		upload: func(h *Handler, ctx context.Context, p *params, body io.Reader, size int64) error {
+			req, err := decodeArgs(p, decode)
+			if err != nil {
+				return err
+			}
+			if err := call(h, ctx, req, body, size); err != nil {
+				return callError(req, err)
+			}
+			return nil
+		}}
 }
 
 func serveJSON[Req, Resp any](decode func(*args) Req, call func(*Handler, context.Context, Req) (Resp, error),
@@ -120,6 +141,21 @@ func callError(req any, err error) error {
 		return s.fail(err)
 	}
 	return err
+}
+
+// serveUpload answers r with upload endpoint e: the parameters are the
+// query string's, the body is the file.
+func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, e *endpoint) {
+	q, _ := url.ParseQuery(r.URL.RawQuery) // lenient, like Flask
+	body := io.Reader(http.NoBody)
+	if r.Body != nil {
+		body = r.Body
+	}
+	if err := e.upload(h, r.Context(), &params{query: q}, body, r.ContentLength); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nil)
 }
 
 // serve answers r with endpoint e and decoded parameters p.

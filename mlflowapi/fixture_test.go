@@ -155,9 +155,6 @@ func (f *fixture) do(t testing.TB, method, target, body string) *httptest.Respon
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	if body != "" {
 		rd = strings.NewReader(f.expand(body))
 	}
 	req := httptest.NewRequest(method, f.expand(target), rd)
@@ -251,6 +248,9 @@ func render(t *testing.T, rec *httptest.ResponseRecorder, body string) string {
 		}
 	}
 	sb.WriteString("\n")
+	if body == "" && rec.Code == 200 {
+		return sb.String() // MLflow's empty answer to an upload
+	}
 	if !json.Valid([]byte(body)) {
 		t.Errorf("body is not JSON: %s", body)
 		sb.WriteString(body)

@@ -218,8 +218,8 @@ func serveChecked(t *testing.T, h http.Handler, method, target string, body []by
 	if rec.Code >= 500 {
 		t.Fatalf("%s %s %q: got %d %s", method, target, body, rec.Code, rec.Body)
 	}
-	if rec.Header().Get("Content-Type") != "application/json" {
-		return // a download
+	if rec.Header().Get("Content-Type") != "application/json" || rec.Code == 200 && rec.Body.Len() == 0 {
+		return // a download, or an upload's empty answer
 	}
 	if !json.Valid(rec.Body.Bytes()) {
 		t.Fatalf("%s %s %q: answer is not JSON: %s", method, target, body, rec.Body)

@@ -99,6 +99,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
+	if e.upload != nil {
+		h.serveUpload(w, r, e)
+		return
+	}
 	body, err := readBody(w, r)
 	if err != nil {
 		h.writeError(w, r, err)

@@ -79,6 +79,7 @@ var apiEndpoints = []endpoint{
 // ajaxEndpoints are served only under /ajax-api/2.0/mlflow/, as in MLflow.
 var ajaxEndpoints = []endpoint{
 	read(get, "metrics/get-history-bulk", decodeBulk, (*Handler).getMetricHistoryBulk, writeBulk),
+	upload(post, "upload-artifact", decodeUploadArtifact, (*Handler).uploadArtifact),
 }
 
 // rootEndpoints are MLflow's non-proto download routes, by full path.
