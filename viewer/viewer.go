@@ -126,22 +126,42 @@ func (v *Viewer) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/mlite/chart", v.api(v.apiChart))
 	mux.HandleFunc("GET /api/mlite/models/{name}/audit", v.api(v.apiAudit))
 	mux.HandleFunc("GET /api/mlite/models/{name}/versions/{version}/lineage", v.api(v.apiLineage))
-	mux.HandleFunc("/api/mlite/", v.api(func(*http.Request) (any, error) {
-		return nil, errNotFound("no such endpoint")
-	}))
+	mux.HandleFunc("/api/mlite/", func(w http.ResponseWriter, r *http.Request) {
+		get := r.Clone(r.Context())
+		get.Method = http.MethodGet
+		if _, pattern := mux.Handler(get); pattern != "/api/mlite/" {
+			// An endpoint of the API asked with a method it refuses.
+			v.api(nil)(w, r)
+			return
+		}
+		endpointNotFound(v)(w, r)
+	})
 
 	// MLflow's REST API, package mlflowapi's: mounted, never duplicated.
+	// Every other path under /api/ and /ajax-api/ (MLflow 3's /api/3.0/
+	// among them) is its ENDPOINT_NOT_FOUND, never a page.
 	if !v.opts.NoMLflowAPI {
 		// Read-only, as the viewer is, unless this is a tracking server.
 		api := mlflowapi.New(v.db, &mlflowapi.Options{ReadOnly: !v.opts.MLflowWrites})
-		mux.Handle("/api/2.0/", api)
-		mux.Handle("/ajax-api/2.0/", api)
+		mux.Handle("/api/", api)
+		mux.Handle("/ajax-api/", api)
 		mux.Handle("/get-artifact", api)
 		mux.Handle("/model-versions/get-artifact", api)
+	} else {
+		mux.HandleFunc("/api/", endpointNotFound(v))
+		mux.HandleFunc("/ajax-api/", endpointNotFound(v))
 	}
 
 	// Anything else is a clean 404 page.
 	mux.HandleFunc("/", v.page(func(*http.Request) (*view, error) {
 		return nil, errNotFound("no such page")
 	}))
+}
+
+// endpointNotFound answers an API path nothing serves as MLflow's server
+// does: JSON ENDPOINT_NOT_FOUND with 404, whatever the method.
+func endpointNotFound(v *Viewer) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v.sendJSONError(w, r, &reqError{http.StatusNotFound, "ENDPOINT_NOT_FOUND", "No API endpoint " + r.URL.Path, errMissing})
+	}
 }

@@ -170,7 +170,7 @@ func TestAPIErrors(t *testing.T) {
 		{"/api/mlite/models/Nope/audit", 404, "RESOURCE_DOES_NOT_EXIST", "Nope"},
 		{"/api/mlite/models/CreditModel/versions/9/lineage", 404, "RESOURCE_DOES_NOT_EXIST", ""},
 		{"/api/mlite/models/CreditModel/versions/0/lineage", 400, "INVALID_PARAMETER_VALUE", "version"},
-		{"/api/mlite/nothing", 404, "RESOURCE_DOES_NOT_EXIST", "no such endpoint"},
+		{"/api/mlite/nothing", 404, "ENDPOINT_NOT_FOUND", "No API endpoint /api/mlite/nothing"},
 	}
 	for _, tt := range tests {
 		var e apiError
