@@ -23,6 +23,7 @@ import (
 type uiFlags struct {
 	netFlags
 	noBrowser bool
+	accessLog bool // a line per request on stderr (mlite server without --quiet)
 }
 
 func (f *uiFlags) add(c *cobra.Command) {
@@ -49,6 +50,7 @@ func (a *app) uiCmd() *cobra.Command {
 
 func (a *app) serverCmd() *cobra.Command {
 	f := uiFlags{noBrowser: true}
+	var quiet bool
 	c := command("server", "Serve MLflow's tracking and registry API (reads and writes) and the viewer",
 		`  mlite server
   mlite server --db team.mlite --port 8080
@@ -60,6 +62,7 @@ func (a *app) serverCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			f.accessLog = !quiet
 			return a.serve(ctx, db, f, true)
 		})
 	c.Long = `Server serves the store as an MLflow tracking server: the unmodified mlflow
@@ -67,8 +70,12 @@ client (mlflow.set_tracking_uri("http://127.0.0.1:5000")) logs experiments,
 runs, params, metrics, tags, inputs and artifacts into it and uses the model
 registry, while the viewer shows it at the same address. It creates the store
 if it does not exist. Unlike ui, it takes writes: keep it on loopback unless
-everyone who can reach it may change the store.`
+everyone who can reach it may change the store.
+
+It writes a line per request to stderr (time, method, path, status and
+duration); --quiet leaves them out.`
 	f.add(c)
+	c.Flags().BoolVar(&quiet, "quiet", false, "do not log a line per request to stderr")
 	return c
 }
 
@@ -100,6 +107,9 @@ func (a *app) serve(ctx context.Context, db *mlite.DB, f uiFlags, writes bool) e
 	h, err := a.guard(v, f.netFlags, what)
 	if err != nil {
 		return err
+	}
+	if f.accessLog {
+		h = accessLog(h, a.stderr, time.Now)
 	}
 	ln, url, err := listen(f.host, f.port)
 	if err != nil {
