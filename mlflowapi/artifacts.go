@@ -73,24 +73,7 @@ func (h *Handler) getArtifact(ctx context.Context, q runPath) (*download, error)
 // runArtifact opens artifact p of run ref, with its size when it is a
 // file of the run's index.
 func (h *Handler) runArtifact(ctx context.Context, ref runRef, p string) (*download, error) {
-	files, err := h.tr.ListArtifacts(ctx, ref.id, path.Dir(strings.TrimPrefix(p, "/")), false)
-	if err != nil {
-		return nil, runError(err, ref.s)
-	}
-	d := &download{name: p, size: -1}
-	for _, f := range files {
-		if f.Path == strings.Trim(p, "/") && !f.IsDir {
-			d.size = f.Size
-		}
-	}
-	d.rc, err = h.tr.OpenArtifact(ctx, ref.id, p)
-	if errors.Is(err, mlite.ErrNotFound) {
-		return nil, notFound(err, "Artifact %s of run %s not found", p, ref.s)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return d, nil
+	return h.treeArtifact(ctx, h.tr.RunTree(ref.id), p, ref.fail)
 }
 
 type versionArtifactRequest struct {

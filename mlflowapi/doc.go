@@ -44,34 +44,44 @@
 // is ENDPOINT_NOT_FOUND and a wrong method 405, both with MLflow's JSON
 // error body (Flask answers in HTML); every search answers GET and POST;
 // metric values of ±Inf come back exactly, as from MLflow's file store
-// (its SQL stores clamp them to ±1.7976931348623157e308); runs carry no
-// MLflow 3 outputs and metrics no model or dataset fields; a version's
-// download URI is its source run's artifact URI and path, or its source
-// when that run is gone. On the write side: experiments/create refuses an
+// (its SQL stores clamp them to ±1.7976931348623157e308); a run's metrics
+// carry no model or dataset fields (MLflow's do not either; a logged
+// model's metrics do); a version's download URI is its logged model's
+// artifact location, its source run's artifact URI and path, or its source
+// when that run is gone; a version made from a logged model answers its
+// model_id (MLflow's SQL registry drops it); a logged-model filter
+// compares a metric's latest value and takes status by name (READY), and
+// a bad filter or page token is INVALID_PARAMETER_VALUE (MLflow: 500).
+// On the write side: experiments/create refuses an
 // artifact_location, with MLflow's own error where MLflow refuses it too
 // (fragments, params, a host-addressed scheme, runs:/, over 2048
 // characters) and mlite's otherwise: a run's artifacts live in the store,
 // so a location elsewhere would be written past it or reported falsely
 // (location.go); a model version's
 // source must be runs:/<run>/<path> or a run's mlflow-artifacts:/
-// location, which is stored as the equivalent runs:/ URI; a refused
-// promotion gate (beyond MLflow) is BAD_REQUEST; logged-models/search
-// answers an empty page (mlite keeps no MLflow 3 logged models); the
-// 1 MB limit of log-batch counts the body's bytes.
+// location, which is stored as the equivalent runs:/ URI, or a logged
+// model's models:/m-<id>; a refused promotion gate (beyond MLflow) is
+// BAD_REQUEST; a model id in runs/outputs and log-inputs must be m- and
+// 32 hex digits (MLflow takes any text); the 1 MB limit of log-batch
+// counts the body's bytes.
 //
 // Served: the tracking reads (experiments get, get-by-name, search; runs
 // get, search; metric histories, bulk and sampled; artifact listings) and
 // writes (experiments create, update, delete, restore, set and delete
 // tags; runs create, update, delete, restore, log-metric, log-parameter,
-// set-tag, delete-tag, log-batch, log-inputs); the model registry's reads
+// set-tag, delete-tag, log-batch, log-inputs, outputs); MLflow 3 logged
+// models (logged-models create, get, finalize, delete, tags, params,
+// search, artifact listing and download; their files through the
+// artifact proxy at mlflow-artifacts:/<experiment>/models/<id>/artifacts;
+// model_id and datasets on metrics; runs' model inputs and outputs),
+// with path parameters (logged-models/{model_id}/...); the model registry's reads
 // and writes (registered models create, rename, update, delete, tags,
 // aliases; model versions create, update, transition-stage, delete, tags;
 // latest versions, searches, download URIs); artifact downloads, the UI's
 // upload-artifact (a file of at most 10 MB as the body, run_uuid and path
 // in the query string, answered with MLflow's empty body) and the
-// artifact proxy. Not served: traces, logged models (beyond the empty
-// search), evaluation datasets, scorers, webhooks, multipart uploads,
-// runs/log-model and dataset search.
+// artifact proxy. Not served: traces, evaluation datasets, scorers,
+// webhooks, multipart uploads, runs/log-model and dataset search.
 //
 // The tests include real-client tests: the unmodified mlflow Python
 // client (testdata/client/*.py) logs, searches, registers and moves

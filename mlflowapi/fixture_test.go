@@ -175,7 +175,7 @@ func (f *fixture) expand(s string) string {
 }
 
 var (
-	reTime  = regexp.MustCompile(`"(creation_time|last_update_time|creation_timestamp|last_updated_timestamp)":(\d+)`)
+	reTime  = regexp.MustCompile(`"(creation_time|last_update_time|creation_timestamp|last_updated_timestamp|creation_timestamp_ms|last_updated_timestamp_ms)":(\d+)`)
 	reToken = regexp.MustCompile(`"next_page_token":"[^"]*"`)
 )
 

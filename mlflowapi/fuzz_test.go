@@ -138,14 +138,16 @@ func FuzzDecodeRequest(f *testing.F) {
 func FuzzServe(f *testing.F) {
 	fx := newFixture(f)
 	var paths []string
-	for p := range apiRoutes {
+	for _, p := range apiRoutes.paths() {
 		paths = append(paths, api+p)
 	}
-	for p := range ajaxRoutes {
+	for _, p := range ajaxRoutes.paths() {
 		paths = append(paths, ajax+p)
 	}
-	for p := range rootRoutes {
-		paths = append(paths, p)
+	paths = append(paths, rootRoutes.paths()...)
+	for i, p := range paths {
+		p = strings.ReplaceAll(p, "{model_id}", "m-0123456789abcdef0123456789abcdef")
+		paths[i] = strings.ReplaceAll(p, "{tag_key}", "team")
 	}
 	slices.Sort(paths)
 	rf := fx.runs["rf"].String()

@@ -79,7 +79,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveArtifactsProxy(w, r, loc)
 		return
 	}
-	rt, ok := lookup(r.URL.Path)
+	rt, vars, ok := lookup(r.URL.Path)
 	if !ok {
 		h.writeError(w, r, &apiError{code: codeEndpointNotFound, msg: "No API endpoint " + r.URL.Path})
 		return
@@ -117,6 +117,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
+	p.path = vars
 	h.serve(w, r, e, p)
 }
 

@@ -29,22 +29,31 @@ func proxyPath(urlPath string) (string, bool) {
 	return "", false
 }
 
-// proxyTarget is a location under mlflow-artifacts:/ that names a run's
-// artifact tree: <experiment>/<run>/artifacts[/<path>], the form of the
-// artifact URI mlite gives every run.
+// proxyTarget is a location under mlflow-artifacts:/ that names an
+// artifact tree: a run's, <experiment>/<run>/artifacts[/<path>], the form
+// of the artifact URI mlite gives every run, or a logged model's,
+// <experiment>/models/<model id>/artifacts[/<path>].
 type proxyTarget struct {
-	run  string // the run id as given
-	id   run.ID
-	path string // inside the run's tree; "" for its root
+	tree  run.Tree
+	run   string      // the run id as given; "" for a logged model
+	model string      // the logged model id as given; "" for a run
+	id    run.ID      // the run's
+	mid   run.ModelID // the logged model's
+	path  string      // inside the tree; "" for its root
+	fail  func(error) error
 }
 
-// resolveProxy maps a proxy location back to its run, which must exist in
-// that experiment.
+// resolveProxy maps a proxy location back to its run or logged model,
+// which must exist in that experiment.
 func (h *Handler) resolveProxy(ctx context.Context, loc string) (proxyTarget, error) {
 	var t proxyTarget
-	parts := strings.SplitN(strings.Trim(loc, "/"), "/", 4)
+	parts := strings.SplitN(strings.Trim(loc, "/"), "/", 5)
+	if len(parts) >= 4 && parts[1] == "models" && parts[3] == "artifacts" {
+		return h.resolveModelProxy(ctx, parts)
+	}
+	parts = strings.SplitN(strings.Trim(loc, "/"), "/", 4)
 	if len(parts) < 3 || parts[2] != "artifacts" {
-		return t, notFound(nil, "No run artifact location mlflow-artifacts:/%s: mlite serves run artifacts at mlflow-artifacts:/<experiment id>/<run id>/artifacts", loc)
+		return t, notFound(nil, "No artifact location mlflow-artifacts:/%s: mlite serves run artifacts at mlflow-artifacts:/<experiment id>/<run id>/artifacts and logged models' at mlflow-artifacts:/<experiment id>/models/<model id>/artifacts", loc)
 	}
 	t.run = parts[1]
 	id, err := parseRunID(t.run)
@@ -58,9 +67,34 @@ func (h *Handler) resolveProxy(ctx context.Context, loc string) (proxyTarget, er
 	if rec.ExperimentID.String() != parts[0] {
 		return t, notFound(nil, "Run with id=%s not found in experiment %s", t.run, parts[0])
 	}
-	t.id = id
+	t.id, t.tree = id, h.tr.RunTree(id)
+	t.fail = func(err error) error { return runError(err, t.run) }
 	if len(parts) == 4 {
 		t.path = parts[3]
+	}
+	return t, nil
+}
+
+// resolveModelProxy maps <experiment>/models/<model id>/artifacts[/<path>]
+// (parts, split) to the logged model.
+func (h *Handler) resolveModelProxy(ctx context.Context, parts []string) (proxyTarget, error) {
+	ref := loggedModelRef{s: parts[2]}
+	t := proxyTarget{model: ref.s, fail: ref.fail}
+	id, err := run.ParseModelID(ref.s)
+	if err != nil {
+		return t, modelIDNotFound(err, ref.s)
+	}
+	ref.id = id
+	m, err := h.loggedModel(ctx, ref, false)
+	if err != nil {
+		return t, ref.fail(err)
+	}
+	if m.ExperimentID.String() != parts[0] {
+		return t, notFound(nil, "Logged model with ID '%s' not found in experiment %s.", ref.s, parts[0])
+	}
+	t.mid, t.tree = id, h.tr.ModelTree(id)
+	if len(parts) == 5 {
+		t.path = parts[4]
 	}
 	return t, nil
 }
@@ -103,14 +137,14 @@ func (h *Handler) uploadProxy(w http.ResponseWriter, r *http.Request, loc string
 		return err
 	}
 	if t.path == "" {
-		return invalidParam("Cannot upload to the root of run %s's artifacts: name a file.", t.run)
+		return invalidParam("Cannot upload to the root of %s's artifacts: name a file.", t.tree)
 	}
 	body := r.Body
 	if body == nil {
 		body = http.NoBody
 	}
-	if err := h.tr.LogReader(r.Context(), t.id, body, t.path); err != nil {
-		return runError(err, t.run)
+	if err := t.tree.Log(r.Context(), body, t.path); err != nil {
+		return t.fail(err)
 	}
 	writeJSON(w, http.StatusOK, []byte("{}"))
 	return nil
@@ -121,7 +155,7 @@ func (h *Handler) downloadProxy(w http.ResponseWriter, r *http.Request, loc stri
 	if err != nil {
 		return err
 	}
-	d, err := h.runArtifact(r.Context(), runRef{s: t.run, id: t.id}, t.path)
+	d, err := h.treeArtifact(r.Context(), t.tree, t.path, t.fail)
 	if err != nil {
 		return err
 	}
@@ -133,28 +167,29 @@ func (h *Handler) deleteProxy(w http.ResponseWriter, r *http.Request, loc string
 	if err != nil {
 		return err
 	}
-	err = h.tr.DeleteArtifact(r.Context(), t.id, t.path)
+	err = t.tree.Delete(r.Context(), t.path)
 	if errors.Is(err, mlite.ErrNotFound) {
-		return notFound(err, "Artifact %s of run %s not found", t.path, t.run)
+		return notFound(err, "Artifact %s of %s not found", t.path, t.tree)
 	}
 	if err != nil {
-		return runError(err, t.run)
+		return t.fail(err)
 	}
 	writeJSON(w, http.StatusOK, []byte("{}"))
 	return nil
 }
 
-// listProxy lists one folder, ?path=<experiment>/<run>/artifacts[/<dir>],
-// with each entry's path its base name, as MLflow's proxy answers.
+// listProxy lists one folder, ?path=<experiment>/<run>/artifacts[/<dir>]
+// (or a logged model's location), with each entry's path its base name,
+// as MLflow's proxy answers.
 func (h *Handler) listProxy(w http.ResponseWriter, r *http.Request) error {
 	loc := r.URL.Query().Get("path")
 	t, err := h.resolveProxy(r.Context(), loc)
 	if err != nil {
 		return err
 	}
-	files, err := h.tr.ListArtifacts(r.Context(), t.id, t.path, false)
+	files, err := t.tree.List(r.Context(), t.path, false)
 	if err != nil {
-		return runError(err, t.run)
+		return t.fail(err)
 	}
 	jw := &jsonWriter{b: make([]byte, 0, 256)}
 	jw.open()

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/mlite/mlite/registry"
+	"github.com/mlite/mlite/run"
 )
 
 // modelView is a registered model as MLflow answers it: with the newest
@@ -97,6 +98,9 @@ func writeVersion(w *jsonWriter, v *registry.ModelVersion, aliases map[string]in
 			w.strElem(a)
 		}
 		w.closeArr()
+	}
+	if v.ModelID != (run.ModelID{}) {
+		w.str("model_id", v.ModelID.String())
 	}
 }
 
@@ -194,14 +198,21 @@ func writeVersionList(w *jsonWriter, l versionList) {
 }
 
 // versionDownloadURI answers where a version's files are, as MLflow's
-// storage location: under the source run's artifact URI for a runs:/
-// source whose run still exists, otherwise the source itself.
+// storage location: the logged model's artifact location for a version
+// made from one, under the source run's artifact URI for a runs:/ source
+// whose run still exists, otherwise the source itself.
 func (h *Handler) versionDownloadURI(ctx context.Context, q versionRef) (string, error) {
 	v, err := h.versionOf(ctx, q.name, q.v)
 	if err != nil {
 		return "", err
 	}
 	uri := v.Source
+	if v.ModelID != (run.ModelID{}) {
+		// Made from a logged model: its files are the model's.
+		if m, err := h.tr.GetLoggedModel(ctx, v.ModelID); err == nil {
+			return m.ArtifactLocation, nil
+		}
+	}
 	if id, sub, err := registry.ParseRunsURI(v.Source); err == nil {
 		if rec, err := h.tr.GetRun(ctx, id); err == nil && rec.ArtifactURI != "" {
 			uri = rec.ArtifactURI

@@ -94,13 +94,19 @@ func (h *Handler) deleteAlias(ctx context.Context, q keyed[modelRef]) (none, err
 // location under mlflow-artifacts:/<experiment>/<run>/artifacts[/<path>]
 // (what the client sends once it has resolved runs:/) mapped back to it.
 func (h *Handler) versionSource(ctx context.Context, source string) (string, error) {
-	if strings.HasPrefix(source, "runs:/") {
+	if _, ok := registry.LoggedModelURI(source); ok || strings.HasPrefix(source, "runs:/") {
 		return source, nil
 	}
 	if loc, ok := strings.CutPrefix(source, "mlflow-artifacts:"); ok {
 		t, err := h.resolveProxy(ctx, strings.TrimLeft(loc, "/"))
 		if err != nil {
 			return "", err
+		}
+		if t.model != "" && t.path == "" {
+			return "models:/" + t.model, nil
+		}
+		if t.model != "" {
+			return "", invalidParam("Unsupported model version source '%s': register a logged model as models:/%s, its whole artifact tree.", source, t.model)
 		}
 		return "runs:/" + t.run + "/" + t.path, nil
 	}
@@ -110,6 +116,7 @@ func (h *Handler) versionSource(ctx context.Context, source string) (string, err
 type createVersionRequest struct {
 	modelRequest
 	source, runID string
+	modelID       string // MLflow 3's model_id, as given
 }
 
 func decodeCreateVersion(a *args) createVersionRequest {
@@ -117,6 +124,7 @@ func decodeCreateVersion(a *args) createVersionRequest {
 	q.name = a.required("name")
 	q.source = a.required("source")
 	q.runID = a.str("run_id")
+	q.modelID = a.str("model_id")
 	q.tags = a.tags("tags")
 	q.desc = a.str("description")
 	return q
@@ -130,6 +138,18 @@ func (h *Handler) createVersion(ctx context.Context, q createVersionRequest) (ve
 	src, err := h.versionSource(ctx, q.source)
 	if err != nil {
 		return versionView{}, err
+	}
+	if id, ok := registry.LoggedModelURI(src); ok {
+		if _, err := h.tr.GetLoggedModel(ctx, id); err != nil {
+			return versionView{}, loggedModelRef{s: id.String(), id: id}.fail(err)
+		}
+	}
+	if q.modelID != "" {
+		// MLflow's _validate_source_model: a model_id goes with the
+		// models:/<model_id> source it names.
+		if id, ok := registry.LoggedModelURI(src); !ok || id.String() != q.modelID {
+			return versionView{}, invalidParam("Invalid model version source: '%s'. To use a source other than models:/%s with the model_id request parameter, the source has to be within the artifact location of that logged model.", q.source, q.modelID)
+		}
 	}
 	mv, err := h.reg.CreateVersion(ctx, q.name, src, q.runID)
 	if err != nil {

@@ -29,6 +29,7 @@ type params struct {
 	query url.Values                 // set when read from the query string
 	body  map[string]json.RawMessage // otherwise
 	size  int                        // the body's length in bytes
+	path  map[string]string          // the route's path parameters, e.g. model_id
 }
 
 // decodeRequest parses a request's parameters. rawQuery is the URL's query

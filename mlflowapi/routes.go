@@ -30,7 +30,9 @@ var apiEndpoints = []endpoint{
 	read(get, "metrics/get-history", decodeHistory, (*Handler).getMetricHistory, writeHistory),
 	read(get, "metrics/get-history-bulk-interval", decodeBulkInterval, (*Handler).getMetricHistoryBulkInterval, writeRunPoints),
 	read(get, "artifacts/list", decodeListArtifacts, (*Handler).listArtifacts, writeArtifactList),
-	read(post, "logged-models/search", decodeLoggedModelSearch, (*Handler).searchLoggedModels, nil),
+	read(post, "logged-models/search", decodeLoggedModelSearch, (*Handler).searchLoggedModels, writeLoggedModelPage),
+	read(get, "logged-models/{model_id}", decodeGetLoggedModel, (*Handler).getLoggedModel, loggedModelMember),
+	read(get, "logged-models/{model_id}/artifacts/directories", decodeListLoggedModelArtifacts, (*Handler).listLoggedModelArtifacts, writeModelArtifacts),
 
 	// Tracking writes.
 	write(post, "experiments/create", decodeCreateExperiment, (*Handler).createExperiment, writeExperimentID),
@@ -49,6 +51,13 @@ var apiEndpoints = []endpoint{
 	write(post, "runs/delete-tag", decodeRunTagKey, (*Handler).deleteTag, nil),
 	write(post, "runs/log-batch", decodeLogBatch, (*Handler).logBatch, nil),
 	write(post, "runs/log-inputs", decodeLogInputs, (*Handler).logInputs, nil),
+	write(post, "runs/outputs", decodeLogOutputs, (*Handler).logOutputs, nil),
+	write(post, "logged-models", decodeCreateLoggedModel, (*Handler).createLoggedModel, loggedModelMember),
+	write(patch, "logged-models/{model_id}", decodeFinalize, (*Handler).finalizeLoggedModel, loggedModelMember),
+	write(del, "logged-models/{model_id}", (*args).pathModel, (*Handler).deleteLoggedModel, nil),
+	write(patch, "logged-models/{model_id}/tags", decodeSetLoggedModelTags, (*Handler).setLoggedModelTags, nil),
+	write(del, "logged-models/{model_id}/tags/{tag_key}", decodeDeleteLoggedModelTag, (*Handler).deleteLoggedModelTag, nil),
+	write(post, "logged-models/{model_id}/params", decodeLogLoggedModelParams, (*Handler).logLoggedModelParams, nil),
 
 	// Model registry.
 	read(get, "registered-models/get", (*args).model, (*Handler).getModel, modelMember),
@@ -80,6 +89,7 @@ var apiEndpoints = []endpoint{
 var ajaxEndpoints = []endpoint{
 	read(get, "metrics/get-history-bulk", decodeBulk, (*Handler).getMetricHistoryBulk, writeBulk),
 	upload(post, "upload-artifact", decodeUploadArtifact, (*Handler).uploadArtifact),
+	file(get, "logged-models/{model_id}/artifacts/files", decodeLoggedModelFile, (*Handler).getLoggedModelFile),
 }
 
 // rootEndpoints are MLflow's non-proto download routes, by full path.
@@ -91,14 +101,79 @@ var rootEndpoints = []endpoint{
 // A route is the endpoints at one path, one per method.
 type route []*endpoint
 
+// table is the routes of one prefix: by exact path, and the paths with
+// parameters ("logged-models/{model_id}/tags/{tag_key}"), whose segments
+// in braces match any one non-empty segment.
+type table struct {
+	exact    map[string]route
+	patterns []pattern
+}
+
+type pattern struct {
+	segs []string
+	rt   route
+}
+
 // routes indexes endpoints by path.
-func routes(eps []endpoint) map[string]route {
-	m := make(map[string]route, len(eps))
+func routes(eps []endpoint) table {
+	t := table{exact: make(map[string]route, len(eps))}
+	byPattern := map[string]int{}
 	for i := range eps {
 		e := &eps[i]
-		m[e.path] = append(m[e.path], e)
+		if !strings.Contains(e.path, "{") {
+			t.exact[e.path] = append(t.exact[e.path], e)
+			continue
+		}
+		j, ok := byPattern[e.path]
+		if !ok {
+			j = len(t.patterns)
+			byPattern[e.path] = j
+			t.patterns = append(t.patterns, pattern{segs: strings.Split(e.path, "/")})
+		}
+		t.patterns[j].rt = append(t.patterns[j].rt, e)
 	}
-	return m
+	return t
+}
+
+// find returns the route of path and the values of its parameters.
+func (t table) find(path string) (route, map[string]string, bool) {
+	if rt, ok := t.exact[path]; ok {
+		return rt, nil, true
+	}
+	segs := strings.Split(path, "/")
+	for _, p := range t.patterns {
+		if len(p.segs) != len(segs) {
+			continue
+		}
+		var vars map[string]string
+		for i, s := range p.segs {
+			if name, ok := strings.CutPrefix(s, "{"); ok && segs[i] != "" {
+				if vars == nil {
+					vars = map[string]string{}
+				}
+				vars[strings.TrimSuffix(name, "}")] = segs[i]
+			} else if s != segs[i] {
+				vars = nil
+				break
+			}
+		}
+		if vars != nil {
+			return p.rt, vars, true
+		}
+	}
+	return nil, nil, false
+}
+
+// paths lists the table's paths, parameters in braces.
+func (t table) paths() []string {
+	var out []string
+	for p := range t.exact {
+		out = append(out, p)
+	}
+	for _, p := range t.patterns {
+		out = append(out, strings.Join(p.segs, "/"))
+	}
+	return out
 }
 
 var (
@@ -107,21 +182,18 @@ var (
 	rootRoutes = routes(rootEndpoints)
 )
 
-// lookup finds the route of path.
-func lookup(path string) (route, bool) {
+// lookup finds the route of path and the values of its path parameters.
+func lookup(path string) (route, map[string]string, bool) {
 	if rest, ok := strings.CutPrefix(path, apiPrefix); ok {
-		rt, ok := apiRoutes[rest]
-		return rt, ok
+		return apiRoutes.find(rest)
 	}
 	if rest, ok := strings.CutPrefix(path, ajaxPrefix); ok {
-		if rt, ok := apiRoutes[rest]; ok {
-			return rt, true
+		if rt, vars, ok := apiRoutes.find(rest); ok {
+			return rt, vars, true
 		}
-		rt, ok := ajaxRoutes[rest]
-		return rt, ok
+		return ajaxRoutes.find(rest)
 	}
-	rt, ok := rootRoutes[path]
-	return rt, ok
+	return rootRoutes.find(path)
 }
 
 // find returns the endpoint of rt answering method (GET's for HEAD).

@@ -177,6 +177,7 @@ type runList struct {
 	runs     []*run.Record
 	next     string
 	datasets map[datasetKey]*run.Dataset
+	models   map[run.ID][]run.RunModel // MLflow 3's model inputs and outputs
 }
 
 type datasetKey struct {
@@ -187,6 +188,14 @@ type datasetKey struct {
 // runList reads the datasets of runs' inputs, once per experiment.
 func (h *Handler) runList(ctx context.Context, runs []*run.Record, next string) (runList, error) {
 	l := runList{runs: runs, next: next}
+	ids := make([]run.ID, len(runs))
+	for i, rec := range runs {
+		ids[i] = rec.ID
+	}
+	var err error
+	if l.models, err = h.tr.RunModelsOf(ctx, ids); err != nil {
+		return runList{}, err
+	}
 	var read map[run.ExperimentID]bool
 	for _, rec := range runs {
 		if len(rec.Inputs) == 0 || read[rec.ExperimentID] {
@@ -220,9 +229,9 @@ func writeRunPage(w *jsonWriter, l runList) {
 	w.strOpt("next_page_token", l.next)
 }
 
-// writeRun writes the fields of MLflow's Run message: info, data, inputs.
-// Like MLflow's Run.to_proto it always sets data and inputs, so both appear
-// even when empty.
+// writeRun writes the fields of MLflow's Run message: info, data, inputs,
+// outputs. Like MLflow's server it always sets data, inputs and outputs,
+// so they appear even when empty.
 func (l runList) writeRun(w *jsonWriter, rec *run.Record) {
 	writeRunInfo(w, "info", rec)
 
@@ -262,7 +271,29 @@ func (l runList) writeRun(w *jsonWriter, rec *run.Record) {
 		}
 		w.closeArr()
 	}
+	links := l.models[rec.ID]
+	writeModelLinks(w, "model_inputs", links, false)
 	w.close()
+	w.openObj("outputs")
+	writeModelLinks(w, "model_outputs", links, true)
+	w.close()
+}
+
+// writeModelLinks writes a run's model inputs or outputs: MLflow's
+// ModelInput and ModelOutput messages.
+func writeModelLinks(w *jsonWriter, k string, links []run.RunModel, outputs bool) {
+	var sel []run.RunModel
+	for _, l := range links {
+		if l.Output == outputs {
+			sel = append(sel, l)
+		}
+	}
+	writeArray(w, k, sel, func(w *jsonWriter, l run.RunModel) {
+		w.str("model_id", l.Model.String())
+		if outputs {
+			w.int("step", l.Step)
+		}
+	})
 }
 
 // writeRunInfo writes member name: MLflow's RunInfo of rec ("info" in a
@@ -628,18 +659,4 @@ func writeFiles(w *jsonWriter, files []run.FileInfo, base bool) {
 			w.intOpt("file_size", f.Size)
 		}
 	})
-}
-
-// searchLoggedModels answers MLflow 3's logged-model search, which the
-// client makes before resolving a runs:/ URI: mlite keeps no logged
-// models, so the page is empty. The experiments named must exist.
-func decodeLoggedModelSearch(a *args) []string { return a.strs("experiment_ids") }
-
-func (h *Handler) searchLoggedModels(ctx context.Context, ids []string) (none, error) {
-	for _, s := range ids {
-		if _, err := h.experiment(ctx, s); err != nil {
-			return none{}, err
-		}
-	}
-	return none{}, nil
 }

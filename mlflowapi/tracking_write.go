@@ -227,6 +227,7 @@ func (a *args) metric(at string) run.Metric {
 	}
 	m.Value, m.Time = v, ts
 	m.Step, _ = a.int("step")
+	a.metricModel(&m)
 	return m
 }
 
@@ -247,6 +248,9 @@ func decodeRunTag(a *args) keyed[runRef] { return tagOf(a, a.run()) }
 func decodeRunTagKey(a *args) keyed[runRef] { return keyOf(a, a.run(), "key") }
 
 func (h *Handler) logMetric(ctx context.Context, q runBatch) (none, error) {
+	if err := h.checkMetricModels(ctx, q.Metrics); err != nil {
+		return none{}, err
+	}
 	return none{}, h.tr.LogBatch(ctx, q.id, q.Batch)
 }
 
@@ -330,6 +334,9 @@ func decodeLogBatch(a *args) runBatch {
 }
 
 func (h *Handler) logBatch(ctx context.Context, q runBatch) (none, error) {
+	if err := h.checkMetricModels(ctx, q.Metrics); err != nil {
+		return none{}, err
+	}
 	err := h.tr.LogBatch(ctx, q.id, q.Batch)
 	if errors.Is(err, mlite.ErrConflict) {
 		if rec, gerr := h.tr.GetRun(ctx, q.id); gerr == nil {
@@ -356,6 +363,7 @@ func (h *Handler) logBatch(ctx context.Context, q runBatch) (none, error) {
 type logInputsRequest struct {
 	runRef
 	inputs []run.Input
+	models []run.RunModel // MLflow 3's model inputs
 }
 
 func decodeLogInputs(a *args) logInputsRequest {
@@ -395,10 +403,16 @@ func decodeLogInputs(a *args) logInputsRequest {
 		})
 		q.inputs = append(q.inputs, in)
 	}
+	q.models = a.modelLinks(false)
 	return q
 }
 
 func (h *Handler) logInputs(ctx context.Context, q logInputsRequest) (none, error) {
+	if len(q.models) > 0 {
+		if err := h.tr.LinkModels(ctx, q.id, q.models); err != nil {
+			return none{}, err
+		}
+	}
 	if len(q.inputs) == 0 {
 		// Nothing to record; the run must still exist, as in MLflow.
 		_, err := h.activeRun(ctx, q.id)

@@ -3,6 +3,7 @@ package run
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -323,8 +324,27 @@ func (t *Tracker) LinkModels(ctx context.Context, id ID, links []RunModel) error
 // RunModels returns the logged models linked to run id: its model inputs,
 // then its model outputs.
 func (t *Tracker) RunModels(ctx context.Context, id ID) ([]RunModel, error) {
-	var out []RunModel
-	err := t.st.View(ctx, func(tx *store.Tx) (err error) { out, err = tx.RunModels(id); return err })
+	links, err := t.RunModelsOf(ctx, []ID{id})
+	return links[id], err
+}
+
+// RunModelsOf returns the logged models linked to each of the runs ids,
+// read in one transaction; runs without links are left out.
+func (t *Tracker) RunModelsOf(ctx context.Context, ids []ID) (map[ID][]RunModel, error) {
+	out := map[ID][]RunModel{}
+	err := t.st.View(ctx, func(tx *store.Tx) error {
+		clear(out)
+		for _, id := range ids {
+			links, err := tx.RunModels(id)
+			if err != nil {
+				return err
+			}
+			if len(links) > 0 {
+				out[id] = links
+			}
+		}
+		return nil
+	})
 	return out, err
 }
 
@@ -508,23 +528,23 @@ func parseModelOrder(items []ModelOrder) ([]orderKey, error) {
 		k := orderKey{asc: o.Ascending, ds: DatasetRef{Name: o.DatasetName, Digest: o.DatasetDigest}}
 		if kind, key, ok := strings.Cut(o.Field, "."); ok {
 			if kind != "metrics" || key == "" {
-				return nil, fmt.Errorf("run: invalid order by field name: %s. Only metrics are supported: %w", o.Field, store.ErrInvalid)
+				return nil, badSearch(fmt.Errorf("invalid order by field name: %s. Only metrics are supported", o.Field))
 			}
 			k.metric = key
 		} else {
 			a, ok := orderAttrs[o.Field]
 			if !ok {
-				return nil, fmt.Errorf("run: invalid order by field name: %s: %w", o.Field, store.ErrInvalid)
+				return nil, badSearch(fmt.Errorf("invalid order by field name: %s", o.Field))
 			}
 			k.attr = a
 			hasCreated = hasCreated || a == query.AttrCreationTimestamp
 			hasID = hasID || a == query.AttrModelID
 		}
 		if k.metric == "" && (o.DatasetName != "" || o.DatasetDigest != "") {
-			return nil, fmt.Errorf("run: order by %s: a dataset applies to metrics only: %w", o.Field, store.ErrInvalid)
+			return nil, badSearch(fmt.Errorf("order by %s: a dataset applies to metrics only", o.Field))
 		}
 		if o.DatasetDigest != "" && o.DatasetName == "" {
-			return nil, fmt.Errorf("run: order by %s: dataset_digest needs dataset_name: %w", o.Field, store.ErrInvalid)
+			return nil, badSearch(fmt.Errorf("order by %s: dataset_digest needs dataset_name", o.Field))
 		}
 		keys = append(keys, k)
 	}
@@ -595,23 +615,23 @@ func compareValues(a, b query.Value) int {
 // of a key.
 func (t *Tracker) SearchLoggedModels(ctx context.Context, o LoggedModelSearch) (*LoggedModelPage, error) {
 	if len(o.ExperimentIDs) == 0 {
-		return nil, fmt.Errorf("run: search logged models: no experiment ids: %w", store.ErrInvalid)
+		return nil, badSearch(errors.New("search logged models: no experiment ids"))
 	}
 	for _, d := range o.Datasets {
 		if d.Name == "" {
-			return nil, fmt.Errorf("run: search logged models: `dataset_name` in the `datasets` clause must be specified: %w", store.ErrInvalid)
+			return nil, badSearch(errors.New("`dataset_name` in the `datasets` clause must be specified"))
 		}
 	}
 	f, err := query.ParseFilter(query.LoggedModels, o.Filter)
 	if err != nil {
-		return nil, badSearch(fmt.Errorf("run: search logged models: %w", err))
+		return nil, badSearch(err)
 	}
 	keys, err := parseModelOrder(o.OrderBy)
 	if err != nil {
 		return nil, err
 	}
 	if o.MaxResults < 0 {
-		return nil, fmt.Errorf("run: search logged models: max results %d is negative: %w", o.MaxResults, store.ErrInvalid)
+		return nil, badSearch(fmt.Errorf("max results %d is negative", o.MaxResults))
 	}
 	limit := o.MaxResults
 	if limit == 0 {
@@ -619,7 +639,7 @@ func (t *Tracker) SearchLoggedModels(ctx context.Context, o LoggedModelSearch) (
 	}
 	offset, err := query.ParseOffsetToken(o.PageToken)
 	if err != nil {
-		return nil, badSearch(fmt.Errorf("run: search logged models: %w", err))
+		return nil, badSearch(err)
 	}
 	hasMetricFilter := f.Needs().Metrics != nil
 	var found []*LoggedModel
@@ -663,3 +683,38 @@ func (t *Tracker) SearchLoggedModels(ctx context.Context, o LoggedModelSearch) (
 
 // ParseModelID reads a logged model id: "m-" and 32 lowercase hex digits.
 func ParseModelID(s string) (ModelID, error) { return store.ParseModelID(s) }
+
+// Tree is one artifact tree, a run's or a logged model's, for code that
+// serves both the same way (MLflow's artifact proxy). Its methods are the
+// tracker's artifact methods of that run or model.
+type Tree struct {
+	t *Tracker
+	o owner
+}
+
+// RunTree is run id's artifact tree.
+func (t *Tracker) RunTree(id ID) Tree { return Tree{t, runOwner(id)} }
+
+// ModelTree is logged model id's artifact tree.
+func (t *Tracker) ModelTree(id ModelID) Tree { return Tree{t, modelOwner(id)} }
+
+// String names the tree's owner: "run <id>" or "logged model m-<id>".
+func (tr Tree) String() string { return tr.o.ix.String() }
+
+// Log stores what r yields as file p. See LogReader.
+func (tr Tree) Log(ctx context.Context, r io.Reader, p string) error {
+	return tr.t.logReader(ctx, tr.o, r, p)
+}
+
+// List lists the files and folders under dir. See ListArtifacts.
+func (tr Tree) List(ctx context.Context, dir string, recursive bool) ([]FileInfo, error) {
+	return tr.t.listFiles(ctx, tr.o, dir, recursive)
+}
+
+// Open opens file p. See OpenArtifact.
+func (tr Tree) Open(ctx context.Context, p string) (io.ReadCloser, error) {
+	return tr.t.openFile(ctx, tr.o, p)
+}
+
+// Delete removes file or folder p. See DeleteArtifact.
+func (tr Tree) Delete(ctx context.Context, p string) error { return tr.t.deleteFiles(ctx, tr.o, p) }

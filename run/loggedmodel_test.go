@@ -286,3 +286,33 @@ func TestSearchLoggedModels(t *testing.T) {
 		}
 	}
 }
+
+// The client links a run's metrics to a model by logging them again with
+// the model's id: the run keeps one point, as in MLflow.
+func TestModelMetricsLoggedAgain(t *testing.T) {
+	tr := newTracker(t, nil)
+	r := startRun(t, tr)
+	m := createModel(t, tr, run.LoggedModelOptions{Name: "model"})
+	pt := run.Metric{Key: "acc", Value: 0.75, Time: 5, Step: 0}
+	if err := tr.LogBatch(ctx, r.ID(), run.Batch{Metrics: []run.Metric{pt}}); err != nil {
+		t.Fatal(err)
+	}
+	again := pt
+	again.ModelID = m.ID
+	other := again
+	other.Step = 1
+	if err := tr.LogBatch(ctx, r.ID(), run.Batch{Metrics: []run.Metric{again, other}}); err != nil {
+		t.Fatal(err)
+	}
+	pts, err := tr.MetricHistory(ctx, r.ID(), "acc", run.AllSteps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != 2 {
+		t.Errorf("run history: got %d points %v, want 2 (the point logged again with the model's id kept once)", len(pts), pts)
+	}
+	got, err := tr.GetLoggedModel(ctx, m.ID)
+	if err != nil || len(got.Metrics) != 2 {
+		t.Errorf("model metrics: got %+v, %v; want both", got, err)
+	}
+}

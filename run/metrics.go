@@ -3,6 +3,8 @@ package run
 import (
 	"context"
 	"fmt"
+	"math"
+	"slices"
 
 	"github.com/mlite/mlite/internal/validate"
 	"github.com/mlite/mlite/store"
@@ -138,6 +140,7 @@ func (t *Tracker) LogBatch(ctx context.Context, id ID, b Batch) error {
 	dup := map[seen]bool{}
 	series := map[string][]Point{}
 	var order []string
+	var linked map[string]map[int]bool // per key, the indexes of points linked to a logged model
 	for _, m := range b.Metrics {
 		if err := validate.Key("metric", m.Key); err != nil {
 			return err
@@ -156,6 +159,15 @@ func (t *Tracker) LogBatch(ctx context.Context, id ID, b Batch) error {
 			order = append(order, m.Key)
 		}
 		series[m.Key] = append(series[m.Key], p)
+		if m.ModelID != (ModelID{}) {
+			if linked == nil {
+				linked = map[string]map[int]bool{}
+			}
+			if linked[m.Key] == nil {
+				linked[m.Key] = map[int]bool{}
+			}
+			linked[m.Key][len(series[m.Key])-1] = true
+		}
 	}
 	return t.updateRun(ctx, id, func(tx *store.Tx, r *Record) error {
 		if err := activeRun(r); err != nil {
@@ -170,10 +182,44 @@ func (t *Tracker) LogBatch(ctx context.Context, id ID, b Batch) error {
 			r.SetTag(k, b.Tags[k])
 		}
 		for _, k := range order {
-			if err := tx.AppendPoints(r, k, series[k]); err != nil {
+			pts, err := dropLoggedAgain(tx, r, k, series[k], linked[k])
+			if err != nil {
+				return err
+			}
+			if len(pts) == 0 {
+				continue
+			}
+			if err := tx.AppendPoints(r, k, pts); err != nil {
 				return err
 			}
 		}
 		return t.appendModelMetrics(tx, id, b.Metrics)
 	})
+}
+
+// dropLoggedAgain leaves out of pts, the new points of metric key of run
+// r, those linked to a logged model (the indexes in linked) that the run
+// has already: MLflow's client links a run's metrics to a model it logs
+// by logging them again with the model's id, and MLflow's stores keep one
+// row per identical point.
+func dropLoggedAgain(tx *store.Tx, r *Record, key string, pts []Point, linked map[int]bool) ([]Point, error) {
+	if len(linked) == 0 || r.Metrics[key] == nil {
+		return pts, nil
+	}
+	out := pts[:0:0]
+	for i, p := range pts {
+		if linked[i] {
+			have, err := tx.History(nil, r, key, StepRange{From: p.Step, To: p.Step})
+			if err != nil {
+				return nil, err
+			}
+			if slices.ContainsFunc(have, func(h Point) bool {
+				return h.Time == p.Time && math.Float64bits(h.Value) == math.Float64bits(p.Value)
+			}) {
+				continue
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
