@@ -35,7 +35,11 @@ func TestInvalidUTF8Refused(t *testing.T) {
 		t.Fatalf("runs/create: %d %s", code, body)
 	}
 	var created struct {
-		Run struct{ Info struct{ RunID string `json:"run_id"` } }
+		Run struct {
+			Info struct {
+				RunID string `json:"run_id"`
+			}
+		}
 	}
 	json.Unmarshal([]byte(body), &created)
 	id := created.Run.Info.RunID
