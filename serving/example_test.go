@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/mlite/mlite"
-	"github.com/mlite/mlite/internal/demo"
+	"github.com/mlite/mlite/examples/creditdemo"
 	"github.com/mlite/mlite/serving"
 )
 
@@ -19,7 +19,7 @@ func ExampleNew() {
 	dir, _ := os.MkdirTemp("", "serving-example-")
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "q.mlite")
-	if _, err := demo.Build(ctx, path, &demo.Options{Children: 2}); err != nil {
+	if _, err := creditdemo.Build(ctx, path, &creditdemo.Options{Children: 2}); err != nil {
 		fmt.Println(err)
 		return
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/mlite/mlite"
-	"github.com/mlite/mlite/internal/demo"
+	"github.com/mlite/mlite/examples/creditdemo"
 	"github.com/mlite/mlite/serving"
 )
 
@@ -24,7 +24,7 @@ func TestQuickstartChampion(t *testing.T) {
 	}
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "q.mlite")
-	if _, err := demo.Build(ctx, path, &demo.Options{Children: 4}); err != nil {
+	if _, err := creditdemo.Build(ctx, path, &creditdemo.Options{Children: 4}); err != nil {
 		t.Fatal(err)
 	}
 	db, err := mlite.Open(path, nil)
@@ -32,7 +32,7 @@ func TestQuickstartChampion(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	uri := "models:/" + demo.ModelName + "@champion"
+	uri := "models:/" + creditdemo.ModelName + "@champion"
 	m, err := serving.Load(ctx, db.Registry(), uri)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +44,7 @@ func TestQuickstartChampion(t *testing.T) {
 	// The example and the model as a user reads them from the registry.
 	read := func(name string) []byte {
 		t.Helper()
-		rc, err := db.Registry().OpenFile(ctx, demo.ModelName, m.Version.Version, name)
+		rc, err := db.Registry().OpenFile(ctx, creditdemo.ModelName, m.Version.Version, name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,7 +60,7 @@ func TestQuickstartChampion(t *testing.T) {
 	}
 	example := read(m.MLmodel.SavedInputExample.ArtifactPath)
 	file, _ := m.MLmodel.Flavors["go_mlite"]["model_file"].(string)
-	model, err := demo.ReadModel(strings.NewReader(string(read(file))))
+	model, err := creditdemo.ReadModel(strings.NewReader(string(read(file))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestQuickstartChampion(t *testing.T) {
 			rec[c] = row[j]
 		}
 		b, _ := json.Marshal(rec)
-		var l demo.Loan
+		var l creditdemo.Loan
 		if err := json.Unmarshal(b, &l); err != nil {
 			t.Fatal(err)
 		}

@@ -16,7 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/mlite/mlite"
-	"github.com/mlite/mlite/internal/demo"
+	"github.com/mlite/mlite/examples/creditdemo"
 	"github.com/mlite/mlite/run"
 )
 
@@ -123,7 +123,7 @@ func TestBrowser(t *testing.T) {
 	bctx := newBrowser(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "demo.mlite")
-	rep, err := demo.Build(ctx, path, &demo.Options{Children: 4})
+	rep, err := creditdemo.Build(ctx, path, &creditdemo.Options{Children: 4})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlite/mlite"
-	"github.com/mlite/mlite/internal/demo"
+	"github.com/mlite/mlite/examples/creditdemo"
 )
 
 // quickstartDB is where quickstart writes unless --db says otherwise; it
@@ -52,7 +52,7 @@ func (a *app) quickstartCmd() *cobra.Command {
 			if children != 0 && children < 2 {
 				return usagef("--children %d: want at least 2", children)
 			}
-			rep, err := demo.Build(ctx, path, &demo.Options{Out: progress, Seed: seed, Children: children})
+			rep, err := creditdemo.Build(ctx, path, &creditdemo.Options{Out: progress, Seed: seed, Children: children})
 			if err != nil {
 				return err
 			}
@@ -101,9 +101,9 @@ func isDemoStore(ctx context.Context, path string) bool {
 		return false
 	}
 	defer db.Close()
-	if _, err := db.GetExperimentByName(ctx, demo.ExperimentName); err != nil {
+	if _, err := db.GetExperimentByName(ctx, creditdemo.ExperimentName); err != nil {
 		return false
 	}
-	_, err = db.Registry().GetModel(ctx, demo.ModelName)
+	_, err = db.Registry().GetModel(ctx, creditdemo.ModelName)
 	return err == nil
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/mlite/mlite/serving"
 
-	_ "github.com/mlite/mlite/internal/demo" // registers the quickstart's model types
+	_ "github.com/mlite/mlite/examples/creditdemo" // registers the quickstart's model types
 )
 
 // serveFlags are the flags of mlite serve.

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mlite/mlite/internal/demo"
+	"github.com/mlite/mlite/examples/creditdemo"
 )
 
 // runServe runs `mlite args...` with the serve command in the tree whether
@@ -38,7 +38,7 @@ func TestServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	path := filepath.Join(t.TempDir(), "q.mlite")
-	if _, err := demo.Build(ctx, path, &demo.Options{Children: 4}); err != nil {
+	if _, err := creditdemo.Build(ctx, path, &creditdemo.Options{Children: 4}); err != nil {
 		t.Fatal(err)
 	}
 	var stdout, stderr syncBuffer
@@ -104,7 +104,7 @@ func TestServe(t *testing.T) {
 func TestServeErrors(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "q.mlite")
-	if _, err := demo.Build(ctx, path, &demo.Options{Children: 4}); err != nil {
+	if _, err := creditdemo.Build(ctx, path, &creditdemo.Options{Children: 4}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

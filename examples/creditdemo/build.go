@@ -1,4 +1,4 @@
-package demo
+package creditdemo
 
 import (
 	"bytes"
@@ -47,7 +47,7 @@ const (
 
 // ErrNotStore is returned (wrapped) when the path Build is asked to replace
 // exists and is not an mlite store; Build leaves it alone.
-var ErrNotStore = errors.New("demo: path exists and is not an mlite store")
+var ErrNotStore = errors.New("creditdemo: path exists and is not an mlite store")
 
 // Options configure Build. nil means all defaults.
 type Options struct {
@@ -111,10 +111,10 @@ func Build(ctx context.Context, path string, o *Options) (*Report, error) {
 		opt.Children = DefaultChildren
 	}
 	if opt.Children < 2 || opt.Children > MaxChildren {
-		return nil, fmt.Errorf("demo: %d children: the sweep needs from 2 to %d: %w", opt.Children, MaxChildren, mlite.ErrInvalid)
+		return nil, fmt.Errorf("creditdemo: %d children: the sweep needs from 2 to %d: %w", opt.Children, MaxChildren, mlite.ErrInvalid)
 	}
 	if path == "" {
-		return nil, fmt.Errorf("demo: empty path: %w", mlite.ErrInvalid)
+		return nil, fmt.Errorf("creditdemo: empty path: %w", mlite.ErrInvalid)
 	}
 	start := time.Now()
 	if err := clearStore(ctx, path, opt.Out); err != nil {
@@ -122,12 +122,12 @@ func Build(ctx context.Context, path string, o *Options) (*Report, error) {
 	}
 	db, err := mlite.Open(path, nil)
 	if err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
+		return nil, fmt.Errorf("creditdemo: %w", err)
 	}
 	b := &builder{db: db, reg: db.Registry(), out: opt.Out, opt: opt}
 	rep, err := b.build(ctx)
 	if cerr := db.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("demo: close %s: %w", path, cerr)
+		err = fmt.Errorf("creditdemo: close %s: %w", path, cerr)
 	}
 	if err != nil {
 		return nil, err
@@ -157,7 +157,7 @@ func clearStore(ctx context.Context, path string, out io.Writer) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("demo: %w", err)
+		return fmt.Errorf("creditdemo: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%w: %s is a %s, not a file", ErrNotStore, path, fi.Mode().Type())
@@ -167,16 +167,16 @@ func clearStore(ctx context.Context, path string, out io.Writer) error {
 		if errors.Is(err, mlite.ErrNotStore) {
 			return fmt.Errorf("%w: %s: not replacing it: %w", ErrNotStore, path, err)
 		}
-		return fmt.Errorf("demo: not replacing %s: %w", path, err)
+		return fmt.Errorf("creditdemo: not replacing %s: %w", path, err)
 	}
 	if err := db.Close(); err != nil {
-		return fmt.Errorf("demo: not replacing %s: %w", path, err)
+		return fmt.Errorf("creditdemo: not replacing %s: %w", path, err)
 	}
 	if err := os.RemoveAll(run.BlobDir(path)); err != nil {
-		return fmt.Errorf("demo: %w", err)
+		return fmt.Errorf("creditdemo: %w", err)
 	}
 	if err := os.Remove(path); err != nil {
-		return fmt.Errorf("demo: %w", err)
+		return fmt.Errorf("creditdemo: %w", err)
 	}
 	fmt.Fprintf(out, "Replaced the mlite store at %s.\n", path)
 	return nil
@@ -220,13 +220,13 @@ func (b *builder) build(ctx context.Context) (*Report, error) {
 		"task": "binary-classification",
 	})
 	if err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
+		return nil, fmt.Errorf("creditdemo: %w", err)
 	}
 	rep.ExperimentID = exp.ID.String()
 	parent, err := b.db.StartRun(ctx, exp.ID, run.Name(ParentRunName),
 		run.Description(fmt.Sprintf("A sweep of %d configurations; each child run trains one model.", b.opt.Children)))
 	if err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
+		return nil, fmt.Errorf("creditdemo: %w", err)
 	}
 	rep.ParentRunID = parent.ID().String()
 	trials, err := b.sweep(ctx, exp.ID, parent)
@@ -253,16 +253,16 @@ func (b *builder) build(ctx context.Context) (*Report, error) {
 func datasetInput(name string, d *Dataset, seed int64) (run.Dataset, error) {
 	s, err := mlmodel.InferSchema(d.Rows)
 	if err != nil {
-		return run.Dataset{}, fmt.Errorf("demo: dataset schema: %w", err)
+		return run.Dataset{}, fmt.Errorf("creditdemo: dataset schema: %w", err)
 	}
 	js, err := s.JSON()
 	if err != nil {
-		return run.Dataset{}, fmt.Errorf("demo: dataset schema: %w", err)
+		return run.Dataset{}, fmt.Errorf("creditdemo: dataset schema: %w", err)
 	}
 	schema, _ := json.Marshal(map[string]any{"mlflow_colspec": json.RawMessage(js)})
 	profile, _ := json.Marshal(map[string]any{"num_rows": d.Len(), "num_elements": d.Len() * len(FeatureNames),
 		"num_defaults": d.Positives(), "default_rate": d.PositiveRate()})
-	source, _ := json.Marshal(map[string]any{"generator": "github.com/mlite/mlite/internal/demo.Generate", "seed": seed})
+	source, _ := json.Marshal(map[string]any{"generator": "github.com/mlite/mlite/examples/creditdemo.Generate", "seed": seed})
 	return run.Dataset{Name: name, Digest: d.Digest(), SourceType: "code", Source: string(source),
 		Schema: string(schema), Profile: string(profile)}, nil
 }
@@ -284,17 +284,17 @@ func (b *builder) sweep(ctx context.Context, exp run.ExperimentID, parent *run.R
 		"n_valid": b.valid.Len(), "models": LogisticRegression + "," + BoostedTrees,
 		"resampling": strings.Join(strategies, ","),
 	}); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
+		return nil, fmt.Errorf("creditdemo: %w", err)
 	}
 	if err := b.logInputs(ctx, parent); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
+		return nil, fmt.Errorf("creditdemo: %w", err)
 	}
 	if err := parent.LogMetrics(map[string]float64{
 		"train_default_rate": b.train.PositiveRate(), "valid_default_rate": b.valid.PositiveRate()}); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
+		return nil, fmt.Errorf("creditdemo: %w", err)
 	}
 	if err := parent.LogBytes(ctx, sampleCSV(b.data, 200), "data/sample.csv"); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
+		return nil, fmt.Errorf("creditdemo: %w", err)
 	}
 	workers := min(runtime.GOMAXPROCS(0), 4, len(grid))
 	b.printf("2. Experiment %q (id %s): parent run %s (%s) sweeps %d configurations on %d goroutines.\n",
@@ -352,18 +352,18 @@ func (b *builder) sweep(ctx context.Context, exp run.ExperimentID, parent *run.R
 	slices.SortStableFunc(trials, func(x, y *trial) int { return cmpFloat(y.ValAUC, x.ValAUC) })
 	best := trials[0]
 	if err := parent.LogMetric("best_val_auc", best.ValAUC); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
+		return nil, fmt.Errorf("creditdemo: %w", err)
 	}
 	for _, kv := range [][2]string{{"best_run_id", best.RunID.String()}, {"best_run_name", best.Name}, {"best_model", best.Config.Model}} {
 		if err := parent.SetTag(kv[0], kv[1]); err != nil {
-			return nil, fmt.Errorf("demo: %w", err)
+			return nil, fmt.Errorf("creditdemo: %w", err)
 		}
 	}
 	if err := parent.LogBytes(ctx, leaderboardCSV(trials), "sweep/leaderboard.csv"); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
+		return nil, fmt.Errorf("creditdemo: %w", err)
 	}
 	if err := parent.End(ctx); err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
+		return nil, fmt.Errorf("creditdemo: %w", err)
 	}
 	return trials, nil
 }
@@ -373,21 +373,21 @@ func (b *builder) child(ctx context.Context, exp run.ExperimentID, parent run.ID
 	r, err := b.db.StartRun(ctx, exp, run.Parent(parent), run.Name(c.Name()),
 		run.Tags(map[string]string{"model_family": c.Model, "resampling": c.Resampling}))
 	if err != nil {
-		return nil, fmt.Errorf("demo: %s: %w", c.Name(), err)
+		return nil, fmt.Errorf("creditdemo: %s: %w", c.Name(), err)
 	}
 	if err := b.logInputs(ctx, r); err != nil {
 		r.Fail(context.WithoutCancel(ctx), err)
-		return nil, fmt.Errorf("demo: %s: %w", c.Name(), err)
+		return nil, fmt.Errorf("creditdemo: %s: %w", c.Name(), err)
 	}
 	t, err := train(ctx, r, c, b.train, b.valid)
 	if err != nil {
 		// Record the failure even when ctx was cancelled.
 		r.Fail(context.WithoutCancel(ctx), err)
-		return nil, fmt.Errorf("demo: %s: %w", c.Name(), err)
+		return nil, fmt.Errorf("creditdemo: %s: %w", c.Name(), err)
 	}
 	// A finished model ends its run even if ctx is cancelled meanwhile.
 	if err := r.End(context.WithoutCancel(ctx)); err != nil {
-		return nil, fmt.Errorf("demo: %s: %w", c.Name(), err)
+		return nil, fmt.Errorf("creditdemo: %s: %w", c.Name(), err)
 	}
 	return t, nil
 }

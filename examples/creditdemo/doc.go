@@ -1,4 +1,4 @@
-// Package demo builds the quickstart store: the seed article's story of a
+// Package creditdemo builds the quickstart store: the seed article's story of a
 // credit-default model, computed for real and logged into one mlite file.
 //
 // Build generates a heavily imbalanced credit-default data set, runs a sweep
@@ -21,7 +21,10 @@
 //   - resampling: "none", "class_weight" (positives weighted by the class
 //     ratio) or "oversample" (random oversampling of the minority class).
 //
-// Package demo imports the root package mlite, run, registry,
-// registry/mlmodel and golang.org/x/image's fonts; it is internal because its
-// caller is the CLI's quickstart command.
-package demo
+// Package creditdemo is an application of mlite, not a part of it: it sits
+// above what it uses and imports the root package mlite, run, registry,
+// registry/mlmodel, serving and golang.org/x/image's fonts. Its callers are
+// the CLI's quickstart and serve commands and the tests (serving's, the
+// viewer's browser tests) that want a realistic store; no library package
+// imports it.
+package creditdemo

@@ -1,4 +1,4 @@
-package demo
+package creditdemo
 
 import (
 	"encoding/json"
@@ -25,7 +25,7 @@ const (
 )
 
 // ErrModel is wrapped by every error about a malformed model file.
-var ErrModel = errors.New("demo: invalid model file")
+var ErrModel = errors.New("creditdemo: invalid model file")
 
 // Model is a trained model as its JSON file holds it: enough to score loans
 // from Go with no other input.
@@ -119,7 +119,7 @@ func (t *Tree) eval(x []float64) float64 {
 func (m *Model) Marshal() ([]byte, error) {
 	b, err := json.Marshal(m)
 	if err != nil {
-		return nil, fmt.Errorf("demo: encode model: %w", err)
+		return nil, fmt.Errorf("creditdemo: encode model: %w", err)
 	}
 	return append(b, '\n'), nil
 }
@@ -130,7 +130,7 @@ func (m *Model) Marshal() ([]byte, error) {
 func ReadModel(r io.Reader) (*Model, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxModelBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("demo: read model: %w", err)
+		return nil, fmt.Errorf("creditdemo: read model: %w", err)
 	}
 	if len(b) > maxModelBytes {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrModel, maxModelBytes)

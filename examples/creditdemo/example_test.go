@@ -1,4 +1,4 @@
-package demo_test
+package creditdemo_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/mlite/mlite/internal/demo"
+	"github.com/mlite/mlite/examples/creditdemo"
 )
 
 // Build a small quickstart store: six child runs instead of 36.
@@ -18,13 +18,13 @@ func ExampleBuild() {
 	}
 	defer os.RemoveAll(dir)
 
-	rep, err := demo.Build(context.Background(), filepath.Join(dir, "quickstart.mlite"), &demo.Options{Children: 6})
+	rep, err := creditdemo.Build(context.Background(), filepath.Join(dir, "quickstart.mlite"), &creditdemo.Options{Children: 6})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println(rep.Children, "child runs in experiment", rep.ExperimentID)
-	fmt.Printf("best validation AUC %.1f, Production bar %.2f\n", rep.BestAUC, demo.ProductionAUC)
+	fmt.Printf("best validation AUC %.1f, Production bar %.2f\n", rep.BestAUC, creditdemo.ProductionAUC)
 	fmt.Printf("%s version %d is in Production as @champion\n", rep.Model, rep.ProductionVersion)
 	// Output:
 	// 6 child runs in experiment 1

@@ -1,4 +1,4 @@
-package demo
+package creditdemo
 
 import (
 	"context"
@@ -25,7 +25,7 @@ func loadPredictor(files fs.FS, flavor map[string]any) (serving.Predictor, error
 	}
 	f, err := files.Open(path.Clean(name))
 	if err != nil {
-		return nil, fmt.Errorf("demo: %w", err)
+		return nil, fmt.Errorf("creditdemo: %w", err)
 	}
 	defer f.Close()
 	m, err := ReadModel(f)
@@ -47,10 +47,10 @@ func (p predictor) Predict(ctx context.Context, f *mlmodel.Frame) ([]float64, er
 	for j, name := range p.m.Features {
 		c, ok := f.Column(name)
 		if !ok {
-			return nil, fmt.Errorf("demo: input has no column %q", name)
+			return nil, fmt.Errorf("creditdemo: input has no column %q", name)
 		}
 		if c.Floats == nil && c.Ints == nil {
-			return nil, fmt.Errorf("demo: column %q is %s, want a number", name, c.Type)
+			return nil, fmt.Errorf("creditdemo: column %q is %s, want a number", name, c.Type)
 		}
 		cols[j] = c
 	}
@@ -62,7 +62,7 @@ func (p predictor) Predict(ctx context.Context, f *mlmodel.Frame) ([]float64, er
 		}
 		for j, c := range cols {
 			if c.IsNull(i) {
-				return nil, fmt.Errorf("demo: column %q is null in row %d", p.m.Features[j], i)
+				return nil, fmt.Errorf("creditdemo: column %q is null in row %d", p.m.Features[j], i)
 			}
 			if c.Floats != nil {
 				x[j] = c.Floats[i]

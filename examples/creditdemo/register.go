@@ -1,4 +1,4 @@
-package demo
+package creditdemo
 
 import (
 	"context"
@@ -36,7 +36,7 @@ func (b *builder) register(ctx context.Context, trials []*trial) (int64, error) 
 	b.printf("3. Registry: model %s.\n", ModelName)
 	if _, err := b.reg.CreateModel(ctx, ModelName, map[string]string{"task": "binary-classification", "target": "defaulted"},
 		"Probability that a loan defaults, from eight applicant features. Trained by the mlite quickstart sweep."); err != nil {
-		return 0, fmt.Errorf("demo: %w", err)
+		return 0, fmt.Errorf("creditdemo: %w", err)
 	}
 	gate := registry.Gate{
 		Target:       "Production",
@@ -44,7 +44,7 @@ func (b *builder) register(ctx context.Context, trials []*trial) (int64, error) 
 		MetricFilter: fmt.Sprintf("metrics.val_auc >= %g", ProductionAUC),
 	}
 	if err := b.reg.SetGate(ctx, ModelName, gate); err != nil {
-		return 0, fmt.Errorf("demo: %w", err)
+		return 0, fmt.Errorf("creditdemo: %w", err)
 	}
 	b.printf("   Gate on Production: tag %s=passed and %q.\n", TagValidationStatus, gate.MetricFilter)
 
@@ -83,7 +83,7 @@ func (b *builder) register(ctx context.Context, trials []*trial) (int64, error) 
 			b.printf("\n")
 		}
 	case err != nil:
-		return 0, fmt.Errorf("demo: %w", err)
+		return 0, fmt.Errorf("creditdemo: %w", err)
 	default:
 		b.printf("   Version %d -> Production: it passed the gate (val_auc %.4f).\n", vBase, base.ValAUC)
 	}
@@ -97,7 +97,7 @@ func (b *builder) register(ctx context.Context, trials []*trial) (int64, error) 
 	}
 	results, err := b.reg.CheckGate(ctx, ModelName, vBest, "Production")
 	if err != nil {
-		return 0, fmt.Errorf("demo: %w", err)
+		return 0, fmt.Errorf("creditdemo: %w", err)
 	}
 	for _, r := range results {
 		b.printf("   Gate check of version %d: %s: passed=%t\n", vBest, r.Requirement, r.Passed)
@@ -106,15 +106,15 @@ func (b *builder) register(ctx context.Context, trials []*trial) (int64, error) 
 		return 0, err
 	}
 	if err := b.reg.SetAlias(ctx, ModelName, "champion", vBest); err != nil {
-		return 0, fmt.Errorf("demo: %w", err)
+		return 0, fmt.Errorf("creditdemo: %w", err)
 	}
 	if err := b.reg.SetAlias(ctx, ModelName, "baseline", vBase); err != nil {
-		return 0, fmt.Errorf("demo: %w", err)
+		return 0, fmt.Errorf("creditdemo: %w", err)
 	}
 	b.printf("   Aliases: champion -> version %d, baseline -> version %d.\n", vBest, vBase)
 	vs, err := b.reg.Versions(ctx, ModelName)
 	if err != nil {
-		return 0, fmt.Errorf("demo: %w", err)
+		return 0, fmt.Errorf("creditdemo: %w", err)
 	}
 	for _, v := range vs {
 		b.printf("   %s version %d: %-10s from run %s\n", ModelName, v.Version, v.Stage, v.RunID)
@@ -127,7 +127,7 @@ func (b *builder) register(ctx context.Context, trials []*trial) (int64, error) 
 func (b *builder) stage(ctx context.Context, v int64, stage string, archiveExisting bool) error {
 	mv, err := b.reg.TransitionStage(ctx, ModelName, v, stage, archiveExisting)
 	if err != nil {
-		return fmt.Errorf("demo: version %d to %s: %w", v, stage, err)
+		return fmt.Errorf("creditdemo: version %d to %s: %w", v, stage, err)
 	}
 	b.printf("   Version %d -> %s (archive_existing_versions=%t).\n", v, mv.Stage, archiveExisting)
 	return nil
@@ -138,7 +138,7 @@ func (b *builder) stage(ctx context.Context, v int64, stage string, archiveExist
 func (b *builder) logModel(ctx context.Context, t *trial, description string) (int64, error) {
 	dir, err := os.MkdirTemp("", "mlite-demo-model-")
 	if err != nil {
-		return 0, fmt.Errorf("demo: %w", err)
+		return 0, fmt.Errorf("creditdemo: %w", err)
 	}
 	defer os.RemoveAll(dir)
 	data, err := t.Model.Marshal()
@@ -146,11 +146,11 @@ func (b *builder) logModel(ctx context.Context, t *trial, description string) (i
 		return 0, err
 	}
 	if err := os.WriteFile(filepath.Join(dir, ModelFile), data, 0o644); err != nil {
-		return 0, fmt.Errorf("demo: %w", err)
+		return 0, fmt.Errorf("creditdemo: %w", err)
 	}
 	sig, err := mlmodel.InferSignature(b.valid.Rows, mlmodel.Named(t.Model.PredictAll(b.valid.X), "default_probability"))
 	if err != nil {
-		return 0, fmt.Errorf("demo: infer signature: %w", err)
+		return 0, fmt.Errorf("creditdemo: infer signature: %w", err)
 	}
 	_, v, err := b.reg.LogModel(ctx, t.RunID, dir, &registry.LogModelOptions{
 		ModelType:    t.Model.Type,
@@ -160,16 +160,16 @@ func (b *builder) logModel(ctx context.Context, t *trial, description string) (i
 			"val_auc":                 t.ValAUC,
 			"threshold":               t.Model.Threshold,
 			"training_dataset_digest": b.trainDS.Digest,
-			"scoring":                 "github.com/mlite/mlite/internal/demo.ReadModel",
+			"scoring":                 "github.com/mlite/mlite/examples/creditdemo.ReadModel",
 		},
 		RegisteredModelName: ModelName,
 	})
 	if err != nil {
-		return 0, fmt.Errorf("demo: log model of %s: %w", t.Name, err)
+		return 0, fmt.Errorf("creditdemo: log model of %s: %w", t.Name, err)
 	}
 	if err := b.reg.UpdateVersionDescription(ctx, ModelName, v.Version,
 		fmt.Sprintf("%s %s (val_auc %.4f).", description, t.Name, t.ValAUC)); err != nil {
-		return 0, fmt.Errorf("demo: %w", err)
+		return 0, fmt.Errorf("creditdemo: %w", err)
 	}
 	b.printf("   Logged %s's model with its signature (%d inputs) to runs:/%s/model; registered as version %d.\n",
 		t.Name, len(sig.Inputs.Cols), t.RunID, v.Version)
@@ -182,14 +182,14 @@ func (b *builder) logModel(ctx context.Context, t *trial, description string) (i
 func (b *builder) validate(ctx context.Context, v int64, t *trial) error {
 	dir, err := os.MkdirTemp("", "mlite-demo-validate-")
 	if err != nil {
-		return fmt.Errorf("demo: %w", err)
+		return fmt.Errorf("creditdemo: %w", err)
 	}
 	defer os.RemoveAll(dir)
 	if _, err := b.reg.Download(ctx, fmt.Sprintf("models:/%s/%d", ModelName, v), dir); err != nil {
-		return fmt.Errorf("demo: validate version %d: %w", v, err)
+		return fmt.Errorf("creditdemo: validate version %d: %w", v, err)
 	}
 	fail := func(format string, args ...any) error {
-		return fmt.Errorf("demo: validate version %d: "+format, append([]any{v}, args...)...)
+		return fmt.Errorf("creditdemo: validate version %d: "+format, append([]any{v}, args...)...)
 	}
 	f, err := os.Open(filepath.Join(dir, mlmodel.FileName))
 	if err != nil {
@@ -248,7 +248,7 @@ func (b *builder) validate(ctx context.Context, v int64, t *trial) error {
 		{TagValidationStatus, "passed"},
 	} {
 		if err := b.reg.SetVersionTag(ctx, ModelName, v, kv[0], kv[1]); err != nil {
-			return fmt.Errorf("demo: %w", err)
+			return fmt.Errorf("creditdemo: %w", err)
 		}
 	}
 	b.printf("   Version %d validated: downloaded, loaded, input example fits the signature, re-scored val_auc %.4f = logged; tagged %s=passed.\n",
