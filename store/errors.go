@@ -1,6 +1,10 @@
 package store
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/mlite/mlite/internal/validate"
+)
 
 // Sentinel errors. Callers test them with errors.Is; messages carry the details
 // (what was wrong and where) around them.
@@ -8,8 +12,9 @@ var (
 	// ErrNotFound: the experiment, run, key or record asked for does not exist.
 	ErrNotFound = errors.New("not found")
 	// ErrInvalid: the caller's input breaks a rule (a key's characters or length,
-	// a value's length, a malformed id, a bad argument).
-	ErrInvalid = errors.New("invalid argument")
+	// a value's length, a malformed id, a bad argument). It is
+	// validate.ErrInvalid, which every rejection of the validation rules wraps.
+	ErrInvalid = validate.ErrInvalid
 	// ErrExists: a record with that identity already exists (an experiment name).
 	ErrExists = errors.New("already exists")
 	// ErrConflict: the write contradicts what is stored (a param logged again with

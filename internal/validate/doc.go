@@ -19,7 +19,8 @@
 // mlite rejects what breaks a rule, with an error that says what was wrong
 // and where; it never truncates. (MLflow truncates over-long param and tag
 // values by default, with a warning; mlite reports them instead.) Every error
-// is an *Error whose Unwrap returns store.ErrInvalid, so callers test
+// is an *Error whose Unwrap returns ErrInvalid, which store re-exports as
+// store.ErrInvalid, so callers test
 // errors.Is(err, store.ErrInvalid) and may add where the input was used with
 // In or InRun.
 //
@@ -36,6 +37,5 @@
 // forbids it on Windows only, because its FileStore makes keys file names;
 // mlite stores keys inside one file.
 //
-// It imports the standard library and mlite's store package (for the
-// sentinel errors) only.
+// It imports the standard library only; package store imports it.
 package validate

@@ -1,15 +1,18 @@
 package validate
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/mlite/mlite/store"
 )
 
+// ErrInvalid is wrapped by every error of this package; store re-exports it
+// as store.ErrInvalid, the sentinel callers test.
+var ErrInvalid = errors.New("invalid argument")
+
 // Error is a rejected input: what it was, where it was used and what is
-// wrong with it. Its Unwrap returns store.ErrInvalid.
+// wrong with it. Its Unwrap returns ErrInvalid (store.ErrInvalid).
 type Error struct {
 	// Subject names the input, with the input itself (shortened) when it is a
 	// string: `param key "lr rate!"`, `value of tag "note"`, `experiment name ""`.
@@ -37,9 +40,9 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Unwrap returns store.ErrInvalid, so errors.Is(err, store.ErrInvalid) holds
-// for every error of this package.
-func (e *Error) Unwrap() error { return store.ErrInvalid }
+// Unwrap returns ErrInvalid, so errors.Is(err, store.ErrInvalid) holds for
+// every error of this package.
+func (e *Error) Unwrap() error { return ErrInvalid }
 
 // In returns err with where (e.g. "experiment 7") recorded as the place the
 // rejected input was used. A nil err stays nil; an *Error gets a copy with

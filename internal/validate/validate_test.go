@@ -7,8 +7,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/mlite/mlite/store"
 )
 
 // checkErr fails t unless err matches want: want "" means err must be nil,
@@ -25,8 +23,8 @@ func checkErr(t *testing.T, call string, err error, want string) {
 		t.Errorf("%s: got nil, want an error containing %q", call, want)
 		return
 	}
-	if !errors.Is(err, store.ErrInvalid) {
-		t.Errorf("%s: got %q, which does not wrap store.ErrInvalid", call, err)
+	if !errors.Is(err, ErrInvalid) {
+		t.Errorf("%s: got %q, which does not wrap ErrInvalid", call, err)
 	}
 	if !strings.HasPrefix(err.Error(), "validate: ") {
 		t.Errorf("%s: got %q, want the prefix %q", call, err, "validate: ")
@@ -104,8 +102,8 @@ func TestKeyMessage(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v, want %s", err, want)
 	}
-	if !errors.Is(err, store.ErrInvalid) {
-		t.Fatalf("got %v, which does not wrap store.ErrInvalid", err)
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("got %v, which does not wrap ErrInvalid", err)
 	}
 	var e *Error
 	if !errors.As(err, &e) || e.Where != "run 3f2a1b2c…" {
