@@ -130,6 +130,10 @@ func (db *DB) Compact(ctx context.Context) (before, after int64, err error) {
 // Path returns the absolute path of the store file.
 func (db *DB) Path() string { return db.st.Path() }
 
+// FormatVersion returns the format version of the open file (see
+// docs/format.md).
+func (db *DB) FormatVersion() uint32 { return db.st.FormatVersion() }
+
 // Start options and metric options, re-exported from package run.
 var (
 	// RunName names a run.

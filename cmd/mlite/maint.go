@@ -157,7 +157,7 @@ func (a *app) checkCmd() *cobra.Command {
 					js = append(js, problemJSON{p.Where, p.What})
 				}
 				if err := a.out.json(map[string]any{"ok": len(probs) == 0, "problems": js,
-					"format_version": db.Store().FormatVersion()}); err != nil {
+					"format_version": db.FormatVersion()}); err != nil {
 					return err
 				}
 			} else {
