@@ -23,4 +23,7 @@
 //
 // Package mlite ties the store and the tracking API (package run)
 // together; package mlitetest gives throwaway stores for unit tests.
+// It imports store, run and registry; the surfaces (viewer, mlflowapi,
+// the command) import it. docs/architecture.md draws the layers and
+// layers_test.go holds every package's imports to them.
 package mlite

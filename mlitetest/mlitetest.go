@@ -2,6 +2,9 @@
 // logs: New returns a store in t.TempDir() without fsync, closed and
 // integrity-checked when the test ends, and helpers read back what the
 // code under test logged.
+//
+// It imports the root package mlite, run and store; nothing of mlite
+// imports it but tests.
 package mlitetest
 
 import (

@@ -40,6 +40,7 @@
 // INVALID_PARAMETER_VALUE), store.ErrConflict (a version changed while its
 // gate's checks ran), and ErrGate.
 //
-// Package registry imports store, blob, query, run and the internal
-// validation, reproducibility and artifact-path helpers. Package registry/mlmodel reads MLmodel files.
+// Package registry imports store, blob, query, run, registry/mlmodel (which
+// reads MLmodel files) and the internal validation, reproducibility and
+// artifact-path helpers; the root package and the surfaces import it.
 package registry

@@ -37,5 +37,6 @@
 //     query) against the stored records, with keyset page tokens.
 //
 // Package run imports store, blob, query and the internal validation,
-// artifact-path, naming and reproducibility helpers.
+// artifact-path, naming and reproducibility helpers; registry, the root
+// package and the surfaces import it.
 package run

@@ -27,5 +27,8 @@
 // before each transaction and lets go when a writer waits, and new readers
 // queue behind it, as SQLite's PENDING lock.
 //
-// Package store imports no other mlite package but internal ones.
+// Package store imports no other mlite package but the internal helpers
+// chunkenc (metric chunks), flock (file locks) and validate (whose
+// ErrInvalid is store.ErrInvalid). Only run, registry, the root package and
+// mlitetest import store; the surfaces read through run and registry.
 package store

@@ -55,7 +55,9 @@
 //	     written here)
 //	130  interrupted (SIGINT or SIGTERM)
 //
-// Package main imports the library packages (mlite, run, registry, store,
-// query), the internal demo builder and the viewer, plus cobra, progressbar,
-// x/term and x/image.
+// Package main is the top of the house (docs/architecture.md): it imports
+// the root package mlite, run, registry, serving, the viewer and the
+// quickstart application examples/creditdemo, plus cobra, progressbar,
+// x/term and x/image. Like every surface it reads and writes through run
+// and registry only, never through store or query (layers_test.go checks).
 package main
