@@ -41,11 +41,7 @@ func (a *app) artifactsLs() *cobra.Command {
 		`  mlite artifacts ls lgbm_smote
   mlite artifacts ls lgbm_smote model -r`,
 		cobra.RangeArgs(1, 2), func(ctx context.Context, c *cobra.Command, args []string) error {
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			r, err := resolveRun(ctx, db, args[0], run.Active)
+			db, r, err := a.openRun(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -130,11 +126,7 @@ func (a *app) artifactsGet() *cobra.Command {
 		`  mlite artifacts get lgbm_smote model -o ./downloads
   mlite artifacts get lgbm_smote plots/roc.png`,
 		cobra.RangeArgs(1, 2), func(ctx context.Context, c *cobra.Command, args []string) error {
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			r, err := resolveRun(ctx, db, args[0], run.Active)
+			db, r, err := a.openRun(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -195,25 +187,7 @@ func (a *app) watchDownload(dst string, files []run.FileInfo, total int64) (stop
 		}
 		return min(n, total)
 	}
-	quit, finished := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(150 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-quit:
-				return
-			case <-t.C:
-				bar.set(measure())
-			}
-		}
-	}()
-	return func() {
-		close(quit)
-		<-finished
-		bar.done()
-	}
+	return bar.every(150*time.Millisecond, func() { bar.set(measure()) })
 }
 
 func (a *app) artifactsLog() *cobra.Command {
@@ -234,11 +208,7 @@ func (a *app) artifactsLog() *cobra.Command {
 				}
 				infos = append(infos, fi)
 			}
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			r, err := resolveRun(ctx, db, args[0], run.Active)
+			db, r, err := a.openRun(ctx, args[0])
 			if err != nil {
 				return err
 			}

@@ -204,11 +204,7 @@ func (a *app) runsDiff() *cobra.Command {
   mlite runs diff lgbm_smote rf_baseline --changed
   mlite runs diff lgbm_smote rf_baseline --json`,
 		cobra.ExactArgs(2), func(ctx context.Context, c *cobra.Command, args []string) error {
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			runs, err := resolveRuns(ctx, db, args, run.Active)
+			_, runs, err := a.openRuns(ctx, args, run.Active)
 			if err != nil {
 				return err
 			}
@@ -225,11 +221,7 @@ func (a *app) runsCompare() *cobra.Command {
 		`  mlite runs compare lgbm_smote rf_baseline logreg
   mlite runs compare lgbm_smote rf_baseline logreg --changed --csv`,
 		cobra.MinimumNArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			runs, err := resolveRuns(ctx, db, args, run.Active)
+			_, runs, err := a.openRuns(ctx, args, run.Active)
 			if err != nil {
 				return err
 			}

@@ -127,11 +127,7 @@ func (a *app) done(v any, format string, args ...any) error {
 // experimentAction is a command that resolves one experiment and changes it.
 func (a *app) experimentAction(use, short, example string, nargs int, act func(ctx context.Context, e *run.Experiment, args []string) (string, error)) *cobra.Command {
 	return command(use, short, example, cobra.ExactArgs(nargs), func(ctx context.Context, c *cobra.Command, args []string) error {
-		db, err := a.openDB(ctx)
-		if err != nil {
-			return err
-		}
-		e, err := resolveExperiment(ctx, db, args[0])
+		db, e, err := a.openExperiment(ctx, args[0])
 		if err != nil {
 			return err
 		}
@@ -175,37 +171,24 @@ func (a *app) experimentsRestore() *cobra.Command {
 }
 
 func (a *app) experimentsTag() *cobra.Command {
-	var del []string
-	c := command("tag EXPERIMENT [KEY=VALUE...]", "Set or delete experiment tags",
+	return tagCommand("tag EXPERIMENT [KEY=VALUE...]", "Set or delete experiment tags",
 		`  mlite experiments tag credit_default team=risk owner=ana
   mlite experiments tag credit_default --delete owner`,
-		cobra.MinimumNArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
-			tags, err := parseKV(args[1:])
+		func(ctx context.Context, ref string) (*tagTarget, error) {
+			db, e, err := a.openExperiment(ctx, ref)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			if len(tags) == 0 && len(del) == 0 {
-				return usagef("give KEY=VALUE tags to set or --delete KEY")
-			}
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			e, err := resolveExperiment(ctx, db, args[0])
-			if err != nil {
-				return err
-			}
-			err = applyTags(tags, del,
-				func(k, v string) error { return db.SetExperimentTag(ctx, e.ID, k, v) },
-				func(k string) error { return db.DeleteExperimentTag(ctx, e.ID, k) })
-			if err != nil {
-				return err
-			}
-			if e, err = db.GetExperiment(ctx, e.ID); err != nil {
-				return err
-			}
-			return a.done(e, "tagged experiment %s %q: %d set, %d deleted", e.ID, e.Name, len(tags), len(del))
+			return &tagTarget{
+				set:    func(k, v string) error { return db.SetExperimentTag(ctx, e.ID, k, v) },
+				remove: func(k string) error { return db.DeleteExperimentTag(ctx, e.ID, k) },
+				report: func(set, deleted int) error {
+					e, err := db.GetExperiment(ctx, e.ID)
+					if err != nil {
+						return err
+					}
+					return a.done(e, "tagged experiment %s %q: %d set, %d deleted", e.ID, e.Name, set, deleted)
+				},
+			}, nil
 		})
-	c.Flags().StringArrayVar(&del, "delete", nil, "a tag key to delete (repeatable)")
-	return c
 }

@@ -41,11 +41,7 @@ func (a *app) metricsHistory() *cobra.Command {
 		`  mlite metrics history lgbm_smote val_loss
   mlite metrics history lgbm_smote val_loss --csv > val_loss.csv`,
 		cobra.ExactArgs(2), func(ctx context.Context, c *cobra.Command, args []string) error {
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			r, err := resolveRun(ctx, db, args[0], run.Active)
+			db, r, err := a.openRun(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -96,13 +92,9 @@ func (a *app) metricsPlot() *cobra.Command {
 			if width < 8 || height < 8 || width > 10000 || height > 10000 {
 				return usagef("--width and --height: want 8 to 10000")
 			}
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
 			key := args[1]
 			names := append([]string{args[0]}, args[2:]...)
-			runs, err := resolveRuns(ctx, db, names, run.Active)
+			db, runs, err := a.openRuns(ctx, names, run.Active)
 			if err != nil {
 				return err
 			}

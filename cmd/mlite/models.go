@@ -338,11 +338,7 @@ func (a *app) modelsRegister() *cobra.Command {
 				return usagef("%q: want runs:/RUN/PATH (RUN a run id or unique run name)", args[0])
 			}
 			runRef, p, _ := strings.Cut(rest, "/")
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			r, err := resolveRun(ctx, db, runRef, run.Active)
+			db, r, err := a.openRun(ctx, runRef)
 			if err != nil {
 				return err
 			}
@@ -436,61 +432,52 @@ func (a *app) modelsAlias() *cobra.Command {
 }
 
 func (a *app) modelsTag() *cobra.Command {
-	var (
-		version int64
-		del     []string
-	)
-	c := command("tag NAME [KEY=VALUE...]", "Set or delete tags of a model, or of one version with --version",
+	var version int64
+	c := tagCommand("tag NAME [KEY=VALUE...]", "Set or delete tags of a model, or of one version with --version",
 		`  mlite models tag CreditDefaultModel team=risk
   mlite models tag CreditDefaultModel --version 3 validation_status=passed
   mlite models tag CreditDefaultModel --version 3 --delete validation_status`,
-		cobra.MinimumNArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
-			tags, err := parseKV(args[1:])
-			if err != nil {
-				return err
-			}
-			if len(tags) == 0 && len(del) == 0 {
-				return usagef("give KEY=VALUE tags to set or --delete KEY")
-			}
+		func(ctx context.Context, name string) (*tagTarget, error) {
 			if version < 0 {
-				return usagef("--version %d: want a positive number", version)
+				return nil, usagef("--version %d: want a positive number", version)
 			}
 			db, err := a.openDB(ctx)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			reg, name := db.Registry(), args[0]
-			set := func(k, v string) error { return reg.SetModelTag(ctx, name, k, v) }
-			remove := func(k string) error { return reg.DeleteModelTag(ctx, name, k) }
+			reg := db.Registry()
+			t := &tagTarget{
+				set:    func(k, v string) error { return reg.SetModelTag(ctx, name, k, v) },
+				remove: func(k string) error { return reg.DeleteModelTag(ctx, name, k) },
+			}
 			if version > 0 {
-				set = func(k, v string) error { return reg.SetVersionTag(ctx, name, version, k, v) }
-				remove = func(k string) error { return reg.DeleteVersionTag(ctx, name, version, k) }
+				t.set = func(k, v string) error { return reg.SetVersionTag(ctx, name, version, k, v) }
+				t.remove = func(k string) error { return reg.DeleteVersionTag(ctx, name, version, k) }
 			}
-			if err := applyTags(tags, del, set, remove); err != nil {
-				return err
-			}
-			m, err := reg.GetModel(ctx, name)
-			if err != nil {
-				return err
-			}
-			what := "model " + name
-			if version > 0 {
-				what = fmt.Sprintf("%s version %d", name, version)
-				v, err := reg.GetVersion(ctx, name, version)
+			t.report = func(set, deleted int) error {
+				m, err := reg.GetModel(ctx, name)
 				if err != nil {
 					return err
 				}
-				if a.jsonOut {
-					return a.out.json(toVersionJSON(v, m))
+				what := "model " + name
+				if version > 0 {
+					what = fmt.Sprintf("%s version %d", name, version)
+					v, err := reg.GetVersion(ctx, name, version)
+					if err != nil {
+						return err
+					}
+					if a.jsonOut {
+						return a.out.json(toVersionJSON(v, m))
+					}
+				} else if a.jsonOut {
+					return a.out.json(toModelJSON(m, nil))
 				}
-			} else if a.jsonOut {
-				return a.out.json(toModelJSON(m, nil))
+				a.out.printf("tagged %s: %d set, %d deleted\n", what, set, deleted)
+				return nil
 			}
-			a.out.printf("tagged %s: %d set, %d deleted\n", what, len(tags), len(del))
-			return nil
+			return t, nil
 		})
 	c.Flags().Int64Var(&version, "version", 0, "tag this version rather than the model")
-	c.Flags().StringArrayVar(&del, "delete", nil, "a tag key to delete (repeatable)")
 	return c
 }
 

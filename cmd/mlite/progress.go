@@ -76,18 +76,23 @@ func (a *app) spin(desc string) (stop func()) {
 	if p == nil {
 		return func() {}
 	}
-	quit := make(chan struct{})
-	finished := make(chan struct{})
+	return p.every(100*time.Millisecond, func() { p.add(1) })
+}
+
+// every calls tick every d on a goroutine of its own until stop is called;
+// stop waits for the goroutine, then finishes the bar.
+func (p *progress) every(d time.Duration, tick func()) (stop func()) {
+	quit, finished := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(finished)
-		t := time.NewTicker(100 * time.Millisecond)
+		t := time.NewTicker(d)
 		defer t.Stop()
 		for {
 			select {
 			case <-quit:
 				return
 			case <-t.C:
-				p.add(1)
+				tick()
 			}
 		}
 	}()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/run"
+	"github.com/spf13/cobra"
 )
 
 // resolveRun finds the run s names: a full run id, or a run name unique in
@@ -212,18 +213,74 @@ func parseKV(args []string) (map[string]string, error) {
 	return m, nil
 }
 
-// applyTags sets tags in key order with set, then deletes the keys of del
-// with remove: what the tag commands of experiments, runs and models do.
-func applyTags(tags map[string]string, del []string, set func(k, v string) error, remove func(k string) error) error {
-	for _, k := range sortedKeys(tags) {
-		if err := set(k, tags[k]); err != nil {
+// tagTarget is what a tag command changes: set and remove change one tag;
+// report prints the result once every change is made.
+type tagTarget struct {
+	set    func(k, v string) error
+	remove func(k string) error
+	report func(set, deleted int) error
+}
+
+// tagCommand is the tag command of experiments, runs and models: it sets
+// the KEY=VALUE arguments in key order, then deletes the --delete keys, of
+// what open finds for the first argument.
+func tagCommand(use, short, example string, open func(ctx context.Context, ref string) (*tagTarget, error)) *cobra.Command {
+	var del []string
+	c := command(use, short, example, cobra.MinimumNArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
+		tags, err := parseKV(args[1:])
+		if err != nil {
 			return err
 		}
-	}
-	for _, k := range del {
-		if err := remove(k); err != nil {
+		if len(tags) == 0 && len(del) == 0 {
+			return usagef("give KEY=VALUE tags to set or --delete KEY")
+		}
+		t, err := open(ctx, args[0])
+		if err != nil {
 			return err
 		}
+		for _, k := range sortedKeys(tags) {
+			if err := t.set(k, tags[k]); err != nil {
+				return err
+			}
+		}
+		for _, k := range del {
+			if err := t.remove(k); err != nil {
+				return err
+			}
+		}
+		return t.report(len(tags), len(del))
+	})
+	c.Flags().StringArrayVar(&del, "delete", nil, "a tag key to delete (repeatable)")
+	return c
+}
+
+// openRun opens the store and finds the run ref names, preferring an active
+// one (see resolveRun).
+func (a *app) openRun(ctx context.Context, ref string) (*mlite.DB, *run.Record, error) {
+	db, runs, err := a.openRuns(ctx, []string{ref}, run.Active)
+	if err != nil {
+		return nil, nil, err
 	}
-	return nil
+	return db, runs[0], nil
+}
+
+// openRuns opens the store and finds the runs refs name (see resolveRuns).
+func (a *app) openRuns(ctx context.Context, refs []string, prefer run.Lifecycle) (*mlite.DB, []*run.Record, error) {
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	runs, err := resolveRuns(ctx, db, refs, prefer)
+	return db, runs, err
+}
+
+// openExperiment opens the store and finds the experiment ref names (see
+// resolveExperiment).
+func (a *app) openExperiment(ctx context.Context, ref string) (*mlite.DB, *run.Experiment, error) {
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := resolveExperiment(ctx, db, ref)
+	return db, e, err
 }

@@ -242,11 +242,7 @@ func (a *app) runsShow() *cobra.Command {
 		`  mlite runs show lgbm_smote
   mlite runs show 3f2a9c0d4e5b4a7f8e1d2c3b4a596877 --json`,
 		cobra.ExactArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			r, err := resolveRun(ctx, db, args[0], run.Active)
+			db, r, err := a.openRun(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -370,11 +366,7 @@ func toRunShowJSON(r *run.Record) runShowJSON {
 // runAction is a command that resolves runs and changes each.
 func (a *app) runAction(use, short, example, verb string, prefer run.Lifecycle, act func(ctx context.Context, id run.ID) error) *cobra.Command {
 	c := command(use, short, example, cobra.MinimumNArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
-		db, err := a.openDB(ctx)
-		if err != nil {
-			return err
-		}
-		runs, err := resolveRuns(ctx, db, args, prefer)
+		_, runs, err := a.openRuns(ctx, args, prefer)
 		if err != nil {
 			return err
 		}
@@ -419,39 +411,26 @@ func (a *app) runsPurge() *cobra.Command {
 }
 
 func (a *app) runsTag() *cobra.Command {
-	var del []string
-	c := command("tag RUN [KEY=VALUE...]", "Set or delete run tags",
+	return tagCommand("tag RUN [KEY=VALUE...]", "Set or delete run tags",
 		`  mlite runs tag lgbm_smote reviewed=yes
   mlite runs tag lgbm_smote --delete reviewed`,
-		cobra.MinimumNArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
-			tags, err := parseKV(args[1:])
+		func(ctx context.Context, ref string) (*tagTarget, error) {
+			db, r, err := a.openRun(ctx, ref)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			if len(tags) == 0 && len(del) == 0 {
-				return usagef("give KEY=VALUE tags to set or --delete KEY")
-			}
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			r, err := resolveRun(ctx, db, args[0], run.Active)
-			if err != nil {
-				return err
-			}
-			err = applyTags(tags, del,
-				func(k, v string) error { return db.SetRunTag(ctx, r.ID, k, v) },
-				func(k string) error { return db.DeleteRunTag(ctx, r.ID, k) })
-			if err != nil {
-				return err
-			}
-			if r, err = db.GetRun(ctx, r.ID); err != nil {
-				return err
-			}
-			return a.done(r, "tagged run %s (%s): %d set, %d deleted", r.Name, r.ID, len(tags), len(del))
+			return &tagTarget{
+				set:    func(k, v string) error { return db.SetRunTag(ctx, r.ID, k, v) },
+				remove: func(k string) error { return db.DeleteRunTag(ctx, r.ID, k) },
+				report: func(set, deleted int) error {
+					r, err := db.GetRun(ctx, r.ID)
+					if err != nil {
+						return err
+					}
+					return a.done(r, "tagged run %s (%s): %d set, %d deleted", r.Name, r.ID, set, deleted)
+				},
+			}, nil
 		})
-	c.Flags().StringArrayVar(&del, "delete", nil, "a tag key to delete (repeatable)")
-	return c
 }
 
 func (a *app) runsChildren() *cobra.Command {
@@ -459,11 +438,7 @@ func (a *app) runsChildren() *cobra.Command {
 		`  mlite runs children sweep_parent
   mlite runs children sweep_parent --csv`,
 		cobra.ExactArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			r, err := resolveRun(ctx, db, args[0], run.Active)
+			db, r, err := a.openRun(ctx, args[0])
 			if err != nil {
 				return err
 			}
