@@ -116,11 +116,34 @@ Environment:
 	})
 
 	root.AddCommand(
-		a.experimentsCmd(),
-		a.runsCmd(),
-		a.metricsCmd(),
-		a.artifactsCmd(),
-		a.modelsCmd(),
+		group("experiments", []string{"experiment", "exp"}, "List, create, rename, delete, restore and tag experiments",
+			`  mlite experiments ls
+  mlite experiments create credit_default --tag team=risk`,
+			a.experimentsLs(), a.experimentsCreate(), a.experimentsRename(),
+			a.experimentsRm(), a.experimentsRestore(), a.experimentsTag()),
+		group("runs", []string{"run"}, "List, show, compare, delete and tag runs",
+			`  mlite runs ls --experiment credit --filter "metrics.auc > 0.8"
+  mlite runs show lgbm_smote
+  mlite runs diff lgbm_smote rf_baseline`,
+			a.runsLs(), a.runsShow(), a.runsDiff(), a.runsCompare(),
+			a.runsRm(), a.runsRestore(), a.runsPurge(), a.runsTag(), a.runsChildren()),
+		group("metrics", []string{"metric"}, "Show metric histories as tables, sparklines or PNG charts",
+			`  mlite metrics history lgbm_smote val_loss
+  mlite metrics plot lgbm_smote val_loss rf_baseline`,
+			a.metricsHistory(), a.metricsPlot()),
+		group("artifacts", []string{"artifact"}, "List, download and upload a run's artifacts",
+			`  mlite artifacts ls lgbm_smote
+  mlite artifacts get lgbm_smote model -o ./model
+  mlite artifacts log lgbm_smote roc.png --path plots`,
+			a.artifactsLs(), a.artifactsGet(), a.artifactsLog()),
+		group("models", []string{"model"}, "The model registry: models, versions, stages, aliases, gates, audit log, lineage",
+			`  mlite models ls
+  mlite models show CreditDefaultModel
+  mlite models register runs:/lgbm_smote/model CreditDefaultModel
+  mlite models transition CreditDefaultModel 3 Production --archive-existing
+  mlite models alias CreditDefaultModel champion 3`,
+			a.modelsLs(), a.modelsShow(), a.modelsVersions(), a.modelsRegister(), a.modelsTransition(),
+			a.modelsAlias(), a.modelsTag(), a.modelsGet(), a.modelsAudit(), a.modelsLineage(), a.modelsGate(), a.modelsLogged()),
 		a.gcCmd(), a.verifyCmd(), a.compactCmd(), a.checkCmd(),
 	)
 	for _, c := range a.extraCmds() {
@@ -254,9 +277,10 @@ func command(use, short, example string, args cobra.PositionalArgs, run func(ctx
 }
 
 // group makes a command that only holds subcommands.
-func group(use, short, example string, subs ...*cobra.Command) *cobra.Command {
+func group(use string, aliases []string, short, example string, subs ...*cobra.Command) *cobra.Command {
 	c := &cobra.Command{
 		Use:     use,
+		Aliases: aliases,
 		Short:   short,
 		Example: example,
 		Args:    cobra.NoArgs,

@@ -17,16 +17,6 @@ import (
 	"github.com/mlite/mlite/run"
 )
 
-func (a *app) artifactsCmd() *cobra.Command {
-	c := group("artifacts", "List, download and upload a run's artifacts",
-		`  mlite artifacts ls lgbm_smote
-  mlite artifacts get lgbm_smote model -o ./model
-  mlite artifacts log lgbm_smote roc.png --path plots`,
-		a.artifactsLs(), a.artifactsGet(), a.artifactsLog())
-	c.Aliases = []string{"artifact"}
-	return c
-}
-
 // fileInfoJSON is an artifact listing entry, MLflow's FileInfo.
 type fileInfoJSON struct {
 	Path     string `json:"path"`

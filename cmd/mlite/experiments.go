@@ -10,16 +10,6 @@ import (
 	"github.com/mlite/mlite/run"
 )
 
-func (a *app) experimentsCmd() *cobra.Command {
-	c := group("experiments", "List, create, rename, delete, restore and tag experiments",
-		`  mlite experiments ls
-  mlite experiments create credit_default --tag team=risk`,
-		a.experimentsLs(), a.experimentsCreate(), a.experimentsRename(),
-		a.experimentsRm(), a.experimentsRestore(), a.experimentsTag())
-	c.Aliases = []string{"experiment", "exp"}
-	return c
-}
-
 // viewFlags adds --deleted and --all and returns the view they select.
 func viewFlags(c *cobra.Command) func() run.ViewType {
 	deleted := c.Flags().Bool("deleted", false, "only deleted ones")

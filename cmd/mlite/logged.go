@@ -13,7 +13,7 @@ import (
 
 // modelsLogged is `mlite models logged`: MLflow 3 logged models.
 func (a *app) modelsLogged() *cobra.Command {
-	return group("logged", "MLflow 3 logged models (models:/m-<id>): what mlflow.<flavor>.log_model records",
+	return group("logged", nil, "MLflow 3 logged models (models:/m-<id>): what mlflow.<flavor>.log_model records",
 		`  mlite models logged ls
   mlite models logged ls --experiment credit_default_prediction --filter "metrics.auc > 0.8"
   mlite models logged show m-3f2a...`,

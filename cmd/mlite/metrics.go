@@ -14,15 +14,6 @@ import (
 	"github.com/mlite/mlite/run"
 )
 
-func (a *app) metricsCmd() *cobra.Command {
-	c := group("metrics", "Show metric histories as tables, sparklines or PNG charts",
-		`  mlite metrics history lgbm_smote val_loss
-  mlite metrics plot lgbm_smote val_loss rf_baseline`,
-		a.metricsHistory(), a.metricsPlot())
-	c.Aliases = []string{"metric"}
-	return c
-}
-
 // metricPointJSON is one metric point, with MLflow's field names.
 type metricPointJSON struct {
 	Key       string    `json:"key"`

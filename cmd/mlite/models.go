@@ -14,19 +14,6 @@ import (
 	"github.com/mlite/mlite/run"
 )
 
-func (a *app) modelsCmd() *cobra.Command {
-	c := group("models", "The model registry: models, versions, stages, aliases, gates, audit log, lineage",
-		`  mlite models ls
-  mlite models show CreditDefaultModel
-  mlite models register runs:/lgbm_smote/model CreditDefaultModel
-  mlite models transition CreditDefaultModel 3 Production --archive-existing
-  mlite models alias CreditDefaultModel champion 3`,
-		a.modelsLs(), a.modelsShow(), a.modelsVersions(), a.modelsRegister(), a.modelsTransition(),
-		a.modelsAlias(), a.modelsTag(), a.modelsGet(), a.modelsAudit(), a.modelsLineage(), a.modelsGate(), a.modelsLogged())
-	c.Aliases = []string{"model"}
-	return c
-}
-
 // modelJSON is a registered model as --json prints it, with MLflow's names.
 type modelJSON struct {
 	Name                 string            `json:"name"`
@@ -196,30 +183,45 @@ func dash(s string) string {
 	return s
 }
 
+// openModel opens the store and reads registered model name with its
+// versions, in version order, at one moment.
+func (a *app) openModel(ctx context.Context, name string) (*mlite.DB, *registry.RegisteredModel, []*registry.ModelVersion, error) {
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var (
+		m        *registry.RegisteredModel
+		versions []*registry.ModelVersion
+	)
+	err = db.Registry().Snapshot(ctx, func(s *registry.Snapshot) (err error) {
+		if m, err = s.Model(name); err != nil {
+			return err
+		}
+		versions, err = s.Versions(m.Name)
+		return err
+	})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("registry: %w", err)
+	}
+	return db, m, versions, nil
+}
+
 func (a *app) modelsShow() *cobra.Command {
 	return command("show NAME", "Show a registered model: description, tags, aliases, gates and versions",
 		`  mlite models show CreditDefaultModel
   mlite models show CreditDefaultModel --json`,
 		cobra.ExactArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
-			db, err := a.openDB(ctx)
+			db, m, versions, err := a.openModel(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			reg := db.Registry()
-			m, err := reg.GetModel(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			versions, err := reg.Versions(ctx, m.Name)
-			if err != nil {
-				return err
-			}
-			gates, err := reg.Gates(ctx, m.Name)
+			gates, err := db.Registry().Gates(ctx, m.Name)
 			if err != nil {
 				return err
 			}
 			if a.jsonOut {
-				latest, err := reg.LatestVersions(ctx, m.Name, nil)
+				latest, err := db.Registry().LatestVersions(ctx, m.Name, nil)
 				if err != nil {
 					return err
 				}
@@ -292,16 +294,7 @@ func (a *app) modelsVersions() *cobra.Command {
 		`  mlite models versions CreditDefaultModel
   mlite models versions CreditDefaultModel --csv`,
 		cobra.ExactArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			reg := db.Registry()
-			m, err := reg.GetModel(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			versions, err := reg.Versions(ctx, m.Name)
+			db, m, versions, err := a.openModel(ctx, args[0])
 			if err != nil {
 				return err
 			}

@@ -13,17 +13,6 @@ import (
 	"github.com/mlite/mlite/run"
 )
 
-func (a *app) runsCmd() *cobra.Command {
-	c := group("runs", "List, show, compare, delete and tag runs",
-		`  mlite runs ls --experiment credit --filter "metrics.auc > 0.8"
-  mlite runs show lgbm_smote
-  mlite runs diff lgbm_smote rf_baseline`,
-		a.runsLs(), a.runsShow(), a.runsDiff(), a.runsCompare(),
-		a.runsRm(), a.runsRestore(), a.runsPurge(), a.runsTag(), a.runsChildren())
-	c.Aliases = []string{"run"}
-	return c
-}
-
 func (a *app) runsLs() *cobra.Command {
 	var (
 		exps    []string
