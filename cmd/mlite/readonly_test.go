@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -33,26 +32,8 @@ func TestServerReadOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- runServe(ctx, []string{"server", "--read-only", "--db", path, "--port", "0"}, &stdout, &stderr)
-	}()
-	urlRE := regexp.MustCompile(`at (http://\S+)/ `)
-	var url string
-	for deadline := time.Now().Add(30 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m := urlRE.FindStringSubmatch(stdout.String()); m != nil {
-			url = m[1]
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("server returned early: %v\nstderr: %s", err, stderr.String())
-		default:
-		}
-	}
-	if url == "" {
-		t.Fatalf("server printed no URL: %q", stdout.String())
-	}
+	s := startServer(t, "server", runServe, []string{"server", "--read-only", "--db", path, "--port", "0"}, `at (http://\S+)/ `, 30*time.Second)
+	url, stdout := s.url, &s.stdout
 	if !strings.Contains(stdout.String(), "is read-only: MLflow clients may read, every write is refused") {
 		t.Errorf("server did not say it is read-only: %q", stdout.String())
 	}
@@ -74,12 +55,7 @@ func TestServerReadOnly(t *testing.T) {
 	if post.StatusCode != http.StatusForbidden || !strings.Contains(string(body), `"error_code":"PERMISSION_DENIED"`) {
 		t.Errorf("experiments/create: got %s %s, want 403 PERMISSION_DENIED", post.Status, body)
 	}
-	cancel()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("server did not stop after cancel")
-	}
+	s.stop()
 	after, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -41,26 +41,8 @@ func TestServe(t *testing.T) {
 	if _, err := creditdemo.Build(ctx, path, &creditdemo.Options{Children: 4}); err != nil {
 		t.Fatal(err)
 	}
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- runServe(ctx, []string{"serve", "--db", path, "models:/CreditDefaultModel@champion", "--port", "0"}, &stdout, &stderr)
-	}()
-	urlRE := regexp.MustCompile(`at (http://\S+) `)
-	var url string
-	for deadline := time.Now().Add(30 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m := urlRE.FindStringSubmatch(stdout.String()); m != nil {
-			url = m[1]
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve returned early: %v\nstderr: %s", err, stderr.String())
-		default:
-		}
-	}
-	if url == "" {
-		t.Fatalf("serve printed no URL: %q", stdout.String())
-	}
+	s := startServer(t, "serve", runServe, []string{"serve", "--db", path, "models:/CreditDefaultModel@champion", "--port", "0"}, `at (http://\S+) `, 30*time.Second)
+	url, stdout := s.url, &s.stdout
 	if !strings.Contains(stdout.String(), "curl -s "+url+"/invocations") {
 		t.Errorf("serve printed no example curl: %q", stdout.String())
 	}
@@ -87,14 +69,8 @@ func TestServe(t *testing.T) {
 	if resp.StatusCode != 200 || err != nil || len(got.Predictions) != 1 || got.Predictions[0] < 0 || got.Predictions[0] > 1 {
 		t.Errorf("POST /invocations %s: got %s %v (%v), want one probability", ex[1], resp.Status, got.Predictions, err)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve stopped with %v, want nil", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop after cancel")
+	if err := s.stop(); err != nil {
+		t.Errorf("serve stopped with %v, want nil", err)
 	}
 	if !strings.Contains(stdout.String(), "mlite: stopped") {
 		t.Errorf("serve did not say it stopped: %q", stdout.String())

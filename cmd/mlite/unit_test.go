@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -340,26 +339,10 @@ func TestUI(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, host := range []string{"127.0.0.1", "0.0.0.0"} {
-		ctx, cancel := context.WithCancel(context.Background())
-		var stdout, stderr syncBuffer
-		done := make(chan error, 1)
-		go func() {
-			done <- execute(ctx, []string{"--db", path, "ui", "--host", host, "--port", "0", "--no-browser"}, &stdout, &stderr)
-		}()
-		urlRE := regexp.MustCompile(`at (http://\S+/) `)
-		var url string
-		for deadline := time.Now().Add(10 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			if m := urlRE.FindStringSubmatch(stdout.String()); m != nil {
-				url = m[1]
-			}
-		}
-		if url == "" {
-			cancel()
-			t.Fatalf("ui printed no URL: stdout %q stderr %q", stdout.String(), stderr.String())
-		}
+		s := startServer(t, "ui", execute, []string{"--db", path, "ui", "--host", host, "--port", "0", "--no-browser"}, `at (http://\S+/) `, 10*time.Second)
+		url := s.url
 		resp, err := http.Get(url)
 		if err != nil {
-			cancel()
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(resp.Body)
@@ -367,18 +350,12 @@ func TestUI(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "credit") {
 			t.Errorf("GET %s: %s, body without the experiment: %.200s", url, resp.Status, body)
 		}
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("ui stopped with %v, want nil", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("ui did not stop after cancel")
+		if err := s.stop(); err != nil {
+			t.Errorf("ui stopped with %v, want nil", err)
 		}
-		warned := strings.Contains(stderr.String(), "warning: listening on")
+		warned := strings.Contains(s.stderr.String(), "warning: listening on")
 		if warned != (host != "127.0.0.1") {
-			t.Errorf("ui --host %s: warning %v, stderr %q", host, warned, stderr.String())
+			t.Errorf("ui --host %s: warning %v, stderr %q", host, warned, s.stderr.String())
 		}
 	}
 }
@@ -387,23 +364,8 @@ func TestUI(t *testing.T) {
 // experiments/create lands in the store; the store is created on start.
 func TestServer(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "team.mlite")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- execute(ctx, []string{"--db", path, "server", "--port", "0"}, &stdout, &stderr)
-	}()
-	uriRE := regexp.MustCompile(`set_tracking_uri\("(http://[^"]+)"\)`)
-	var uri string
-	for deadline := time.Now().Add(10 * time.Second); uri == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := uriRE.FindStringSubmatch(stdout.String()); m != nil {
-			uri = m[1]
-		}
-	}
-	if uri == "" {
-		t.Fatalf("server printed no tracking URI: stdout %q stderr %q", stdout.String(), stderr.String())
-	}
+	s := startServer(t, "server", execute, []string{"--db", path, "server", "--port", "0"}, `set_tracking_uri\("(http://[^"]+)"\)`, 10*time.Second)
+	uri := s.url
 	resp, err := http.Post(uri+"/api/2.0/mlflow/experiments/create", "application/json", strings.NewReader(`{"name": "from-client"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -413,14 +375,8 @@ func TestServer(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"experiment_id"`) {
 		t.Fatalf("experiments/create: %s %s", resp.Status, body)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("server stopped with %v, want nil", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("server did not stop after cancel")
+	if err := s.stop(); err != nil {
+		t.Fatalf("server stopped with %v, want nil", err)
 	}
 	db, err := mlite.Open(path, nil)
 	if err != nil {
@@ -486,28 +442,8 @@ func TestProgressBars(t *testing.T) {
 // `mlite quickstart --ui` does, then stops it like SIGINT.
 func TestQuickstartUI(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "q.mlite")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- execute(ctx, []string{"quickstart", "--db", path, "--children", "4", "--ui", "--port", "0", "--no-browser"}, &stdout, &stderr)
-	}()
-	urlRE := regexp.MustCompile(`at (http://\S+/) `)
-	var url string
-	for deadline := time.Now().Add(60 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m := urlRE.FindStringSubmatch(stdout.String()); m != nil {
-			url = m[1]
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("quickstart --ui returned early: %v\nstderr: %s", err, stderr.String())
-		default:
-		}
-	}
-	if url == "" {
-		t.Fatalf("quickstart --ui printed no URL: %q", stdout.String())
-	}
+	s := startServer(t, "quickstart --ui", execute, []string{"quickstart", "--db", path, "--children", "4", "--ui", "--port", "0", "--no-browser"}, `at (http://\S+/) `, 60*time.Second)
+	url := s.url
 	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
@@ -517,13 +453,7 @@ func TestQuickstartUI(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "credit-default") {
 		t.Errorf("GET %s: %s, body without the demo experiment: %.300s", url, resp.Status, body)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("quickstart --ui stopped with %v, want nil", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("quickstart --ui did not stop after cancel")
+	if err := s.stop(); err != nil {
+		t.Errorf("quickstart --ui stopped with %v, want nil", err)
 	}
 }

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"io"
+	"regexp"
+	"testing"
+	"time"
+)
+
+// server is a serving command (ui, server, serve, quickstart --ui) running
+// in the background of a test.
+type server struct {
+	t              *testing.T
+	name           string
+	cancel         context.CancelFunc
+	done           chan error
+	stdout, stderr syncBuffer
+	url            string // the first submatch of the address pattern
+}
+
+// startServer runs args with exec in the background and waits up to wait
+// for its standard output to match addr, whose first submatch is the
+// address. It fails the test when the command returns first or prints no
+// address. The command is stopped when the test ends, if not before.
+func startServer(t *testing.T, name string, exec func(context.Context, []string, io.Writer, io.Writer) error, args []string, addr string, wait time.Duration) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	s := &server{t: t, name: name, cancel: cancel, done: make(chan error, 1)}
+	go func() { s.done <- exec(ctx, args, &s.stdout, &s.stderr) }()
+	re := regexp.MustCompile(addr)
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := re.FindStringSubmatch(s.stdout.String()); m != nil {
+			s.url = m[1]
+			return s
+		}
+		select {
+		case err := <-s.done:
+			t.Fatalf("%s returned early: %v\nstderr: %s", name, err, s.stderr.String())
+		default:
+		}
+	}
+	cancel()
+	t.Fatalf("%s printed no address: stdout %q stderr %q", name, s.stdout.String(), s.stderr.String())
+	return nil
+}
+
+// stop cancels the command and returns what it returned; the test fails if
+// it does not stop within 10 s.
+func (s *server) stop() error {
+	s.t.Helper()
+	s.cancel()
+	select {
+	case err := <-s.done:
+		return err
+	case <-time.After(10 * time.Second):
+		s.t.Fatalf("%s did not stop after cancel", s.name)
+	}
+	return nil
+}
