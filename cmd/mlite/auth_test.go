@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,39 +14,6 @@ import (
 	"github.com/mlite/mlite/internal/pyclient"
 	"github.com/mlite/mlite/run"
 )
-
-// startServer runs `mlite server` on a free port with args added, and
-// returns its URL; the server stops when the test ends.
-func startServer(t *testing.T, path string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- runServe(ctx, append([]string{"server", "--db", path, "--port", "0"}, args...), &stdout, &stderr)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("server did not stop")
-		}
-	})
-	urlRE := regexp.MustCompile(`at (http://\S+)/ `)
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m := urlRE.FindStringSubmatch(stdout.String()); m != nil {
-			return m[1]
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("server returned early: %v\nstderr: %s", err, stderr.String())
-		default:
-		}
-	}
-	t.Fatalf("server printed no URL: %q", stdout.String())
-	return ""
-}
 
 // authScript logs a run with the mlflow client, which takes its
 // credentials from MLFLOW_TRACKING_USERNAME/PASSWORD or _TOKEN.
@@ -70,7 +36,7 @@ func TestServerAuthWithMLflowClient(t *testing.T) {
 	t.Setenv(httpguard.EnvUsername, "alice")
 	t.Setenv(httpguard.EnvPassword, "s3cret")
 	t.Setenv(httpguard.EnvToken, "tok-123")
-	url := startServer(t, path)
+	url := startServer(t, "server", runServe, []string{"server", "--db", path, "--port", "0"}, `at (http://\S+)/ `, 30*time.Second).url
 	tests := []struct {
 		scheme string
 		env    []string
