@@ -22,14 +22,16 @@ const module = "github.com/mlite/mlite"
 // layer.
 var layers = map[string][]string{
 	// Small helpers: no mlite imports.
-	"internal/artpath":  nil,
-	"internal/chunkenc": nil,
-	"internal/fixture":  nil,
-	"internal/flock":    nil,
-	"internal/pyrepr":   nil,
-	"internal/repro":    nil,
-	"internal/runname":  nil,
-	"internal/validate": nil,
+	"internal/artpath":   nil,
+	"internal/chunkenc":  nil,
+	"internal/fixture":   nil,
+	"internal/flock":     nil,
+	"internal/httpguard": nil,
+	"internal/pyclient":  nil,
+	"internal/pyrepr":    nil,
+	"internal/repro":     nil,
+	"internal/runname":   nil,
+	"internal/validate":  nil,
 
 	// The bottom: values, files, the query language.
 	"query": nil,
@@ -50,7 +52,7 @@ var layers = map[string][]string{
 
 	// Applications.
 	"examples/creditdemo": {"", "run", "registry", "registry/mlmodel", "serving"},
-	"cmd/mlite":           {"", "run", "registry", "serving", "viewer", "examples/creditdemo"},
+	"cmd/mlite":           {"", "run", "registry", "serving", "viewer", "examples/creditdemo", "internal/httpguard"},
 }
 
 // surfaces may not open store transactions: they import neither store nor

@@ -56,8 +56,9 @@
 //	130  interrupted (SIGINT or SIGTERM)
 //
 // Package main is the top of the house (docs/architecture.md): it imports
-// the root package mlite, run, registry, serving, the viewer and the
-// quickstart application examples/creditdemo, plus cobra, progressbar,
-// x/term and x/image. Like every surface it reads and writes through run
-// and registry only, never through store or query (layers_test.go checks).
+// the root package mlite, run, registry, serving, the viewer, the quickstart
+// application examples/creditdemo and internal/httpguard (its servers'
+// guard), plus cobra, progressbar, x/term and x/image. Like every surface it
+// reads and writes through run and registry only, never through store or
+// query (layers_test.go checks).
 package main
