@@ -31,6 +31,7 @@ var layers = map[string][]string{
 	"internal/pyrepr":    nil,
 	"internal/repro":     nil,
 	"internal/runname":   nil,
+	"internal/testchild": nil,
 	"internal/validate":  nil,
 
 	// The bottom: values, files, the query language.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/internal/testchild"
 	"github.com/mlite/mlite/run"
 )
 
@@ -81,7 +82,7 @@ func TestLockFileDeletedDuringCompaction(t *testing.T) {
 		kill    func()
 	}
 	start := func(role, name string) *proc {
-		cmd, out, stderr := startChild(t, role, path, name)
+		cmd, out, stderr := testchild.Start(t, role, path, name)
 		p := &proc{name: name, done: make(chan struct{}), stderr: stderr}
 		p.kill = func() { cmd.Process.Signal(syscall.SIGKILL); cmd.Wait() }
 		started := make(chan struct{})
@@ -202,7 +203,7 @@ func TestKilledCompactionLeavesNoTempFile(t *testing.T) {
 		if try == 100 {
 			t.Fatal("100 kills, and no compaction was caught half-way")
 		}
-		cmd, out, _ := startChild(t, "compactloop", path, "")
+		cmd, out, _ := testchild.Start(t, "compactloop", path, "")
 		for out.Scan() && out.Text() != "started" {
 		}
 		time.Sleep(time.Duration(try%7) * time.Millisecond)

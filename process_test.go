@@ -19,37 +19,15 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/internal/testchild"
 	"github.com/mlite/mlite/run"
 )
 
-// Child processes are this test binary run again with MLITE_CHILD set.
-const childEnv = "MLITE_CHILD"
-
+// Child processes are this test binary run again (package testchild); TestMain
+// plays their role.
 func TestMain(m *testing.M) {
-	if role := os.Getenv(childEnv); role != "" {
-		if err := child(role, os.Getenv("MLITE_DB"), os.Getenv("MLITE_ARG")); err != nil {
-			fmt.Fprintln(os.Stderr, "child:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
+	testchild.Main(child)
 	goleak.VerifyTestMain(m)
-}
-
-func startChild(t *testing.T, role, db, arg string) (*exec.Cmd, *bufio.Scanner, *strings.Builder) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+role, "MLITE_DB="+db, "MLITE_ARG="+arg)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr := &strings.Builder{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return cmd, bufio.NewScanner(out), stderr
 }
 
 func child(role, path, arg string) error {
@@ -171,7 +149,7 @@ func TestCrashLosesNothingFlushed(t *testing.T) {
 	ctx := context.Background()
 	for round := range 20 {
 		name := fmt.Sprintf("round-%d", round)
-		cmd, out, stderr := startChild(t, "crash", path, name)
+		cmd, out, stderr := testchild.Start(t, "crash", path, name)
 		var mu sync.Mutex
 		flushed := 0
 		done := make(chan struct{})
@@ -263,8 +241,7 @@ func TestManyProcesses(t *testing.T) {
 	}
 	db.Close()
 
-	reader := exec.Command(os.Args[0], "-test.run=^$")
-	reader.Env = append(os.Environ(), childEnv+"=reader", "MLITE_DB="+path)
+	reader := testchild.Command("", "reader", path, "")
 	stdin, _ := reader.StdinPipe()
 	var rout, rerr strings.Builder
 	reader.Stdout, reader.Stderr = &rout, &rerr
@@ -275,8 +252,7 @@ func TestManyProcesses(t *testing.T) {
 	var writers []*exec.Cmd
 	var errs []*strings.Builder
 	for i := range 8 {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childEnv+"=writer", "MLITE_DB="+path, "MLITE_ARG="+strconv.Itoa(i))
+		cmd := testchild.Command("", "writer", path, strconv.Itoa(i))
 		e := &strings.Builder{}
 		cmd.Stderr = e
 		if err := cmd.Start(); err != nil {

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/internal/testchild"
 	"github.com/mlite/mlite/run"
 	"github.com/mlite/mlite/store"
 )
@@ -197,8 +197,8 @@ func TestReadOnlyFile(t *testing.T) {
 		t.Fatalf("copy the test binary: %v", err)
 	}
 	before := snapshotDir(t, dir)
-	cmd := exec.Command(bin, "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=readonly", "MLITE_DB="+path, "MLITE_ARG="+runID, "HOME=/")
+	cmd := testchild.Command(bin, "readonly", path, runID)
+	cmd.Env = append(cmd.Env, "HOME=/")
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	out, err := cmd.CombinedOutput()

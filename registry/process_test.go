@@ -12,21 +12,14 @@ import (
 	"time"
 
 	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/internal/testchild"
 	"github.com/mlite/mlite/registry"
 )
 
-// A child process is this test binary run again with registryChildEnv set
-// to its role; TestMain runs the role instead of the tests.
-const registryChildEnv = "MLITE_REGISTRY_CHILD"
-
+// A child process is this test binary run again (package testchild);
+// TestMain plays its role instead of the tests.
 func TestMain(m *testing.M) {
-	if role := os.Getenv(registryChildEnv); role != "" {
-		if err := registryChild(role, os.Getenv("MLITE_DB"), os.Getenv("MLITE_ARG")); err != nil {
-			fmt.Fprintln(os.Stderr, "child:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
+	testchild.Main(registryChild)
 	os.Exit(m.Run())
 }
 
@@ -110,8 +103,7 @@ func TestConcurrentTransitionsAcrossProcesses(t *testing.T) {
 	var cmds []*exec.Cmd
 	var outs []*strings.Builder
 	for _, versions := range []string{"1,2", "3,4"} {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), registryChildEnv+"=promote", "MLITE_DB="+path, "MLITE_ARG="+versions)
+		cmd := testchild.Command("", "promote", path, versions)
 		out := &strings.Builder{}
 		cmd.Stdout, cmd.Stderr = out, out
 		if err := cmd.Start(); err != nil {

@@ -1,7 +1,6 @@
 package run_test
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
@@ -29,42 +28,14 @@ import (
 
 	"github.com/mlite/mlite/blob"
 	"github.com/mlite/mlite/internal/artpath"
+	"github.com/mlite/mlite/internal/testchild"
 	"github.com/mlite/mlite/run"
 	"github.com/mlite/mlite/store"
 )
 
-// Child processes of the tests in this file and gc_test.go are this test
-// binary run again with artifactChildEnv set: init runs the child and
-// exits before TestMain (in run_test.go) starts.
-const artifactChildEnv = "MLITE_RUN_ARTIFACT_CHILD"
-
-func init() {
-	if role := os.Getenv(artifactChildEnv); role != "" {
-		if err := artifactChild(role, os.Getenv("MLITE_RUN_DB"), os.Getenv("MLITE_RUN_ARG")); err != nil {
-			fmt.Fprintln(os.Stderr, "child:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-}
-
-// startArtifactChild starts this test binary as a child in role, and
-// returns it with a scanner of its standard output.
-func startArtifactChild(t *testing.T, role, db, arg string) (*exec.Cmd, *bufio.Scanner, *strings.Builder) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), artifactChildEnv+"="+role, "MLITE_RUN_DB="+db, "MLITE_RUN_ARG="+arg)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr := &strings.Builder{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return cmd, bufio.NewScanner(out), stderr
-}
+// Child processes are this test binary run again (package testchild): init
+// plays their role instead of the tests.
+func init() { testchild.Main(artifactChild) }
 
 func artifactChild(role, db, arg string) error {
 	switch role {
@@ -1149,7 +1120,7 @@ func TestCrashDuringLogArtifact(t *testing.T) {
 		compressible := round%2 == 1
 		src := filepath.Join(dir, fmt.Sprintf("src-%d.bin", round))
 		want := writeFile(t, src, genReader(uint64(1000+round), size, compressible))
-		cmd, out, stderr := startArtifactChild(t, "crash-log", db, id.String()+" "+src)
+		cmd, out, stderr := testchild.Start(t, "crash-log", db, id.String()+" "+src)
 		if !out.Scan() || out.Text() != "start" {
 			cmd.Process.Kill()
 			cmd.Wait()

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mlite/mlite/blob"
+	"github.com/mlite/mlite/internal/testchild"
 	"github.com/mlite/mlite/run"
 	"github.com/mlite/mlite/store"
 )
@@ -443,7 +444,7 @@ func TestGCWhileAnotherProcessLogs(t *testing.T) {
 	}
 	backdate(t, bs, allBlobs(t, bs)...)
 
-	cmd, out, stderr := startArtifactChild(t, "gc-writer", tr.Store().Path(), "400")
+	cmd, out, stderr := testchild.Start(t, "gc-writer", tr.Store().Path(), "400")
 	type logged struct {
 		path string
 		d    blob.Digest
