@@ -23,27 +23,6 @@ import (
 // files, links it to the run as an output and finalizes it (READY or
 // UPLOAD_FAILED); models:/m-<id> names it.
 
-// Re-exported store types of logged models.
-type (
-	// LoggedModel is a snapshot of a stored logged model.
-	LoggedModel = store.LoggedModel
-	// ModelID is a logged model's id.
-	ModelID = store.ModelID
-	// ModelMetric is a metric value linked to a logged model.
-	ModelMetric = store.ModelMetric
-	// ModelStatus is a logged model's status.
-	ModelStatus = store.ModelStatus
-	// RunModel is a logged model linked to a run as an input or output.
-	RunModel = store.RunModel
-)
-
-// Logged model statuses, MLflow's LoggedModelStatus.
-const (
-	ModelPending      = store.ModelPending
-	ModelReady        = store.ModelReady
-	ModelUploadFailed = store.ModelUploadFailed
-)
-
 // DefaultLoggedModelResults is how many logged models a search returns
 // when LoggedModelSearch.MaxResults is zero, as in MLflow.
 const DefaultLoggedModelResults = 100

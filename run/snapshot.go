@@ -8,36 +8,6 @@ import (
 	"github.com/mlite/mlite/store"
 )
 
-// Re-exported store and query types for readers, so that the surfaces
-// (command, viewer, REST API) need import neither store nor query.
-type (
-	// RunView is a zero-copy view of a stored run inside a Snapshot. It
-	// and the strings it returns are valid only until the Snapshot's
-	// function returns; copy what must outlive it (strings.Clone).
-	RunView = store.RunView
-	// Series is the summary of one metric of a run: its latest point,
-	// count, extremes.
-	Series = store.Series
-	// Lifecycle is a run's or an experiment's lifecycle: Active or Deleted.
-	Lifecycle = store.Lifecycle
-	// File is the index entry of one artifact file: path, digest, size,
-	// mode.
-	File = store.Artifact
-	// DatasetInput is one dataset input as a Record lists it.
-	DatasetInput = store.Input
-	// Filter is a parsed run filter (the query language's WHERE clause).
-	Filter = query.Filter
-	// QueryError is a syntax or type error in a filter, an order_by item
-	// or a page token, with its position; Error renders a caret line.
-	QueryError = query.Error
-)
-
-// Lifecycles.
-const (
-	Active  = store.Active
-	Deleted = store.Deleted
-)
-
 // ErrBadQuery is wrapped by every error about a filter, an order_by item or
 // a page token.
 var ErrBadQuery = query.ErrInvalid
