@@ -88,15 +88,21 @@ type pageData struct {
 	Message string
 }
 
+// get calls fn for a GET or HEAD request and refuses any other method: the
+// viewer is read-only.
+func get[T any](r *http.Request, fn func(*http.Request) (T, error)) (T, error) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		var zero T
+		return zero, &reqError{http.StatusMethodNotAllowed, "BAD_REQUEST", "the viewer is read-only: method " + r.Method + " not allowed", errBad}
+	}
+	return fn(r)
+}
+
 // page adapts a page handler: it renders the view into a buffer and sends
 // it whole, or sends the error page.
 func (v *Viewer) page(fn func(*http.Request) (*view, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			v.errorPage(w, r, &reqError{http.StatusMethodNotAllowed, "BAD_REQUEST", "the viewer is read-only: method " + r.Method + " not allowed", errBad})
-			return
-		}
-		pv, err := fn(r)
+		pv, err := get(r, fn)
 		if err != nil {
 			v.errorPage(w, r, err)
 			return
@@ -152,11 +158,7 @@ func (v *Viewer) sendHTML(w http.ResponseWriter, status int, body []byte) {
 // whole; an error becomes {"error_code", "message"} with its status.
 func (v *Viewer) api(fn func(*http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			v.sendJSONError(w, r, &reqError{http.StatusMethodNotAllowed, "BAD_REQUEST", "the viewer is read-only: method " + r.Method + " not allowed", errBad})
-			return
-		}
-		val, err := fn(r)
+		val, err := get(r, fn)
 		if err != nil {
 			v.sendJSONError(w, r, err)
 			return

@@ -100,15 +100,19 @@ func (v *Viewer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // JSON API. It is the one place to read what the viewer serves.
 func (v *Viewer) routes(mux *http.ServeMux) {
 	// Pages.
-	mux.HandleFunc("GET /{$}", v.page(v.experimentsPage))
-	mux.HandleFunc("GET /experiments/{id}", v.page(v.runsPage))
-	mux.HandleFunc("GET /runs/{id}", v.page(v.runPage))
-	mux.HandleFunc("GET /runs/{id}/models", v.page(v.loggedModelsPage))
-	mux.HandleFunc("GET /chart", v.page(v.chartPage))
-	mux.HandleFunc("GET /compare", v.page(v.comparePage))
-	mux.HandleFunc("GET /models", v.page(v.modelsPage))
-	mux.HandleFunc("GET /models/{name}", v.page(v.modelPage))
-	mux.HandleFunc("GET /models/{name}/versions/{version}", v.page(v.versionPage))
+	for pattern, fn := range map[string]func(*http.Request) (*view, error){
+		"GET /{$}":                              v.experimentsPage,
+		"GET /experiments/{id}":                 v.runsPage,
+		"GET /runs/{id}":                        v.runPage,
+		"GET /runs/{id}/models":                 v.loggedModelsPage,
+		"GET /chart":                            v.chartPage,
+		"GET /compare":                          v.comparePage,
+		"GET /models":                           v.modelsPage,
+		"GET /models/{name}":                    v.modelPage,
+		"GET /models/{name}/versions/{version}": v.versionPage,
+	} {
+		mux.HandleFunc(pattern, v.page(fn))
+	}
 
 	// Static assets, content-hashed.
 	mux.HandleFunc("GET /static/{file}", v.serveAsset)
@@ -118,14 +122,18 @@ func (v *Viewer) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /models/{name}/versions/{version}/raw", v.serveModelFile)
 
 	// The mlite JSON API.
-	mux.HandleFunc("GET /api/mlite/experiments", v.api(v.apiExperiments))
-	mux.HandleFunc("GET /api/mlite/experiments/{id}/runs", v.api(v.apiRuns))
-	mux.HandleFunc("GET /api/mlite/runs/{id}", v.api(v.apiRun))
-	mux.HandleFunc("GET /api/mlite/runs/{id}/artifacts", v.api(v.apiArtifacts))
-	mux.HandleFunc("GET /api/mlite/runs/{id}/preview", v.api(v.apiPreview))
-	mux.HandleFunc("GET /api/mlite/chart", v.api(v.apiChart))
-	mux.HandleFunc("GET /api/mlite/models/{name}/audit", v.api(v.apiAudit))
-	mux.HandleFunc("GET /api/mlite/models/{name}/versions/{version}/lineage", v.api(v.apiLineage))
+	for pattern, fn := range map[string]func(*http.Request) (any, error){
+		"GET /api/mlite/experiments":                              v.apiExperiments,
+		"GET /api/mlite/experiments/{id}/runs":                    v.apiRuns,
+		"GET /api/mlite/runs/{id}":                                v.apiRun,
+		"GET /api/mlite/runs/{id}/artifacts":                      v.apiArtifacts,
+		"GET /api/mlite/runs/{id}/preview":                        v.apiPreview,
+		"GET /api/mlite/chart":                                    v.apiChart,
+		"GET /api/mlite/models/{name}/audit":                      v.apiAudit,
+		"GET /api/mlite/models/{name}/versions/{version}/lineage": v.apiLineage,
+	} {
+		mux.HandleFunc(pattern, v.api(fn))
+	}
 	mux.HandleFunc("/api/mlite/", func(w http.ResponseWriter, r *http.Request) {
 		get := r.Clone(r.Context())
 		get.Method = http.MethodGet

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"io"
+	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -66,4 +68,28 @@ func (s *server) stop() error {
 		s.t.Errorf("%s did not stop after cancel", s.name)
 	}
 	return nil
+}
+
+// fetch sends url a GET, or a POST of the JSON body when body is not empty,
+// and returns the response's status line and body.
+func fetch(t *testing.T, url, body string) (status string, got string) {
+	t.Helper()
+	var (
+		resp *http.Response
+		err  error
+	)
+	if body == "" {
+		resp, err = http.Get(url)
+	} else {
+		resp, err = http.Post(url, "application/json", strings.NewReader(body))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.Status, string(b)
 }

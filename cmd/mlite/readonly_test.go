@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,23 +35,13 @@ func TestServerReadOnly(t *testing.T) {
 	if !strings.Contains(stdout.String(), "is read-only: MLflow clients may read, every write is refused") {
 		t.Errorf("server did not say it is read-only: %q", stdout.String())
 	}
-	get, err := http.Get(url + "/api/2.0/mlflow/experiments/get-by-name?experiment_name=kept")
-	if err != nil {
-		t.Fatal(err)
+	status, body := fetch(t, url+"/api/2.0/mlflow/experiments/get-by-name?experiment_name=kept", "")
+	if status != "200 OK" || !strings.Contains(body, `"name":"kept"`) {
+		t.Errorf("get-by-name: got %s %s, want 200 and the experiment", status, body)
 	}
-	body, _ := io.ReadAll(get.Body)
-	get.Body.Close()
-	if get.StatusCode != 200 || !strings.Contains(string(body), `"name":"kept"`) {
-		t.Errorf("get-by-name: got %s %s, want 200 and the experiment", get.Status, body)
-	}
-	post, err := http.Post(url+"/api/2.0/mlflow/experiments/create", "application/json", strings.NewReader(`{"name":"written"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(post.Body)
-	post.Body.Close()
-	if post.StatusCode != http.StatusForbidden || !strings.Contains(string(body), `"error_code":"PERMISSION_DENIED"`) {
-		t.Errorf("experiments/create: got %s %s, want 403 PERMISSION_DENIED", post.Status, body)
+	status, body = fetch(t, url+"/api/2.0/mlflow/experiments/create", `{"name":"written"}`)
+	if status != "403 Forbidden" || !strings.Contains(body, `"error_code":"PERMISSION_DENIED"`) {
+		t.Errorf("experiments/create: got %s %s, want 403 PERMISSION_DENIED", status, body)
 	}
 	s.stop()
 	after, err := os.ReadFile(path)

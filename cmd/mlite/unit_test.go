@@ -8,7 +8,6 @@ import (
 	"image/png"
 	"io"
 	"math"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -340,15 +339,8 @@ func TestUI(t *testing.T) {
 	}
 	for _, host := range []string{"127.0.0.1", "0.0.0.0"} {
 		s := startServer(t, "ui", execute, []string{"--db", path, "ui", "--host", host, "--port", "0", "--no-browser"}, `at (http://\S+/) `, 10*time.Second)
-		url := s.url
-		resp, err := http.Get(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "credit") {
-			t.Errorf("GET %s: %s, body without the experiment: %.200s", url, resp.Status, body)
+		if status, body := fetch(t, s.url, ""); status != "200 OK" || !strings.Contains(body, "credit") {
+			t.Errorf("GET %s: %s, body without the experiment: %.200s", s.url, status, body)
 		}
 		if err := s.stop(); err != nil {
 			t.Errorf("ui stopped with %v, want nil", err)
@@ -365,15 +357,8 @@ func TestUI(t *testing.T) {
 func TestServer(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "team.mlite")
 	s := startServer(t, "server", execute, []string{"--db", path, "server", "--port", "0"}, `set_tracking_uri\("(http://[^"]+)"\)`, 10*time.Second)
-	uri := s.url
-	resp, err := http.Post(uri+"/api/2.0/mlflow/experiments/create", "application/json", strings.NewReader(`{"name": "from-client"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"experiment_id"`) {
-		t.Fatalf("experiments/create: %s %s", resp.Status, body)
+	if status, body := fetch(t, s.url+"/api/2.0/mlflow/experiments/create", `{"name": "from-client"}`); status != "200 OK" || !strings.Contains(body, `"experiment_id"`) {
+		t.Fatalf("experiments/create: %s %s", status, body)
 	}
 	if err := s.stop(); err != nil {
 		t.Fatalf("server stopped with %v, want nil", err)
@@ -443,15 +428,8 @@ func TestProgressBars(t *testing.T) {
 func TestQuickstartUI(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "q.mlite")
 	s := startServer(t, "quickstart --ui", execute, []string{"quickstart", "--db", path, "--children", "4", "--ui", "--port", "0", "--no-browser"}, `at (http://\S+/) `, 60*time.Second)
-	url := s.url
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "credit-default") {
-		t.Errorf("GET %s: %s, body without the demo experiment: %.300s", url, resp.Status, body)
+	if status, body := fetch(t, s.url, ""); status != "200 OK" || !strings.Contains(body, "credit-default") {
+		t.Errorf("GET %s: %s, body without the demo experiment: %.300s", s.url, status, body)
 	}
 	if err := s.stop(); err != nil {
 		t.Errorf("quickstart --ui stopped with %v, want nil", err)
