@@ -28,6 +28,17 @@ func (t *Tracker) GetRun(ctx context.Context, id ID) (*Record, error) {
 // updateRun applies fn to run id in one durable transaction, after
 // committing what was logged to it.
 func (t *Tracker) updateRun(ctx context.Context, id ID, fn func(tx *store.Tx, r *Record) error) error {
+	return t.runTx(ctx, id, func(tx *store.Tx, r *Record) error {
+		if err := fn(tx, r); err != nil {
+			return err
+		}
+		return tx.PutRun(r)
+	})
+}
+
+// runTx calls fn with run id in one durable write transaction, after
+// committing what was logged to it.
+func (t *Tracker) runTx(ctx context.Context, id ID, fn func(tx *store.Tx, r *Record) error) error {
 	if err := t.st.Commit(ctx); err != nil {
 		return err
 	}
@@ -36,10 +47,7 @@ func (t *Tracker) updateRun(ctx context.Context, id ID, fn func(tx *store.Tx, r 
 		if err != nil {
 			return err
 		}
-		if err := fn(tx, r); err != nil {
-			return err
-		}
-		return tx.PutRun(r)
+		return fn(tx, r)
 	})
 }
 
@@ -132,14 +140,7 @@ func (t *Tracker) RestoreRun(ctx context.Context, id ID) error {
 
 // PurgeRun deletes a soft-deleted run and all its data for good.
 func (t *Tracker) PurgeRun(ctx context.Context, id ID) error {
-	if err := t.st.Commit(ctx); err != nil {
-		return err
-	}
-	return t.st.Update(ctx, func(tx *store.Tx) error {
-		r, err := tx.Run(id)
-		if err != nil {
-			return err
-		}
+	return t.runTx(ctx, id, func(tx *store.Tx, r *Record) error {
 		if r.Lifecycle != store.Deleted {
 			return fmt.Errorf("run %s is active; delete it before purging it: %w", id, store.ErrInvalid)
 		}

@@ -127,17 +127,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := mlite.Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	v, err := New(db, &Options{ErrorLog: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(v)
-	defer srv.Close()
+	db, base := serveStore(t, path)
 
 	// A child run and a run with a PNG artifact, and a metric with a history.
 	children, err := db.Children(ctx, mustRunID(t, rep.ParentRunID))
@@ -171,7 +161,6 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("the demo store has no PNG artifact (%q) or no metric history (%q)", pngRun, chartKey)
 	}
 	target := children[0]
-	base := srv.URL
 
 	steps := []struct {
 		name    string
@@ -294,21 +283,11 @@ func TestBrowserManyRuns(t *testing.T) {
 	if runsStore.err != nil {
 		t.Fatal(runsStore.err)
 	}
-	db, err := mlite.Open(runsStore.path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	v, err := New(db, &Options{ErrorLog: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(v)
-	defer srv.Close()
+	_, base := serveStore(t, runsStore.path)
 	sctx, cancel := context.WithTimeout(bctx, 60*time.Second)
 	defer cancel()
 	start := time.Now()
-	err = chromedp.Do(sctx, chromedp.Navigate(srv.URL+"/experiments/"+runsStore.exp.String()),
+	err := chromedp.Do(sctx, chromedp.Navigate(base+"/experiments/"+runsStore.exp.String()),
 		waitJS(`document.querySelectorAll("#runs tbody tr.run").length === 100`))
 	if err != nil {
 		t.Fatal(err)
@@ -331,4 +310,22 @@ func TestBrowserManyRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("re-sorted by a metric, first page shown: %v", time.Since(start).Round(time.Millisecond))
+}
+
+// serveStore opens the store at path and serves a viewer over it until the
+// test ends; it returns the store and the server's URL.
+func serveStore(t *testing.T, path string) (*mlite.DB, string) {
+	t.Helper()
+	db, err := mlite.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	v, err := New(db, &Options{ErrorLog: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(v)
+	t.Cleanup(srv.Close)
+	return db, srv.URL
 }

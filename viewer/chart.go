@@ -2,7 +2,6 @@ package viewer
 
 import (
 	"context"
-	"math"
 	"strconv"
 
 	"github.com/mlite/mlite/run"
@@ -121,13 +120,22 @@ func (v *Viewer) chartJSON(ctx context.Context, q chartQuery) ([]byte, error) {
 
 // appendNum appends f as JSON: a number, or a string for NaN and ±Inf.
 func appendNum(b []byte, f float64) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(b, `"NaN"`...)
-	case math.IsInf(f, 1):
-		return append(b, `"Infinity"`...)
-	case math.IsInf(f, -1):
-		return append(b, `"-Infinity"`...)
+	if s, ok := nonFinite(f); ok {
+		return strconv.AppendQuote(b, s)
 	}
 	return strconv.AppendFloat(b, f, 'g', -1, 64)
+}
+
+// nonFinite returns how JavaScript spells a NaN or infinite f ("NaN",
+// "Infinity", "-Infinity"), or false for a finite one.
+func nonFinite(f float64) (string, bool) {
+	switch {
+	case f-f == 0: // finite
+		return "", false
+	case f != f:
+		return "NaN", true
+	case f > 0:
+		return "Infinity", true
+	}
+	return "-Infinity", true
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"math"
 	"net/http"
 	"path"
 	"slices"
@@ -65,13 +64,8 @@ func fmtDur(ms int64) string {
 }
 
 func fmtNum(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
+	if s, ok := nonFinite(f); ok {
+		return s
 	}
 	return strconv.FormatFloat(f, 'g', 6, 64)
 }

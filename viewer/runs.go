@@ -35,18 +35,8 @@ const (
 // "Infinity" and "-Infinity" (encoding/json refuses them as numbers).
 type num float64
 
-func (n num) MarshalJSON() ([]byte, error) {
-	f := float64(n)
-	switch {
-	case math.IsNaN(f):
-		return []byte(`"NaN"`), nil
-	case math.IsInf(f, 1):
-		return []byte(`"Infinity"`), nil
-	case math.IsInf(f, -1):
-		return []byte(`"-Infinity"`), nil
-	}
-	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
-}
+// MarshalJSON writes n as appendNum does.
+func (n num) MarshalJSON() ([]byte, error) { return appendNum(nil, float64(n)), nil }
 
 // UnmarshalJSON reads what MarshalJSON writes.
 func (n *num) UnmarshalJSON(b []byte) error {
