@@ -27,6 +27,7 @@ var layers = map[string][]string{
 	"internal/fixture":   nil,
 	"internal/flock":     nil,
 	"internal/httpguard": nil,
+	"internal/httpsend":  nil,
 	"internal/pyclient":  nil,
 	"internal/pyrepr":    nil,
 	"internal/repro":     nil,
@@ -48,8 +49,8 @@ var layers = map[string][]string{
 
 	// The surfaces: they read and write through run and registry only.
 	"serving":   {"registry", "registry/mlmodel"},
-	"mlflowapi": {"", "run", "registry", "registry/mlmodel", "internal/pyrepr", "store", "query"},
-	"viewer":    {"", "run", "registry", "registry/mlmodel", "mlflowapi", "internal/repro"},
+	"mlflowapi": {"", "run", "registry", "registry/mlmodel", "internal/pyrepr", "internal/httpsend", "store", "query"},
+	"viewer":    {"", "run", "registry", "registry/mlmodel", "mlflowapi", "internal/repro", "internal/httpsend"},
 
 	// Applications.
 	"examples/creditdemo": {"", "run", "registry", "registry/mlmodel", "serving"},

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/internal/httpguard"
@@ -36,7 +35,7 @@ func TestServerAuthWithMLflowClient(t *testing.T) {
 	t.Setenv(httpguard.EnvUsername, "alice")
 	t.Setenv(httpguard.EnvPassword, "s3cret")
 	t.Setenv(httpguard.EnvToken, "tok-123")
-	url := startServer(t, "server", runServe, []string{"server", "--db", path, "--port", "0"}, `at (http://\S+)/ `, 30*time.Second).url
+	url := trackingServer(t, path)
 	tests := []struct {
 		scheme string
 		env    []string
@@ -80,7 +79,7 @@ func TestServerAuthWithMLflowClient(t *testing.T) {
 // TestServerRefusesRebindingAndCrossSiteWrites: mlite server answers only
 // Host headers that name it, and refuses writes from other sites' pages.
 func TestServerRefusesRebindingAndCrossSiteWrites(t *testing.T) {
-	url := startServer(t, filepath.Join(t.TempDir(), "web.mlite"))
+	url := trackingServer(t, filepath.Join(t.TempDir(), "web.mlite"))
 	do := func(method, host, origin string) (int, string) {
 		req, err := http.NewRequest(method, url+"/api/2.0/mlflow/experiments/create", strings.NewReader(`{"name":"x-`+host+`"}`))
 		if err != nil {

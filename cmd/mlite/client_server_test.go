@@ -60,7 +60,7 @@ print("MLITE-RESULT " + json.dumps(out, sort_keys=True))
 // TestServerWithMLflowClient runs serverScript against mlite server.
 func TestServerWithMLflowClient(t *testing.T) {
 	py := pyclient.Need(t)
-	url := startServer(t, filepath.Join(t.TempDir(), "s.mlite"), "--quiet")
+	url := trackingServer(t, filepath.Join(t.TempDir(), "s.mlite"), "--quiet")
 	stdout, stderr, err := pyclient.Run(py, serverScript, pyclient.Env(), url)
 	if err != nil {
 		t.Fatalf("client: %v\n%s", err, stderr)

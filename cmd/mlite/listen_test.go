@@ -93,3 +93,10 @@ func fetch(t *testing.T, url, body string) (status string, got string) {
 	}
 	return resp.Status, string(b)
 }
+
+// trackingServer runs `mlite server` over the store at path on a free port,
+// with args added, until the test ends, and returns its URL.
+func trackingServer(t *testing.T, path string, args ...string) string {
+	t.Helper()
+	return startServer(t, "server", runServe, append([]string{"server", "--db", path, "--port", "0"}, args...), `at (http://\S+)/ `, 30*time.Second).url
+}
