@@ -155,12 +155,16 @@ func counterCurve(n int) []run.Point {
 	return pts
 }
 
-var history struct {
+// sharedStore is a benchmark store built once per test binary, with the
+// run the benchmark reads.
+type sharedStore struct {
 	once sync.Once
 	path string
 	id   run.ID
 	err  error
 }
+
+var history sharedStore
 
 // BenchmarkMetricHistory reads a 1,000,000-point float32-precision loss series.
 func BenchmarkMetricHistory(b *testing.B) {
@@ -271,12 +275,7 @@ func BenchmarkMetricBytes(b *testing.B) {
 	}
 }
 
-var bigStore struct {
-	once sync.Once
-	path string
-	id   run.ID
-	err  error
-}
+var bigStore sharedStore
 
 // BenchmarkOpen opens a store of more than 1 GB and reads one run (warm cache).
 func BenchmarkOpen(b *testing.B) {
