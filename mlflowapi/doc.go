@@ -89,6 +89,6 @@
 //
 // Package mlflowapi imports the root package mlite (its sentinel errors),
 // run and registry (their read API: typed reads and snapshots, never a
-// store transaction) and internal/pyrepr; not store or query. Nothing
-// below it imports it.
+// store transaction), internal/pyrepr and internal/httpsend; not store or
+// query (layers_test.go checks). Nothing below it imports it.
 package mlflowapi

@@ -57,8 +57,7 @@ func newHandler(tr *run.Tracker, reg *registry.Registry, o *Options) *Handler {
 		o = &Options{}
 	}
 	h := &Handler{tr: tr, reg: reg, log: o.Logger, ro: o.ReadOnly}
-	// With Blobs given, run.New cannot fail.
-	h.starter, _ = run.New(tr.Store(), &run.Options{NoCapture: true, NoGitState: true, Blobs: tr.Blobs(), Now: tr.Now})
+	h.starter = tr.ForClients()
 	if h.log == nil {
 		h.log = slog.Default()
 	}

@@ -80,6 +80,16 @@ func New(st *store.Store, opts *Options) (*Tracker, error) {
 	return t, nil
 }
 
+// ForClients returns a tracker over the same store and blob folder, with
+// t's clock, that records nothing of this process (source, git state, Go
+// build) in the runs it starts: for a server that starts runs on behalf of
+// remote clients, whose own client sends those tags. Its other options are
+// the defaults.
+func (t *Tracker) ForClients() *Tracker {
+	c, _ := New(t.st, &Options{NoCapture: true, NoGitState: true, Blobs: t.blobs, Now: t.opts.Now})
+	return c // with Blobs given, New cannot fail
+}
+
 // writable fails with store.ErrReadOnly on a store opened read-only, before
 // a write reaches the blob folder (whose own refusal is blob.ErrReadOnly).
 func (t *Tracker) writable() error {
