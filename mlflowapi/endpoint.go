@@ -3,10 +3,11 @@ package mlflowapi
 import (
 	"context"
 	"errors"
-	"github.com/mlite/mlite/internal/httpsend"
 	"io"
 	"net/http"
 	"net/url"
+
+	"github.com/mlite/mlite/internal/httpsend"
 )
 
 // An endpoint is declared, not hand-written: a line of the route table
@@ -31,16 +32,23 @@ import (
 //     handler checks them, so the first error is MLflow's; a rule of its
 //     own is a.fail(err). A decoder of one parameter is a.required's
 //     closure: required("name").
+//
 //  2. Write its call, a Handler method (ctx, Req) (Resp, error): one call
 //     into run or registry, and what reading back the response takes.
+//
 //  3. Write its encoder, or reuse one (experimentMember, runMember,
 //     modelMember, versionMember, ...); nil when MLflow answers {}.
-//  4. Add a line to apiEndpoints: read(methods, path, decode, call,
-//     encode) for a read, write(...) for a change of the store (which
-//     Options.ReadOnly refuses), file(...) for a download, whose call
-//     returns a *download that the layer streams, upload(...) for a
-//     write whose body is a file, not JSON: its parameters come from the
-//     query string and its call reads the body.
+//
+//  4. Add a line to apiEndpoints (ajaxEndpoints for a route MLflow serves
+//     only under /ajax-api/, rootEndpoints for a whole path):
+//     read(methods, path, decode, call, encode) for a read, write(...)
+//     for a change of the store (which Options.ReadOnly refuses),
+//     file(...) for a download, whose call returns a *download that the
+//     layer streams, upload(...) for a write whose body is a file, not
+//     JSON: its parameters come from the query string and its call reads
+//     the body. For example:
+//
+//     write(post, "runs/set-tag", decodeRunTag, (*Handler).setTag, nil),
 //
 // Errors: a call's error that is already an *apiError is answered as it
 // is. Otherwise, when Req is or embeds a subject (runRef, experimentRef,
