@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -14,29 +13,10 @@ import (
 	"time"
 
 	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/internal/pyclient"
 	"github.com/mlite/mlite/mlitetest"
 	"github.com/mlite/mlite/run"
 )
-
-// needMLflow returns the python3 that can import mlflow, or skips the test
-// (fails it when MLITE_MLFLOW_REQUIRED=1, as CI sets).
-func needMLflow(t *testing.T) string {
-	t.Helper()
-	skip := t.Skipf
-	if os.Getenv("MLITE_MLFLOW_REQUIRED") == "1" {
-		skip = t.Fatalf
-	}
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		skip("python3 not found; the real-client test needs it and `python3 -m pip install mlflow-skinny==3.17.2`")
-		return ""
-	}
-	if out, err := exec.Command(py, "-c", "import mlflow").CombinedOutput(); err != nil {
-		skip("python3 cannot import mlflow (%v: %s); install it with `python3 -m pip install mlflow-skinny==3.17.2`", err, bytes.TrimSpace(out))
-		return ""
-	}
-	return py
-}
 
 // resultMarker starts the line a client script prints its result on.
 const resultMarker = "MLITE-RESULT "
@@ -52,13 +32,7 @@ func runClient(t *testing.T, py, script, url string) map[string]any {
 		t.Fatal(err)
 	}
 	cmd := exec.CommandContext(ctx, py, path, url)
-	cmd.Env = append(os.Environ(),
-		"MLFLOW_HTTP_REQUEST_MAX_RETRIES=0", // fail fast: no retry of a 5xx
-		"MLFLOW_HTTP_REQUEST_TIMEOUT=20",
-		"PYTHONDONTWRITEBYTECODE=1",
-		"GIT_PYTHON_REFRESH=quiet",
-		"MLFLOW_TRACKING_USERNAME=", "MLFLOW_TRACKING_TOKEN=",
-	)
+	cmd.Env = pyclient.Env()
 	cmd.Dir = t.TempDir()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -84,7 +58,7 @@ func runClient(t *testing.T, py, script, url string) map[string]any {
 // over a new store, and returns the store and what the script printed.
 func clientOverServer(t *testing.T, script string) (*mlite.DB, map[string]any) {
 	t.Helper()
-	py := needMLflow(t)
+	py := pyclient.Need(t)
 	db := mlitetest.New(t)
 	srv := httptest.NewServer(New(db, &Options{Logger: discardLogger()}))
 	t.Cleanup(srv.Close)
