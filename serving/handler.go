@@ -137,8 +137,12 @@ func (h *handler) invocations(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), h.o.Timeout)
 	defer cancel()
 	preds, err := h.m.Predictor.Predict(ctx, f)
-	if err == nil && len(preds) != f.Rows {
-		err = fmt.Errorf("serving: the model returned %d predictions for %d rows", len(preds), f.Rows)
+	width := 0
+	if w, ok := h.m.Predictor.(Wider); ok {
+		width = w.Width()
+	}
+	if want := f.Rows * max(width, 1); err == nil && len(preds) != want {
+		err = fmt.Errorf("serving: the model returned %d numbers for %d rows", len(preds), f.Rows)
 	}
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -149,14 +153,7 @@ func (h *handler) invocations(w http.ResponseWriter, r *http.Request) {
 			"Encountered an unexpected error while evaluating the model. Verify that the serialized input Dataframe is compatible with the model for inference. Error: "+err.Error())
 		return
 	}
-	out := make([]any, len(preds))
-	for i, p := range preds {
-		if math.IsNaN(p) || math.IsInf(p, 0) {
-			out[i] = nil // JSON has no NaN; pandas' to_json writes null
-		} else {
-			out[i] = p
-		}
-	}
+	out := Outputs(preds, width)
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(map[string]any{"predictions": out}); err != nil {
 		writeError(w, http.StatusInternalServerError, "INTERNAL_ERROR", err.Error())
@@ -164,6 +161,34 @@ func (h *handler) invocations(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(buf.Bytes())
+}
+
+// Outputs shapes a predictor's numbers as MLflow's scoring server writes
+// them: one number per row (width 0), or a list of width numbers per row;
+// NaN and infinities become null, as pandas' to_json writes them.
+func Outputs(preds []float64, width int) []any {
+	num := func(p float64) any {
+		if math.IsNaN(p) || math.IsInf(p, 0) {
+			return nil
+		}
+		return p
+	}
+	if width <= 0 {
+		out := make([]any, len(preds))
+		for i, p := range preds {
+			out[i] = num(p)
+		}
+		return out
+	}
+	out := make([]any, len(preds)/width)
+	for i := range out {
+		row := make([]any, width)
+		for j := range row {
+			row[j] = num(preds[i*width+j])
+		}
+		out[i] = row
+	}
+	return out
 }
 
 // inputMessage is the message of a refused request, with MLflow's

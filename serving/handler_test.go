@@ -242,7 +242,7 @@ func TestLoadFSErrors(t *testing.T) {
 		want  string
 	}{
 		{"unknown type", testFS(t, "svm"), ErrUnknownModelType, `"svm": known model types are `},
-		{"no flavor", noFlavor, ErrNotServable, "no go_mlite flavor (it has python_function)"},
+		{"no flavor", noFlavor, ErrNeedsPython, "its flavors are python_function; mlite serves go_mlite"},
 		{"no MLmodel", fstest.MapFS{}, ErrNotServable, "MLmodel"},
 		{"loader fails", noFile, nil, "model.bin"},
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -26,15 +27,38 @@ var (
 	// ErrNotServable is returned for a model that serving cannot load: no
 	// go_mlite flavor, no model_file, or no column input signature.
 	ErrNotServable = errors.New("serving: model cannot be served")
+	// ErrNeedsPython, which wraps ErrNotServable, is returned for a model
+	// only Python can load: a flavor without a pure-Go loader (sklearn,
+	// pytorch, ...) or a flavor whose file is a pickle. Load's message
+	// names the mlflow models serve command that serves it from mlite
+	// server.
+	ErrNeedsPython = fmt.Errorf("%w: only Python can load it", ErrNotServable)
 )
 
 // MaxModelFiles bounds the size of the files Load reads into memory.
 const MaxModelFiles = 1 << 30
 
 // Predictor is a loaded model. Predict returns one number per row of f
-// (a probability, a score or a regression value).
+// (a probability, a score, a class or a regression value), or, for a
+// predictor that is also a Wider with Width() > 0, Width numbers per row,
+// row after row (class probabilities).
 type Predictor interface {
 	Predict(ctx context.Context, f *mlmodel.Frame) ([]float64, error)
+}
+
+// Wider is implemented by a Predictor that may answer several numbers per
+// row: the response then holds a list of Width numbers for each row, as
+// MLflow's scoring server writes a 2-D numpy answer. Width 0 is one number
+// per row.
+type Wider interface {
+	Width() int
+}
+
+// Featurer is implemented by a Predictor that knows its input features'
+// names, in the model's order. A model without a signature is served with
+// a signature of double columns of these names.
+type Featurer interface {
+	Features() []string
 }
 
 // LoadFunc loads a model of one model_type: files holds the model
@@ -43,9 +67,34 @@ type Predictor interface {
 type LoadFunc func(files fs.FS, flavor map[string]any) (Predictor, error)
 
 var (
-	loadersMu sync.RWMutex
-	loaders   = map[string]LoadFunc{}
+	loadersMu     sync.RWMutex
+	loaders       = map[string]LoadFunc{}
+	flavorLoaders = map[string]LoadFunc{}
 )
+
+// RegisterFlavor makes load the loader of models with the MLflow flavor
+// named flavor (lightgbm, xgboost, ...), replacing any earlier one; load
+// gets that flavor's config. A model with a go_mlite flavor is loaded by its
+// model_type's loader; otherwise by the loader of the first of its flavors,
+// sorted by name, that has one. Flavor packages call it from init.
+func RegisterFlavor(flavor string, load LoadFunc) {
+	loadersMu.Lock()
+	defer loadersMu.Unlock()
+	flavorLoaders[flavor] = load
+}
+
+// Flavors returns the MLflow flavors, other than go_mlite, with a
+// registered loader, sorted.
+func Flavors() []string {
+	loadersMu.RLock()
+	defer loadersMu.RUnlock()
+	names := make([]string, 0, len(flavorLoaders))
+	for f := range flavorLoaders {
+		names = append(names, f)
+	}
+	slices.Sort(names)
+	return names
+}
 
 // Register makes load the loader of go_mlite models whose model_type is
 // modelType, replacing any earlier one. Model packages call it from init.
@@ -76,7 +125,11 @@ type Model struct {
 	Version *registry.ModelVersion
 	// MLmodel is the model's MLmodel file.
 	MLmodel *mlmodel.Model
-	// ModelType is the go_mlite flavor's model_type.
+	// Flavor is the flavor the model was loaded by: go_mlite or a flavor
+	// registered with RegisterFlavor.
+	Flavor string
+	// ModelType is the go_mlite flavor's model_type, or for another
+	// flavor its model_class when it names one (else the flavor's name).
 	ModelType string
 	// Inputs is the input signature requests are checked against.
 	Inputs *mlmodel.Schema
@@ -102,6 +155,11 @@ func Load(ctx context.Context, reg *registry.Registry, uri string) (*Model, erro
 		return nil, fmt.Errorf("serving: %s: %w", uri, err)
 	}
 	m, err := LoadFS(files)
+	if errors.Is(err, ErrNeedsPython) {
+		return nil, fmt.Errorf("%w\nServe it with MLflow, reading it from mlite server:\n"+
+			"  mlite server &    # serves the store on http://127.0.0.1:5000\n"+
+			"  MLFLOW_TRACKING_URI=http://127.0.0.1:5000 mlflow models serve -m %q --port 5002 --env-manager local", err, uri)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w (%s)", err, uri)
 	}
@@ -147,20 +205,14 @@ func LoadFS(files fs.FS) (*Model, error) {
 	}
 	flavor, ok := mm.Flavors[mlmodel.GoFlavor]
 	if !ok {
-		have := make([]string, 0, len(mm.Flavors))
-		for f := range mm.Flavors {
-			have = append(have, f)
-		}
-		slices.Sort(have)
-		return nil, fmt.Errorf("%w: no %s flavor (it has %s); only models pure-Go code can load are served",
-			ErrNotServable, mlmodel.GoFlavor, strings.Join(have, ", "))
+		return loadFlavor(files, mm)
 	}
 	typ, _ := flavor["model_type"].(string)
 	file, _ := flavor["model_file"].(string)
 	if file == "" || !fs.ValidPath(path.Clean(file)) {
 		return nil, fmt.Errorf("%w: %s flavor has no valid model_file (%q)", ErrNotServable, mlmodel.GoFlavor, file)
 	}
-	if mm.Signature == nil || mm.Signature.Inputs == nil || mm.Signature.Inputs.IsTensor() || len(mm.Signature.Inputs.Cols) == 0 {
+	if !hasColumns(mm) {
 		return nil, fmt.Errorf("%w: the model has no column input signature to check requests against", ErrNotServable)
 	}
 	loadersMu.RLock()
@@ -180,5 +232,115 @@ func LoadFS(files fs.FS) (*Model, error) {
 	if p == nil {
 		return nil, fmt.Errorf("serving: BUG: loader of %s returned no predictor", typ)
 	}
-	return &Model{MLmodel: mm, ModelType: typ, Inputs: mm.Signature.Inputs, Predictor: p}, nil
+	return &Model{MLmodel: mm, Flavor: mlmodel.GoFlavor, ModelType: typ, Inputs: mm.Signature.Inputs, Predictor: p}, nil
+}
+
+// numericKind reports whether a column of kind k turns into a number.
+func numericKind(k mlmodel.Kind) bool {
+	switch k {
+	case mlmodel.Boolean, mlmodel.Integer, mlmodel.Long, mlmodel.Float, mlmodel.Double:
+		return true
+	}
+	return false
+}
+
+// Matrix returns the rows of f as numbers, row after row, one for each of
+// its columns in order (the signature's order): booleans as 0 or 1,
+// integers and floats as they are, a null as NaN (a missing value, as
+// pandas holds it). f must have n columns (the model's features); a column
+// that is not a number is an error. Flavor loaders use it to turn a
+// checked request into a tree model's input.
+func Matrix(f *mlmodel.Frame, n int) ([]float64, error) {
+	if len(f.Columns) != n {
+		return nil, fmt.Errorf("serving: the input has %d columns, the model %d features", len(f.Columns), n)
+	}
+	out := make([]float64, f.Rows*n)
+	for j := range f.Columns {
+		c := &f.Columns[j]
+		for i := range f.Rows {
+			var v float64
+			switch {
+			case c.IsNull(i):
+				v = math.NaN()
+			case c.Floats != nil:
+				v = c.Floats[i]
+			case c.Ints != nil:
+				v = float64(c.Ints[i])
+			case c.Bools != nil:
+				if c.Bools[i] {
+					v = 1
+				}
+			default:
+				return nil, fmt.Errorf("serving: column %q is %s, not a number", c.Name, c.Type.Kind)
+			}
+			out[i*n+j] = v
+		}
+	}
+	return out, nil
+}
+
+// hasColumns reports whether mm has a column-based input signature.
+func hasColumns(mm *mlmodel.Model) bool {
+	return mm.Signature != nil && mm.Signature.Inputs != nil && !mm.Signature.Inputs.IsTensor() && len(mm.Signature.Inputs.Cols) > 0
+}
+
+// loadFlavor loads a model without a go_mlite flavor with the loader of
+// its first flavor, by name, that has one.
+func loadFlavor(files fs.FS, mm *mlmodel.Model) (*Model, error) {
+	have := make([]string, 0, len(mm.Flavors))
+	for f := range mm.Flavors {
+		have = append(have, f)
+	}
+	slices.Sort(have)
+	var name string
+	var load LoadFunc
+	loadersMu.RLock()
+	for _, f := range have {
+		if l := flavorLoaders[f]; l != nil {
+			name, load = f, l
+			break
+		}
+	}
+	loadersMu.RUnlock()
+	if load == nil {
+		served := append([]string{mlmodel.GoFlavor}, Flavors()...)
+		return nil, fmt.Errorf("%w: its flavors are %s; mlite serves %s",
+			ErrNeedsPython, strings.Join(have, ", "), strings.Join(served, ", "))
+	}
+	p, err := load(files, mm.Flavors[name])
+	if err != nil {
+		return nil, fmt.Errorf("serving: load %s model: %w", name, err)
+	}
+	if p == nil {
+		return nil, fmt.Errorf("serving: BUG: loader of %s returned no predictor", name)
+	}
+	m := &Model{MLmodel: mm, Flavor: name, ModelType: name, Predictor: p}
+	if c, _ := mm.Flavors[name]["model_class"].(string); c != "" {
+		m.ModelType = c
+	}
+	switch {
+	case hasColumns(mm):
+		m.Inputs = mm.Signature.Inputs
+	case mm.Signature != nil && mm.Signature.Inputs != nil:
+		return nil, fmt.Errorf("%w: the model's input signature is not column-based", ErrNotServable)
+	default:
+		fp, ok := p.(Featurer)
+		if !ok || len(fp.Features()) == 0 {
+			return nil, fmt.Errorf("%w: the model has no input signature and no feature names to check requests against", ErrNotServable)
+		}
+		m.Inputs = &mlmodel.Schema{}
+		for _, n := range fp.Features() {
+			m.Inputs.Cols = append(m.Inputs.Cols, mlmodel.Col(n, mlmodel.Double))
+		}
+	}
+	if fp, ok := p.(Featurer); ok && len(fp.Features()) > 0 && len(fp.Features()) != len(m.Inputs.Cols) {
+		return nil, fmt.Errorf("%w: the signature has %d input columns and the %s model %d features (%s)",
+			ErrNotServable, len(m.Inputs.Cols), name, len(fp.Features()), strings.Join(fp.Features(), ", "))
+	}
+	for _, c := range m.Inputs.Cols {
+		if !numericKind(c.Type.Kind) {
+			return nil, fmt.Errorf("%w: input column %q is %s; the %s model takes numbers", ErrNotServable, c.Name, c.Type.Kind, name)
+		}
+	}
+	return m, nil
 }

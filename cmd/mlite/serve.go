@@ -11,6 +11,8 @@ import (
 	"github.com/mlite/mlite/serving"
 
 	_ "github.com/mlite/mlite/examples/creditdemo" // registers the quickstart's model types
+	_ "github.com/mlite/mlite/serving/lightgbm"    // serves the lightgbm flavor
+	_ "github.com/mlite/mlite/serving/xgboost"     // serves the xgboost flavor
 )
 
 // serveFlags are the flags of mlite serve.
@@ -42,9 +44,16 @@ func (a *app) serveCmd() *cobra.Command {
 models:/name/stage or runs:/id/path) and serves it as MLflow's scoring server
 does: POST /invocations with a JSON body (dataframe_split, dataframe_records,
 instances or inputs) or CSV, checked against the model's signature, answers
-{"predictions": [...]}; GET /ping and /health answer 200. Only models with the
-go_mlite flavor and a model_type pure-Go code can load are served; model types:
-` + strings.Join(serving.ModelTypes(), ", ") + `.`
+{"predictions": [...]}; GET /ping and /health answer 200.
+
+Served in pure Go: the go_mlite flavor (model types: ` + strings.Join(serving.ModelTypes(), ", ") + `)
+and the MLflow flavors ` + strings.Join(serving.Flavors(), ", ") + ` as the mlflow client logs them (a LightGBM
+Booster in model.lgb; an XGBoost model in model.json or model.ubj), answering
+what mlflow.pyfunc's predict answers: probabilities for binary and
+multiclass Boosters, classes for scikit-learn classifiers, values for
+regression. A model only Python can load (a pickled scikit-learn model)
+is refused with the mlflow models serve command that serves it from
+mlite server.`
 	f.add(c, 5001, "anything but loopback lets the network score the model: set credentials")
 	return c
 }
