@@ -33,6 +33,7 @@ var layers = map[string][]string{
 	"internal/repro":     nil,
 	"internal/runname":   nil,
 	"internal/testchild": nil,
+	"internal/ubjson":    nil,
 	"internal/validate":  nil,
 
 	// The bottom: values, files, the query language.
@@ -48,13 +49,17 @@ var layers = map[string][]string{
 	"mlitetest":        {"", "run", "store"},
 
 	// The surfaces: they read and write through run and registry only.
-	"serving":   {"registry", "registry/mlmodel"},
-	"mlflowapi": {"", "run", "registry", "internal/pyrepr", "internal/httpsend"},
-	"viewer":    {"", "run", "registry", "registry/mlmodel", "mlflowapi", "internal/repro", "internal/httpsend"},
+	"serving": {"registry", "registry/mlmodel"},
+	// Flavor packages register their loaders with serving.
+	"serving/lightgbm":    {"serving", "registry/mlmodel"},
+	"serving/xgboost":     {"serving", "registry/mlmodel", "internal/ubjson"},
+	"serving/servingtest": {"serving"},
+	"mlflowapi":           {"", "run", "registry", "internal/pyrepr", "internal/httpsend"},
+	"viewer":              {"", "run", "registry", "registry/mlmodel", "mlflowapi", "internal/repro", "internal/httpsend"},
 
 	// Applications.
 	"examples/creditdemo": {"", "run", "registry", "registry/mlmodel", "serving"},
-	"cmd/mlite":           {"", "run", "registry", "serving", "viewer", "examples/creditdemo", "internal/httpguard"},
+	"cmd/mlite":           {"", "run", "registry", "serving", "serving/lightgbm", "serving/xgboost", "viewer", "examples/creditdemo", "internal/httpguard"},
 }
 
 // surfaces may not open store transactions: they import neither store nor
