@@ -21,6 +21,7 @@
 //	gc, verify, compact, check
 //	quickstart [--ui], ui, server (MLflow's tracking API with writes, and the viewer),
 //	serve MODEL_URI (MLflow's scoring server for a go_mlite model)
+//	report RUN... | MODEL_URI (one self-contained HTML file for stakeholders)
 //	completion bash|zsh|fish|powershell
 //
 // A RUN argument is a full run id or a run name unique in the store.

@@ -1,0 +1,59 @@
+// Package browsertest starts a headless Chromium for browser tests: New
+// finds one on PATH and skips the test without one, or fails it when
+// MLITE_BROWSER_REQUIRED=1 (as CI sets, having installed Chromium).
+//
+// Package browsertest imports no mlite package.
+package browsertest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Path finds a headless-capable Chromium, or skips (fails) t.
+func Path(t testing.TB) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless_shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("MLITE_BROWSER_REQUIRED") == "1" {
+		t.Fatal("no Chromium found (chromium, chromium-browser, google-chrome or headless_shell on PATH) and MLITE_BROWSER_REQUIRED=1")
+	}
+	t.Skip("browser tests skipped: no Chromium on PATH (apt-get install chromium); set MLITE_BROWSER_REQUIRED=1 to make this a failure")
+	return ""
+}
+
+// Offline makes the browser's network unreachable (every request goes to
+// a proxy that does not exist), for pages that must work without one.
+var Offline = chromedp.ProxyServer("http://127.0.0.1:9")
+
+// New starts a headless browser of the given window size for the test and
+// returns its context; it is stopped when the test ends. extra adds
+// options, such as Offline.
+func New(t testing.TB, width, height int, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	exe := Path(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.WindowSize(width, height),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	)
+	opts = append(opts, extra...)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelB := chromedp.NewContext(actx)
+	ctx, cancelC := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() { cancelC(); cancelB(); cancelA() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting %s: %v", exe, err)
+	}
+	return ctx
+}
