@@ -22,19 +22,20 @@ const module = "github.com/mlite/mlite"
 // layer.
 var layers = map[string][]string{
 	// Small helpers: no mlite imports.
-	"internal/artpath":   nil,
-	"internal/chunkenc":  nil,
-	"internal/fixture":   nil,
-	"internal/flock":     nil,
-	"internal/httpguard": nil,
-	"internal/httpsend":  nil,
-	"internal/pyclient":  nil,
-	"internal/pyrepr":    nil,
-	"internal/repro":     nil,
-	"internal/runname":   nil,
-	"internal/testchild": nil,
-	"internal/ubjson":    nil,
-	"internal/validate":  nil,
+	"internal/artpath":     nil,
+	"internal/browsertest": nil,
+	"internal/chunkenc":    nil,
+	"internal/fixture":     nil,
+	"internal/flock":       nil,
+	"internal/httpguard":   nil,
+	"internal/httpsend":    nil,
+	"internal/pyclient":    nil,
+	"internal/pyrepr":      nil,
+	"internal/repro":       nil,
+	"internal/runname":     nil,
+	"internal/testchild":   nil,
+	"internal/ubjson":      nil,
+	"internal/validate":    nil,
 
 	// The bottom: values, files, the query language.
 	"query": nil,
@@ -56,17 +57,18 @@ var layers = map[string][]string{
 	"serving/servingtest": {"serving"},
 	"mlflowapi":           {"", "run", "registry", "internal/pyrepr", "internal/httpsend"},
 	"viewer":              {"", "run", "registry", "registry/mlmodel", "mlflowapi", "internal/repro", "internal/httpsend"},
+	"report":              {"run", "registry", "registry/mlmodel"},
 
 	// Applications.
 	"examples/creditdemo": {"", "run", "registry", "registry/mlmodel", "serving"},
-	"cmd/mlite":           {"", "run", "registry", "serving", "serving/lightgbm", "serving/xgboost", "viewer", "examples/creditdemo", "internal/httpguard"},
+	"cmd/mlite":           {"", "run", "registry", "serving", "serving/lightgbm", "serving/xgboost", "viewer", "examples/creditdemo", "report", "internal/httpguard"},
 }
 
 // surfaces may not open store transactions: they import neither store nor
 // query and never call Store(). A package of noTx (none now) may still
 // import store, for error values and ids, but may not name store.Tx.
 var (
-	surfaces = []string{"cmd/mlite", "viewer", "mlflowapi"}
+	surfaces = []string{"cmd/mlite", "viewer", "mlflowapi", "report"}
 	noTx     []string
 )
 
