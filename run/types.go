@@ -61,23 +61,18 @@ type (
 	RunModel = store.RunModel
 )
 
-// Run statuses, MLflow's names and numbers.
+// Run statuses (MLflow's names and numbers), the lifecycles of runs and
+// experiments, and logged model statuses (MLflow's LoggedModelStatus).
 const (
 	Running   = store.Running
 	Scheduled = store.Scheduled
 	Finished  = store.Finished
 	Failed    = store.Failed
 	Killed    = store.Killed
-)
 
-// Lifecycles of runs and experiments.
-const (
 	Active  = store.Active
 	Deleted = store.Deleted
-)
 
-// Logged model statuses, MLflow's LoggedModelStatus.
-const (
 	ModelPending      = store.ModelPending
 	ModelReady        = store.ModelReady
 	ModelUploadFailed = store.ModelUploadFailed

@@ -43,27 +43,45 @@ var chartStore, runsStore benchStore
 // buildChartStore writes one run with one metric of a million points: a
 // noisy decaying curve with one spike up and one dip down.
 func buildChartStore() (string, store.RunID, error) {
-	path := filepath.Join(benchDir, "chart.mlite")
-	idPath := path + ".done"
-	if b, err := os.ReadFile(idPath); err == nil {
-		id, err := store.ParseRunID(string(b))
-		return path, id, err
+	path, id, err := cachedStore("chart.mlite", writeChartStore)
+	if err != nil {
+		return "", store.RunID{}, err
+	}
+	rid, err := store.ParseRunID(id)
+	return path, rid, err
+}
+
+// cachedStore returns the path of the benchmark store name in benchDir
+// and the id its build remembered, building it with build first when no
+// finished build is there.
+func cachedStore(name string, build func(ctx context.Context, st *store.Store) (id string, err error)) (path, id string, err error) {
+	path = filepath.Join(benchDir, name)
+	done := path + ".done"
+	if b, err := os.ReadFile(done); err == nil {
+		return path, string(b), nil
 	}
 	os.Remove(path)
 	os.RemoveAll(path + "-blobs")
 	if err := os.MkdirAll(benchDir, 0o755); err != nil {
-		return "", store.RunID{}, err
+		return "", "", err
 	}
 	ctx := context.Background()
 	st, err := store.Open(ctx, path, &store.Options{NoSync: true})
 	if err != nil {
-		return "", store.RunID{}, err
+		return "", "", err
 	}
 	defer st.Close()
+	if id, err = build(ctx, st); err != nil {
+		return "", "", err
+	}
+	return path, id, os.WriteFile(done, []byte(id), 0o644)
+}
+
+func writeChartStore(ctx context.Context, st *store.Store) (string, error) {
 	r := &store.Run{ID: store.RunID(uuid.New()), Name: "long", Status: store.Finished, StartTime: 1_700_000_000_000,
 		Params: map[string]string{}, Tags: map[string]string{}}
 	rng := rand.New(rand.NewPCG(1, 2))
-	err = st.Update(ctx, func(tx *store.Tx) error {
+	err := st.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.CreateRun(r); err != nil {
 			return err
 		}
@@ -89,35 +107,24 @@ func buildChartStore() (string, store.RunID, error) {
 		}
 		return tx.PutRun(r)
 	})
-	if err != nil {
-		return "", store.RunID{}, err
-	}
-	return path, r.ID, os.WriteFile(idPath, []byte(r.ID.String()), 0o644)
+	return r.ID.String(), err
 }
 
 // buildRunsStore writes an experiment of 10,000 runs with 20 params and 10
 // metrics each (loss with a 50-point history, the rest one point).
 func buildRunsStore() (string, store.ExperimentID, error) {
-	path := filepath.Join(benchDir, "runs.mlite")
-	done := path + ".done"
-	if b, err := os.ReadFile(done); err == nil {
-		id, err := store.ParseExperimentID(string(b))
-		return path, id, err
-	}
-	os.Remove(path)
-	os.RemoveAll(path + "-blobs")
-	if err := os.MkdirAll(benchDir, 0o755); err != nil {
-		return "", 0, err
-	}
-	ctx := context.Background()
-	st, err := store.Open(ctx, path, &store.Options{NoSync: true})
+	path, id, err := cachedStore("runs.mlite", writeRunsStore)
 	if err != nil {
 		return "", 0, err
 	}
-	defer st.Close()
+	x, err := store.ParseExperimentID(id)
+	return path, x, err
+}
+
+func writeRunsStore(ctx context.Context, st *store.Store) (string, error) {
 	x := &store.Experiment{Name: "sweep", ArtifactLocation: "mlflow-artifacts:/1", CreationTime: 1_700_000_000_000, LastUpdateTime: 1_700_000_000_000}
 	if err := st.Update(ctx, func(tx *store.Tx) error { return tx.CreateExperiment(x) }); err != nil {
-		return "", 0, err
+		return "", err
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	models := []string{"lgbm", "random_forest", "logreg", "xgboost", "mlp"}
@@ -155,10 +162,10 @@ func buildRunsStore() (string, store.ExperimentID, error) {
 			return nil
 		})
 		if err != nil {
-			return "", 0, err
+			return "", err
 		}
 	}
-	return path, x.ID, os.WriteFile(done, []byte(x.ID.String()), 0o644)
+	return x.ID.String(), nil
 }
 
 // benchViewer opens a fixture and returns its viewer.
