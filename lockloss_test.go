@@ -62,16 +62,8 @@ func childCompactLoop(ctx context.Context, path string) error {
 // file in a loop and this test deletes the lock files again and again. Every
 // point a writer saw flushed must be in the file afterwards.
 func TestLockFileDeletedDuringCompaction(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
-	path := filepath.Join(t.TempDir(), "lockloss.mlite")
+	path := processStore(t, "lockloss.mlite")
 	ctx := context.Background()
-	db, err := mlite.Open(path, &mlite.Options{NoCapture: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
 
 	type proc struct {
 		name    string
@@ -135,7 +127,7 @@ func TestLockFileDeletedDuringCompaction(t *testing.T) {
 		}
 	}
 
-	db, err = mlite.Open(path, &mlite.Options{NoCapture: true})
+	db, err := mlite.Open(path, &mlite.Options{NoCapture: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -230,16 +230,8 @@ func TestCrashLosesNothingFlushed(t *testing.T) {
 // TestManyProcesses runs 8 writer processes (100,000 points each, plus
 // params and tags) and a reader process on one file at once.
 func TestManyProcesses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
-	path := filepath.Join(t.TempDir(), "multi.mlite")
+	path := processStore(t, "multi.mlite")
 	ctx := context.Background()
-	db, err := mlite.Open(path, &mlite.Options{NoCapture: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
 
 	reader := testchild.Command("", "reader", path, "")
 	stdin, _ := reader.StdinPipe()
@@ -273,7 +265,7 @@ func TestManyProcesses(t *testing.T) {
 	}
 	t.Logf("8 writers x 100,000 points in %v; reader: %s", elapsed, strings.TrimSpace(rout.String()))
 
-	db, err = mlite.Open(path, &mlite.Options{NoCapture: true})
+	db, err := mlite.Open(path, &mlite.Options{NoCapture: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,4 +304,23 @@ func TestManyProcesses(t *testing.T) {
 	if err != nil || len(probs) > 0 {
 		t.Errorf("check: %v %v", err, probs)
 	}
+}
+
+// processStore skips the test in -short mode (it spawns processes), else
+// creates an empty store called name in a temporary folder for the test's
+// child processes and returns its path.
+func processStore(t *testing.T, name string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	path := filepath.Join(t.TempDir(), name)
+	db, err := mlite.Open(path, &mlite.Options{NoCapture: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
