@@ -198,37 +198,36 @@ func columnNames(runs []*run.Record) []string {
 }
 
 func (a *app) runsDiff() *cobra.Command {
-	var changed bool
-	c := command("diff RUN RUN", "Show two runs' params, tags and latest metrics side by side, differences marked",
+	return a.compareCommand("diff RUN RUN", "Show two runs' params, tags and latest metrics side by side, differences marked",
 		`  mlite runs diff lgbm_smote rf_baseline
   mlite runs diff lgbm_smote rf_baseline --changed
   mlite runs diff lgbm_smote rf_baseline --json`,
-		cobra.ExactArgs(2), func(ctx context.Context, c *cobra.Command, args []string) error {
-			_, runs, err := a.openRuns(ctx, args, run.Active)
-			if err != nil {
-				return err
-			}
-			return a.printComparison(runs, compareRows(runs, true), changed)
-		})
-	csvOK(c)
-	c.Flags().BoolVar(&changed, "changed", false, "only the rows that differ")
-	return c
+		cobra.ExactArgs(2), nil)
 }
 
 func (a *app) runsCompare() *cobra.Command {
-	var changed, tags bool
-	c := command("compare RUN...", "Compare runs in one wide table: a column per run, a row per param and metric",
+	var tags bool
+	c := a.compareCommand("compare RUN...", "Compare runs in one wide table: a column per run, a row per param and metric",
 		`  mlite runs compare lgbm_smote rf_baseline logreg
   mlite runs compare lgbm_smote rf_baseline logreg --changed --csv`,
-		cobra.MinimumNArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
-			_, runs, err := a.openRuns(ctx, args, run.Active)
-			if err != nil {
-				return err
-			}
-			return a.printComparison(runs, compareRows(runs, tags), changed)
-		})
+		cobra.MinimumNArgs(1), &tags)
+	c.Flags().BoolVar(&tags, "tags", false, "add a row per tag")
+	return c
+}
+
+// compareCommand is a command that prints the runs its arguments name side
+// by side (printComparison), with --changed; tags, when not nil, says
+// whether tags get rows (else they always do).
+func (a *app) compareCommand(use, short, example string, args cobra.PositionalArgs, tags *bool) *cobra.Command {
+	var changed bool
+	c := command(use, short, example, args, func(ctx context.Context, c *cobra.Command, args []string) error {
+		_, runs, err := a.openRuns(ctx, args, run.Active)
+		if err != nil {
+			return err
+		}
+		return a.printComparison(runs, compareRows(runs, tags == nil || *tags), changed)
+	})
 	csvOK(c)
 	c.Flags().BoolVar(&changed, "changed", false, "only the rows that differ")
-	c.Flags().BoolVar(&tags, "tags", false, "add a row per tag")
 	return c
 }
