@@ -61,7 +61,7 @@ var layers = map[string][]string{
 
 	// Applications.
 	"examples/creditdemo": {"", "run", "registry", "registry/mlmodel", "serving"},
-	"cmd/mlite":           {"", "run", "registry", "serving", "serving/lightgbm", "serving/xgboost", "viewer", "examples/creditdemo", "report", "internal/httpguard"},
+	"cmd/mlite":           {"", "run", "registry", "serving", "serving/lightgbm", "serving/xgboost", "viewer", "examples/creditdemo", "internal/httpguard", "report"},
 }
 
 // surfaces may not open store transactions: they import neither store nor
