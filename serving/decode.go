@@ -201,14 +201,7 @@ func decodeCSV(body []byte, schema *mlmodel.Schema) (*mlmodel.Frame, error) {
 	if err != nil {
 		return nil, inputErr("CSV: %v", err)
 	}
-	kinds := make([]mlmodel.Kind, len(header))
-	for i, name := range header {
-		for _, c := range schema.Cols {
-			if c.Name == name {
-				kinds[i] = c.Type.Kind
-			}
-		}
-	}
+	kinds := csvKinds(header, schema)
 	var data [][]any
 	for {
 		rec, err := r.Read()
@@ -228,6 +221,20 @@ func decodeCSV(body []byte, schema *mlmodel.Schema) (*mlmodel.Frame, error) {
 		return nil, inputErr("CSV has a header and no rows")
 	}
 	return schema.EnforceSplit(header, data)
+}
+
+// csvKinds is the schema's kind of each CSV column ("" for one it does
+// not name).
+func csvKinds(header []string, schema *mlmodel.Schema) []mlmodel.Kind {
+	kinds := make([]mlmodel.Kind, len(header))
+	for i, name := range header {
+		for _, c := range schema.Cols {
+			if c.Name == name {
+				kinds[i] = c.Type.Kind
+			}
+		}
+	}
+	return kinds
 }
 
 // csvValue types one CSV cell for a column of kind k ("" when the schema

@@ -136,14 +136,7 @@ func (h *handler) invocations(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.o.Timeout)
 	defer cancel()
-	preds, err := h.m.Predictor.Predict(ctx, f)
-	width := 0
-	if w, ok := h.m.Predictor.(Wider); ok {
-		width = w.Width()
-	}
-	if want := f.Rows * max(width, 1); err == nil && len(preds) != want {
-		err = fmt.Errorf("serving: the model returned %d numbers for %d rows", len(preds), f.Rows)
-	}
+	preds, width, err := h.m.Score(ctx, f)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			writeError(w, http.StatusGatewayTimeout, "INTERNAL_ERROR", "Request processing time exceeded limit")
