@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,48 +16,15 @@ import (
 
 	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/examples/creditdemo"
+	"github.com/mlite/mlite/internal/browsertest"
 	"github.com/mlite/mlite/run"
 )
 
 var screenshots = flag.String("screenshots", "", "save a screenshot of each page the browser tests visit to this directory")
 
-// browserPath finds a headless-capable Chromium. Without one the browser
-// tests skip, unless MLITE_BROWSER_REQUIRED=1 (CI), when they fail.
-func browserPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless_shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("MLITE_BROWSER_REQUIRED") == "1" {
-		t.Fatal("no Chromium found (chromium, chromium-browser, google-chrome or headless_shell on PATH) and MLITE_BROWSER_REQUIRED=1")
-	}
-	t.Skip("browser tests skipped: no Chromium on PATH (apt-get install chromium); set MLITE_BROWSER_REQUIRED=1 to make this a failure")
-	return ""
-}
-
 // newBrowser starts a headless browser for the test and returns its
-// context.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	exe := browserPath(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.WindowSize(1400, 1000),
-		chromedp.Flag("disable-dev-shm-usage", true),
-	)
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelB := chromedp.NewContext(actx)
-	ctx, cancelC := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(func() { cancelC(); cancelB(); cancelA() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting %s: %v", exe, err)
-	}
-	return ctx
-}
+// context (see internal/browsertest).
+func newBrowser(t *testing.T) context.Context { return browsertest.New(t, 1400, 1000) }
 
 // step is one browser action that returns nothing.
 type step = chromedp.Action[chromedp.Void]
