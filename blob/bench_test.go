@@ -110,17 +110,9 @@ func BenchmarkPutDuplicateText(b *testing.B) { benchPutAgain(b, benchText()) }
 // benchPutAgain puts data that is already stored, which must not be stored
 // again.
 func benchPutAgain(b *testing.B, data []byte) {
-	s := syncedStore(b)
-	ctx := context.Background()
-	if _, err := s.Put(ctx, bytes.NewReader(data)); err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu := startCPU(b)
+	s, _, cpu := startStored(b, data)
 	for b.Loop() {
-		info, err := s.Put(ctx, bytes.NewReader(data))
+		info, err := s.Put(context.Background(), bytes.NewReader(data))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -131,19 +123,24 @@ func benchPutAgain(b *testing.B, data []byte) {
 	cpu.report(int64(len(data)))
 }
 
-func benchOpenRead(b *testing.B, data []byte) {
+// startStored puts data into a new synced store, then starts the
+// benchmark's timer and CPU meter over len(data) bytes an operation.
+func startStored(b *testing.B, data []byte) (*Store, Digest, *cpuMeter) {
 	s := syncedStore(b)
-	ctx := context.Background()
-	info, err := s.Put(ctx, bytes.NewReader(data))
+	info, err := s.Put(context.Background(), bytes.NewReader(data))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := startCPU(b)
+	return s, info.Digest, startCPU(b)
+}
+
+func benchOpenRead(b *testing.B, data []byte) {
+	s, d, cpu := startStored(b, data)
 	for b.Loop() {
-		rc, err := s.Open(ctx, info.Digest)
+		rc, err := s.Open(context.Background(), d)
 		if err != nil {
 			b.Fatal(err)
 		}
