@@ -186,6 +186,7 @@ type versionPageData struct {
 	SigParams string
 	MLmodel   string // the MLmodel file's path among the version's files
 	Events    []eventRow
+	Prev      int64 // the version before, for the diff link; 0 for none
 }
 
 func (v *Viewer) versionPage(r *http.Request) (*view, error) {
@@ -198,7 +199,7 @@ func (v *Viewer) versionPage(r *http.Request) (*view, error) {
 	if err != nil {
 		return nil, notFoundVersion(err, name, ver)
 	}
-	d := &versionPageData{Lineage: lin, Events: eventRows(lin.Events)}
+	d := &versionPageData{Lineage: lin, Events: eventRows(lin.Events), Prev: ver - 1}
 	for a, n := range lin.Model.Aliases {
 		if n == ver {
 			d.Aliases = append(d.Aliases, a)

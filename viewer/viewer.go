@@ -110,6 +110,7 @@ func (v *Viewer) routes(mux *http.ServeMux) {
 		"GET /models":                           v.modelsPage,
 		"GET /models/{name}":                    v.modelPage,
 		"GET /models/{name}/versions/{version}": v.versionPage,
+		"GET /models/{name}/diff":               v.diffPage,
 	} {
 		mux.HandleFunc(pattern, v.page(fn))
 	}
