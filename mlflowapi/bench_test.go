@@ -70,3 +70,52 @@ func BenchmarkSearchRunsJSON(b *testing.B) {
 		b.ReportMetric(float64(b.N)*100/b.Elapsed().Seconds(), "runs/s")
 	})
 }
+
+// BenchmarkLogBatch posts runs/log-batch requests of 1,000 metric points
+// (10 keys x 100 steps) to one run: "fresh" advances the steps with every
+// request, as a training loop does; "resend" posts the same batch again, as
+// the mlflow client's retry does, so every point is an exact repeat.
+func BenchmarkLogBatch(b *testing.B) {
+	ctx := context.Background()
+	for _, mode := range []string{"fresh", "resend"} {
+		b.Run(mode, func(b *testing.B) {
+			_, tr, reg, _ := newStore(b)
+			exp, err := tr.CreateExperiment(ctx, "bench", nil)
+			must(b, err)
+			r, err := tr.StartRun(ctx, exp.ID)
+			must(b, err)
+			h := newHandler(tr, reg, &Options{Logger: discardLogger()})
+			batch := func(first int) string {
+				var sb strings.Builder
+				fmt.Fprintf(&sb, `{"run_id": %q, "metrics": [`, r.ID().String())
+				for i := range 1000 {
+					if i > 0 {
+						sb.WriteByte(',')
+					}
+					step := first + i/10
+					fmt.Fprintf(&sb, `{"key": "metric_%d", "value": %g, "timestamp": %d, "step": %d}`,
+						i%10, 1/float64(step+1), 1_700_000_000_000+int64(step), step)
+				}
+				sb.WriteString("]}")
+				return sb.String()
+			}
+			same := batch(0)
+			n := 0
+			for b.Loop() {
+				body := same
+				if mode == "fresh" {
+					body = batch(n * 100)
+				}
+				n++
+				req := httptest.NewRequest("POST", api+"runs/log-batch", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					b.Fatalf("got %d %s", rec.Code, rec.Body)
+				}
+			}
+			b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "points/s")
+		})
+	}
+}

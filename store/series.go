@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/mlite/mlite/internal/chunkenc"
 )
 
@@ -78,7 +80,15 @@ func (s *Series) observe(p Point) {
 }
 
 // AppendPoints appends pts to the series key of run r, writing chunks and
-// updating r.Metrics; the caller stores r with PutRun afterwards.
+// updating r.Metrics; the caller stores r with PutRun afterwards. A point
+// equal in step, time and value to one the series holds (a retried request,
+// a repeat within pts) is dropped, as MLflow keeps one copy of it.
+//
+// The check is cheap on the append path: a point after the series' newest
+// in (step, time) order, as a training loop logs them, cannot repeat one
+// and is not checked. Only a point at or before it (a retry, a backfill)
+// looks at the open head chunk and decodes the sealed chunks whose headers
+// cover it.
 func (t *Tx) AppendPoints(r *Run, key string, pts []Point) error {
 	return t.appendPoints(r, key, pts, nil)
 }
@@ -116,7 +126,20 @@ func (t *Tx) appendPoints(r *Run, key string, pts []Point, cache *headCache) err
 			return fmt.Errorf("store: run %s metric %q chunk %d: %w", r.ID, key, s.Chunks-1, err)
 		}
 	}
+	var sealed sealedChunks
 	for _, p := range pts {
+		if s.Count > 0 && !afterLatest(p, s.Latest) {
+			dup := app.Contains(p)
+			if !dup {
+				var err error
+				if dup, err = sealed.contains(b, r.ID, s, p); err != nil {
+					return fmt.Errorf("store: run %s metric %q: %w", r.ID, key, err)
+				}
+			}
+			if dup {
+				continue
+			}
+		}
 		if app.Count() > 0 && !app.Fits(p, chunkenc.TargetSize) {
 			if err := b.Put(seriesKey(r.ID, s.Index, s.Chunks-1), app.Bytes(nil)); err != nil {
 				return err
@@ -135,6 +158,56 @@ func (t *Tx) appendPoints(r *Run, key string, pts []Point, cache *headCache) err
 		cache.put(ref, s.Chunks-1, app, enc)
 	}
 	return nil
+}
+
+// afterLatest reports whether p comes after latest in (step, time) order,
+// so that it cannot equal any point of a series whose newest is latest.
+func afterLatest(p, latest Point) bool {
+	return p.Step > latest.Step || p.Step == latest.Step && p.Time > latest.Time
+}
+
+// sealedChunks looks for repeats in a series' sealed chunks (all but the
+// open head) during one append, reading each header once and decoding a
+// chunk only when its header covers a point looked for.
+type sealedChunks struct {
+	headers []chunkenc.Header  // of chunks 0..len-1, read so far
+	points  map[uint32][]Point // decoded chunks
+}
+
+func (c *sealedChunks) contains(b *bolt.Bucket, id RunID, s *Series, p Point) (bool, error) {
+	for seq := uint32(0); seq+1 < s.Chunks; seq++ {
+		if int(seq) == len(c.headers) {
+			v := b.Get(seriesKey(id, s.Index, seq))
+			if v == nil {
+				return false, fmt.Errorf("chunk %d missing: %w", seq, ErrCorrupt)
+			}
+			h, err := chunkenc.ReadHeader(v)
+			if err != nil {
+				return false, fmt.Errorf("chunk %d: %w", seq, err)
+			}
+			c.headers = append(c.headers, h)
+		}
+		if !c.headers[seq].Covers(p) {
+			continue
+		}
+		pts, ok := c.points[seq]
+		if !ok {
+			var err error
+			if pts, err = chunkenc.AppendPoints(nil, b.Get(seriesKey(id, s.Index, seq))); err != nil {
+				return false, fmt.Errorf("chunk %d: %w", seq, err)
+			}
+			if c.points == nil {
+				c.points = map[uint32][]Point{}
+			}
+			c.points[seq] = pts
+		}
+		for _, q := range pts {
+			if samePoint(p, q) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // StepRange selects the points whose step lies in [From, To].

@@ -110,6 +110,22 @@ func samePoint(a, b Point) bool {
 	return a.Step == b.Step && a.Time == b.Time && math.Float64bits(a.Value) == math.Float64bits(b.Value)
 }
 
+// Contains reports whether the chunk holds a point equal to p in step,
+// time and value bits. The header rules most points out in O(1); the
+// others cost a scan of the chunk's points, newest first.
+func (a *Appender) Contains(p Point) bool {
+	if !a.st[a.cur].hdr.Covers(p) {
+		return false
+	}
+	bits := math.Float64bits(p.Value)
+	for i := len(a.steps) - 1; i >= 0; i-- {
+		if a.steps[i] == p.Step && a.times[i] == p.Time && math.Float64bits(a.vals[i]) == bits {
+			return true
+		}
+	}
+	return false
+}
+
 // Count reports how many points the chunk holds.
 func (a *Appender) Count() int { return a.st[a.cur].hdr.Count }
 

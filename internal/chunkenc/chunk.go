@@ -81,6 +81,20 @@ type Header struct {
 	Last               Point   // the newest point by Newer; zero when Count is 0
 }
 
+// Covers reports whether a chunk with header h may hold p: p's step and
+// time lie in the chunk's ranges and its value in the value range (or is a
+// NaN the chunk has NaNs for). A false answer is certain; a true one needs
+// the points to confirm.
+func (h *Header) Covers(p Point) bool {
+	if h.Count == 0 || p.Step < h.MinStep || p.Step > h.MaxStep || p.Time < h.MinTime || p.Time > h.MaxTime {
+		return false
+	}
+	if p.Value != p.Value {
+		return h.NaNs > 0
+	}
+	return h.MinValue == h.MinValue && p.Value >= h.MinValue && p.Value <= h.MaxValue
+}
+
 // emptyHeader is the header of a chunk without points.
 func emptyHeader() Header {
 	return Header{Codec: CodecV1, MinValue: math.NaN(), MaxValue: math.NaN()}
