@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -30,9 +31,10 @@ func FormatParam(v any) string {
 
 // LogParam logs a param. Params are write-once: the same value again is
 // fine; another value fails with an error wrapping store.ErrConflict that
-// names the key, the old and the new value.
+// names the key, the old and the new value. A value longer than 6,000
+// characters is stored truncated to them, as MLflow's server stores it.
 func (r *Run) LogParam(key string, value any) error {
-	v := FormatParam(value)
+	v := validate.Truncate(FormatParam(value), validate.MaxParamValueLength)
 	if err := validate.Key("param", key); err != nil {
 		return err
 	}
@@ -73,9 +75,33 @@ func validateTag(key, value string) error {
 	return validate.TagValue(key, value)
 }
 
-// SetTag sets or overwrites a run tag. Setting mlflow.runName renames the run.
+// runTag checks a run tag and returns the value to store: truncated to
+// 8,000 characters, as MLflow's server stores a longer one.
+func runTag(key, value string) (string, error) {
+	value = validate.Truncate(value, validate.MaxTagValueLength)
+	return value, validateTag(key, value)
+}
+
+// truncated returns m, or a copy of m whose values longer than limit
+// characters are truncated to them (validate.Truncate).
+func truncated(m map[string]string, limit int) map[string]string {
+	out, cloned := m, false
+	for k, v := range m {
+		if t := validate.Truncate(v, limit); t != v {
+			if !cloned {
+				out, cloned = maps.Clone(m), true
+			}
+			out[k] = t
+		}
+	}
+	return out
+}
+
+// SetTag sets or overwrites a run tag. Setting mlflow.runName renames the
+// run. A value longer than 8,000 characters is stored truncated to them.
 func (r *Run) SetTag(key, value string) error {
-	if err := validateTag(key, value); err != nil {
+	value, err := runTag(key, value)
+	if err != nil {
 		return err
 	}
 	if err := r.open(); err != nil {

@@ -114,12 +114,17 @@ type Batch struct {
 
 // LogBatch logs metrics, params and tags to run id in one durable write,
 // with MLflow's batch limits (1000 metrics, 100 params, 100 tags, 1000 in
-// all). Identical metric points within the batch are logged once. Unlike
+// all). A metric point equal to one the run holds or one earlier in the
+// batch (same key, step, time and value) is logged once; param values past
+// 6,000 characters and tag values past 8,000 are stored truncated, as by
+// MLflow's server. Unlike
 // a *Run handle, it accepts runs that have ended, as MLflow does.
 func (t *Tracker) LogBatch(ctx context.Context, id ID, b Batch) error {
 	if err := validate.Batch(len(b.Metrics), len(b.Params), len(b.Tags)); err != nil {
 		return validate.InRun(err, id.String())
 	}
+	b.Params = truncated(b.Params, validate.MaxParamValueLength)
+	b.Tags = truncated(b.Tags, validate.MaxTagValueLength)
 	for _, k := range sortedKeys(b.Params) {
 		if err := validate.Key("param", k); err != nil {
 			return err
@@ -133,11 +138,6 @@ func (t *Tracker) LogBatch(ctx context.Context, id ID, b Batch) error {
 			return err
 		}
 	}
-	type seen struct {
-		key string
-		p   Point
-	}
-	dup := map[seen]bool{}
 	series := map[string][]Point{}
 	var order []string
 	var linked map[string]map[int]bool // per key, the indexes of points linked to a logged model
@@ -149,12 +149,6 @@ func (t *Tracker) LogBatch(ctx context.Context, id ID, b Batch) error {
 			return err
 		}
 		p := Point{Step: m.Step, Time: m.Time, Value: m.Value}
-		if s := (seen{m.Key, p}); m.Value == m.Value { // NaN never equals itself; keep every NaN point
-			if dup[s] {
-				continue
-			}
-			dup[s] = true
-		}
 		if series[m.Key] == nil {
 			order = append(order, m.Key)
 		}

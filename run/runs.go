@@ -78,7 +78,7 @@ func (t *Tracker) SetTerminated(ctx context.Context, id ID, status Status, endMi
 
 // RenameRun renames run id (and its mlflow.runName tag).
 func (t *Tracker) RenameRun(ctx context.Context, id ID, name string) error {
-	if err := validateTag(TagRunName, name); err != nil {
+	if err := validate.TagValue(TagRunName, name); err != nil {
 		return err
 	}
 	return t.updateRun(ctx, id, func(_ *store.Tx, r *Record) error {
@@ -90,9 +90,11 @@ func (t *Tracker) RenameRun(ctx context.Context, id ID, name string) error {
 	})
 }
 
-// SetRunTag sets a tag of run id durably, at once.
+// SetRunTag sets a tag of run id durably, at once; a value longer than
+// 8,000 characters is stored truncated to them, as MLflow's server does.
 func (t *Tracker) SetRunTag(ctx context.Context, id ID, key, value string) error {
-	if err := validateTag(key, value); err != nil {
+	value, err := runTag(key, value)
+	if err != nil {
 		return err
 	}
 	if err := t.st.SetTag(id, key, value); err != nil {

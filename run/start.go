@@ -79,6 +79,7 @@ func (t *Tracker) StartRun(ctx context.Context, exp ExperimentID, opts ...StartO
 	if t.opts.User != "" {
 		tags[TagUser] = t.opts.User
 	}
+	c.tags = truncated(c.tags, validate.MaxTagValueLength) // as MLflow's server stores them
 	maps.Copy(tags, c.tags)
 	tags[TagRunName] = c.name
 	if !c.parent.IsZero() {

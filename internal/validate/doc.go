@@ -17,8 +17,11 @@
 //     which is what Python 3's \w matches in MLflow's regular expressions.
 //
 // mlite rejects what breaks a rule, with an error that says what was wrong
-// and where; it never truncates. (MLflow truncates over-long param and tag
-// values by default, with a warning; mlite reports them instead.) Every error
+// and where. The one exception is MLflow's: its server stores a param value
+// past MaxParamValueLength and a run tag value past MaxTagValueLength
+// truncated to the limit (MLFLOW_TRUNCATE_LONG_VALUES, on by default), so
+// the run package stores them cut with Truncate, and ParamValue and
+// TagValue only refuse what is still too long after it. Every error
 // is an *Error whose Unwrap returns ErrInvalid, which store re-exports as
 // store.ErrInvalid, so callers test
 // errors.Is(err, store.ErrInvalid) and may add where the input was used with

@@ -29,6 +29,9 @@ func ExampleParamValue() {
 		long[i] = 'x'
 	}
 	fmt.Println(validate.ParamValue("layers", string(long)))
+	// A run stores it truncated, as MLflow's server does:
+	fmt.Println(len(validate.Truncate(string(long), validate.MaxParamValueLength)))
 	// Output:
-	// validate: value of param "layers": is 6001 characters long, over the limit of 6000 (characters are Unicode code points, as MLflow counts them); mlite rejects long values instead of truncating them
+	// validate: value of param "layers": is 6001 characters long, over the limit of 6000 (characters are Unicode code points, as MLflow counts them)
+	// 6000
 }

@@ -7,16 +7,18 @@ const (
 	// tag and trace tag keys (MLflow's MAX_ENTITY_KEY_LENGTH).
 	MaxKeyLength = 250
 	// MaxParamValueLength bounds a param value (MAX_PARAM_VAL_LENGTH).
+	// MLflow's server truncates a longer one to it (Truncate), as its
+	// MLFLOW_TRUNCATE_LONG_VALUES, on by default, has it do.
 	MaxParamValueLength = 6000
 	// MaxTagValueLength bounds a run tag value (MAX_TAG_VAL_LENGTH; 5000
-	// before MLflow 2.x raised it).
+	// before MLflow 2.x raised it); a longer one is truncated, as a param.
 	MaxTagValueLength = 8000
 	// MaxExperimentNameLength bounds an experiment name
 	// (MAX_EXPERIMENT_NAME_LENGTH).
 	MaxExperimentNameLength = 500
 	// MaxExperimentTagValueLength bounds an experiment tag value
-	// (MAX_EXPERIMENT_TAG_VAL_LENGTH).
-	MaxExperimentTagValueLength = 5000
+	// (MAX_EXPERIMENT_TAG_VAL_LENGTH, 20,000 since MLflow 3.x; 5000 before).
+	MaxExperimentTagValueLength = 20_000
 	// MaxRegistryTagValueLength bounds a registered model or model version
 	// tag value (MAX_MODEL_REGISTRY_TAG_VALUE_LENGTH, raised from 5000 in
 	// MLflow 3.0.1 so prompts fit).

@@ -136,10 +136,27 @@ func checkUTF8(subject, s string) error {
 func checkValue(kind, key, value string, limit int) error {
 	subject := "value of " + kind + " " + quote(key)
 	if err := checkLength(subject, value, limit); err != nil {
-		err.(*Error).Reason += "; mlite rejects long values instead of truncating them"
 		return err
 	}
 	return checkUTF8(subject, value)
+}
+
+// Truncate returns s cut to its first limit characters (Unicode code
+// points, as Python's s[:limit]), or s itself when it is no longer. MLflow's
+// server stores param values past MaxParamValueLength and run tag values past
+// MaxTagValueLength so truncated, where it refuses other long values.
+func Truncate(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == limit {
+			return s[:i]
+		}
+		n++
+	}
+	return s
 }
 
 // ParamValue checks a param value: valid UTF-8 of at most

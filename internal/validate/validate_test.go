@@ -184,12 +184,32 @@ func TestValues(t *testing.T) {
 			{strings.Repeat("a", tt.limit), ""},
 			{strings.Repeat("é", tt.limit), ""}, // characters, not bytes
 			{strings.Repeat("a", tt.limit+1), tt.what + ": is " + itoa(tt.limit+1) + " characters long, over the limit of " + itoa(tt.limit)},
-			{strings.Repeat("日", tt.limit+1), "instead of truncating"},
+			{strings.Repeat("日", tt.limit+1), "characters are Unicode code points"},
 			{"ok\xc3", tt.what + ": invalid UTF-8 at byte 2"},
 		}
 		for _, c := range cases {
 			call := tt.name + `("k", ` + quote(c.value) + ")"
 			checkErr(t, call, tt.f("k", c.value), c.want)
+		}
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	tests := []struct {
+		s     string
+		limit int
+		want  string
+	}{
+		{"", 3, ""},
+		{"abc", 3, "abc"},
+		{"abcd", 3, "abc"},
+		{"日本語です", 3, "日本語"}, // characters, not bytes
+		{"ééé", 3, "ééé"},      // 6 bytes, 3 characters: kept whole
+		{"abc", 0, ""},
+	}
+	for _, tt := range tests {
+		if got := Truncate(tt.s, tt.limit); got != tt.want {
+			t.Errorf("Truncate(%q, %d): got %q, want %q", tt.s, tt.limit, got, tt.want)
 		}
 	}
 }
