@@ -204,7 +204,7 @@ func TestTruncate(t *testing.T) {
 		{"abc", 3, "abc"},
 		{"abcd", 3, "abc"},
 		{"日本語です", 3, "日本語"}, // characters, not bytes
-		{"ééé", 3, "ééé"},      // 6 bytes, 3 characters: kept whole
+		{"ééé", 3, "ééé"},   // 6 bytes, 3 characters: kept whole
 		{"abc", 0, ""},
 	}
 	for _, tt := range tests {
