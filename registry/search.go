@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/mlite/mlite/query"
+	"github.com/mlite/mlite/run"
 	"github.com/mlite/mlite/store"
 )
 
@@ -31,41 +32,18 @@ const (
 	scopeVersions         = "model versions"
 )
 
-// invalidSearch marks query errors as store.ErrInvalid while keeping the
-// query package's message (with its caret) as the error's text.
-type invalidSearch struct{ err error }
-
-func (e invalidSearch) Error() string   { return e.err.Error() }
-func (e invalidSearch) Unwrap() []error { return []error{e.err, store.ErrInvalid} }
-
-// prepared is a parsed search: filter, order and the cursor to resume at.
-type prepared struct {
-	filter *query.Filter
-	order  *query.Order
-	cursor *query.Cursor
-	max    int
-}
-
-func prepare(e query.Entity, o SearchOptions, def, limit int, scope string) (*prepared, error) {
-	p := &prepared{max: o.MaxResults}
-	if p.max == 0 {
-		p.max = def
+// prepare parses a registry search and its page size (def when zero, at
+// most limit).
+func prepare(e query.Entity, o SearchOptions, def, limit int, scope string) (*query.Search, int, error) {
+	max := o.MaxResults
+	if max == 0 {
+		max = def
 	}
-	if p.max < 1 || p.max > limit {
-		return nil, fmt.Errorf("registry: search %s: invalid value %d for parameter 'max_results' supplied; it must be at most %d: %w", e, o.MaxResults, limit, store.ErrInvalid)
+	if max < 1 || max > limit {
+		return nil, 0, fmt.Errorf("registry: search %s: invalid value %d for parameter 'max_results' supplied; it must be at most %d: %w", e, o.MaxResults, limit, store.ErrInvalid)
 	}
-	var err error
-	if p.filter, err = query.ParseFilter(e, o.Filter); err != nil {
-		return nil, invalidSearch{err}
-	}
-	if p.order, err = query.ParseOrderBy(e, o.OrderBy); err != nil {
-		return nil, invalidSearch{err}
-	}
-	p.order = p.order.WithScope(scope + "|" + p.filter.String())
-	if p.cursor, err = p.order.ParseToken(o.PageToken); err != nil {
-		return nil, invalidSearch{err}
-	}
-	return p, nil
+	s, err := run.ParseSearch(e, o.Filter, o.OrderBy, func(f *query.Filter) string { return scope + "|" + f.String() }, o.PageToken)
+	return s, max, err
 }
 
 // SearchModels finds registered models by MLflow's filter for them
@@ -74,34 +52,25 @@ func prepare(e query.Entity, o SearchOptions, def, limit int, scope string) (*pr
 // at a time. Prompts (tag mlflow.prompt.is_prompt = 'true') are left out
 // unless the filter names that tag, as MLflow does.
 func (r *Registry) SearchModels(ctx context.Context, o SearchOptions) ([]*RegisteredModel, string, error) {
-	p, err := prepare(query.RegisteredModels, o, defaultSearchModels, MaxSearchModels, scopeModels)
+	s, max, err := prepare(query.RegisteredModels, o, defaultSearchModels, MaxSearchModels, scopeModels)
 	if err != nil {
 		return nil, "", err
 	}
-	prompts := slices.Contains(p.filter.Needs().Tags, tagPromptIsPrompt)
-	var rows []query.Keyed[*RegisteredModel]
+	prompts := slices.Contains(s.Filter.Needs().Tags, tagPromptIsPrompt)
+	found := query.Collect[*RegisteredModel](s)
 	err = r.st.View(ctx, func(tx *store.Tx) error {
-		rows = rows[:0]
+		found.Reset()
 		return tx.ForEachRegisteredModel(func(m *RegisteredModel) error {
-			if !prompts && m.Tags[tagPromptIsPrompt] == "true" {
-				return nil
+			if prompts || m.Tags[tagPromptIsPrompt] != "true" {
+				found.Offer(modelRecord{m: m}, m)
 			}
-			rec := modelRecord{m: m}
-			if !p.filter.Match(rec) {
-				return nil
-			}
-			k := p.order.Key(rec)
-			if p.cursor != nil && !p.cursor.AfterKey(k) {
-				return nil
-			}
-			rows = append(rows, query.Keyed[*RegisteredModel]{Key: k, Value: m})
 			return nil
 		})
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("registry: search registered models: %w", err)
 	}
-	out, next := query.Page(p.order, rows, p.max)
+	out, next := found.Page(max)
 	return out, next, nil
 }
 
@@ -111,24 +80,16 @@ func (r *Registry) SearchModels(ctx context.Context, o SearchOptions) ([]*Regist
 // last_updated_timestamp DESC, name ASC, version_number DESC), a page at a
 // time.
 func (r *Registry) SearchVersions(ctx context.Context, o SearchOptions) ([]*ModelVersion, string, error) {
-	p, err := prepare(query.ModelVersions, o, defaultSearchVersions, MaxSearchVersions, scopeVersions)
+	s, max, err := prepare(query.ModelVersions, o, defaultSearchVersions, MaxSearchVersions, scopeVersions)
 	if err != nil {
 		return nil, "", err
 	}
-	names, onlyNames := p.filter.AttrValues(query.AttrName)
-	var rows []query.Keyed[*ModelVersion]
+	names, onlyNames := s.Filter.AttrValues(query.AttrName)
+	found := query.Collect[*ModelVersion](s)
 	err = r.st.View(ctx, func(tx *store.Tx) error {
-		rows = rows[:0]
+		found.Reset()
 		visit := func(mv *ModelVersion) error {
-			rec := versionRecord{mv: mv}
-			if !p.filter.Match(rec) {
-				return nil
-			}
-			k := p.order.Key(rec)
-			if p.cursor != nil && !p.cursor.AfterKey(k) {
-				return nil
-			}
-			rows = append(rows, query.Keyed[*ModelVersion]{Key: k, Value: mv})
+			found.Offer(versionRecord{mv: mv}, mv)
 			return nil
 		}
 		if onlyNames {
@@ -145,7 +106,7 @@ func (r *Registry) SearchVersions(ctx context.Context, o SearchOptions) ([]*Mode
 	if err != nil {
 		return nil, "", fmt.Errorf("registry: search model versions: %w", err)
 	}
-	out, next := query.Page(p.order, rows, p.max)
+	out, next := found.Page(max)
 	return out, next, nil
 }
 

@@ -36,6 +36,16 @@ func (e invalidSearch) Error() string   { return e.err.Error() }
 func (e invalidSearch) Unwrap() []error { return []error{e.err, store.ErrInvalid} }
 func badSearch(err error) error         { return invalidSearch{err} }
 
+// ParseSearch is query.ParseSearch with its errors marked as bad input
+// (store.ErrInvalid): the registry's searches share it with the tracker's.
+func ParseSearch(e query.Entity, filter string, orderBy []string, scope func(*query.Filter) string, token string) (*query.Search, error) {
+	s, err := query.ParseSearch(e, filter, orderBy, scope, token)
+	if err != nil {
+		return nil, badSearch(err)
+	}
+	return s, nil
+}
+
 // SearchRuns finds the runs matching o.Filter, ordered by o.OrderBy, a page
 // at a time. Page tokens record the position of the last run returned in
 // the order, not an offset, so runs logged while paging never make a page
@@ -52,22 +62,15 @@ func (t *Tracker) SearchRuns(ctx context.Context, o SearchOptions) (*Page, error
 	if o.View == 0 {
 		o.View = ActiveOnly
 	}
-	filter, err := query.ParseFilter(query.Runs, o.Filter)
-	if err != nil {
-		return nil, badSearch(err)
-	}
-	order, err := query.ParseOrderBy(query.Runs, o.OrderBy)
-	if err != nil {
-		return nil, badSearch(err)
-	}
 	exps := slices.Clone(o.ExperimentIDs)
 	slices.Sort(exps)
 	exps = slices.Compact(exps)
-	order = order.WithScope(fmt.Sprintf("%s|%v|%d", filter, exps, o.View))
-	cursor, err := order.ParseToken(o.PageToken)
+	s, err := ParseSearch(query.Runs, o.Filter, o.OrderBy,
+		func(f *query.Filter) string { return fmt.Sprintf("%s|%v|%d", f, exps, o.View) }, o.PageToken)
 	if err != nil {
-		return nil, badSearch(err)
+		return nil, err
 	}
+	order, cursor := s.Order, s.Cursor
 	if err := t.st.Commit(ctx); err != nil {
 		return nil, err
 	}
@@ -81,14 +84,9 @@ func (t *Tracker) SearchRuns(ctx context.Context, o SearchOptions) (*Page, error
 				return nil
 			}
 			rec.Reset(v)
-			if !filter.Match(rec) {
-				return nil
+			if key, ok := s.Admit(rec); ok {
+				top.offer(key, v.ID())
 			}
-			key := order.Key(rec)
-			if cursor != nil && !cursor.AfterKey(key) {
-				return nil
-			}
-			top.offer(key, v.ID())
 			return nil
 		}
 		settled := false
@@ -413,36 +411,20 @@ func (t *Tracker) SearchExperiments(ctx context.Context, filterText string, orde
 	if maxResults < 0 || maxResults > MaxResultsLimit {
 		return nil, "", fmt.Errorf("run: search experiments: max results %d: want 1 to %d: %w", maxResults, MaxResultsLimit, store.ErrInvalid)
 	}
-	filter, err := query.ParseFilter(query.Experiments, filterText)
+	s, err := ParseSearch(query.Experiments, filterText, orderBy,
+		func(f *query.Filter) string { return fmt.Sprintf("%s|%d", f, view) }, pageToken)
 	if err != nil {
-		return nil, "", badSearch(err)
-	}
-	order, err := query.ParseOrderBy(query.Experiments, orderBy)
-	if err != nil {
-		return nil, "", badSearch(err)
-	}
-	order = order.WithScope(fmt.Sprintf("%s|%d", filter, view))
-	cursor, err := order.ParseToken(pageToken)
-	if err != nil {
-		return nil, "", badSearch(err)
+		return nil, "", err
 	}
 	all, err := t.Experiments(ctx, view)
 	if err != nil {
 		return nil, "", err
 	}
-	var rows []query.Keyed[*Experiment]
+	found := query.Collect[*Experiment](s)
 	for _, x := range all {
-		r := expRecord{x: x}
-		if !filter.Match(r) {
-			continue
-		}
-		k := order.Key(r)
-		if cursor != nil && !cursor.AfterKey(k) {
-			continue
-		}
-		rows = append(rows, query.Keyed[*Experiment]{Key: k, Value: x})
+		found.Offer(expRecord{x: x}, x)
 	}
-	out, next := query.Page(order, rows, maxResults)
+	out, next := found.Page(maxResults)
 	return out, next, nil
 }
 
