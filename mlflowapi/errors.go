@@ -63,6 +63,12 @@ func invalidParam(format string, args ...any) *apiError {
 	return &apiError{code: codeInvalidParameter, msg: fmt.Sprintf(format, args...)}
 }
 
+// badExperimentID is MLflow's error for an experiment id that is not an
+// integer: INVALID_PARAMETER_VALUE, wherever the id is read.
+func badExperimentID(id string) *apiError {
+	return invalidParam("Invalid experiment ID '%s'. Experiment ID must be a valid integer.", id)
+}
+
 // notFound is a RESOURCE_DOES_NOT_EXIST error with the message MLflow's
 // stores give, wrapping the store's error.
 func notFound(err error, format string, args ...any) *apiError {

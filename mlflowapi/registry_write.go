@@ -74,7 +74,7 @@ func (h *Handler) deleteModelTag(ctx context.Context, q keyed[modelRef]) (none, 
 	}
 	err := h.reg.DeleteModelTag(ctx, q.of.name, q.key)
 	if errors.Is(err, mlite.ErrNotFound) {
-		return none{}, notFound(err, "No tag with name: %s in registered model with name %s", q.key, q.of.name)
+		return none{}, nil // a tag that is not set: nothing to do, as in MLflow
 	}
 	return none{}, err
 }
@@ -230,7 +230,7 @@ func (h *Handler) deleteVersionTag(ctx context.Context, q keyed[versionRef]) (no
 	}
 	err := h.reg.DeleteVersionTag(ctx, q.of.name, q.of.v, q.key)
 	if errors.Is(err, mlite.ErrNotFound) {
-		return none{}, notFound(err, "No tag with name: %s in model version (name=%s, version=%d)", q.key, q.of.name, q.of.v)
+		return none{}, nil // a tag that is not set: nothing to do, as in MLflow
 	}
 	return none{}, err
 }

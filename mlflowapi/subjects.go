@@ -52,7 +52,7 @@ func (a *args) experiment() experimentRef {
 	}
 	x, err := run.ParseExperimentID(s)
 	if err != nil {
-		a.fail(notFound(err, "No Experiment with id=%s exists", s))
+		a.fail(badExperimentID(s))
 	}
 	return experimentRef{x}
 }

@@ -47,7 +47,7 @@ func (a *args) maxResults(def, limit int64, byHandler bool) int {
 func (h *Handler) experiment(ctx context.Context, id string) (*run.Experiment, error) {
 	x, err := run.ParseExperimentID(id)
 	if err != nil {
-		return nil, notFound(err, "No Experiment with id=%s exists", id)
+		return nil, badExperimentID(id)
 	}
 	exp, err := h.tr.GetExperiment(ctx, x)
 	if errors.Is(err, mlite.ErrNotFound) {
@@ -146,10 +146,12 @@ func decodeRunSearch(a *args) runSearch {
 	s.OrderBy = a.strs("order_by")
 	s.PageToken = a.str("page_token")
 	for _, id := range expIDs {
-		// An id that is no experiment id matches no run, as in MLflow.
-		if x, err := run.ParseExperimentID(id); err == nil {
-			s.ExperimentIDs = append(s.ExperimentIDs, x)
+		x, err := run.ParseExperimentID(id)
+		if err != nil {
+			a.fail(badExperimentID(id))
+			break
 		}
+		s.ExperimentIDs = append(s.ExperimentIDs, x)
 	}
 	s.none = len(s.ExperimentIDs) == 0
 	return s
@@ -327,10 +329,9 @@ func writeMetric(w *jsonWriter, key string, pt run.Point) {
 func (h *Handler) history(ctx context.Context, id run.ID, key string) ([]run.Point, error) {
 	pts, err := h.tr.MetricHistory(ctx, id, key, run.AllSteps)
 	if errors.Is(err, mlite.ErrNotFound) {
-		// A metric the run never logged has no points, as in MLflow.
-		if _, rerr := h.tr.GetRun(ctx, id); rerr == nil {
-			return nil, nil
-		}
+		// A metric the run never logged, or of a run that does not exist,
+		// has no points, as in MLflow, whose stores do not look the run up.
+		return nil, nil
 	}
 	if err != nil {
 		return nil, err

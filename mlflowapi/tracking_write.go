@@ -56,15 +56,31 @@ func decodeRenameExperiment(a *args) keyed[experimentRef] {
 
 func (h *Handler) renameExperiment(ctx context.Context, q keyed[experimentRef]) (none, error) {
 	err := h.tr.RenameExperiment(ctx, q.of.x, q.key)
-	return none{}, alreadyExists(err, "Experiment(name=%s) already exists.", q.key)
+	if errors.Is(err, mlite.ErrExists) {
+		// MLflow's rename answers BAD_REQUEST, where its create answers
+		// RESOURCE_ALREADY_EXISTS.
+		return none{}, &apiError{code: codeBadRequest, err: err, msg: fmt.Sprintf("Experiment(name=%s) already exists.", q.key)}
+	}
+	return none{}, err
 }
 
+// deleteExperiment and restoreExperiment read an experiment already in
+// the state asked for as one that does not exist, as MLflow's store looks
+// it up among the active (or deleted) experiments only.
 func (h *Handler) deleteExperiment(ctx context.Context, q experimentRef) (none, error) {
-	return none{}, h.tr.DeleteExperiment(ctx, q.x)
+	err := h.tr.DeleteExperiment(ctx, q.x)
+	if errors.Is(err, mlite.ErrDeleted) {
+		return none{}, notFound(err, "No Experiment with id=%s exists", q.x)
+	}
+	return none{}, err
 }
 
 func (h *Handler) restoreExperiment(ctx context.Context, q experimentRef) (none, error) {
-	return none{}, h.tr.RestoreExperiment(ctx, q.x)
+	err := h.tr.RestoreExperiment(ctx, q.x)
+	if errors.Is(err, mlite.ErrInvalid) {
+		return none{}, notFound(err, "No Experiment with id=%s exists", q.x)
+	}
+	return none{}, err
 }
 
 func decodeExperimentTag(a *args) keyed[experimentRef] { return tagOf(a, a.experiment()) }
@@ -72,6 +88,13 @@ func decodeExperimentTag(a *args) keyed[experimentRef] { return tagOf(a, a.exper
 func decodeExperimentTagKey(a *args) keyed[experimentRef] { return keyOf(a, a.experiment(), "key") }
 
 func (h *Handler) setExperimentTag(ctx context.Context, q keyed[experimentRef]) (none, error) {
+	x, err := h.tr.GetExperiment(ctx, q.of.x)
+	if err != nil {
+		return none{}, err
+	}
+	if x.Lifecycle == run.Deleted {
+		return none{}, invalidParam("The experiment %s must be in the 'active' state. Current state is deleted.", q.of.x)
+	}
 	return none{}, h.tr.SetExperimentTag(ctx, q.of.x, q.key, q.value)
 }
 
@@ -101,7 +124,7 @@ func decodeCreateRun(a *args) createRunRequest {
 	if a.ok() {
 		x, err := run.ParseExperimentID(xs)
 		if err != nil {
-			a.fail(notFound(err, "No Experiment with id=%s exists", xs))
+			a.fail(badExperimentID(xs))
 		}
 		q.x = x
 	}
@@ -171,14 +194,11 @@ func (h *Handler) updateRun(ctx context.Context, q updateRunRequest) (*run.Recor
 			return nil, err
 		}
 	}
-	switch {
-	case q.hasStatus && q.status == run.Running && q.end == 0:
-		// Resuming (start_run(run_id=...)): running again, no end time.
-		if _, err := h.tr.ResumeRun(ctx, q.id); err != nil {
-			return nil, err
-		}
-	case q.hasStatus:
-		if err := h.tr.SetTerminated(ctx, q.id, q.status, q.end); err != nil {
+	if q.hasStatus {
+		// As MLflow's update_run: the end time only when the request has
+		// one (the client's set_terminated sends it; start_run(run_id=...)
+		// sends RUNNING without, keeping the old one).
+		if err := h.tr.UpdateRunStatus(ctx, q.id, q.status, q.end); err != nil {
 			return nil, err
 		}
 	}
@@ -198,7 +218,11 @@ func (h *Handler) activeRun(ctx context.Context, id run.ID) (*run.Record, error)
 func writeRunInfoMember(w *jsonWriter, rec *run.Record) { writeRunInfo(w, "run_info", rec) }
 
 func (h *Handler) deleteRun(ctx context.Context, q runRef) (none, error) {
-	return none{}, h.tr.DeleteRun(ctx, q.id)
+	err := h.tr.DeleteRun(ctx, q.id)
+	if errors.Is(err, mlite.ErrDeleted) {
+		return none{}, nil // deleting a deleted run changes nothing, as in MLflow
+	}
+	return none{}, err
 }
 
 func (h *Handler) restoreRun(ctx context.Context, q runRef) (none, error) {

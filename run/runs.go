@@ -58,18 +58,29 @@ func activeRun(r *Record) error {
 	return nil
 }
 
-// SetTerminated records a run's end: MLflow's set_terminated / update_run.
-// endMillis 0 means now.
+// SetTerminated records a run's end: MLflow's set_terminated. endMillis 0
+// means now; a status that is not terminal sets no end time.
 func (t *Tracker) SetTerminated(ctx context.Context, id ID, status Status, endMillis int64) error {
 	if endMillis == 0 {
 		endMillis = t.now()
 	}
+	if !status.Terminal() {
+		endMillis = 0
+	}
+	return t.UpdateRunStatus(ctx, id, status, endMillis)
+}
+
+// UpdateRunStatus sets the status of run id as MLflow's update_run does:
+// the end time too when endMillis is not 0, and otherwise leaves the end
+// time as it is (a run marked FAILED without one has none; a finished run
+// set RUNNING again keeps its old one).
+func (t *Tracker) UpdateRunStatus(ctx context.Context, id ID, status Status, endMillis int64) error {
 	return t.updateRun(ctx, id, func(_ *store.Tx, r *Record) error {
 		if err := activeRun(r); err != nil {
 			return err
 		}
 		r.Status = status
-		if status.Terminal() {
+		if endMillis != 0 {
 			r.EndTime = endMillis
 		}
 		return nil
