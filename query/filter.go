@@ -3,6 +3,7 @@ package query
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -387,6 +388,14 @@ func compileCmp(n *node) pred {
 			return func(r Record) bool { x, ok := r.MetricAgg(agg, key); return ok && compare(o, x, v) }
 		}
 	case FieldAttr:
+		if f.numeric && o == opIn {
+			set := map[int64]bool{}
+			for _, s := range n.lit.list {
+				i, _ := strconv.ParseInt(s, 10, 64) // checked by the parser
+				set[i] = true
+			}
+			return func(r Record) bool { x, ok := r.Attr(key); return ok && x.kind == KindInt && set[x.i] }
+		}
 		if f.numeric {
 			lit := n.lit.num
 			return func(r Record) bool {

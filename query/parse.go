@@ -551,6 +551,9 @@ func (p *parser) allowedOps(f field) []op {
 	case f.kind == FieldMetric:
 		return numeric
 	case f.kind == FieldAttr && f.numeric:
+		if p.def.attrByName(f.key).in {
+			return append(numeric, opIn)
+		}
 		return numeric
 	case f.kind == FieldAttr:
 		a := p.def.attrByName(f.key)
@@ -683,14 +686,18 @@ func (p *parser) checkOp(f field, o op, off int) error {
 	switch {
 	case (o == opIsNull || o == opIsNotNull) && f.agg != 0:
 		return p.errAt(off, "%s does not apply to an aggregate; test the metric itself (metrics.%s %s)", o, f.key, o)
-	case (o == opIn || o == opNotIn) && f.kind == FieldAttr && !f.numeric && p.def.attrByName(f.key).in:
+	case (o == opIn || o == opNotIn) && f.kind == FieldAttr && p.def.attrByName(f.key).in:
 		return p.errAt(off, "%s is not allowed for %s; use IN", o, f.describe())
 	case o == opIn || o == opNotIn:
 		lists := "attributes.run_id and datasets.name, digest and context"
-		if p.def.entity == ModelVersions {
-			lists = "run_id"
-		} else if p.def.entity != Runs {
-			lists = ""
+		if p.def.entity != Runs {
+			var names []string
+			for _, a := range p.def.attrs {
+				if a.in {
+					names = append(names, a.spellings[0])
+				}
+			}
+			lists = strings.Join(names, " and ")
 		}
 		if lists == "" {
 			return p.errAt(off, "%s is not allowed for %s: %s take no lists", o, f.describe(), p.def.entity)
@@ -747,6 +754,9 @@ func (p *parser) parseValue(f field, o op) (literal, error) {
 			return literal{}, err
 		}
 		if f.wantsNumber() {
+			if n, ok := p.quotedInt(f, s); ok {
+				return literal{kind: litNum, num: n}, nil
+			}
 			return literal{}, p.errAt(off, "expected a number for %s, found the string %s; numbers are not quoted", f.describe(), quoteForMsg(s))
 		}
 		return literal{kind: litStr, str: s}, nil
@@ -777,6 +787,19 @@ func (p *parser) parseValue(f field, o op) (literal, error) {
 		return literal{}, p.errAt(off, "value '%s' is not quoted; put string values in single or double quotes", w)
 	}
 	return literal{}, p.errAt(off, "expected a value after %s, found %s", o, describeAt(p.in, off))
+}
+
+// quotedInt reads s, a quoted value of a numeric attribute, as the integer
+// it spells when the attribute takes quoted integers (attrDef.quotedInt).
+func (p *parser) quotedInt(f field, s string) (number, bool) {
+	if f.kind != FieldAttr || !p.def.attrByName(f.key).quotedInt {
+		return number{}, false
+	}
+	i, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return number{}, false
+	}
+	return number{i: i, f: float64(i), isInt: true}, true
 }
 
 func quoteForMsg(s string) string {
@@ -880,6 +903,9 @@ func (p *parser) parseList(f field, o op) (literal, error) {
 		s, err := p.scanQuoted(c, "string")
 		if err != nil {
 			return literal{}, err
+		}
+		if _, ok := p.quotedInt(f, s); f.wantsNumber() && !ok {
+			return literal{}, p.errAt(itemOff, "expected an integer for %s, found the string %s", f.describe(), quoteForMsg(s))
 		}
 		list = append(list, s)
 		p.skipSpace()

@@ -57,6 +57,9 @@ type attrDef struct {
 	filter    bool     // usable in a filter
 	order     bool     // usable in order_by
 	in, notIn bool     // IN / NOT IN lists allowed
+	// quotedInt: a numeric attribute that also takes its integer quoted
+	// ('2', and IN ('1', '2')), as MLflow's SQL stores cast the string.
+	quotedInt bool
 }
 
 // entityDef is everything the parser needs to know about one entity.
@@ -104,7 +107,7 @@ var entities = map[Entity]*entityDef{
 			{name: AttrName, spellings: []string{"name"}, filter: true, order: true},
 			{name: AttrCreationTime, spellings: []string{"creation_time"}, numeric: true, filter: true, order: true},
 			{name: AttrLastUpdateTime, spellings: []string{"last_update_time"}, numeric: true, filter: true, order: true},
-			{name: AttrExperimentID, spellings: []string{"experiment_id"}, numeric: true, order: true},
+			{name: AttrExperimentID, spellings: []string{"experiment_id"}, numeric: true, filter: true, order: true, in: true, quotedInt: true},
 		},
 		defaults: []OrderKey{
 			{Field: FieldAttr, Key: AttrCreationTime, Desc: true, Implicit: true},
@@ -119,7 +122,7 @@ var entities = map[Entity]*entityDef{
 		prefixes: registryPrefixes,
 		prefixUI: []string{"attribute", "tags"},
 		attrs: []attrDef{
-			{name: AttrName, spellings: []string{"name"}, filter: true, order: true},
+			{name: AttrName, spellings: []string{"name"}, filter: true, order: true, in: true},
 			{name: AttrCreationTimestamp, spellings: []string{"creation_timestamp"}, numeric: true, order: true},
 			{name: AttrLastUpdatedTimestamp, spellings: []string{"last_updated_timestamp", "timestamp"}, numeric: true, order: true},
 		},
@@ -135,10 +138,10 @@ var entities = map[Entity]*entityDef{
 		prefixes: registryPrefixes,
 		prefixUI: []string{"attribute", "tags"},
 		attrs: []attrDef{
-			{name: AttrName, spellings: []string{"name"}, filter: true, order: true},
+			{name: AttrName, spellings: []string{"name"}, filter: true, order: true, in: true},
 			{name: AttrRunID, spellings: []string{"run_id"}, filter: true, in: true},
 			{name: AttrSource, spellings: []string{"source_path"}, filter: true},
-			{name: AttrVersionNumber, spellings: []string{"version_number"}, numeric: true, filter: true, order: true},
+			{name: AttrVersionNumber, spellings: []string{"version_number"}, numeric: true, filter: true, order: true, quotedInt: true},
 			{name: AttrCreationTimestamp, spellings: []string{"creation_timestamp"}, numeric: true, order: true},
 			{name: AttrLastUpdatedTimestamp, spellings: []string{"last_updated_timestamp"}, numeric: true, order: true},
 		},
