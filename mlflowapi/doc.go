@@ -47,8 +47,7 @@
 // (its SQL stores clamp them to ±1.7976931348623157e308); a run's metrics
 // carry no model or dataset fields (MLflow's do not either; a logged
 // model's metrics do); a version's download URI is its logged model's
-// artifact location, its source run's artifact URI and path, or its source
-// when that run is gone; a version made from a logged model answers its
+// artifact location, or else its source (as MLflow's); a version made from a logged model answers its
 // model_id (MLflow's SQL registry drops it); a logged-model filter
 // compares a metric's latest value and takes status by name (READY), and
 // a bad filter or page token is INVALID_PARAMETER_VALUE (MLflow: 500).

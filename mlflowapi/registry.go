@@ -51,7 +51,8 @@ func writeModel(w *jsonWriter, mv modelView) {
 	w.int("creation_timestamp", m.CreationTime)
 	w.intOpt("last_updated_timestamp", m.LastUpdatedTime)
 	w.strOpt("description", m.Description)
-	writeArray(w, "latest_versions", mv.latest, func(w *jsonWriter, v *registry.ModelVersion) { writeVersion(w, v, m.Aliases) })
+	// MLflow lists no aliases in a model's latest versions (the model has them).
+	writeArray(w, "latest_versions", mv.latest, func(w *jsonWriter, v *registry.ModelVersion) { writeVersion(w, v, nil) })
 	w.keyValues("tags", m.Tags)
 	if len(m.Aliases) > 0 {
 		w.openArr("aliases")
@@ -72,19 +73,21 @@ type versionView struct {
 	aliases map[string]int64
 }
 
-// writeVersion writes the fields of MLflow's ModelVersion message.
+// writeVersion writes the fields of MLflow's ModelVersion message as its
+// server fills them: description and run_link always (empty when unset),
+// no user_id (MLflow's server records none for a version).
 func writeVersion(w *jsonWriter, v *registry.ModelVersion, aliases map[string]int64) {
 	w.str("name", v.Name)
 	w.str("version", strconv.FormatInt(v.Version, 10))
 	w.int("creation_timestamp", v.CreationTime)
 	w.int("last_updated_timestamp", v.LastUpdatedTime)
-	w.strOpt("user_id", v.UserID)
 	w.str("current_stage", v.Stage.String())
-	w.strOpt("description", v.Description)
+	w.str("description", v.Description)
 	w.str("source", v.Source)
 	w.strOpt("run_id", v.RunID)
 	w.str("status", v.Status.String())
 	w.keyValues("tags", v.Tags)
+	w.str("run_link", "")
 	var mine []string
 	for a, n := range aliases {
 		if n == v.Version {
@@ -199,29 +202,20 @@ func writeVersionList(w *jsonWriter, l versionList) {
 
 // versionDownloadURI answers where a version's files are, as MLflow's
 // storage location: the logged model's artifact location for a version
-// made from one, under the source run's artifact URI for a runs:/ source
-// whose run still exists, otherwise the source itself.
+// made from one, otherwise its source (a runs:/ URI the client resolves
+// through the run).
 func (h *Handler) versionDownloadURI(ctx context.Context, q versionRef) (string, error) {
 	v, err := h.versionOf(ctx, q.name, q.v)
 	if err != nil {
 		return "", err
 	}
-	uri := v.Source
 	if v.ModelID != (run.ModelID{}) {
 		// Made from a logged model: its files are the model's.
 		if m, err := h.tr.GetLoggedModel(ctx, v.ModelID); err == nil {
 			return m.ArtifactLocation, nil
 		}
 	}
-	if id, sub, err := registry.ParseRunsURI(v.Source); err == nil {
-		if rec, err := h.tr.GetRun(ctx, id); err == nil && rec.ArtifactURI != "" {
-			uri = rec.ArtifactURI
-			if sub != "" {
-				uri += "/" + sub
-			}
-		}
-	}
-	return uri, nil
+	return v.Source, nil
 }
 
 func writeArtifactURI(w *jsonWriter, uri string) { w.str("artifact_uri", uri) }
