@@ -147,9 +147,21 @@ func (r *Registry) RenameModel(ctx context.Context, name, newName string) error 
 		if err != nil {
 			return err
 		}
-		m.LastUpdatedTime = r.millis()
+		now := r.millis()
+		m.LastUpdatedTime = now
 		if err := tx.PutRegisteredModel(m); err != nil {
 			return err
+		}
+		// As MLflow, the rename is an update of every version too.
+		var vs []*ModelVersion
+		if err := tx.ModelVersions(newName, func(mv *ModelVersion) error { vs = append(vs, mv); return nil }); err != nil {
+			return err
+		}
+		for _, mv := range vs {
+			mv.LastUpdatedTime = now
+			if err := tx.PutModelVersion(mv); err != nil {
+				return err
+			}
 		}
 		return r.record(tx, Event{Action: ActionRenameModel, Model: newName, From: name, To: newName})
 	})
@@ -162,6 +174,12 @@ func (r *Registry) RenameModel(ctx context.Context, name, newName string) error 
 // updateModel applies fn to model name in one write transaction and
 // bumps its last update time.
 func (r *Registry) updateModel(ctx context.Context, name string, fn func(tx *store.Tx, m *RegisteredModel) error) error {
+	return r.changeModel(ctx, name, true, fn)
+}
+
+// changeModel is updateModel for a change that bumps the last update time
+// or not: as in MLflow, setting or deleting a tag or an alias does not.
+func (r *Registry) changeModel(ctx context.Context, name string, bump bool, fn func(tx *store.Tx, m *RegisteredModel) error) error {
 	return r.st.Update(ctx, func(tx *store.Tx) error {
 		m, err := tx.RegisteredModel(name)
 		if err != nil {
@@ -170,7 +188,9 @@ func (r *Registry) updateModel(ctx context.Context, name string, fn func(tx *sto
 		if err := fn(tx, m); err != nil {
 			return err
 		}
-		m.LastUpdatedTime = r.millis()
+		if bump {
+			m.LastUpdatedTime = r.millis()
+		}
 		return tx.PutRegisteredModel(m)
 	})
 }
@@ -219,7 +239,7 @@ func (r *Registry) SetModelTag(ctx context.Context, name, key, value string) err
 	if err := checkTag(key, value); err != nil {
 		return err
 	}
-	err := r.updateModel(ctx, name, func(tx *store.Tx, m *RegisteredModel) error {
+	err := r.changeModel(ctx, name, false, func(tx *store.Tx, m *RegisteredModel) error {
 		if m.Tags == nil {
 			m.Tags = map[string]string{}
 		}
@@ -236,7 +256,7 @@ func (r *Registry) SetModelTag(ctx context.Context, name, key, value string) err
 // DeleteModelTag removes tag key of model name (store.ErrNotFound if the
 // model does not have it, as MLflow).
 func (r *Registry) DeleteModelTag(ctx context.Context, name, key string) error {
-	err := r.updateModel(ctx, name, func(tx *store.Tx, m *RegisteredModel) error {
+	err := r.changeModel(ctx, name, false, func(tx *store.Tx, m *RegisteredModel) error {
 		old, ok := m.Tags[key]
 		if !ok {
 			return fmt.Errorf("no tag %q: %w", key, store.ErrNotFound)
@@ -520,8 +540,9 @@ func (r *Registry) DeleteVersion(ctx context.Context, name string, v int64) erro
 }
 
 // updateVersion applies fn to version v of model name in one write
-// transaction and bumps the version's last update time.
-func (r *Registry) updateVersion(ctx context.Context, name string, v int64, fn func(tx *store.Tx, mv *ModelVersion) error) (*ModelVersion, error) {
+// transaction and bumps the version's last update time unless the change
+// is to a tag (which, as in MLflow, does not).
+func (r *Registry) updateVersion(ctx context.Context, name string, v int64, bump bool, fn func(tx *store.Tx, mv *ModelVersion) error) (*ModelVersion, error) {
 	var mv *ModelVersion
 	err := r.st.Update(ctx, func(tx *store.Tx) (err error) {
 		if mv, err = tx.ModelVersion(name, v); err != nil {
@@ -530,7 +551,9 @@ func (r *Registry) updateVersion(ctx context.Context, name string, v int64, fn f
 		if err := fn(tx, mv); err != nil {
 			return err
 		}
-		mv.LastUpdatedTime = r.millis()
+		if bump {
+			mv.LastUpdatedTime = r.millis()
+		}
 		return tx.PutModelVersion(mv)
 	})
 	return mv, err
@@ -538,7 +561,7 @@ func (r *Registry) updateVersion(ctx context.Context, name string, v int64, fn f
 
 // UpdateVersionDescription sets the description of version v of model name.
 func (r *Registry) UpdateVersionDescription(ctx context.Context, name string, v int64, description string) error {
-	_, err := r.updateVersion(ctx, name, v, func(tx *store.Tx, mv *ModelVersion) error {
+	_, err := r.updateVersion(ctx, name, v, true, func(tx *store.Tx, mv *ModelVersion) error {
 		old := mv.Description
 		mv.Description = description
 		return r.record(tx, Event{Action: ActionUpdateVersionDescription, Model: name, Version: v, From: old, To: description})
@@ -554,7 +577,7 @@ func (r *Registry) SetVersionTag(ctx context.Context, name string, v int64, key,
 	if err := checkTag(key, value); err != nil {
 		return err
 	}
-	_, err := r.updateVersion(ctx, name, v, func(tx *store.Tx, mv *ModelVersion) error {
+	_, err := r.updateVersion(ctx, name, v, false, func(tx *store.Tx, mv *ModelVersion) error {
 		if mv.Tags == nil {
 			mv.Tags = map[string]string{}
 		}
@@ -571,7 +594,7 @@ func (r *Registry) SetVersionTag(ctx context.Context, name string, v int64, key,
 // DeleteVersionTag removes tag key of version v of model name
 // (store.ErrNotFound if it has no such tag).
 func (r *Registry) DeleteVersionTag(ctx context.Context, name string, v int64, key string) error {
-	_, err := r.updateVersion(ctx, name, v, func(tx *store.Tx, mv *ModelVersion) error {
+	_, err := r.updateVersion(ctx, name, v, false, func(tx *store.Tx, mv *ModelVersion) error {
 		old, ok := mv.Tags[key]
 		if !ok {
 			return fmt.Errorf("no tag %q: %w", key, store.ErrNotFound)
@@ -652,9 +675,9 @@ func (r *Registry) TransitionStage(ctx context.Context, name string, v int64, st
 }
 
 // LatestVersions returns, for each of stages (case-insensitive; none
-// given: every stage), the newest version of model name in that stage,
-// in stage order None, Staging, Production, Archived. Stages without a
-// version are left out.
+// given: every stage), the newest version of model name in that stage.
+// The stages come in the order of their oldest version, as in MLflow.
+// Stages without a version are left out.
 func (r *Registry) LatestVersions(ctx context.Context, name string, stages []string) ([]*ModelVersion, error) {
 	want := map[Stage]bool{}
 	for _, s := range stages {
@@ -664,26 +687,31 @@ func (r *Registry) LatestVersions(ctx context.Context, name string, stages []str
 		}
 		want[st] = true
 	}
-	latest := map[Stage]*ModelVersion{}
+	// As MLflow: one version per stage, the stages in the order their
+	// lowest version comes (a dict filled walking the versions upwards).
+	var out []*ModelVersion
+	at := map[Stage]int{} // index in out
 	err := r.st.View(ctx, func(tx *store.Tx) error {
+		out = out[:0]
+		clear(at)
 		if _, err := tx.RegisteredModel(name); err != nil {
 			return err
 		}
-		return tx.ModelVersions(name, func(mv *ModelVersion) error {
-			if len(want) == 0 || want[mv.Stage] {
-				latest[mv.Stage] = mv // versions come in increasing order
+		return tx.ModelVersions(name, func(mv *ModelVersion) error { // in increasing order
+			if len(want) > 0 && !want[mv.Stage] {
+				return nil
+			}
+			if i, ok := at[mv.Stage]; ok {
+				out[i] = mv
+			} else {
+				at[mv.Stage] = len(out)
+				out = append(out, mv)
 			}
 			return nil
 		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("registry: latest versions: %w", err)
-	}
-	var out []*ModelVersion
-	for _, st := range []Stage{None, Staging, Production, Archived} {
-		if mv := latest[st]; mv != nil {
-			out = append(out, mv)
-		}
 	}
 	return out, nil
 }
@@ -702,7 +730,7 @@ func (r *Registry) SetAlias(ctx context.Context, name, alias string, v int64) er
 	if err != nil {
 		return fmt.Errorf("registry: set alias %q: %w", alias, err)
 	}
-	err = r.updateModel(ctx, name, func(tx *store.Tx, m *RegisteredModel) error {
+	err = r.changeModel(ctx, name, false, func(tx *store.Tx, m *RegisteredModel) error {
 		mv, err := tx.ModelVersion(name, v)
 		if err != nil {
 			return err
@@ -732,7 +760,7 @@ func (r *Registry) SetAlias(ctx context.Context, name, alias string, v int64) er
 // not exist is not an error (as MLflow), and changes nothing. The model
 // must exist.
 func (r *Registry) DeleteAlias(ctx context.Context, name, alias string) error {
-	err := r.updateModel(ctx, name, func(tx *store.Tx, m *RegisteredModel) error {
+	err := r.changeModel(ctx, name, false, func(tx *store.Tx, m *RegisteredModel) error {
 		old, ok := m.Aliases[alias]
 		if !ok {
 			return nil

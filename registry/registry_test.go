@@ -209,9 +209,10 @@ func TestLatestVersions(t *testing.T) {
 		stages []string
 		want   []int64
 	}{
-		{nil, []int64{4, 3, 2}},
+		// Stages in the order of their oldest version, as MLflow lists them.
+		{nil, []int64{2, 3, 4}},
 		{[]string{"production"}, []int64{2}},
-		{[]string{"Staging", "PRODUCTION"}, []int64{3, 2}},
+		{[]string{"Staging", "PRODUCTION"}, []int64{2, 3}},
 		{[]string{"Archived"}, nil},
 	} {
 		vs, err := reg.LatestVersions(ctx, "m", tc.stages)
@@ -618,5 +619,58 @@ func TestSnapshotReadsOneState(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLastUpdated: as in MLflow, a tag or an alias leaves a model's and a
+// version's last update time alone; a description, a stage and a rename
+// move it (a rename moves every version's too).
+func TestLastUpdated(t *testing.T) {
+	ctx := context.Background()
+	_, reg, id := setup(t)
+	mustVersion(t, reg, "m", "runs:/"+id.String()+"/model")
+	times := func() (int64, int64) {
+		t.Helper()
+		m, err := reg.GetModel(ctx, "m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := reg.GetVersion(ctx, m.Name, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.LastUpdatedTime, v.LastUpdatedTime
+	}
+	for _, tc := range []struct {
+		name                string
+		change              func() error
+		bumpModel, bumpVers bool
+	}{
+		{"set model tag", func() error { return reg.SetModelTag(ctx, "m", "k", "v") }, false, false},
+		{"delete model tag", func() error { return reg.DeleteModelTag(ctx, "m", "k") }, false, false},
+		{"set alias", func() error { return reg.SetAlias(ctx, "m", "champion", 1) }, false, false},
+		{"delete alias", func() error { return reg.DeleteAlias(ctx, "m", "champion") }, false, false},
+		{"set version tag", func() error { return reg.SetVersionTag(ctx, "m", 1, "k", "v") }, false, false},
+		{"delete version tag", func() error { return reg.DeleteVersionTag(ctx, "m", 1, "k") }, false, false},
+		{"model description", func() error { return reg.UpdateModelDescription(ctx, "m", "d") }, true, false},
+		{"version description", func() error { return reg.UpdateVersionDescription(ctx, "m", 1, "d") }, false, true},
+		{"rename", func() error {
+			if err := reg.RenameModel(ctx, "m", "m2"); err != nil {
+				return err
+			}
+			return reg.RenameModel(ctx, "m2", "m")
+		}, true, true},
+	} {
+		m0, v0 := times()
+		if err := tc.change(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		m1, v1 := times()
+		if got := m1 != m0; got != tc.bumpModel {
+			t.Errorf("%s: model's last update moved: got %v, want %v", tc.name, got, tc.bumpModel)
+		}
+		if got := v1 != v0; got != tc.bumpVers {
+			t.Errorf("%s: version's last update moved: got %v, want %v", tc.name, got, tc.bumpVers)
+		}
 	}
 }
