@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/mlite/mlite/registry"
 	"github.com/mlite/mlite/run"
@@ -261,6 +262,9 @@ func (h *Handler) searchModels(ctx context.Context, o registry.SearchOptions) (m
 		if err != nil {
 			return modelPage{}, err
 		}
+		// MLflow's search reads the latest versions with one SQL query
+		// partitioned by stage: they come by stage name, not as get lists them.
+		slices.SortFunc(mv.latest, func(a, b *registry.ModelVersion) int { return strings.Compare(a.Stage.String(), b.Stage.String()) })
 		pg.models = append(pg.models, mv)
 	}
 	return pg, nil
