@@ -469,6 +469,32 @@ func compileCmp(n *node) pred {
 	panic("BUG: query: uncompilable comparison " + f.String())
 }
 
+// TagComparisons returns the top-level AND-ed comparisons `tags.key = v`
+// and `tags.key != v` of the filter on tag key: the values compared with =
+// and with !=. A search that gives a tag a meaning of its own (MLflow's
+// prompt tag on registered models) reads them.
+func (f *Filter) TagComparisons(key string) (eq, ne []string) {
+	if f == nil || f.root == nil {
+		return nil, nil
+	}
+	conj := []*node{f.root}
+	if f.root.kind == nAnd {
+		conj = f.root.kids
+	}
+	for _, n := range conj {
+		if n.kind != nCmp || n.f.kind != FieldTag || n.f.key != key {
+			continue
+		}
+		switch n.op {
+		case opEq:
+			eq = append(eq, n.lit.str)
+		case opNe:
+			ne = append(ne, n.lit.str)
+		}
+	}
+	return eq, ne
+}
+
 // AttrValues reports whether every record the filter matches must have the
 // string attribute name (canonical, e.g. AttrRunID or AttrName) equal to one
 // of values, as implied by top-level AND-ed `=` and `IN` comparisons on it.

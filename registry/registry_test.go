@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/mlitetest"
@@ -662,6 +663,7 @@ func TestLastUpdated(t *testing.T) {
 		}, true, true},
 	} {
 		m0, v0 := times()
+		time.Sleep(2 * time.Millisecond) // the clock is real: let a bump show
 		if err := tc.change(); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/mlite/mlite/query"
 	"github.com/mlite/mlite/run"
@@ -49,20 +50,27 @@ func prepare(e query.Entity, o SearchOptions, def, limit int, scope string) (*qu
 // SearchModels finds registered models by MLflow's filter for them
 // (name and tags; =, !=, LIKE, ILIKE; AND), ordered by name,
 // creation_timestamp or last_updated_timestamp (default name ASC), a page
-// at a time. Prompts (tag mlflow.prompt.is_prompt = 'true') are left out
-// unless the filter names that tag, as MLflow does.
+// at a time. As in MLflow, prompts (tag mlflow.prompt.is_prompt = 'true')
+// are found only by a filter asking for them (that tag = 'true' or !=
+// 'false'); any other filter finds models only, and reads their prompt
+// tag as 'false' (the mlflow client adds "tags.`mlflow.prompt.is_prompt`
+// != 'true'" to every search).
 func (r *Registry) SearchModels(ctx context.Context, o SearchOptions) ([]*RegisteredModel, string, error) {
 	s, max, err := prepare(query.RegisteredModels, o, defaultSearchModels, MaxSearchModels, scopeModels)
 	if err != nil {
 		return nil, "", err
 	}
-	prompts := slices.Contains(s.Filter.Needs().Tags, tagPromptIsPrompt)
+	prompts := queriesPrompts(s.Filter)
 	found := query.Collect[*RegisteredModel](s)
 	err = r.st.View(ctx, func(tx *store.Tx) error {
 		found.Reset()
 		return tx.ForEachRegisteredModel(func(m *RegisteredModel) error {
-			if prompts || m.Tags[tagPromptIsPrompt] != "true" {
+			isPrompt := m.Tags[tagPromptIsPrompt] == "true"
+			switch {
+			case prompts:
 				found.Offer(modelRecord{m: m}, m)
+			case !isPrompt:
+				found.Offer(modelRecord{m: m, notPrompt: true}, m)
 			}
 			return nil
 		})
@@ -110,12 +118,27 @@ func (r *Registry) SearchVersions(ctx context.Context, o SearchOptions) ([]*Mode
 	return out, next, nil
 }
 
-type modelRecord struct {
-	query.BaseRecord
-	m *RegisteredModel
+// queriesPrompts reports whether a registered model filter asks for
+// prompts, as MLflow's _is_querying_prompt decides it.
+func queriesPrompts(f *query.Filter) bool {
+	eq, ne := f.TagComparisons(tagPromptIsPrompt)
+	return slices.ContainsFunc(eq, func(v string) bool { return strings.EqualFold(v, "true") }) ||
+		slices.ContainsFunc(ne, func(v string) bool { return strings.EqualFold(v, "false") })
 }
 
-func (r modelRecord) Tag(key string) (string, bool) { v, ok := r.m.Tags[key]; return v, ok }
+type modelRecord struct {
+	query.BaseRecord
+	m         *RegisteredModel
+	notPrompt bool // a search for models: the prompt tag reads 'false'
+}
+
+func (r modelRecord) Tag(key string) (string, bool) {
+	if r.notPrompt && key == tagPromptIsPrompt {
+		return "false", true
+	}
+	v, ok := r.m.Tags[key]
+	return v, ok
+}
 
 func (r modelRecord) Attr(name string) (query.Value, bool) {
 	switch name {

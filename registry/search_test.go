@@ -36,6 +36,11 @@ func TestSearchModels(t *testing.T) {
 		{"name != 'fraud'", []string{"name DESC"}, "credit-logreg credit-lgbm Credit-Big"},
 		{"tags.team = 'risk'", nil, "fraud"},
 		{"tags.`mlflow.prompt.is_prompt` = 'true'", nil, "prompt"},
+		{"tags.`mlflow.prompt.is_prompt` != 'false'", nil, "prompt"},
+		// What the mlflow client adds to every search: models only.
+		{"tags.`mlflow.prompt.is_prompt` != 'true'", nil, "Credit-Big credit-lgbm credit-logreg fraud"},
+		{"name LIKE 'credit%' AND tags.`mlflow.prompt.is_prompt` != 'true'", nil, "credit-lgbm credit-logreg"},
+		{"tags.`mlflow.prompt.is_prompt` = 'false'", nil, "Credit-Big credit-lgbm credit-logreg fraud"},
 		{"name = 'nope'", nil, ""},
 	}
 	for _, tt := range tests {
