@@ -3,6 +3,7 @@ package mlflowapi
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -36,14 +37,7 @@ func BenchmarkSearchRunsJSON(b *testing.B) {
 	b.Run("handler", func(b *testing.B) {
 		var size int
 		for b.Loop() {
-			req := httptest.NewRequest("POST", api+"runs/search", strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			if rec.Code != 200 {
-				b.Fatalf("got %d %s", rec.Code, rec.Body)
-			}
-			size = rec.Body.Len()
+			size = postOK(b, h, "runs/search", body)
 		}
 		b.SetBytes(int64(size))
 		b.ReportAllocs()
@@ -107,15 +101,22 @@ func BenchmarkLogBatch(b *testing.B) {
 					body = batch(n * 100)
 				}
 				n++
-				req := httptest.NewRequest("POST", api+"runs/log-batch", strings.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req)
-				if rec.Code != 200 {
-					b.Fatalf("got %d %s", rec.Code, rec.Body)
-				}
+				postOK(b, h, "runs/log-batch", body)
 			}
 			b.ReportMetric(float64(b.N)*1000/b.Elapsed().Seconds(), "points/s")
 		})
 	}
+}
+
+// postOK posts a JSON body to endpoint path of h, fails b unless the answer
+// is 200, and returns the answer's length.
+func postOK(b *testing.B, h http.Handler, path, body string) int {
+	req := httptest.NewRequest("POST", api+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		b.Fatalf("got %d %s", rec.Code, rec.Body)
+	}
+	return rec.Body.Len()
 }

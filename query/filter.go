@@ -469,19 +469,24 @@ func compileCmp(n *node) pred {
 	panic("BUG: query: uncompilable comparison " + f.String())
 }
 
+// conjuncts returns the filter's top-level AND-ed terms (none for the
+// empty filter).
+func (f *Filter) conjuncts() []*node {
+	switch {
+	case f == nil || f.root == nil:
+		return nil
+	case f.root.kind == nAnd:
+		return f.root.kids
+	}
+	return []*node{f.root}
+}
+
 // TagComparisons returns the top-level AND-ed comparisons `tags.key = v`
 // and `tags.key != v` of the filter on tag key: the values compared with =
 // and with !=. A search that gives a tag a meaning of its own (MLflow's
 // prompt tag on registered models) reads them.
 func (f *Filter) TagComparisons(key string) (eq, ne []string) {
-	if f == nil || f.root == nil {
-		return nil, nil
-	}
-	conj := []*node{f.root}
-	if f.root.kind == nAnd {
-		conj = f.root.kids
-	}
-	for _, n := range conj {
+	for _, n := range f.conjuncts() {
 		if n.kind != nCmp || n.f.kind != FieldTag || n.f.key != key {
 			continue
 		}
@@ -503,14 +508,7 @@ func (f *Filter) TagComparisons(key string) (eq, ne []string) {
 // is empty with ok true when the comparisons contradict each other (nothing
 // matches).
 func (f *Filter) AttrValues(name string) (values []string, ok bool) {
-	if f == nil || f.root == nil {
-		return nil, false
-	}
-	conj := []*node{f.root}
-	if f.root.kind == nAnd {
-		conj = f.root.kids
-	}
-	for _, n := range conj {
+	for _, n := range f.conjuncts() {
 		if n.kind != nCmp || n.f.kind != FieldAttr || n.f.key != name || n.f.numeric {
 			continue
 		}
