@@ -33,6 +33,9 @@ type Options struct {
 	Timeout time.Duration
 	// Version is the body of GET /version. Empty: "mlite".
 	Version string
+	// Shadow, if set, gets every answered request to score with its model
+	// off the request path (see Shadow).
+	Shadow *Shadow
 }
 
 type handler struct {
@@ -136,7 +139,9 @@ func (h *handler) invocations(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.o.Timeout)
 	defer cancel()
+	start := time.Now()
 	preds, width, err := h.m.Score(ctx, f)
+	latency := time.Since(start)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			writeError(w, http.StatusGatewayTimeout, "INTERNAL_ERROR", "Request processing time exceeded limit")
@@ -147,6 +152,9 @@ func (h *handler) invocations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := Outputs(preds, width)
+	if h.o.Shadow != nil {
+		defer h.o.Shadow.offer(f, preds, width, latency)
+	}
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(map[string]any{"predictions": out}); err != nil {
 		writeError(w, http.StatusInternalServerError, "INTERNAL_ERROR", err.Error())

@@ -143,7 +143,7 @@ Environment:
   mlite models transition CreditDefaultModel 3 Production --archive-existing
   mlite models alias CreditDefaultModel champion 3`,
 			a.modelsLs(), a.modelsShow(), a.modelsVersions(), a.modelsRegister(), a.modelsTransition(),
-			a.modelsAlias(), a.modelsTag(), a.modelsGet(), a.modelsAudit(), a.modelsLineage(), a.modelsDiff(), a.modelsGate(), a.modelsLogged()),
+			a.modelsAlias(), a.modelsTag(), a.modelsGet(), a.modelsAudit(), a.modelsLineage(), a.modelsDiff(), a.modelsShadowReport(), a.modelsGate(), a.modelsLogged()),
 		a.gcCmd(), a.verifyCmd(), a.compactCmd(), a.checkCmd(),
 	)
 	for _, c := range a.extraCmds() {

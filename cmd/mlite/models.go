@@ -362,6 +362,9 @@ func (a *app) modelsTransition() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := registerShadowChecks(ctx, db, args[0]); err != nil {
+				return err
+			}
 			v, err := db.Registry().TransitionStage(ctx, args[0], n, args[2], archive)
 			if err != nil {
 				return err
@@ -403,6 +406,8 @@ func (a *app) modelsAlias() *cobra.Command {
 				if err := reg.DeleteAlias(ctx, args[0], alias); err != nil {
 					return err
 				}
+			} else if err := registerShadowChecks(ctx, db, args[0]); err != nil {
+				return err
 			} else if err := reg.SetAlias(ctx, args[0], alias, n); err != nil {
 				return err
 			}
@@ -823,6 +828,9 @@ func (a *app) modelsGate() *cobra.Command {
 				a.out.printf("deleted the %s gate of %s\n", args[1], name)
 				return nil
 			case test != 0:
+				if err := registerShadowChecks(ctx, db, name); err != nil {
+					return err
+				}
 				results, err := reg.CheckGate(ctx, name, test, args[1])
 				if err != nil {
 					return err

@@ -17,43 +17,46 @@ import (
 	"github.com/mlite/mlite/registry/mlmodel"
 )
 
-// lightgbmStore makes a store holding the serving/lightgbm golden model
-// name registered as "lgb" version 1, and returns its path and the golden
-// request's columns, rows and pyfunc's answers.
-func lightgbmStore(t *testing.T, name string) (string, []string, [][]any, []any) {
+// lightgbmStore makes a store holding the serving/lightgbm golden models
+// names registered as versions 1, 2, ... of "lgb", and returns its path and
+// the first one's golden request columns, rows and pyfunc's answers.
+func lightgbmStore(t *testing.T, names ...string) (string, []string, [][]any, []any) {
 	t.Helper()
 	ctx := context.Background()
-	src := filepath.Join("..", "..", "serving", "lightgbm", "testdata", name)
-	raw, err := os.ReadFile(filepath.Join(src, "MLmodel"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mm, err := mlmodel.Unmarshal(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	model, err := os.ReadFile(filepath.Join(src, "model.lgb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "model.lgb"), model, 0o644); err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), "m.mlite")
 	db, err := mlite.Open(path, &mlite.Options{NoCapture: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	r, err := db.StartRun(ctx, 0)
-	if err != nil {
-		t.Fatal(err)
+	for _, name := range names {
+		src := filepath.Join("..", "..", "serving", "lightgbm", "testdata", name)
+		raw, err := os.ReadFile(filepath.Join(src, "MLmodel"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mm, err := mlmodel.Unmarshal(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		model, err := os.ReadFile(filepath.Join(src, "model.lgb"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "model.lgb"), model, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := db.StartRun(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flavors := map[string]map[string]any{"lightgbm": mm.Flavors["lightgbm"]}
+		if _, _, err := db.Registry().LogModel(ctx, r.ID(), dir, &registry.LogModelOptions{Flavors: flavors, Signature: mm.Signature, RegisteredModelName: "lgb"}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	flavors := map[string]map[string]any{"lightgbm": mm.Flavors["lightgbm"]}
-	if _, _, err := db.Registry().LogModel(ctx, r.ID(), dir, &registry.LogModelOptions{Flavors: flavors, Signature: mm.Signature, RegisteredModelName: "lgb"}); err != nil {
-		t.Fatal(err)
-	}
+	src := filepath.Join("..", "..", "serving", "lightgbm", "testdata", names[0])
 	exp, err := os.ReadFile(filepath.Join(src, "expected.json"))
 	if err != nil {
 		t.Fatal(err)
