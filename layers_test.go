@@ -55,13 +55,14 @@ var layers = map[string][]string{
 	"serving/lightgbm":    {"serving", "registry/mlmodel"},
 	"serving/xgboost":     {"serving", "registry/mlmodel", "internal/ubjson"},
 	"serving/servingtest": {"serving"},
+	"shadow":              {"", "run", "registry", "serving"},
 	"mlflowapi":           {"", "run", "registry", "internal/pyrepr", "internal/httpsend"},
-	"viewer":              {"", "run", "registry", "registry/mlmodel", "mlflowapi", "internal/repro", "internal/httpsend"},
+	"viewer":              {"", "run", "registry", "registry/mlmodel", "mlflowapi", "shadow", "internal/repro", "internal/httpsend"},
 	"report":              {"run", "registry", "registry/mlmodel"},
 
 	// Applications.
 	"examples/creditdemo": {"", "run", "registry", "registry/mlmodel", "serving"},
-	"cmd/mlite":           {"", "run", "registry", "serving", "serving/lightgbm", "serving/xgboost", "viewer", "examples/creditdemo", "internal/httpguard", "report"},
+	"cmd/mlite":           {"", "run", "registry", "serving", "serving/lightgbm", "serving/xgboost", "shadow", "viewer", "examples/creditdemo", "internal/httpguard", "report"},
 }
 
 // surfaces may not open store transactions: they import neither store nor

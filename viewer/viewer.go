@@ -111,6 +111,7 @@ func (v *Viewer) routes(mux *http.ServeMux) {
 		"GET /models/{name}":                    v.modelPage,
 		"GET /models/{name}/versions/{version}": v.versionPage,
 		"GET /models/{name}/diff":               v.diffPage,
+		"GET /models/{name}/shadow":             v.shadowPage,
 	} {
 		mux.HandleFunc(pattern, v.page(fn))
 	}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mlite/mlite/shadow"
 )
 
 // TestServeShadow serves lgb version 1 with version 2 as its shadow under
@@ -51,7 +53,7 @@ func TestServeShadow(t *testing.T) {
 	if err := execute(ctx, []string{"models", "shadow-report", "lgb", "--db", path, "--json"}, &out, &errb); err != nil {
 		t.Fatalf("%v\n%s", err, errb.String())
 	}
-	var st shadowStats
+	var st shadow.Stats
 	if err := json.Unmarshal(out.Bytes(), &st); err != nil {
 		t.Fatalf("%v: %s", err, out.String())
 	}
