@@ -24,11 +24,15 @@ type uiFlags struct {
 	netFlags
 	noBrowser bool
 	accessLog bool // a line per request on stderr (mlite server without --quiet)
+	// exitWithStdin stops the server when its standard input closes
+	// (lifeline.go).
+	exitWithStdin bool
 }
 
 func (f *uiFlags) add(c *cobra.Command) {
 	f.netFlags.add(c, 5000, "anything but loopback exposes the store to the network: set credentials")
 	c.Flags().BoolVar(&f.noBrowser, "no-browser", false, "do not open a browser")
+	c.Flags().BoolVar(&f.exitWithStdin, "exit-with-stdin", false, "stop when standard input closes (for a parent process that starts the server: it stops when the parent exits)")
 }
 
 func (a *app) uiCmd() *cobra.Command {
@@ -116,6 +120,7 @@ func (a *app) serve(ctx context.Context, db *mlite.DB, f uiFlags, writes bool) e
 		return err
 	}
 	url += "/"
+	ctx = lifeline(ctx, f.exitWithStdin)
 	a.out.printf("mlite: serving %s at %s (Ctrl-C to stop)\n", db.Path(), url)
 	if writes {
 		a.out.printf("mlite: MLflow clients log here with mlflow.set_tracking_uri(%q)\n", strings.TrimSuffix(url, "/"))
