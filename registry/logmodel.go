@@ -202,10 +202,14 @@ func (r *Registry) Download(ctx context.Context, uri, dstDir string) (*ModelVers
 	)
 	if id, path, perr := ParseRunsURI(uri); perr == nil {
 		err = r.st.View(ctx, func(tx *store.Tx) error {
-			if _, err := tx.Run(id); err != nil {
+			rec, err := tx.Run(id)
+			if err != nil {
 				return err
 			}
-			files, err = sourceFiles(tx, id, path)
+			files, err = sourceFiles(tx, store.RunFiles(id), path)
+			if errors.Is(err, store.ErrNotFound) {
+				files, err = runModelFiles(tx, rec, path, err)
+			}
 			return err
 		})
 	} else {

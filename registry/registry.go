@@ -370,10 +370,14 @@ func (r *Registry) CreateVersion(ctx context.Context, name, source, runID string
 			return nil, fmt.Errorf("registry: run id %q is not the run of source %q: %w", runID, source, store.ErrInvalid)
 		}
 		resolve = func(tx *store.Tx) (string, store.ModelID, []store.Artifact, error) {
-			if _, err := tx.Run(id); err != nil {
+			rec, err := tx.Run(id)
+			if err != nil {
 				return "", store.ModelID{}, nil, err
 			}
-			files, err := sourceFiles(tx, id, path)
+			files, err := sourceFiles(tx, store.RunFiles(id), path)
+			if errors.Is(err, store.ErrNotFound) {
+				files, err = runModelFiles(tx, rec, path, err)
+			}
 			return id.String(), store.ModelID{}, files, err
 		}
 	}
@@ -472,11 +476,36 @@ func pyJSON(b []byte) string {
 	return sb.String()
 }
 
-// sourceFiles reads the index entries of run id under path, renamed
-// relative to it.
-func sourceFiles(tx *store.Tx, id run.ID, path string) ([]store.Artifact, error) {
+// runModelFiles reads the files of runs:/<run>/<name>[/<path>] from the
+// run's logged model called name, when the run has no artifacts there, as
+// MLflow 3's client resolves such a URI: mlflow.<flavor>.log_model(model,
+// name) files a model under the logged model, not the run. The model is
+// the newest one of the run's experiment that is not deleted, has that
+// name and this run as its source; notFound is returned when there is none.
+func runModelFiles(tx *store.Tx, rec *store.Run, path string, notFound error) ([]store.Artifact, error) {
+	name, rest, _ := strings.Cut(path, "/")
+	var found *store.LoggedModel
+	err := tx.LoggedModels(rec.ExperimentID, func(m *store.LoggedModel) (bool, error) {
+		if m.Name == name && m.SourceRunID == rec.ID.String() && m.Lifecycle != store.Deleted {
+			found = m
+			return false, nil
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if found == nil || name == "" {
+		return nil, notFound
+	}
+	return sourceFiles(tx, store.ModelFiles(found.ID), rest)
+}
+
+// sourceFiles reads the entries of index ix under path, renamed relative
+// to it.
+func sourceFiles(tx *store.Tx, ix store.Index, path string) ([]store.Artifact, error) {
 	if path != "" {
-		if a, err := tx.Artifact(id, path); err == nil {
+		if a, err := tx.File(ix, path); err == nil {
 			a.Path = path[strings.LastIndexByte(path, '/')+1:]
 			return []store.Artifact{a}, nil
 		} else if !errors.Is(err, store.ErrNotFound) {
@@ -488,7 +517,7 @@ func sourceFiles(tx *store.Tx, id run.ID, path string) ([]store.Artifact, error)
 		prefix += "/"
 	}
 	var files []store.Artifact
-	err := tx.Artifacts(id, prefix, func(a store.Artifact) error {
+	err := tx.Files(ix, prefix, func(a store.Artifact) error {
 		a.Path = a.Path[len(prefix):]
 		files = append(files, a)
 		return nil
@@ -497,7 +526,7 @@ func sourceFiles(tx *store.Tx, id run.ID, path string) ([]store.Artifact, error)
 		return nil, err
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("run %s has no artifacts under %q: %w", id, path, store.ErrNotFound)
+		return nil, fmt.Errorf("%s has no artifacts under %q: %w", ix, path, store.ErrNotFound)
 	}
 	return files, nil
 }

@@ -116,6 +116,8 @@ class Server:
         args = [binary, self.command, "--db", self.path, "--host", "127.0.0.1", "--port", "0", "--exit-with-stdin"]
         if self.command == "ui":
             args.append("--no-browser")
+        else:
+            args.append("--quiet")  # no line per request on stderr
         env = dict(os.environ)
         for k in ("MLITE_SERVER_TOKEN", "MLITE_SERVER_USERNAME", "MLITE_SERVER_PASSWORD", "MLITE_DB"):
             env.pop(k, None)

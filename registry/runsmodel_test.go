@@ -1,0 +1,92 @@
+package registry_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mlite/mlite/run"
+	"github.com/mlite/mlite/store"
+)
+
+// TestRunsURIOfLoggedModel: runs:/<run>/<name> names the run's logged
+// model called name when the run has no artifacts there, as MLflow 3's
+// client reads it (mlflow.<flavor>.log_model files a model under a logged
+// model, and the article's create_model_version(source="runs:/<id>/model")
+// follows): a version made from it holds the model's files, and Download
+// writes them.
+func TestRunsURIOfLoggedModel(t *testing.T) {
+	ctx := context.Background()
+	db, reg, rid := setup(t)
+	// An older model of the same name and run, and one of another run:
+	// the newest of this run wins.
+	old, err := db.CreateLoggedModel(ctx, 0, run.LoggedModelOptions{Name: "clf", SourceRunID: rid.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.LogModelReader(ctx, old.ID, strings.NewReader("old\n"), "MLmodel"); err != nil {
+		t.Fatal(err)
+	}
+	lm, err := db.CreateLoggedModel(ctx, 0, run.LoggedModelOptions{Name: "clf", SourceRunID: rid.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, body := range map[string]string{"MLmodel": "flavors: {}\n", "data/model.pkl": "weights"} {
+		if err := db.LogModelReader(ctx, lm.ID, strings.NewReader(body), path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other, err := db.CreateLoggedModel(ctx, 0, run.LoggedModelOptions{Name: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.LogModelReader(ctx, other.ID, strings.NewReader("x"), "MLmodel"); err != nil {
+		t.Fatal(err)
+	}
+
+	source := "runs:/" + rid.String() + "/clf"
+	mv, err := reg.CreateVersion(ctx, "credit", source, rid.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mv.Source != source || mv.RunID != rid.String() || mv.ModelID != (store.ModelID{}) {
+		t.Errorf("version: got source %s, run %s, model id %s; want %s, %s and none, as MLflow's server keeps", mv.Source, mv.RunID, mv.ModelID, source, rid)
+	}
+	files, err := reg.Files(ctx, "credit", mv.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range files {
+		paths = append(paths, f.Path)
+	}
+	if got, want := strings.Join(paths, ","), "MLmodel,data/model.pkl"; got != want {
+		t.Errorf("version files: got %s, want %s", got, want)
+	}
+
+	// A path inside the model, and Download of the runs:/ URI.
+	mv2, err := reg.CreateVersion(ctx, "credit", source+"/data", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files, err := reg.Files(ctx, "credit", mv2.Version); err != nil || len(files) != 1 || files[0].Path != "model.pkl" {
+		t.Errorf("version of %s/data: got %+v, %v; want model.pkl", source, files, err)
+	}
+	dst := t.TempDir()
+	if _, err := reg.Download(ctx, source, dst); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dst, "MLmodel")); err != nil || string(b) != "flavors: {}\n" {
+		t.Errorf("downloaded MLmodel: got %q, %v; want the newest model's", b, err)
+	}
+
+	// No artifacts and no such model: not found, as before.
+	for _, s := range []string{"runs:/" + rid.String() + "/nothing", "runs:/" + rid.String() + "/other"} {
+		if _, err := reg.CreateVersion(ctx, "credit", s, ""); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("CreateVersion(%s): got %v, want not found", s, err)
+		}
+	}
+}
