@@ -208,7 +208,7 @@ func (r *Registry) Download(ctx context.Context, uri, dstDir string) (*ModelVers
 			}
 			files, err = sourceFiles(tx, store.RunFiles(id), path)
 			if errors.Is(err, store.ErrNotFound) {
-				files, err = runModelFiles(tx, rec, path, err)
+				_, files, err = runModelFiles(tx, rec, path, err)
 			}
 			return err
 		})

@@ -337,7 +337,9 @@ const TagModelVersions = "mlflow.modelVersions"
 // (a logged model's source run). The version copies the source's artifact
 // index (a run's files under path, relative to it, or a single file under
 // its base name; a logged model's whole tree), so it stays loadable after
-// the run or model is purged; a run source must hold at least one file. A
+// the run or model is purged; a run source must hold at least one file,
+// or name the run's logged model (runs:/<run_id>/<model name>[/<path>], as
+// MLflow 3's client reads it when the run has no artifacts there). A
 // version made from a logged model keeps its id (ModelVersion.ModelID) and
 // is listed in the model's mlflow.modelVersions tag. The new version is
 // READY in stage None; its number is one above every number the model
@@ -375,10 +377,11 @@ func (r *Registry) CreateVersion(ctx context.Context, name, source, runID string
 				return "", store.ModelID{}, nil, err
 			}
 			files, err := sourceFiles(tx, store.RunFiles(id), path)
+			var mid store.ModelID
 			if errors.Is(err, store.ErrNotFound) {
-				files, err = runModelFiles(tx, rec, path, err)
+				mid, files, err = runModelFiles(tx, rec, path, err)
 			}
-			return id.String(), store.ModelID{}, files, err
+			return id.String(), mid, files, err
 		}
 	}
 	var mv *ModelVersion
@@ -482,7 +485,8 @@ func pyJSON(b []byte) string {
 // name) files a model under the logged model, not the run. The model is
 // the newest one of the run's experiment that is not deleted, has that
 // name and this run as its source; notFound is returned when there is none.
-func runModelFiles(tx *store.Tx, rec *store.Run, path string, notFound error) ([]store.Artifact, error) {
+// It returns the model's id with the files.
+func runModelFiles(tx *store.Tx, rec *store.Run, path string, notFound error) (store.ModelID, []store.Artifact, error) {
 	name, rest, _ := strings.Cut(path, "/")
 	var found *store.LoggedModel
 	err := tx.LoggedModels(rec.ExperimentID, func(m *store.LoggedModel) (bool, error) {
@@ -493,12 +497,13 @@ func runModelFiles(tx *store.Tx, rec *store.Run, path string, notFound error) ([
 		return true, nil
 	})
 	if err != nil {
-		return nil, err
+		return store.ModelID{}, nil, err
 	}
 	if found == nil || name == "" {
-		return nil, notFound
+		return store.ModelID{}, nil, notFound
 	}
-	return sourceFiles(tx, store.ModelFiles(found.ID), rest)
+	files, err := sourceFiles(tx, store.ModelFiles(found.ID), rest)
+	return found.ID, files, err
 }
 
 // sourceFiles reads the entries of index ix under path, renamed relative

@@ -16,7 +16,8 @@ import (
 // model called name when the run has no artifacts there, as MLflow 3's
 // client reads it (mlflow.<flavor>.log_model files a model under a logged
 // model, and the article's create_model_version(source="runs:/<id>/model")
-// follows): a version made from it holds the model's files, and Download
+// follows): a version made from it holds the model's files and keeps its
+// id (so its download URI is the model's artifact location), and Download
 // writes them.
 func TestRunsURIOfLoggedModel(t *testing.T) {
 	ctx := context.Background()
@@ -52,8 +53,8 @@ func TestRunsURIOfLoggedModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mv.Source != source || mv.RunID != rid.String() || mv.ModelID != (store.ModelID{}) {
-		t.Errorf("version: got source %s, run %s, model id %s; want %s, %s and none, as MLflow's server keeps", mv.Source, mv.RunID, mv.ModelID, source, rid)
+	if mv.Source != source || mv.RunID != rid.String() || mv.ModelID != lm.ID {
+		t.Errorf("version: got source %s, run %s, model id %s; want %s, %s, %s", mv.Source, mv.RunID, mv.ModelID, source, rid, lm.ID)
 	}
 	files, err := reg.Files(ctx, "credit", mv.Version)
 	if err != nil {
