@@ -83,11 +83,14 @@ def test_read_only_file(tmp_path):
         # Reads work.
         runs = c.search_runs(["0"])
         assert [r.info.run_name for r in runs] == ["kept"]
-        # A write is refused, naming the reason.
-        with pytest.raises(MlflowException, match="read-only"):
+        # A write is refused, naming the file and the reason.
+        with pytest.raises(MlflowException, match=rf"^{path} is read-only here .*experiments/create") as e:
             c.create_experiment("new")
-        with pytest.raises(MlflowException, match="read-only"):
+        assert e.value.error_code == "PERMISSION_DENIED"
+        with pytest.raises(MlflowException, match=rf"^{path} is read-only here"):
             c.set_tag(runs[0].info.run_id, "k", "v")
+        with pytest.raises(MlflowException, match=rf"^{path} is read-only here"):
+            c.create_registered_model("M")
     finally:
         from mlite_mlflow import _server
 
