@@ -141,21 +141,25 @@ class Server:
             )
         except OSError as e:
             raise MliteError(f"cannot run the mlite binary {binary}: {e}") from e
+        self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True, name="mlite-stderr")
         threading.Thread(target=self._read_stdout, daemon=True, name="mlite-stdout").start()
-        threading.Thread(target=self._read_stderr, daemon=True, name="mlite-stderr").start()
+        self._stderr_reader.start()
         timeout = _start_timeout()
         deadline = time.monotonic() + timeout
+        # _ready is set once it serves, or when its output ends.
         while not self._ready.wait(0.05):
             if self.proc.poll() is not None:
-                # Let the readers collect what it said before it exited.
-                self._ready.wait(1.0)
-                if self._ready.is_set():
-                    break
-                raise MliteError(f"mlite could not serve {self.path}: {self._said()} (exit {self.proc.returncode})")
+                break
             if time.monotonic() > deadline:
                 self.stop(timeout=0)
                 raise MliteError(f"mlite {self.command} on {self.path} did not start within {timeout:g}s: {self._said()}")
         if not self.url:
+            # It exited before serving: wait for it, and for all it said.
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.stop(timeout=0)
+            self._stderr_reader.join(5)
             raise MliteError(f"mlite could not serve {self.path}: {self._said()} (exit {self.proc.returncode})")
 
     def _said(self) -> str:
