@@ -117,20 +117,9 @@ func (m *Model) csvBatches(r io.Reader, rows int) func() (*mlmodel.Frame, error)
 			}
 			header, kinds = h, csvKinds(h, m.Inputs)
 		}
-		var data [][]any
-		for len(data) < rows {
-			rec, err := cr.Read()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, inputErr("CSV: %v", err)
-			}
-			row := make([]any, len(rec))
-			for i, cell := range rec {
-				row[i] = csvValue(cell, kinds[i])
-			}
-			data = append(data, row)
+		data, err := csvRows(cr, kinds, rows)
+		if err != nil {
+			return nil, err
 		}
 		if len(data) == 0 {
 			return nil, io.EOF

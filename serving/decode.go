@@ -201,9 +201,21 @@ func decodeCSV(body []byte, schema *mlmodel.Schema) (*mlmodel.Frame, error) {
 	if err != nil {
 		return nil, inputErr("CSV: %v", err)
 	}
-	kinds := csvKinds(header, schema)
+	data, err := csvRows(r, csvKinds(header, schema), -1)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) == 0 {
+		return nil, inputErr("CSV has a header and no rows")
+	}
+	return schema.EnforceSplit(header, data)
+}
+
+// csvRows reads up to limit rows (all when limit < 0), each cell typed
+// by its column's kind.
+func csvRows(r *csv.Reader, kinds []mlmodel.Kind, limit int) ([][]any, error) {
 	var data [][]any
-	for {
+	for limit < 0 || len(data) < limit {
 		rec, err := r.Read()
 		if err == io.EOF {
 			break
@@ -217,10 +229,7 @@ func decodeCSV(body []byte, schema *mlmodel.Schema) (*mlmodel.Frame, error) {
 		}
 		data = append(data, row)
 	}
-	if len(data) == 0 {
-		return nil, inputErr("CSV has a header and no rows")
-	}
-	return schema.EnforceSplit(header, data)
+	return data, nil
 }
 
 // csvKinds is the schema's kind of each CSV column ("" for one it does
