@@ -19,6 +19,7 @@ import (
 const (
 	crashChildEnv = "MLITE_BLOB_CRASH_DIR"
 	crashStartEnv = "MLITE_BLOB_CRASH_START"
+	crashModeEnv  = "MLITE_BLOB_CRASH_MODE" // "compress": TestCrashCompress's child
 )
 
 // TestCrashChild is the child process of TestCrash: it puts blobs of
@@ -35,6 +36,21 @@ func TestCrashChild(t *testing.T) {
 		os.Exit(2)
 	}
 	start, _ := strconv.ParseInt(os.Getenv(crashStartEnv), 10, 64)
+	if os.Getenv(crashModeEnv) == "compress" {
+		// Store compressible blobs raw and compress them, over and over.
+		for i := start; ; i++ {
+			info, err := s.Put(context.Background(), source{"text", 8<<20 + i}.open())
+			if err != nil {
+				fmt.Println("error", err)
+				os.Exit(2)
+			}
+			fmt.Println("stored", info.Digest)
+			if _, err := s.CompressPending(context.Background(), &CompressOptions{Workers: 1}); err != nil {
+				fmt.Println("error", err)
+				os.Exit(2)
+			}
+		}
+	}
 	for i := start; ; i++ {
 		kind := "random"
 		if i%2 == 1 {
@@ -54,7 +70,34 @@ func TestCrashChild(t *testing.T) {
 // random moments, and checks that reopening leaves no temp file, that
 // every blob a Put had returned is present, and that every visible blob
 // is complete and verifies.
-func TestCrash(t *testing.T) {
+func TestCrash(t *testing.T) { crashTest(t, "put", 2) }
+
+// TestCrashCompress kills a process while it compresses blobs stored raw,
+// with the same checks as TestCrash; a last pass then compresses what is
+// left, and everything still verifies.
+func TestCrashCompress(t *testing.T) {
+	dir := crashTest(t, "compress", 1000)
+	s, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CompressPending(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Walk(context.Background(), func(i Info) error {
+		if i.Codec != Zstd {
+			t.Errorf("blob %s is %v after the last pass, want zstd", i.Digest, i.Codec)
+		}
+		return s.Verify(context.Background(), i.Digest)
+	})
+	if err != nil {
+		t.Error(err)
+	}
+}
+
+// crashTest runs the crash test's child in mode ("put" or "compress"),
+// starting at step*round, and returns the blob folder.
+func crashTest(t *testing.T, mode string, step int) string {
 	if testing.Short() {
 		t.Skip("skipped with -short")
 	}
@@ -63,7 +106,7 @@ func TestCrash(t *testing.T) {
 	confirmed := map[string]bool{}
 	for round := range 6 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
-		cmd.Env = append(os.Environ(), crashChildEnv+"="+dir, fmt.Sprint(crashStartEnv, "=", 2*round))
+		cmd.Env = append(os.Environ(), crashChildEnv+"="+dir, fmt.Sprint(crashStartEnv, "=", step*round), crashModeEnv+"="+mode)
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -131,4 +174,5 @@ func TestCrash(t *testing.T) {
 			}
 		}
 	}
+	return dir
 }

@@ -16,14 +16,23 @@
 //     through an atomic rename of a complete, fsynced file, so a crash leaves
 //     at worst a temp file, which a later Open removes once it is older than
 //     Options.TempGrace.
+//   - Pending mark: an empty file "pending/<digest>" naming a blob stored
+//     raw that CompressPending should compress.
 //
 // Put streams its source once and never holds a whole file in memory: it
 // hashes the bytes while a second goroutine writes them raw to a temp file,
-// and only when the digest turns out to be new does it compress (on every
-// core, from the temp file) and fsync. Content already present thus costs
-// little more than the hash; Put then touches the existing blob's
-// modification time so that a garbage collector that spares recently
-// touched blobs (it should use a grace period) keeps it.
+// and only when the digest turns out to be new does it fsync and rename.
+// Content already present thus costs little more than the hash; Put then
+// touches the existing blob's modification time so that a garbage
+// collector that spares recently touched blobs (it should use a grace
+// period) keeps it.
+//
+// Put runs at the speed of the disk: it compresses small content (up to
+// 64 KiB) itself and stores larger compressible content raw, marked
+// "pending"; CompressPending rewrites marked blobs in zstd later (a
+// background pass, `mlite compact`), atomically and verified. A Batch
+// stores many files (a folder of small ones) with their fsyncs run
+// together and each folder synced once.
 //
 // Readers recompute the digest as they stream and fail with ErrCorrupt, at
 // the end or earlier, when the bytes on disk do not match their name.

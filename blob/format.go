@@ -105,6 +105,9 @@ const (
 	sampleSize          = 256 << 10
 	samples             = 4
 	sampleSavingPercent = 8
+	// smallSampleSize: content held in memory (at most one chunk) is
+	// judged on one sample of this size from its middle.
+	smallSampleSize = 32 << 10
 )
 
 // encoder is the zstd encoder all stores share for large content, one

@@ -31,6 +31,14 @@ const spoolBuffers = 4
 // checked between chunks) or the disk failed, leaves nothing visible: the
 // temp file is removed and no blob appears. r's error is wrapped.
 func (s *Store) Put(ctx context.Context, r io.Reader) (Info, error) {
+	return s.put(ctx, r, nil)
+}
+
+// put is Put, or Batch.Put when b is not nil: then the new blob's fsync and
+// rename are b's to do, and content b already holds is not stored again.
+func (s *Store) put(ctx context.Context, r io.Reader, b *Batch) (Info, error) {
+	s.active.Add(1)
+	defer s.active.Add(-1)
 	if s.opts.ReadOnly {
 		return Info{}, fmt.Errorf("blob: put in %s: %w", s.dir, ErrReadOnly)
 	}
@@ -42,20 +50,20 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (Info, error) {
 	switch {
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
 		defer bufPool.Put(first)
-		return s.putSmall(ctx, (*first)[:n])
+		return s.putSmall(ctx, (*first)[:n], b)
 	case err != nil:
 		bufPool.Put(first)
 		return Info{}, fmt.Errorf("blob: put: read source: %w", err)
 	}
-	return s.putLarge(ctx, r, first)
+	return s.putLarge(ctx, r, first, b)
 }
 
 // putSmall stores content that fits in one chunk, held in memory: it is
 // hashed before anything is written, so a duplicate costs no write at all.
-func (s *Store) putSmall(ctx context.Context, data []byte) (Info, error) {
+func (s *Store) putSmall(ctx context.Context, data []byte, b *Batch) (Info, error) {
 	d := Sum(data)
 	size := int64(len(data))
-	if info, ok, err := s.reuse(d, size); err != nil || ok {
+	if info, ok, err := s.reuse(d, size, b); err != nil || ok {
 		return info, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -63,7 +71,13 @@ func (s *Store) putSmall(ctx context.Context, data []byte) (Info, error) {
 	}
 	h := header{codec: Raw, size: size}
 	payload := data
-	if !s.opts.NoCompress && len(data) > 0 {
+	pending := false
+	switch {
+	case s.opts.NoCompress || len(data) == 0:
+	case len(data) > inlineMax:
+		// Stored raw at once; CompressPending compresses it later.
+		pending = sampleSaves(data)
+	default:
 		if enc, err := smallEncoder(); err == nil {
 			out := outPool.Get().(*[]byte)
 			defer outPool.Put(out)
@@ -85,14 +99,29 @@ func (s *Store) putSmall(ctx context.Context, data []byte) (Info, error) {
 	if _, err := t.f.Write(payload); err != nil {
 		return Info{}, s.writeErr(d, t, err)
 	}
-	return s.commit(ctx, t, d, h, headerSize+int64(len(payload)))
+	return s.finish(ctx, b, t, d, h, headerSize+int64(len(payload)), pending)
+}
+
+// sampleSaves compresses a sample from the middle of data, held in memory,
+// and reports whether it shrinks enough for the whole to be worth
+// compressing later.
+func sampleSaves(data []byte) bool {
+	enc, err := smallEncoder()
+	if err != nil {
+		return false
+	}
+	n := min(len(data), smallSampleSize)
+	off := (len(data) - n) / 2
+	out := outPool.Get().(*[]byte)
+	defer outPool.Put(out)
+	*out = enc.EncodeAll(data[off:off+n], (*out)[:0])
+	return len(*out)*100 <= n*(100-sampleSavingPercent)
 }
 
 // putLarge stores content larger than one chunk, of which first holds the
-// first chunk. It spools the content raw to a temp file while hashing it;
-// only when the digest is new does it compress (from the temp file) and
-// sync.
-func (s *Store) putLarge(ctx context.Context, r io.Reader, first *[]byte) (Info, error) {
+// first chunk. It spools the content raw to a temp file while hashing it,
+// and syncs it only when the digest is new.
+func (s *Store) putLarge(ctx context.Context, r io.Reader, first *[]byte, b *Batch) (Info, error) {
 	t, err := s.createTemp(Digest{})
 	if err != nil {
 		bufPool.Put(first)
@@ -103,32 +132,25 @@ func (s *Store) putLarge(ctx context.Context, r io.Reader, first *[]byte) (Info,
 	if err != nil {
 		return Info{}, err
 	}
-	if info, ok, err := s.reuse(d, size); err != nil || ok {
+	if info, ok, err := s.reuse(d, size, b); err != nil || ok {
 		return info, err
 	}
+	// Stored raw at the speed of the disk; CompressPending compresses it
+	// later if the samples say it pays.
 	h := header{codec: Raw, size: size}
+	pending := false
 	if !s.opts.NoCompress {
 		ok, err := s.worthCompressing(t.f, size)
 		if err != nil {
 			return Info{}, fmt.Errorf("blob: put %s: read temp file %s: %w", d, t.path, err)
 		}
-		if ok {
-			z, stored, err := s.compressFile(ctx, d, t, size)
-			if err != nil {
-				return Info{}, err
-			}
-			defer z.discard()
-			if saves(stored-headerSize, size) {
-				return s.commit(ctx, z, d, header{codec: Zstd, size: size}, stored)
-			}
-			z.discard()
-		}
+		pending = ok
 	}
 	hb := appendHeader(make([]byte, 0, headerSize), h)
 	if _, err := t.f.WriteAt(hb, 0); err != nil {
 		return Info{}, s.writeErr(d, t, err)
 	}
-	return s.commit(ctx, t, d, h, headerSize+size)
+	return s.finish(ctx, b, t, d, h, headerSize+size, pending)
 }
 
 // spool reads r to its end, hashing it in this goroutine while another
@@ -251,13 +273,16 @@ func (s *Store) worthCompressing(f *os.File, size int64) (bool, error) {
 	return comp*100 <= raw*(100-sampleSavingPercent), nil
 }
 
-// compressFile compresses the content spooled raw in src into a new temp
-// file, one zstd frame per chunk, on Options.Concurrency goroutines, and
-// returns that file with its total size. The frames are written in order.
-func (s *Store) compressFile(ctx context.Context, d Digest, src *tempFile, size int64) (*tempFile, int64, error) {
+// compressFile compresses the content stored raw in src (a stored file
+// or a temp file, the content at offset headerSize; srcPath names it in
+// errors) into a new temp file, one zstd frame per chunk, on workers
+// goroutines, and returns that file with its total size. The frames are
+// written in order. pause, if not nil, is called before each frame is
+// written and stops the work with its error.
+func (s *Store) compressFile(ctx context.Context, d Digest, src *os.File, srcPath string, size int64, workers int, pause func() error) (*tempFile, int64, error) {
 	enc, err := encoder()
 	if err != nil {
-		return nil, 0, fmt.Errorf("blob: put %s: %w", d, err)
+		return nil, 0, fmt.Errorf("blob: compress %s: %w", d, err)
 	}
 	z, err := s.createTemp(d)
 	if err != nil {
@@ -274,27 +299,27 @@ func (s *Store) compressFile(ctx context.Context, d Digest, src *tempFile, size 
 		err error
 	}
 	frames := (size + chunkSize - 1) / chunkSize
-	workers := int64(min(int64(s.opts.Concurrency), frames))
-	results := make([]chan result, workers)
+	nw := int64(min(int64(max(workers, 1)), frames))
+	results := make([]chan result, nw)
 	var (
 		stop atomic.Bool
 		wg   sync.WaitGroup
 	)
-	for k := range workers {
+	for k := range nw {
 		ch := make(chan result, 2)
 		results[k] = ch
 		wg.Go(func() {
 			defer close(ch)
 			in := bufPool.Get().(*[]byte)
 			defer bufPool.Put(in)
-			for i := k; i < frames; i += workers {
+			for i := k; i < frames; i += nw {
 				if stop.Load() {
 					return
 				}
 				off := i * chunkSize
 				n := min(chunkSize, size-off)
-				if _, err := src.f.ReadAt((*in)[:n], headerSize+off); err != nil {
-					ch <- result{err: fmt.Errorf("blob: put %s: read temp file %s: %w", d, src.path, err)}
+				if _, err := src.ReadAt((*in)[:n], headerSize+off); err != nil {
+					ch <- result{err: fmt.Errorf("blob: compress %s: read %s: %w", d, srcPath, err)}
 					return
 				}
 				out := outPool.Get().(*[]byte)
@@ -307,9 +332,9 @@ func (s *Store) compressFile(ctx context.Context, d Digest, src *tempFile, size 
 	stored := int64(headerSize)
 	var ferr error
 	for i := range frames {
-		res, ok := <-results[i%workers]
+		res, ok := <-results[i%nw]
 		if !ok {
-			ferr = fmt.Errorf("BUG: blob: put %s: compressor %d stopped early", d, i%workers)
+			ferr = fmt.Errorf("BUG: blob: compress %s: compressor %d stopped early", d, i%nw)
 			break
 		}
 		if res.err != nil {
@@ -324,8 +349,14 @@ func (s *Store) compressFile(ctx context.Context, d Digest, src *tempFile, size 
 			break
 		}
 		if err := ctx.Err(); err != nil {
-			ferr = fmt.Errorf("blob: put %s: %w", d, err)
+			ferr = fmt.Errorf("blob: compress %s: %w", d, err)
 			break
+		}
+		if pause != nil {
+			if err := pause(); err != nil {
+				ferr = fmt.Errorf("blob: compress %s: %w", d, err)
+				break
+			}
 		}
 	}
 	if ferr != nil {
@@ -358,7 +389,12 @@ func saves(stored, size int64) bool {
 // ok true. A missing blob, one with a broken header, or one we may not
 // touch returns ok false: the caller stores the content anew, and the
 // rename replaces a broken file.
-func (s *Store) reuse(d Digest, size int64) (Info, bool, error) {
+//
+// Content that batch b (if not nil) already holds is reused from b.
+func (s *Store) reuse(d Digest, size int64, b *Batch) (Info, bool, error) {
+	if info, ok := b.holds(d); ok {
+		return info, true, nil
+	}
 	p := s.path(d)
 	info, err := statFile(p, d)
 	switch {
@@ -407,45 +443,87 @@ func (t *tempFile) discard() {
 	_ = os.Remove(t.path)
 }
 
-// commit makes the temp file t the blob d: fsync, read-only mode, close,
-// rename into <dir>/ab/cdef…, fsync of the folder (and of the store folder
-// when the subfolder is new). It checks ctx one last time before the
-// rename. On error t is removed.
+// finish commits t as the blob d, at once when b is nil, else by handing it
+// to the batch b.
+//
+// A pending blob, stored raw, is marked for CompressPending first, so that
+// no crash leaves it placed and unmarked; a mark without its blob (a
+// commit that failed, or a crash) is dropped again, here or by the pass.
+func (s *Store) finish(ctx context.Context, b *Batch, t *tempFile, d Digest, h header, stored int64, pending bool) (info Info, err error) {
+	if pending {
+		s.markPending(d)
+	}
+	if b == nil {
+		info, err = s.commit(ctx, t, d, h, stored)
+	} else {
+		info, err = b.add(ctx, t, d, h, stored)
+	}
+	if pending && err != nil {
+		// Unless a Put of the same content placed it meanwhile.
+		if _, serr := os.Lstat(s.path(d)); errors.Is(serr, fs.ErrNotExist) {
+			s.unmark(d)
+		}
+	}
+	info.Pending = pending && err == nil
+	return info, err
+}
+
+// commit makes the temp file t the blob d: place, then fsync of the
+// blob's folder (and of the store folder when the subfolder is new). On
+// error t is removed.
 func (s *Store) commit(ctx context.Context, t *tempFile, d Digest, h header, stored int64) (Info, error) {
+	mtime, created, err := s.place(ctx, t, d)
+	if err != nil {
+		return Info{}, err
+	}
+	if created {
+		if err := s.syncDir(s.dir); err != nil {
+			return Info{}, fmt.Errorf("blob: put %s: sync %s: %w", d, s.dir, err)
+		}
+	}
+	sub := filepath.Dir(s.path(d))
+	if err := s.syncDir(sub); err != nil {
+		return Info{}, fmt.Errorf("blob: put %s: sync %s: %w", d, sub, err)
+	}
+	return Info{Digest: d, Size: h.size, Stored: stored, Codec: h.codec, ModTime: mtime, New: true}, nil
+}
+
+// place makes the temp file t the file of blob d, without syncing any
+// folder: fsync of t (unless NoSync), read-only mode, close, and rename
+// into <dir>/ab/cdef…, creating the subfolder if needed (created says so:
+// the store folder then needs a sync). The data is synced before the
+// rename, so a file under a digest name holds its content whole even
+// after a crash. It checks ctx one last time before the rename and
+// returns t's modification time. On error t is removed.
+func (s *Store) place(ctx context.Context, t *tempFile, d Digest) (mtime time.Time, created bool, err error) {
 	defer t.discard()
 	if !s.opts.NoSync {
 		if err := t.f.Sync(); err != nil {
-			return Info{}, s.writeErr(d, t, err)
+			return time.Time{}, false, s.writeErr(d, t, err)
 		}
 	}
 	fi, err := t.f.Stat()
 	if err != nil {
-		return Info{}, s.writeErr(d, t, err)
+		return time.Time{}, false, s.writeErr(d, t, err)
 	}
 	_ = t.f.Chmod(0o444) // blobs are immutable; best effort
 	if err := t.f.Close(); err != nil {
-		return Info{}, s.writeErr(d, t, err)
+		return time.Time{}, false, s.writeErr(d, t, err)
 	}
 	if err := ctx.Err(); err != nil {
-		return Info{}, fmt.Errorf("blob: put %s: %w", d, err)
+		return time.Time{}, false, fmt.Errorf("blob: put %s: %w", d, err)
 	}
 	p := s.path(d)
-	sub := filepath.Dir(p)
-	if err := os.Mkdir(sub, 0o755); err == nil {
-		if err := s.syncDir(s.dir); err != nil {
-			return Info{}, fmt.Errorf("blob: put %s: sync %s: %w", d, s.dir, err)
-		}
+	if err := os.Mkdir(filepath.Dir(p), 0o755); err == nil {
+		created = true
 	} else if !errors.Is(err, fs.ErrExist) {
-		return Info{}, fmt.Errorf("blob: put %s: %w%s", d, err, s.hint(err))
+		return time.Time{}, false, fmt.Errorf("blob: put %s: %w%s", d, err, s.hint(err))
 	}
 	if err := os.Rename(t.path, p); err != nil {
-		return Info{}, fmt.Errorf("blob: put %s: %w%s", d, err, s.hint(err))
+		return time.Time{}, created, fmt.Errorf("blob: put %s: %w%s", d, err, s.hint(err))
 	}
 	t.done = true
-	if err := s.syncDir(sub); err != nil {
-		return Info{}, fmt.Errorf("blob: put %s: sync %s: %w", d, sub, err)
-	}
-	return Info{Digest: d, Size: h.size, Stored: stored, Codec: h.codec, ModTime: fi.ModTime(), New: true}, nil
+	return fi.ModTime(), created, nil
 }
 
 // writeErr describes a failed write to the temp file t.

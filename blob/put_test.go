@@ -48,9 +48,23 @@ func TestRoundTrip(t *testing.T) {
 				if !info.New || info.Size != size {
 					t.Errorf("Put: got New %v Size %d, want true %d", info.New, info.Size, size)
 				}
+				// Text beyond inlineMax is stored raw, then compressed
+				// by the pass.
 				wantCodec := Raw
 				if kind == "text" && size >= 4<<10 {
 					wantCodec = Zstd
+				}
+				if wantPending := kind == "text" && size > inlineMax; info.Pending != wantPending || info.Pending && info.Codec != Raw {
+					t.Errorf("Put: got Pending %v codec %v, want Pending %v", info.Pending, info.Codec, wantPending)
+				}
+				if info.Pending {
+					if _, err := s.CompressPending(ctx, nil); err != nil {
+						t.Fatalf("CompressPending: %v", err)
+					}
+					if info, err = s.Stat(ctx, info.Digest); err != nil {
+						t.Fatal(err)
+					}
+					info.New = true
 				}
 				if info.Codec != wantCodec {
 					t.Errorf("Put: got codec %v, want %v (stored %d of %d bytes)", info.Codec, wantCodec, info.Stored, size)
@@ -317,6 +331,12 @@ func TestCodecChoice(t *testing.T) {
 		}
 		info, err := s.Put(context.Background(), tt.r())
 		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CompressPending(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+		if info, err = s.Stat(context.Background(), info.Digest); err != nil {
 			t.Fatal(err)
 		}
 		if info.Codec != tt.want {

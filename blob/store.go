@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -56,8 +57,9 @@ type Options struct {
 	// safe when no other process uses the folder.
 	TempGrace time.Duration
 
-	// NoCompress stores every blob raw. Zero: blobs are compressed with
-	// zstd when that saves at least 10% of their size.
+	// NoCompress stores every blob raw and marks none. Zero: blobs are
+	// compressed with zstd when that saves at least 10% of their size, by
+	// Put up to 64 KiB, by CompressPending beyond.
 	NoCompress bool
 
 	// ReadOnly opens the folder for reading only: Open creates and removes
@@ -65,9 +67,10 @@ type Options struct {
 	// ErrReadOnly. Zero: read and write.
 	ReadOnly bool
 
-	// Concurrency is the number of goroutines that compress one new blob.
-	// Zero: GOMAXPROCS. Put uses one more goroutine to write its temp file
-	// while it hashes.
+	// Concurrency is the number of goroutines with which CompressPending
+	// compresses one blob, unless its options say otherwise. Zero:
+	// GOMAXPROCS. Put uses one more goroutine to write its temp file while
+	// it hashes.
 	Concurrency int
 }
 
@@ -103,6 +106,9 @@ type Info struct {
 	Codec   Codec     // how the payload is stored
 	ModTime time.Time // last write, or last Put of the same content
 	New     bool      // set by Put only: this Put stored the content
+	// Pending is set by Put only: the content was stored raw and looked
+	// compressible, so it is marked for CompressPending.
+	Pending bool
 }
 
 // Store is a content-addressed blob folder. Its methods are safe for
@@ -112,6 +118,10 @@ type Store struct {
 	dir  string
 	tmp  string
 	opts Options
+
+	// active counts the Puts and open Batches of this Store, which a
+	// compression pass may yield to.
+	active atomic.Int64
 }
 
 // Open opens the blob folder dir, creating it (and its tmp/ subfolder) if

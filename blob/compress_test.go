@@ -1,0 +1,225 @@
+package blob
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// inlineSize is what Put stored for content before compression was
+// deferred: one zstd frame per chunk, with the encoder the pass uses.
+func inlineSize(t *testing.T, src source) int64 {
+	t.Helper()
+	enc, err := encoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(src.open())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := int64(headerSize)
+	for off := 0; off < len(data); off += chunkSize {
+		n += int64(len(enc.EncodeAll(data[off:min(off+chunkSize, len(data))], nil)))
+	}
+	return n
+}
+
+func TestCompressPending(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "c-blobs"), nil) // with fsync
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	text, random, small := source{"text", 5<<20 + 3}, source{"random", 3 << 20}, source{"text", 200 << 10}
+	var infos []Info
+	for _, src := range []source{text, random, small} {
+		info, err := s.Put(ctx, src.open())
+		if err != nil {
+			t.Fatal(err)
+		}
+		infos = append(infos, info)
+	}
+	if !infos[0].Pending || infos[1].Pending || !infos[2].Pending {
+		t.Fatalf("Pending: got %v %v %v, want true false true", infos[0].Pending, infos[1].Pending, infos[2].Pending)
+	}
+	if got, err := s.Pending(); err != nil || len(got) != 2 {
+		t.Fatalf("Pending(): got %v, %v; want 2 digests", got, err)
+	}
+	old := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+	for _, info := range infos {
+		if err := os.Chtimes(s.path(info.Digest), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A reader that opened the raw file before the pass reads it whole.
+	early, err := s.Open(ctx, infos[0].Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer early.Close()
+
+	rep, err := s.CompressPending(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Compressed != 2 || rep.Raw != 0 || rep.Left != 0 || rep.After >= rep.Before {
+		t.Errorf("report: got %+v, want 2 compressed, smaller", rep)
+	}
+	if err := compareStreams(early, text.open()); err != nil {
+		t.Errorf("reader opened before the pass: %v", err)
+	}
+	for i, src := range []source{text, small} {
+		info := infos[2*i]
+		st, err := s.Stat(ctx, info.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// No more space than when Put compressed inline.
+		if want := inlineSize(t, src); st.Codec != Zstd || st.Stored != want {
+			t.Errorf("%v: got codec %v, %d bytes stored; want zstd, %d (as compressed at Put)", src, st.Codec, st.Stored, want)
+		}
+		if !st.ModTime.Equal(old) {
+			t.Errorf("%v: modification time %v, want %v kept", src, st.ModTime, old)
+		}
+		rc, err := s.Open(ctx, info.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := compareStreams(rc, src.open()); err != nil {
+			t.Errorf("%v: read back: %v", src, err)
+		}
+		rc.Close()
+	}
+	if got, _ := s.Pending(); len(got) != 0 {
+		t.Errorf("marks left: %v", got)
+	}
+	if got := tempFiles(t, s); len(got) != 0 {
+		t.Errorf("temp files left: %v", got)
+	}
+	if rep, err := s.CompressPending(ctx, nil); err != nil || rep != (CompressReport{}) {
+		t.Errorf("second pass: got %+v, %v; want nothing done", rep, err)
+	}
+}
+
+// TestCompressDeleted: a blob deleted after it was marked is not brought
+// back; its mark goes.
+func TestCompressDeleted(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	info, err := s.Put(ctx, source{"text", 2 << 20}.open())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, info.Digest); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.CompressPending(ctx, nil)
+	if err != nil || rep.Compressed != 0 || rep.Raw != 1 {
+		t.Fatalf("CompressPending: got %+v, %v; want one mark dropped", rep, err)
+	}
+	if got := list(t, s); len(got) != 0 {
+		t.Errorf("a deleted blob came back: %v", got)
+	}
+	if got, _ := s.Pending(); len(got) != 0 {
+		t.Errorf("marks left: %v", got)
+	}
+}
+
+// TestCompressConcurrent runs passes, Puts of the same content and readers
+// at once: every read verifies, every blob ends compressed once.
+func TestCompressConcurrent(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	srcs := []source{{"text", 2<<20 + 1}, {"text", 3<<20 + 5}, {"text", 300 << 10}}
+	var ds []Digest
+	for _, src := range srcs {
+		info, err := s.Put(ctx, src.open())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds = append(ds, info.Digest)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for range 2 {
+		wg.Go(func() {
+			if _, err := s.CompressPending(ctx, &CompressOptions{Workers: 1}); err != nil {
+				errs <- err
+			}
+		})
+	}
+	for range 3 {
+		for i, src := range srcs {
+			wg.Go(func() {
+				if _, err := s.Put(ctx, src.open()); err != nil {
+					errs <- err
+				}
+				if err := s.Verify(ctx, ds[i]); err != nil {
+					errs <- err
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if _, err := s.CompressPending(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range ds {
+		st, err := s.Stat(ctx, d)
+		if err != nil || st.Codec != Zstd {
+			t.Errorf("%v: got %+v, %v; want zstd", srcs[i], st, err)
+		}
+		if err := s.Verify(ctx, d); err != nil {
+			t.Error(err)
+		}
+	}
+	if got := tempFiles(t, s); len(got) != 0 {
+		t.Errorf("temp files left: %v", got)
+	}
+}
+
+// TestCompressYield: a pass that yields waits while a Batch is open.
+func TestCompressYield(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := s.Put(ctx, source{"text", 2 << 20}.open()); err != nil {
+		t.Fatal(err)
+	}
+	b := s.NewBatch()
+	done := make(chan CompressReport)
+	go func() {
+		rep, _ := s.CompressPending(ctx, &CompressOptions{Yield: true})
+		done <- rep
+	}()
+	select {
+	case rep := <-done:
+		t.Fatalf("the pass ran while a batch was open: %+v", rep)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if err := b.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rep := <-done; rep.Compressed != 1 {
+		t.Errorf("after the batch: got %+v, want one blob compressed", rep)
+	}
+}
+
+func TestCompressReadOnly(t *testing.T) {
+	s := newStore(t)
+	ro, err := Open(s.Dir(), &Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ro.CompressPending(context.Background(), nil); err == nil {
+		t.Error("CompressPending on a read-only folder: got nil error")
+	}
+}
