@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -25,8 +26,10 @@ import (
 // Artifacts: files kept with a run, MLflow's log_artifact and friends.
 //
 // A logged file goes in two steps. Its bytes are stored in the blob folder
-// first (blob.Store.Put: streamed, hashed, deduplicated, compressed, synced,
-// renamed into place); then one store transaction adds the run's index entry
+// first (a blob.Batch: streamed, hashed, deduplicated, renamed into place
+// once synced; the batch's files are synced together and each folder once,
+// before anything is indexed; large compressible files are stored raw and
+// compressed later in the background, see compress.go); then one store transaction adds the run's index entry
 // (path → digest, size, mode). A failure at either step leaves the index as it
 // was: a blob stored without an entry is garbage that GC removes later.
 //
@@ -69,9 +72,10 @@ type pending struct {
 	oneShot bool
 
 	// Set by put.
-	digest blob.Digest
-	size   int64
-	mode   uint32
+	digest  blob.Digest
+	size    int64
+	mode    uint32
+	pending bool // stored raw, to be compressed in the background
 }
 
 // invalidPath wraps an artpath error so that it also wraps store.ErrInvalid.
@@ -343,10 +347,19 @@ func (t *Tracker) logFiles(ctx context.Context, o owner, items []*pending) error
 	if err := t.st.View(ctx, func(tx *store.Tx) error { return checkTargets(tx, o, items) }); err != nil {
 		return logErr(o, items, err)
 	}
+	// One batch: the files are written one after the other, their fsyncs
+	// run together and each folder is synced once, at Commit. Nothing is
+	// indexed unless Commit succeeds, so a failure leaves no entry to a
+	// blob that may not survive a crash.
+	b := t.blobs.NewBatch()
+	defer b.Discard()
 	for _, it := range items {
-		if err := t.put(ctx, it); err != nil {
+		if err := t.put(ctx, b, it); err != nil {
 			return logErr(o, items, err)
 		}
+	}
+	if err := b.Commit(ctx); err != nil {
+		return logErr(o, items, err)
 	}
 	for attempt := 0; ; attempt++ {
 		var gone []*pending
@@ -380,6 +393,9 @@ func (t *Tracker) logFiles(ctx context.Context, o owner, items []*pending) error
 			if err != nil {
 				return logErr(o, items, err)
 			}
+			if slices.ContainsFunc(items, func(it *pending) bool { return it.pending }) {
+				t.compressLater()
+			}
 			return nil
 		}
 		if attempt == putRetries {
@@ -389,7 +405,7 @@ func (t *Tracker) logFiles(ctx context.Context, o owner, items []*pending) error
 			if it.oneShot {
 				return logErr(o, items, fmt.Errorf("blob %s of %s was deleted by a garbage collection before it could be indexed and the source cannot be read again; log it again", it.digest, it.what))
 			}
-			if err := t.put(ctx, it); err != nil {
+			if err := t.put(ctx, nil, it); err != nil {
 				return logErr(o, items, err)
 			}
 		}
@@ -407,8 +423,9 @@ func logErr(o owner, items []*pending, err error) error {
 	return fmt.Errorf("run: log artifact %s to %s: %w", what, o.ix, err)
 }
 
-// put stores one item's blob.
-func (t *Tracker) put(ctx context.Context, it *pending) error {
+// put stores one item's blob, in the batch b if not nil (then it is
+// durable once b commits), else durably at once.
+func (t *Tracker) put(ctx context.Context, b *blob.Batch, it *pending) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
@@ -416,7 +433,12 @@ func (t *Tracker) put(ctx context.Context, it *pending) error {
 	if err != nil {
 		return err
 	}
-	info, err := t.blobs.Put(ctx, rc)
+	var info blob.Info
+	if b != nil {
+		info, err = b.Put(ctx, rc)
+	} else {
+		info, err = t.blobs.Put(ctx, rc)
+	}
 	cerr := rc.Close()
 	if err != nil {
 		return fmt.Errorf("from %s: %w", it.what, err)
@@ -424,7 +446,7 @@ func (t *Tracker) put(ctx context.Context, it *pending) error {
 	if cerr != nil {
 		return fmt.Errorf("from %s: %w", it.what, cerr)
 	}
-	it.digest, it.size, it.mode = info.Digest, info.Size, mode
+	it.digest, it.size, it.mode, it.pending = info.Digest, info.Size, mode, info.Pending
 	return nil
 }
 

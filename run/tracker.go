@@ -47,7 +47,8 @@ type Tracker struct {
 	blobs *blob.Store
 	opts  Options
 
-	wg sync.WaitGroup // background work started for runs (git state)
+	wg   sync.WaitGroup // background work started for runs (git state)
+	comp compressor     // the background compression of artifacts
 
 	refMu     sync.Mutex
 	referrers []Referrer // holders of blob references besides runs (AddReferrer)
@@ -121,8 +122,12 @@ func (t *Tracker) User() string {
 }
 
 // Wait waits for background work started by runs (the git state capture)
-// to finish. Closing the store waits for it too.
-func (t *Tracker) Wait() { t.wg.Wait() }
+// to finish, and stops the background compression of artifacts (which the
+// next artifact logged resumes). Closing the front door's DB calls it.
+func (t *Tracker) Wait() {
+	t.wg.Wait()
+	t.stopCompressing()
+}
 
 func (t *Tracker) now() int64 { return t.opts.Now().UnixMilli() }
 

@@ -1,0 +1,197 @@
+package run_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlite/mlite/run"
+)
+
+// Benchmarks of logging artifacts against what the disk does, measured in
+// the same run: each reports mlite's rate, the plain copy + fsync's rate
+// of the same bytes, and their ratio ("x-copy", goal 0.9 or more), with
+// fsync on (a synced store).
+
+// numericCSV returns size bytes of a numeric CSV (ids, counts, prices,
+// ratios), the same for the same seed: data zstd compresses about 2.5x.
+func numericCSV(seed uint64, size int64) []byte {
+	var b bytes.Buffer
+	b.Grow(int(size) + 128)
+	b.WriteString("id,age,income,debt_ratio,score,label\n")
+	x := seed*2654435761 + 1
+	next := func(n uint64) uint64 { x ^= x << 13; x ^= x >> 7; x ^= x << 17; return x % n }
+	for row := 0; int64(b.Len()) < size; row++ {
+		fmt.Fprintf(&b, "%d,%d,%d.%02d,0.%06d,%d.%04d,%d\n", row, 18+next(60), next(100000), next(100), next(1000000), next(4), next(10000), next(2))
+	}
+	return b.Bytes()[:size]
+}
+
+// syncedTracker opens a tracker over a new synced store in a temp folder.
+func syncedTracker(b *testing.B) (*run.Tracker, string) {
+	b.Helper()
+	dir := b.TempDir()
+	tr, st, err := openTrackerAt(filepath.Join(dir, "b.mlite"), nil, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { tr.Wait(); st.Close() })
+	return tr, dir
+}
+
+// copySync copies r to a new file at path and fsyncs it: the reference.
+func copySync(b *testing.B, path string, r io.Reader) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkLogArtifactVsCopy logs one large file, 128 MiB of numeric CSV
+// or of random bytes, new content each time, and copies the same bytes
+// with fsync. For the CSV it then reports the stored size after the
+// compression pass, over the content's ("stored-ratio").
+func BenchmarkLogArtifactVsCopy(b *testing.B) {
+	const size = 128 << 20
+	for _, kind := range []string{"csv", "random"} {
+		b.Run(kind, func(b *testing.B) {
+			var data []byte
+			if kind == "csv" {
+				data = numericCSV(1, size)
+			} else {
+				var err error
+				if data, err = io.ReadAll(genReader(1, size, false)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			tr, dir := syncedTracker(b)
+			r := startRun(b, tr)
+			var logT, copyT time.Duration
+			i := 0
+			for b.Loop() {
+				// New content each time: the first bytes differ.
+				copy(data, fmt.Sprintf("%08d", i))
+				start := time.Now()
+				copySync(b, filepath.Join(dir, "copy"), bytes.NewReader(data))
+				copyT += time.Since(start)
+				start = time.Now()
+				if err := r.LogReader(ctx, bytes.NewReader(data), "f"+strconv.Itoa(i)); err != nil {
+					b.Fatal(err)
+				}
+				logT += time.Since(start)
+				i++
+			}
+			mb := float64(size) * float64(i) / 1e6
+			b.ReportMetric(mb/logT.Seconds(), "log-MB/s")
+			b.ReportMetric(mb/copyT.Seconds(), "copy-MB/s")
+			b.ReportMetric(copyT.Seconds()/logT.Seconds(), "x-copy")
+			if kind == "csv" {
+				b.StopTimer()
+				tr.Wait()
+				if _, err := tr.CompressArtifacts(ctx); err != nil {
+					b.Fatal(err)
+				}
+				_, stored := usage(b, tr.Blobs())
+				b.ReportMetric(float64(stored)/(float64(size)*float64(i)), "stored-ratio")
+			}
+		})
+	}
+}
+
+// smallFiles writes n files of size bytes, as
+// testdata/mlflow_log_artifacts.py does, under dir (seven subfolders);
+// seed makes their content new.
+func smallFiles(b *testing.B, dir string, n, size, seed int) {
+	for i := range n {
+		d := filepath.Join(dir, "d"+strconv.Itoa(i%7))
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		row := fmt.Sprintf("row %d,0.%d\n", i, i*7)
+		body := fmt.Sprintf("%06d%06d\n", seed, i) + strings.Repeat(row, size/len(row))
+		if err := os.WriteFile(filepath.Join(d, "f"+strconv.Itoa(i)+".txt"), []byte(body[:size]), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// mlflowRate runs testdata/mlflow_log_artifacts.py with the Python named by
+// $MLITE_MLFLOW_PYTHON (default python3) and returns MLflow's files/s, or
+// 0 and why it could not.
+func mlflowRate(b *testing.B, n, size int) (float64, string) {
+	py := os.Getenv("MLITE_MLFLOW_PYTHON")
+	if py == "" {
+		py = "python3"
+	}
+	script, err := filepath.Abs(filepath.Join("testdata", "mlflow_log_artifacts.py"))
+	if err != nil {
+		return 0, err.Error()
+	}
+	work := b.TempDir()
+	cmd := exec.Command(py, script, work, strconv.Itoa(n), strconv.Itoa(size))
+	cmd.Dir = work
+	out, err := cmd.Output()
+	if err != nil {
+		return 0, fmt.Sprintf("%s: %v", py, err)
+	}
+	line := strings.TrimSpace(string(out))
+	if why, ok := strings.CutPrefix(line, "skip "); ok {
+		return 0, why
+	}
+	rate, err := strconv.ParseFloat(strings.TrimPrefix(line, "files/s "), 64)
+	if err != nil {
+		return 0, fmt.Sprintf("unexpected output %q", line)
+	}
+	return rate, ""
+}
+
+// BenchmarkLogArtifactsSmallFiles logs a folder of 5,000 files of 2 KB
+// (new content each time) into a synced store and reports files/s; where
+// Python with mlflow is found ($MLITE_MLFLOW_PYTHON), it also measures
+// mlflow.log_artifacts of the same folder into a local sqlite:/// store
+// in the same run and reports the ratio ("x-mlflow", goal 1 or more).
+func BenchmarkLogArtifactsSmallFiles(b *testing.B) {
+	const n, size = 5000, 2048
+	mlflow, why := mlflowRate(b, n, size)
+	if why != "" {
+		b.Logf("MLflow side skipped: %s", why)
+	}
+	tr, dir := syncedTracker(b)
+	r := startRun(b, tr)
+	var logT time.Duration
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		src := filepath.Join(dir, "src"+strconv.Itoa(i))
+		smallFiles(b, src, n, size, i)
+		b.StartTimer()
+		start := time.Now()
+		if err := r.LogArtifacts(ctx, src, "batch"+strconv.Itoa(i)); err != nil {
+			b.Fatal(err)
+		}
+		logT += time.Since(start)
+		i++
+	}
+	rate := float64(n*i) / logT.Seconds()
+	b.ReportMetric(rate, "files/s")
+	if mlflow > 0 {
+		b.ReportMetric(mlflow, "mlflow-files/s")
+		b.ReportMetric(rate/mlflow, "x-mlflow")
+	}
+}
