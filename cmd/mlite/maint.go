@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/blob"
 	"github.com/mlite/mlite/run"
 )
 
@@ -120,14 +121,23 @@ func (a *app) compactCmd() *cobra.Command {
 			}
 			stop := a.spin("compacting")
 			before, after, err := db.Compact(ctx)
+			var rep blob.CompressReport
+			if err == nil {
+				// Artifacts stored raw at logging, to compress later.
+				rep, err = db.CompressArtifacts(ctx)
+			}
 			stop()
 			if err != nil {
 				return err
 			}
 			if a.jsonOut {
-				return a.out.json(map[string]any{"before_bytes": before, "after_bytes": after})
+				return a.out.json(map[string]any{"before_bytes": before, "after_bytes": after,
+					"artifacts_compressed": rep.Compressed, "artifacts_before_bytes": rep.Before, "artifacts_after_bytes": rep.After})
 			}
 			a.out.printf("compacted %s: %s -> %s\n", db.Path(), formatBytes(before), formatBytes(after))
+			if rep.Compressed > 0 {
+				a.out.printf("compressed %d artifacts: %s -> %s\n", rep.Compressed, formatBytes(rep.Before), formatBytes(rep.After))
+			}
 			return nil
 		})
 }
