@@ -1119,15 +1119,10 @@ func TestDownloadStaysInside(t *testing.T) {
 	checkTree(t, dst2, map[string][]byte{"data/x.txt": []byte("data/x.txt"), "top.txt": []byte("top.txt")})
 }
 
-// TestCrashDuringLogArtifact kills a process logging a large file at
-// random moments. After each kill the store opens and passes Check, no
-// partial blob is visible, the temp files go when the folder is reopened
-// without grace, and the artifact is either absent or whole.
-func TestCrashDuringLogArtifact(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
-	dir := t.TempDir()
+// crashStore creates the synced store dir/crash.mlite with one run, on
+// which it calls setup, and closes it for a child to use.
+func crashStore(t *testing.T, dir string, setup func(*run.Run) error) (string, run.ID) {
+	t.Helper()
 	db := filepath.Join(dir, "crash.mlite")
 	tr, st, err := openTrackerAt(db, nil, false)
 	if err != nil {
@@ -1137,13 +1132,25 @@ func TestCrashDuringLogArtifact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := r.ID()
-	if err := r.LogText(ctx, "before", "before.txt"); err != nil {
+	if err := setup(r); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return db, r.ID()
+}
+
+// TestCrashDuringLogArtifact kills a process logging a large file at
+// random moments. After each kill the store opens and passes Check, no
+// partial blob is visible, the temp files go when the folder is reopened
+// without grace, and the artifact is either absent or whole.
+func TestCrashDuringLogArtifact(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	dir := t.TempDir()
+	db, id := crashStore(t, dir, func(r *run.Run) error { return r.LogText(ctx, "before", "before.txt") })
 	const size = 96 << 20
 	verified := map[blob.Digest]bool{}
 	killed := 0
@@ -1259,19 +1266,7 @@ func TestCrashDuringLogArtifacts(t *testing.T) {
 		t.Skip("spawns processes")
 	}
 	dir := t.TempDir()
-	db := filepath.Join(dir, "crash.mlite")
-	tr, st, err := openTrackerAt(db, nil, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := tr.StartRun(ctx, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := r.ID()
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
+	db, id := crashStore(t, dir, func(*run.Run) error { return nil })
 	confirmed := map[int]bool{}
 	for round := range 5 {
 		work := filepath.Join(dir, fmt.Sprintf("work-%d", round))
