@@ -1271,7 +1271,7 @@ func TestCrashDuringLogArtifacts(t *testing.T) {
 	for round := range 5 {
 		work := filepath.Join(dir, fmt.Sprintf("work-%d", round))
 		first := round * 1000
-		cmd, out, stderr := startArtifactChild(t, "crash-batch", db, fmt.Sprint(id, " ", first, " ", work))
+		cmd, out, stderr := testchild.Start(t, "crash-batch", db, fmt.Sprint(id, " ", first, " ", work))
 		lines := make(chan string)
 		go func() {
 			defer close(lines)
