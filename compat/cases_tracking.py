@@ -124,7 +124,8 @@ def experiments_search(t: Recorder):
               ["name ASC", "creation_time"], ["bogus"], ["tags.i"]]
     for o in orders:
         t.try_rest(f"order {o}", "POST", "experiments/search",
-                   {"filter": f"name LIKE '{p}%'", "order_by": o, "view_type": "ALL"})
+                   {"filter": f"name LIKE '{p}%'", "order_by": o, "view_type": "ALL", "max_results": 100})
+    t.try_rest("no max_results", "POST", "experiments/search", {"filter": f"name LIKE '{p}%'"})
     for view in ("ACTIVE_ONLY", "DELETED_ONLY", "ALL", "BOGUS"):
         t.try_rest(f"view {view}", "GET", "experiments/search",
                    params={"filter": f"name LIKE '{p}%'", "view_type": view, "max_results": 10})
