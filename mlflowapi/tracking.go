@@ -469,95 +469,86 @@ func decodeBulkInterval(a *args) bulkIntervalRequest {
 	return q
 }
 
-// getMetricHistoryBulkInterval samples the histories of one metric of
-// several runs at common steps, as MLflow's handler does: every step when
-// there are at most max_results in range, else max_results evenly spaced
-// ones and the last, plus each run's first and last step.
+// getMetricHistoryBulkInterval samples the history of one metric of each
+// run as MLflow 3.17's SQL store does: the run's points in [start_step,
+// end_step] ordered by step, time and value are cut into max_results
+// buckets as SQL's NTILE cuts them, the first point of each is kept, and
+// the last point replaces the last kept (or joins, when there is room).
 func (h *Handler) getMetricHistoryBulkInterval(ctx context.Context, q bulkIntervalRequest) (runPoints, error) {
-	// Each run's history; a run that does not exist has none.
-	hist := make([][]run.Point, len(q.runIDs))
-	for i, s := range q.runIDs {
+	out := runPoints{key: q.key}
+	for _, s := range q.runIDs {
 		id, err := run.ParseID(s)
 		if err != nil {
-			continue
+			continue // a run that does not exist has no points
 		}
 		pts, err := h.history(ctx, id, q.key)
 		if err != nil && !errors.Is(err, mlite.ErrNotFound) {
 			return runPoints{}, err
 		}
-		hist[i] = pts
-	}
-	var all []int64
-	ends := map[int64]bool{}
-	for _, pts := range hist {
-		if len(pts) == 0 {
-			continue
+		if q.hasRange {
+			pts = slices.DeleteFunc(slices.Clone(pts), func(p run.Point) bool { return p.Step < q.start || p.Step > q.end })
 		}
-		lo, hi := pts[0].Step, pts[0].Step
-		for _, pt := range pts {
-			all = append(all, pt.Step)
-			lo, hi = min(lo, pt.Step), max(hi, pt.Step)
-		}
-		ends[lo], ends[hi] = true, true
-	}
-	slices.Sort(all)
-	all = slices.Compact(all)
-	start, end := q.start, q.end
-	if !q.hasRange {
-		start, end = 0, 0
-		if len(all) > 0 {
-			end = all[len(all)-1]
-		}
-	}
-	steps := sampleSteps(start, end, q.n, all)
-	for s := range ends {
-		if start <= s && s <= end {
-			steps[s] = true
-		}
-	}
-
-	out := runPoints{key: q.key}
-	for i, pts := range hist {
-		var sel []run.Point
-		for _, pt := range pts {
-			if steps[pt.Step] {
-				sel = append(sel, pt)
-			}
-		}
-		slices.SortStableFunc(sel, func(a, b run.Point) int {
-			return cmp.Or(cmp.Compare(a.Step, b.Step), cmp.Compare(a.Time, b.Time))
-		})
-		out.add(q.runIDs[i], sel[:min(len(sel), historyMaxResults)])
+		out.add(s, sampleRows(pts, q.n))
 	}
 	return out, nil
 }
 
-// sampleSteps picks the steps of sorted, distinct all within [start, end]:
-// all of them if at most n, else n evenly spaced and the last (MLflow's
-// _get_sampled_steps_from_steps, including its bound on the index).
-func sampleSteps(start, end int64, n int, all []int64) map[int64]bool {
-	lo, _ := slices.BinarySearch(all, start)
-	hi, found := slices.BinarySearch(all, end)
-	if found {
-		hi++
+// sampleRows is MLflow's NTILE sampling of pts (see
+// getMetricHistoryBulkInterval); pts is reordered.
+func sampleRows(pts []run.Point, n int) []run.Point {
+	if len(pts) == 0 {
+		return nil
 	}
-	out := map[int64]bool{}
-	if hi-lo <= n {
-		for _, s := range all[lo:hi] {
-			out[s] = true
+	slices.SortStableFunc(pts, func(a, b run.Point) int {
+		return cmp.Or(cmp.Compare(a.Step, b.Step), cmp.Compare(a.Time, b.Time), compareSQLValue(a.Value, b.Value))
+	})
+	// NTILE(n) over len(pts) rows: the first len%n buckets hold one row
+	// more; with fewer rows than buckets, each row is a bucket.
+	var kept []run.Point
+	size, extra := len(pts)/n, len(pts)%n
+	for i, b := 0, 0; i < len(pts); b++ {
+		kept = append(kept, pts[i])
+		step := size
+		if b < extra {
+			step++
 		}
-		return out
+		i += max(step, 1)
 	}
-	num := hi - lo
-	interval := float64(num) / float64(n)
-	for i := range n {
-		idx := lo + int(float64(i)*interval)
-		if idx < num {
-			out[all[idx]] = true
+	last := pts[len(pts)-1]
+	if k := kept[len(kept)-1]; !samePoint(k, last) {
+		if len(kept) >= n {
+			kept[len(kept)-1] = last
+		} else {
+			kept = append(kept, last)
 		}
 	}
-	out[all[hi-1]] = true
-	return out
+	return kept
+}
+
+// compareSQLValue orders values as MLflow's metrics table does: by the
+// stored value, where a NaN is 0 with is_nan set, then by is_nan.
+func compareSQLValue(a, b float64) int {
+	an, bn := math.IsNaN(a), math.IsNaN(b)
+	if an {
+		a = 0
+	}
+	if bn {
+		b = 0
+	}
+	if c := cmp.Compare(a, b); c != 0 {
+		return c
+	}
+	switch {
+	case an && !bn:
+		return 1
+	case bn && !an:
+		return -1
+	}
+	return 0
+}
+
+func samePoint(a, b run.Point) bool {
+	return a.Step == b.Step && a.Time == b.Time && math.Float64bits(a.Value) == math.Float64bits(b.Value)
 }
 
 type bulkRequest struct {
