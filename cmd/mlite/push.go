@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlite/mlite/transfer"
+)
+
+func (a *app) pushCmd() *cobra.Command {
+	var (
+		to          string
+		o           transfer.Options
+		since       string
+		dryRun      bool
+		concurrency int
+	)
+	c := command("push --to URL", "Copy the store's experiments, runs, artifacts and models to an MLflow tracking server",
+		`  mlite push --to http://mlflow.example.internal:5000
+  mlite push --to $MLFLOW_TRACKING_URI --experiment credit_default_prediction --dry-run
+  mlite push --to https://mlflow.team --since 2026-12-01 --json`,
+		cobra.NoArgs, func(ctx context.Context, c *cobra.Command, _ []string) error {
+			if to == "" {
+				return usagef("--to URL: the MLflow tracking server to push to")
+			}
+			if since != "" {
+				t, err := parseSince(since)
+				if err != nil {
+					return usagef("--since %q: %v", since, err)
+				}
+				o.Since = t
+			}
+			o.DryRun, o.Concurrency = dryRun, concurrency
+			transfer.CredentialsFromEnv(&o)
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			var bar *progress
+			phase := ""
+			o.Progress = func(p transfer.Progress) {
+				if p.Phase != phase {
+					bar.done()
+					phase = p.Phase
+					bar = a.newProgress(p.Total, "push "+p.Phase, false)
+				}
+				bar.set(p.Done)
+			}
+			rep, err := transfer.Push(ctx, db.Tracker, db.Registry(), to, &o)
+			bar.done()
+			if rep != nil {
+				if a.jsonOut {
+					if jerr := a.out.json(rep); err == nil {
+						err = jerr
+					}
+				} else {
+					printPushReport(a, rep)
+				}
+			}
+			return err
+		})
+	f := c.Flags()
+	f.StringVar(&to, "to", "", "the MLflow tracking server's URL (http or https)")
+	f.StringSliceVar(&o.Experiments, "experiment", nil, "push only these experiments (names or ids; repeatable)")
+	f.StringSliceVar(&o.Runs, "run", nil, "push only these runs (ids; repeatable)")
+	f.StringSliceVar(&o.Models, "model", nil, "push only these registered models (repeatable)")
+	f.StringVar(&since, "since", "", "push only runs started or ended since this time (2026-12-01, RFC 3339, or a duration such as 24h)")
+	f.BoolVar(&dryRun, "dry-run", false, "say what would be sent, send nothing and record nothing")
+	f.IntVar(&concurrency, "concurrency", 8, "requests in flight at once")
+	return c
+}
+
+// parseSince reads a date, an RFC 3339 time or a duration back from now.
+func parseSince(s string) (time.Time, error) {
+	if d, err := time.ParseDuration(s); err == nil {
+		return time.Now().Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("want a date (2026-12-01), an RFC 3339 time or a duration (24h)")
+}
+
+func printPushReport(a *app, r *transfer.Report) {
+	verb := "pushed to"
+	if r.DryRun {
+		verb = "would push to"
+	}
+	a.out.printf("%s %s: %d experiments and %d runs created, %d runs updated; %d params, %d tags, %d inputs, %d metric points, %d artifacts (%d bytes); %d models and %d versions created, %d registry changes\n",
+		verb, r.Remote, r.Experiments, r.Runs, r.RunsUpdated, r.Params, r.Tags, r.Inputs, r.Points, r.Artifacts, r.Bytes, r.Models, r.Versions, r.Registry)
+	for _, s := range r.Skipped {
+		a.out.printf("skipped: %s\n", s)
+	}
+	if !r.DryRun {
+		a.out.printf("%d requests (%d writes, %d retried) in %s\n", r.Reads+r.Writes, r.Writes, r.Retries, r.Elapsed.Round(time.Millisecond))
+	}
+}

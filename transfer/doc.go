@@ -1,0 +1,46 @@
+// Package transfer moves a store's contents out to a team's MLflow tracking
+// server: Push copies experiments, runs (with their nesting, names, start
+// and end times, status and user), params, tags, dataset inputs, every
+// metric point, artifacts, and registered models with their versions,
+// stages, aliases, tags and descriptions.
+//
+// Vocabulary:
+//   - The peer is the server a push talks to, named by its URL.
+//   - A mark (store.SyncMark) records, in the store file and in the same
+//     durable way as everything else, how far one thing was copied to a
+//     peer: a local id's remote id, how many points of a series, the digest
+//     of the params, tags, inputs, info or artifact last sent. A push reads
+//     the marks, sends only what they do not cover, and writes a mark as
+//     soon as the server confirmed the request it covers. So a second push
+//     sends nothing, a push after more logging sends only the new data, and
+//     a killed push resumes where the marks stop.
+//   - A thing the server names itself (a run, a model version) is first
+//     marked as intended (a mark with no Ref); a push that finds such a mark
+//     looks the thing up on the server (by experiment, name and start time
+//     for a run; by source and run for a version) before creating it, so a
+//     push killed between the server's answer and the mark makes no
+//     duplicate.
+//
+// Mark kinds (the key layout of each is the kind's own):
+//
+//	1 experiment  u64be local experiment id      Ref: the remote experiment id
+//	2 run         run id                          Ref: the remote run id; State: digest of name, status, end time
+//	3 params      run id                          State: digest of the params sent
+//	4 tags        run id                          State: digest of the tags sent
+//	5 inputs      run id                          State: digest of the inputs sent
+//	6 series      run id | metric key            Count: points sent, in logged order
+//	7 artifact    run id | path                  State: the SHA-256 of the bytes sent
+//	8 model       model name                      State: digest of its description and tags
+//	9 version     u16be name length | name | u64be version   Ref: the remote version number; State: digest of description, tags, stage
+//	10 aliases    model name                      State: digest of its aliases (remote numbers)
+//	11 exp tags   u64be local experiment id      State: digest of the tags sent
+//
+// Metric points are appended remotely in the order they were logged
+// locally; a series' mark only moves past points the server confirmed.
+// MLflow's SQL store ignores a point identical to one it holds (key,
+// value, timestamp, step), so the one batch a kill may leave unconfirmed is
+// not duplicated when it is sent again.
+//
+// Package transfer imports run, registry, store (for marks and types) and
+// internal/mlflowclient; it is a surface, beside mlflowapi and viewer.
+package transfer
