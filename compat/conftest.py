@@ -65,34 +65,64 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory):
-    """(mlflow, mlite): the two Targets, started and ready."""
-    tmp = tmp_path_factory.mktemp("servers")
+def mlite_binary(tmp_path_factory) -> Path:
+    """mlite, built once per session from this checkout."""
     go = shutil.which("go")
     if go is None:
-        pytest.fail("go is not on PATH: the differential test builds mlite from this checkout")
-    binary = tmp / "mlite"
+        pytest.fail("go is not on PATH: the compat tests build mlite from this checkout")
+    binary = tmp_path_factory.mktemp("bin") / "mlite"
     subprocess.run([go, "build", "-o", str(binary), "./cmd/mlite"], cwd=REPO, check=True)
+    return binary
 
+
+def start_mlflow(tmp: Path) -> tuple[subprocess.Popen, str]:
+    """Starts a real mlflow server on a fresh sqlite database with proxied
+    artifacts under tmp, on loopback; returns it once ready (the caller
+    stops it with stop)."""
+    port, log = _free_port(), tmp / "mlflow.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "server",
+         "--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}",
+         "--artifacts-destination", str(tmp / "mlflow-artifacts"),
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=tmp, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(proc, url, log, 180)
+    except BaseException:
+        stop(proc)
+        raise
+    return proc, url
+
+
+def start_mlite(binary: Path, db: Path, tmp: Path, *extra: str) -> tuple[subprocess.Popen, str]:
+    """Starts mlite server on db, on loopback; returns it once ready."""
+    port, log = _free_port(), tmp / f"mlite-{db.stem}.log"
+    proc = subprocess.Popen(
+        [str(binary), "server", "--db", str(db), "--host", "127.0.0.1", "--port", str(port), "--no-browser", *extra],
+        stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=tmp, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(proc, url, log, 30)
+    except BaseException:
+        stop(proc)
+        raise
+    return proc, url
+
+
+stop = _stop
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory, mlite_binary):
+    """(mlflow, mlite): the two Targets, started and ready."""
+    tmp = tmp_path_factory.mktemp("servers")
     procs = []
     try:
-        mlflow_port, mlite_port = _free_port(), _free_port()
-        mlflow_log, mlite_log = tmp / "mlflow.log", tmp / "mlite.log"
-        mlflow_proc = subprocess.Popen(
-            [sys.executable, "-m", "mlflow", "server",
-             "--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}",
-             "--artifacts-destination", str(tmp / "mlflow-artifacts"),
-             "--host", "127.0.0.1", "--port", str(mlflow_port), "--workers", "1"],
-            stdout=mlflow_log.open("w"), stderr=subprocess.STDOUT, cwd=tmp, start_new_session=True)
-        procs.append(mlflow_proc)
-        mlite_proc = subprocess.Popen(
-            [str(binary), "server", "--db", str(tmp / "compat.mlite"),
-             "--host", "127.0.0.1", "--port", str(mlite_port), "--no-browser"],
-            stdout=mlite_log.open("w"), stderr=subprocess.STDOUT, cwd=tmp, start_new_session=True)
+        mlite_proc, mlite_url = start_mlite(mlite_binary, tmp / "compat.mlite", tmp)
         procs.append(mlite_proc)
-        mlflow_url, mlite_url = f"http://127.0.0.1:{mlflow_port}", f"http://127.0.0.1:{mlite_port}"
-        _wait_ready(mlite_proc, mlite_url, mlite_log, 30)
-        _wait_ready(mlflow_proc, mlflow_url, mlflow_log, 180)
+        mlflow_proc, mlflow_url = start_mlflow(tmp)
+        procs.append(mlflow_proc)
         yield (
             Target("mlflow", mlflow_url, MlflowClient(tracking_uri=mlflow_url, registry_uri=mlflow_url)),
             Target("mlite", mlite_url, MlflowClient(tracking_uri=mlite_url, registry_uri=mlite_url)),

@@ -118,10 +118,13 @@ type pusher struct {
 
 	mu       sync.Mutex
 	inputsMu sync.Mutex
-	rep      Report
-	exps     map[store.ExperimentID]string // local -> remote experiment id
-	runIDs   map[store.RunID]string        // local -> remote run id
-	prog     Progress
+	// probeOnce checks the server before the first request.
+	probeOnce sync.Once
+	probeErr  error
+	rep       Report
+	exps      map[store.ExperimentID]string // local -> remote experiment id
+	runIDs    map[store.RunID]string        // local -> remote run id
+	prog      Progress
 }
 
 // Peer returns the name under which a push to serverURL keeps its marks.
@@ -365,8 +368,22 @@ func (p *pusher) setMark(ctx context.Context, kind store.SyncKind, key []byte, m
 	return p.setMarks(ctx, kind, [][]byte{key}, []store.SyncMark{m})
 }
 
-// call sends one request with a slot of the in-flight budget.
+// call sends one request with a slot of the in-flight budget. Before the
+// first, one reading request checks that the server answers and takes the
+// credentials, so that a server that is down or refuses them fails the
+// push before anything is written to the store.
 func (p *pusher) call(ctx context.Context, fn func() error) error {
+	p.probeOnce.Do(func() {
+		var out struct {
+			Experiments []json.RawMessage `json:"experiments"`
+		}
+		if err := p.c.Get(ctx, "experiments/search", url.Values{"max_results": {"1"}}, &out); err != nil {
+			p.probeErr = fmt.Errorf("transfer: %s does not answer as an MLflow tracking server: %w", p.c.URL(), err)
+		}
+	})
+	if p.probeErr != nil {
+		return p.probeErr
+	}
 	select {
 	case p.sem <- struct{}{}:
 	case <-ctx.Done():

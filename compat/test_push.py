@@ -1,0 +1,316 @@
+"""mlite push against a real mlflow server (3.17.2, sqlite backend, proxied
+artifacts, loopback): push the quickstart store with a kill midway and push
+again, then read both sides back with the mlflow client (the store through
+mlite server) and compare every run, param, tag, metric point, input,
+artifact byte, model version, stage and alias; push again and count zero
+requests; log more and push: only the new data goes; and a server that is
+down, refuses the credentials or answers garbage midway leaves the store as
+it was, and the next push resumes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import signal
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace
+
+import mlflow
+import pytest
+import requests
+from mlflow import MlflowClient
+from mlflow.entities import Metric, Param, ViewType
+
+from conftest import _free_port, start_mlflow, start_mlite, stop
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory, mlite_binary):
+    """A fresh mlflow server and a quickstart store."""
+    tmp = tmp_path_factory.mktemp("push")
+    store = tmp / "q.mlite"
+    subprocess.run([str(mlite_binary), "quickstart", "--db", str(store)], check=True,
+                   stdout=subprocess.DEVNULL, cwd=tmp)
+    proc, url = start_mlflow(tmp)
+    try:
+        yield SimpleNamespace(url=url, tmp=tmp, store=store, bin=mlite_binary)
+    finally:
+        stop(proc)
+
+
+def env() -> dict:
+    e = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_TRACKING_")}
+    return e
+
+
+def push(team, *args, to=None, check=True) -> tuple[subprocess.CompletedProcess, dict | None]:
+    p = subprocess.run([str(team.bin), "push", "--db", str(team.store), "--to", to or team.url, "--json", *args],
+                       capture_output=True, text=True, env=env(), timeout=600)
+    if check and p.returncode != 0:
+        raise AssertionError(f"mlite push exited {p.returncode}:\n{p.stderr}\n{p.stdout}")
+    rep = json.loads(p.stdout) if p.stdout.strip() else None
+    return p, rep
+
+
+def store_digest(team) -> str:
+    return hashlib.sha256(team.store.read_bytes()).hexdigest()
+
+
+def key(run) -> tuple:
+    return (run.info.run_name, run.info.start_time)
+
+
+def history(c: MlflowClient, run_id: str, k: str) -> list:
+    pts = [(m.step, m.timestamp, "nan" if math.isnan(m.value) else repr(m.value)) for m in c.get_metric_history(run_id, k)]
+    return sorted(pts)
+
+
+def tree(c: MlflowClient, run_id: str, tmp: Path) -> dict:
+    """Every artifact of a run: path -> sha256 of its bytes."""
+    out = {}
+    if not c.list_artifacts(run_id):
+        return out
+    d = Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path="", dst_path=str(tmp),
+                                                 tracking_uri=c._tracking_client.tracking_uri))
+    for f in sorted(d.rglob("*")):
+        if f.is_file():
+            out[str(f.relative_to(d))] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return out
+
+
+def compare(team, tmp: Path) -> int:
+    """Reads the store (through mlite server) and the mlflow server with the
+    mlflow client and asserts they hold the same; returns how many metric
+    points were compared."""
+    proc, local_url = start_mlite(team.bin, team.store, team.tmp, "--read-only")
+    try:
+        lc, rc = MlflowClient(local_url, local_url), MlflowClient(team.url, team.url)
+        points = 0
+        local_ids, remote_ids = {}, {}
+        pending_parents = []
+        for lx in lc.search_experiments():
+            lruns = lc.search_runs([lx.experiment_id], max_results=5000, run_view_type=ViewType.ACTIVE_ONLY)
+            if lx.name == "Default" and not lruns:
+                continue
+            rx = rc.get_experiment_by_name(lx.name)
+            assert rx is not None, f"experiment {lx.name!r} is not on the server"
+            for k, v in lx.tags.items():
+                assert rx.tags.get(k) == v, f"experiment {lx.name!r} tag {k}: got {rx.tags.get(k)!r}, want {v!r}"
+            rruns = rc.search_runs([rx.experiment_id], max_results=5000, run_view_type=ViewType.ALL)
+            rby = {}
+            for r in rruns:
+                assert key(r) not in rby, f"run {key(r)} is on the server twice"
+                rby[key(r)] = r
+            assert len(rruns) == len(lruns), f"experiment {lx.name!r}: got {len(rruns)} runs on the server, want {len(lruns)}"
+            for lr in lruns:
+                rr = rby.get(key(lr))
+                assert rr is not None, f"run {key(lr)} is not on the server"
+                local_ids[lr.info.run_id], remote_ids[rr.info.run_id] = key(lr), key(rr)
+                what = f"run {lr.info.run_name}"
+                for f in ("status", "start_time", "end_time", "user_id", "run_name", "lifecycle_stage"):
+                    assert getattr(rr.info, f) == getattr(lr.info, f), f"{what}: {f}: got {getattr(rr.info, f)!r}, want {getattr(lr.info, f)!r}"
+                assert rr.data.params == lr.data.params, f"{what}: params differ"
+                ltags, rtags = dict(lr.data.tags), dict(rr.data.tags)
+                lp, rp = ltags.pop("mlflow.parentRunId", None), rtags.pop("mlflow.parentRunId", None)
+                pending_parents.append((what, lp, rp))
+                assert rtags == ltags, f"{what}: tags: got {sorted(set(rtags.items()) ^ set(ltags.items()))} different"
+                assert sorted(rr.data.metrics) == sorted(lr.data.metrics), f"{what}: metric keys differ"
+                for k in lr.data.metrics:
+                    lh, rh = history(lc, lr.info.run_id, k), history(rc, rr.info.run_id, k)
+                    assert rh == lh, f"{what}: metric {k}: got {len(rh)} points, want {len(lh)} (first difference at {next((i for i, (a, b) in enumerate(zip(rh, lh)) if a != b), None)})"
+                    points += len(lh)
+                lin = sorted((i.dataset.name, i.dataset.digest, i.dataset.source) for i in lr.inputs.dataset_inputs)
+                rin = sorted((i.dataset.name, i.dataset.digest, i.dataset.source) for i in rr.inputs.dataset_inputs)
+                assert rin == lin, f"{what}: inputs: got {rin}, want {lin}"
+                lt = tree(lc, lr.info.run_id, tmp / "l" / lr.info.run_id)
+                rt = tree(rc, rr.info.run_id, tmp / "r" / rr.info.run_id)
+                assert rt == lt, f"{what}: artifacts: got {rt}, want {lt}"
+        for what, lp, rp in pending_parents:
+            assert (lp is None) == (rp is None), f"{what}: parent: got {rp}, want {lp}"
+            if lp is not None:
+                assert remote_ids.get(rp) == local_ids.get(lp), f"{what}: parent on the server is {remote_ids.get(rp)}, want {local_ids.get(lp)}"
+        versions = 0
+        # mlite server's registered-models/search answers the mlflow
+        # client's prompt filter with nothing: list the names with the CLI.
+        names = [m["name"] for m in json.loads(subprocess.run(
+            [str(team.bin), "models", "ls", "--db", str(team.store), "--read-only", "--json"],
+            check=True, capture_output=True, text=True).stdout)]
+        assert sorted(m.name for m in rc.search_registered_models()) == sorted(names)
+        for name in names:
+            lm, rm = lc.get_registered_model(name), rc.get_registered_model(name)
+            assert rm.description == lm.description and rm.tags == lm.tags, f"model {lm.name}: description or tags differ"
+            lvs = sorted(lc.search_model_versions(f"name = '{lm.name}'"), key=lambda v: int(v.version))
+            rvs = sorted(rc.search_model_versions(f"name = '{lm.name}'"), key=lambda v: int(v.version))
+            assert len(rvs) == len(lvs), f"model {lm.name}: got {len(rvs)} versions, want {len(lvs)}"
+            number = {}
+            for lv, rv in zip(lvs, rvs):
+                number[lv.version] = rv.version
+                what = f"model {lm.name} version {lv.version}"
+                for f in ("current_stage", "description", "tags", "status"):
+                    assert getattr(rv, f) == getattr(lv, f), f"{what}: {f}: got {getattr(rv, f)!r}, want {getattr(lv, f)!r}"
+                assert remote_ids.get(rv.run_id) == local_ids.get(lv.run_id), f"{what}: source run differs"
+                assert rv.source.split("/", 3)[-1] == lv.source.split("/", 3)[-1], f"{what}: source: got {rv.source}, want {lv.source}"
+                versions += 1
+            want = {a: number[v] for a, v in lm.aliases.items()}
+            assert rm.aliases == want, f"model {lm.name}: aliases: got {rm.aliases}, want {want}"
+        assert versions > 0, "the quickstart store has model versions"
+        return points
+    finally:
+        stop(proc)
+
+
+def test_push_kill_resume_compare_idempotent_incremental(team, tmp_path):
+    # A push killed midway...
+    p = subprocess.Popen([str(team.bin), "push", "--db", str(team.store), "--to", team.url],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+    deadline = time.monotonic() + 120
+    log = team.tmp / "mlflow.log"
+    while time.monotonic() < deadline and log.read_text().count("log-batch") < 30 and p.poll() is None:
+        time.sleep(0.05)
+    assert p.poll() is None, f"the push ended before it could be killed: {p.communicate()}"
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    # ...then completed by the next one: equal, no duplicates.
+    _, rep = push(team)
+    assert rep["runs_created"] < 37, rep
+    points = compare(team, tmp_path / "first")
+    assert points > 5000, points
+
+    # A second push sends nothing: not one request.
+    _, rep = push(team)
+    assert (rep["reads"], rep["writes"]) == (0, 0), rep
+    _, rep = push(team, "--dry-run")
+    assert rep["metric_points"] == 0 and rep["runs_created"] == 0 and rep["artifacts"] == 0, rep
+
+    # Log more (through mlite server, as the mlflow client would) and push:
+    # only the new data goes.
+    proc, local_url = start_mlite(team.bin, team.store, team.tmp)
+    try:
+        lc = MlflowClient(local_url, local_url)
+        x = next(e for e in lc.search_experiments() if lc.search_runs([e.experiment_id], max_results=1))
+        old = lc.search_runs([x.experiment_id], max_results=1)[0]
+        now = int(time.time() * 1000)
+        extra = [Metric("extra_loss", 1.0 / (i + 1), now + i, i) for i in range(2500)]
+        for i in range(0, len(extra), 1000):
+            lc.log_batch(old.info.run_id, metrics=extra[i:i + 1000])
+        new = lc.create_run(x.experiment_id, run_name="after-push")
+        lc.log_batch(new.info.run_id, metrics=[Metric("m", float(i), now, i) for i in range(10)], params=[Param("p", "1")])
+        lc.log_text(new.info.run_id, "new bytes", "notes/new.txt")
+        lc.set_terminated(new.info.run_id)
+    finally:
+        stop(proc)
+    _, rep = push(team)
+    assert rep["metric_points"] == 2510, rep
+    assert rep["runs_created"] == 1 and rep["artifacts"] == 1 and rep["params"] == 1, rep
+    assert rep["versions_created"] == 0 and rep["models_created"] == 0, rep
+    compare(team, tmp_path / "second")
+
+
+class _Fake(BaseHTTPRequestHandler):
+    """Answers every request with the server's status and body."""
+
+    status, body = 401, b'{"error_code": "UNAUTHENTICATED", "message": "You are not authenticated."}'
+
+    def _answer(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+        self.send_response(self.status)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+class _GarbageAfter(BaseHTTPRequestHandler):
+    """Forwards to the real server, then answers garbage from the n-th
+    request on."""
+
+    upstream, left = "", 0
+    lock = threading.Lock()
+
+    def _answer(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        data = self.rfile.read(n) if n else None
+        with self.lock:
+            type(self).left -= 1
+            garbage = type(self).left < 0
+        if garbage:
+            body = b"<html>502 upstream confused</html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        r = requests.request(self.command, self.upstream + self.path, data=data,
+                             headers={k: v for k, v in self.headers.items() if k.lower() in ("content-type",)})
+        self.send_response(r.status_code)
+        self.send_header("Content-Length", str(len(r.content)))
+        self.send_header("Content-Type", r.headers.get("Content-Type", "application/json"))
+        self.end_headers()
+        self.wfile.write(r.content)
+
+    do_GET = do_POST = do_PUT = do_PATCH = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+def serve(handler) -> tuple[ThreadingHTTPServer, str]:
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, f"http://127.0.0.1:{srv.server_address[1]}"
+
+
+def test_push_bad_servers_leave_the_store_and_resume(team, tmp_path):
+    # Something new to push, so that every bad server below has work.
+    proc, local_url = start_mlite(team.bin, team.store, team.tmp)
+    try:
+        lc = MlflowClient(local_url, local_url)
+        x = next(e for e in lc.search_experiments() if lc.search_runs([e.experiment_id], max_results=1))
+        r = lc.create_run(x.experiment_id, run_name="bad-servers")
+        now = int(time.time() * 1000)
+        for i in range(0, 5000, 1000):
+            lc.log_batch(r.info.run_id, metrics=[Metric("loss", float(j), now + j, j) for j in range(i, i + 1000)])
+        lc.set_terminated(r.info.run_id)
+    finally:
+        stop(proc)
+
+    before = store_digest(team)
+    # Down: nothing listens on the port.
+    p, _ = push(team, to=f"http://127.0.0.1:{_free_port()}", check=False)
+    assert p.returncode != 0 and "connection refused" in p.stderr, p.stderr
+    assert store_digest(team) == before, "a push to a server that is down changed the store"
+    # Refusing the credentials.
+    srv, url = serve(_Fake)
+    try:
+        p, _ = push(team, to=url, check=False)
+    finally:
+        srv.shutdown()
+    assert p.returncode != 0 and "credentials" in p.stderr and "401" in p.stderr, p.stderr
+    assert store_digest(team) == before, "a push refused by the server changed the store"
+    # Garbage midway: what arrived is marked, the next push sends the rest.
+    _GarbageAfter.upstream, _GarbageAfter.left = team.url, 4
+    srv, url = serve(_GarbageAfter)
+    try:
+        p, rep = push(team, to=url, check=False)
+        assert p.returncode != 0 and "not the JSON the API promises" in p.stderr, p.stderr
+        assert 0 < rep["metric_points"] < 5000, rep
+        sent = rep["metric_points"]
+        _GarbageAfter.left = 10**9
+        _, rep = push(team, to=url)
+    finally:
+        srv.shutdown()
+    assert rep["runs_created"] == 0 and sent + rep["metric_points"] >= 5000, rep
+    # The server holds each point once (compare reads every history).
+    compare(team, tmp_path)
