@@ -500,13 +500,14 @@ func (p *pusher) ensureExperiment(ctx context.Context, x *store.Experiment) (str
 }
 
 // parallel runs fn for each of n items on up to workers goroutines and
-// returns the first error (the others stop at their next item).
+// returns the first error. After an error no item starts, but those under
+// way finish (their requests are not cut off, so what arrives is marked).
 func parallel(ctx context.Context, n, workers int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	var (
-		next atomic.Int64
-		wg   sync.WaitGroup
+		next  atomic.Int64
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
 	)
 	for range min(workers, n) {
 		wg.Add(1)
@@ -514,19 +515,26 @@ func parallel(ctx context.Context, n, workers int, fn func(ctx context.Context, 
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
+				mu.Lock()
+				stop := first != nil
+				mu.Unlock()
+				if i >= n || stop || ctx.Err() != nil {
 					return
 				}
 				if err := fn(ctx, i); err != nil {
-					cancel(err)
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
 					return
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		return err
+	if first != nil {
+		return first
 	}
 	return ctx.Err()
 }
@@ -853,15 +861,15 @@ func (f jsonNum) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
 }
 
-// batch is one log_batch of points and the series counts it brings the
-// marks to.
+// batch is one log_batch of points: for each series, the range of its
+// points (indices in logged order) the batch carries.
 type batch struct {
 	metrics []metric
-	upto    map[string]uint64
+	spans   map[string]span
 }
 
 func (p *pusher) pushMetrics(ctx context.Context, r *store.Run, remote, what string) error {
-	sent := map[string]uint64{}
+	sent := map[string]*spans{}
 	var todo []string
 	if err := p.st.View(ctx, func(tx *store.Tx) error {
 		for k, s := range r.Metrics {
@@ -869,8 +877,12 @@ func (p *pusher) pushMetrics(ctx context.Context, r *store.Run, remote, what str
 			if err != nil {
 				return err
 			}
-			sent[k] = m.Count
-			if s.Count > m.Count {
+			sp, err := decodeSpans(m)
+			if err != nil {
+				return fmt.Errorf("transfer: %s: metric %s: %w", what, k, err)
+			}
+			sent[k] = sp
+			if s.Count > sp.prefix || len(sp.more) > 0 {
 				todo = append(todo, k)
 			}
 		}
@@ -883,7 +895,7 @@ func (p *pusher) pushMetrics(ctx context.Context, r *store.Run, remote, what str
 	}
 	slices.Sort(todo)
 	var batches []*batch
-	cur := &batch{upto: map[string]uint64{}}
+	cur := &batch{spans: map[string]span{}}
 	var buf []run.Point
 	err := p.t.Snapshot(ctx, func(s *run.Snapshot) error {
 		for _, k := range todo {
@@ -891,17 +903,28 @@ func (p *pusher) pushMetrics(ctx context.Context, r *store.Run, remote, what str
 			if buf, err = s.History(buf[:0], r, k, run.AllSteps); err != nil {
 				return err
 			}
-			from := sent[k]
-			if from > uint64(len(buf)) {
-				from = uint64(len(buf))
-			}
-			for i := from; i < uint64(len(buf)); i++ {
+			for i := sent[k].prefix; i < uint64(len(buf)); i++ {
+				if sent[k].has(i) {
+					continue
+				}
+				sp, ok := cur.spans[k]
+				if ok && sp.to != i {
+					// A gap (points that arrived before): each batch
+					// carries one span per series.
+					batches = append(batches, cur)
+					cur = &batch{spans: map[string]span{}}
+					ok = false
+				}
+				if !ok {
+					sp = span{i, i}
+				}
 				pt := buf[i]
 				cur.metrics = append(cur.metrics, metric{k, jsonNum(pt.Value), pt.Time, pt.Step})
-				cur.upto[k] = i + 1
+				sp.to = i + 1
+				cur.spans[k] = sp
 				if len(cur.metrics) == maxMetricsPerBatch {
 					batches = append(batches, cur)
-					cur = &batch{upto: map[string]uint64{}}
+					cur = &batch{spans: map[string]span{}}
 				}
 			}
 		}
@@ -919,16 +942,9 @@ func (p *pusher) pushMetrics(ctx context.Context, r *store.Run, remote, what str
 		}
 		return nil
 	}
-	// Batches go out in parallel; a series' mark moves only over the
-	// prefix of batches that all arrived.
-	var (
-		mu       sync.Mutex
-		arrived  = make([]bool, len(batches))
-		prefix   int
-		upto     = map[string]uint64{}
-		markErr  error
-		flushing sync.Mutex
-	)
+	// Batches go out in parallel; each one's points are marked as soon as
+	// it arrived, as spans of each series' indices.
+	var mu sync.Mutex
 	return parallel(ctx, len(batches), p.o.Concurrency, func(ctx context.Context, i int) error {
 		b := batches[i]
 		if err := p.post(ctx, "runs/log-batch", map[string]any{"run_id": remote, "metrics": b.metrics}, nil); err != nil {
@@ -936,36 +952,15 @@ func (p *pusher) pushMetrics(ctx context.Context, r *store.Run, remote, what str
 		}
 		p.count(func(rep *Report) { rep.Points += int64(len(b.metrics)) })
 		mu.Lock()
-		arrived[i] = true
-		moved := false
-		for prefix < len(batches) && arrived[prefix] {
-			for k, n := range batches[prefix].upto {
-				upto[k] = n
-			}
-			prefix++
-			moved = true
-		}
+		defer mu.Unlock()
 		var keys [][]byte
 		var ms []store.SyncMark
-		if moved {
-			for k, n := range upto {
-				keys = append(keys, runSubKey(r.ID, k))
-				ms = append(ms, store.SyncMark{Count: n})
-			}
-			clear(upto)
+		for k, sp := range b.spans {
+			sent[k].add(sp)
+			keys = append(keys, runSubKey(r.ID, k))
+			ms = append(ms, sent[k].mark())
 		}
-		// Marks are written in prefix order: hold the flush lock before
-		// letting go of mu.
-		flushing.Lock()
-		mu.Unlock()
-		defer flushing.Unlock()
-		if len(keys) > 0 {
-			if err := p.setMarks(ctx, markSeries, keys, ms); err != nil {
-				markErr = err
-				return err
-			}
-		}
-		return markErr
+		return p.setMarks(ctx, markSeries, keys, ms)
 	})
 }
 

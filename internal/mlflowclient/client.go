@@ -305,7 +305,11 @@ func (c *Client) once(ctx context.Context, method, rawURL, path string, in *body
 		return resp.StatusCode, e
 	}
 	if out == nil {
-		return resp.StatusCode, nil
+		// Every answer of the API and the artifact proxy is a JSON object
+		// ("{}" at least): anything else did not come from the server the
+		// request was meant for, and the request may not have arrived.
+		var obj map[string]json.RawMessage
+		out = &obj
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		snippet := string(data)

@@ -1,0 +1,384 @@
+package transfer_test
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/internal/mlflowclient"
+	"github.com/mlite/mlite/mlflowapi"
+	"github.com/mlite/mlite/mlitetest"
+	"github.com/mlite/mlite/run"
+	"github.com/mlite/mlite/store"
+	"github.com/mlite/mlite/transfer"
+)
+
+// fill logs an experiment with a parent and two children, params, tags,
+// metrics (with NaN and infinities), an input, artifacts, and a registered
+// model with two versions, a stage and an alias.
+func fill(t *testing.T, db *mlite.DB) {
+	t.Helper()
+	ctx := context.Background()
+	exp, err := db.CreateExperiment(ctx, "sweep", map[string]string{"team": "risk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent, err := db.StartRun(ctx, exp.ID, run.Name("parent"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent.LogParam("grid", "small")
+	if err := parent.LogBytes(ctx, []byte("a,b\n1,2\n"), "data/sample.csv"); err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"child-a", "child-b"} {
+		c, err := db.StartRun(ctx, exp.ID, run.Name(name), run.Parent(parent.ID()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.LogParam("lr", 0.1*float64(i+1))
+		c.SetTag("kind", name)
+		for s := range 2500 {
+			c.LogMetric("loss", 1/float64(s+1), run.Step(int64(s)), run.TimestampMillis(int64(1000+s)))
+		}
+		for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1)} {
+			c.LogMetric("odd", v, run.TimestampMillis(5))
+		}
+		if err := c.LogInput(ctx, run.Dataset{Name: "train", Digest: "d1", SourceType: "local", Source: "file:///data"}, "training"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.LogBytes(ctx, bytes.Repeat([]byte{byte(i)}, 70_000), "model/weights.bin"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.End(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := parent.End(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reg := db.Registry()
+	if _, err := reg.CreateModel(ctx, "Credit", map[string]string{"owner": "risk"}, "scores loans"); err != nil {
+		t.Fatal(err)
+	}
+	kids, err := db.Children(ctx, parent.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range kids {
+		if _, err := reg.CreateVersion(ctx, "Credit", "runs:/"+k.ID.String()+"/model", k.ID.String()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := reg.TransitionStage(ctx, "Credit", 2, "Production", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.SetAlias(ctx, "Credit", "champion", 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.SetVersionTag(ctx, "Credit", 1, "checked", "yes"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// server is an MLflow API (mlite's own, over a second store) behind a
+// middleware that counts and may spoil requests.
+type server struct {
+	db    *mlite.DB
+	url   string
+	calls atomic.Int64
+	spoil atomic.Pointer[func(n int64, w http.ResponseWriter, r *http.Request) bool]
+}
+
+func newServer(t *testing.T) *server {
+	s := &server{db: mlitetest.New(t)}
+	h := mlflowapi.New(s.db, nil)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := s.calls.Add(1)
+		if f := s.spoil.Load(); f != nil && (*f)(n, w, r) {
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
+	s.url = hs.URL
+	return s
+}
+
+func (s *server) setSpoil(f func(n int64, w http.ResponseWriter, r *http.Request) bool) {
+	if f == nil {
+		s.spoil.Store(nil)
+		return
+	}
+	s.spoil.Store(&f)
+}
+
+func push(t *testing.T, src *mlite.DB, url string, o *transfer.Options) (*transfer.Report, error) {
+	t.Helper()
+	if o == nil {
+		o = &transfer.Options{}
+	}
+	return transfer.Push(context.Background(), src.Tracker, src.Registry(), url, o)
+}
+
+// same checks that dst holds what src does: runs by name with their info,
+// params, tags (the parent named by its copy), every metric point, inputs
+// and artifact bytes; and the registry.
+func same(t *testing.T, src, dst *mlite.DB) {
+	t.Helper()
+	ctx := context.Background()
+	exp, err := dst.GetExperimentByName(ctx, "sweep")
+	if err != nil {
+		t.Fatalf("the experiment is not on the server: %v", err)
+	}
+	srcExp, err := src.GetExperimentByName(ctx, "sweep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exp.Tags["team"] != "risk" {
+		t.Errorf("experiment tags: got %v, want team=risk", exp.Tags)
+	}
+	list := func(db *mlite.DB, x run.ExperimentID) map[string]*run.Record {
+		page, err := db.ListRuns(ctx, x, run.ListOptions{MaxResults: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]*run.Record{}
+		for _, r := range page.Runs {
+			if out[r.Name] != nil {
+				t.Errorf("run %q twice", r.Name)
+			}
+			out[r.Name] = r
+		}
+		return out
+	}
+	want, got := list(src, srcExp.ID), list(dst, exp.ID)
+	if len(got) != len(want) {
+		t.Errorf("runs: got %d, want %d", len(got), len(want))
+	}
+	byID := map[string]string{}
+	for name, w := range want {
+		if g := got[name]; g != nil {
+			byID[g.ID.String()] = w.ID.String()
+		}
+	}
+	for name, w := range want {
+		g := got[name]
+		if g == nil {
+			t.Errorf("run %q is missing", name)
+			continue
+		}
+		if g.Status != w.Status || g.StartTime != w.StartTime || g.EndTime != w.EndTime || g.User != w.User {
+			t.Errorf("run %q: got %s %d-%d %q, want %s %d-%d %q", name, g.Status, g.StartTime, g.EndTime, g.User, w.Status, w.StartTime, w.EndTime, w.User)
+		}
+		if fmt.Sprint(g.Params) != fmt.Sprint(w.Params) {
+			t.Errorf("run %q: params: got %v, want %v", name, g.Params, w.Params)
+		}
+		gt, wt := copyMap(g.Tags), copyMap(w.Tags)
+		if p := gt[run.TagParentRunID]; p != "" {
+			gt[run.TagParentRunID] = byID[p]
+		}
+		if fmt.Sprint(gt) != fmt.Sprint(wt) {
+			t.Errorf("run %q: tags: got %v, want %v", name, gt, wt)
+		}
+		for k := range w.Metrics {
+			// MLflow orders no history: batches sent in parallel arrive
+			// in any order.
+			wh, _ := src.MetricHistory(ctx, w.ID, k, run.AllSteps)
+			gh, _ := dst.MetricHistory(ctx, g.ID, k, run.AllSteps)
+			byStep := func(a, b run.Point) int { return cmp.Or(cmp.Compare(a.Step, b.Step), cmp.Compare(a.Time, b.Time)) }
+			slices.SortStableFunc(wh, byStep)
+			slices.SortStableFunc(gh, byStep)
+			if len(gh) != len(wh) {
+				t.Errorf("run %q: metric %s: got %d points, want %d", name, k, len(gh), len(wh))
+				continue
+			}
+			for i := range wh {
+				if gh[i].Step != wh[i].Step || gh[i].Time != wh[i].Time || math.Float64bits(gh[i].Value) != math.Float64bits(wh[i].Value) && !(math.IsNaN(gh[i].Value) && math.IsNaN(wh[i].Value)) {
+					t.Errorf("run %q: metric %s point %d: got %+v, want %+v", name, k, i, gh[i], wh[i])
+					break
+				}
+			}
+		}
+		if len(g.Inputs) != len(w.Inputs) {
+			t.Errorf("run %q: inputs: got %d, want %d", name, len(g.Inputs), len(w.Inputs))
+		}
+		wf, _ := src.ListArtifacts(ctx, w.ID, "", true)
+		gf, _ := dst.ListArtifacts(ctx, g.ID, "", true)
+		if fmt.Sprint(gf) != fmt.Sprint(wf) {
+			t.Errorf("run %q: artifacts: got %v, want %v", name, gf, wf)
+		}
+	}
+	vs, err := dst.Registry().Versions(ctx, "Credit")
+	if err != nil {
+		t.Fatalf("the model is not on the server: %v", err)
+	}
+	if len(vs) != 2 || vs[1].Stage.String() != "Production" || vs[0].Tags["checked"] != "yes" || byID[vs[0].RunID] == "" {
+		t.Errorf("versions: got %+v", vs)
+	}
+	m, _ := dst.Registry().GetModel(ctx, "Credit")
+	if m.Aliases["champion"] != 2 || m.Description != "scores loans" || m.Tags["owner"] != "risk" {
+		t.Errorf("model: got %+v", m)
+	}
+}
+
+func copyMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func TestPushCopiesIdempotentIncremental(t *testing.T) {
+	src, srv := mlitetest.New(t), newServer(t)
+	fill(t, src)
+	ctx := context.Background()
+
+	dry, err := push(t, src, srv.url, &transfer.Options{DryRun: true})
+	if err != nil || srv.calls.Load() != 0 {
+		t.Fatalf("dry run: got %v and %d requests, want none", err, srv.calls.Load())
+	}
+	rep, err := push(t, src, srv.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Runs != 3 || rep.Points != 2*2504 || rep.Artifacts != 3 || rep.Versions != 2 {
+		t.Errorf("first push: got %+v", rep)
+	}
+	if dry.Runs != rep.Runs || dry.Points != rep.Points || dry.Artifacts != rep.Artifacts || dry.Versions != rep.Versions {
+		t.Errorf("dry run said %+v, the push did %+v", dry, rep)
+	}
+	same(t, src, srv.db)
+
+	before := srv.calls.Load()
+	rep, err = push(t, src, srv.url, nil)
+	if err != nil || srv.calls.Load() != before || rep.Reads+rep.Writes != 0 {
+		t.Errorf("second push: got %v, %d requests (%+v), want none", err, srv.calls.Load()-before, rep)
+	}
+
+	// More logging: only the new points, the new run and the new tag go.
+	page, _ := src.ListRuns(ctx, 1, run.ListOptions{})
+	var child *run.Record
+	for _, r := range page.Runs {
+		if r.Name == "child-a" {
+			child = r
+		}
+	}
+	h, err := src.ResumeRun(ctx, child.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s := 2500; s < 2600; s++ {
+		h.LogMetric("loss", 0.001, run.Step(int64(s)), run.TimestampMillis(int64(1000+s)))
+	}
+	h.SetTag("reviewed", "yes")
+	if err := h.End(ctx); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := src.GetExperimentByName(ctx, "sweep")
+	r, _ := src.StartRun(ctx, x.ID, run.Name("late"))
+	r.LogMetric("m", 1)
+	r.End(ctx)
+	rep, err = push(t, src, srv.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Points != 101 || rep.Runs != 1 || rep.Artifacts != 0 || rep.Versions != 0 || rep.Params != 0 {
+		t.Errorf("incremental push: got %+v, want 101 points and 1 run", rep)
+	}
+	same(t, src, srv.db)
+}
+
+func TestPushBadServers(t *testing.T) {
+	ctx := context.Background()
+	src := mlitetest.New(t)
+	fill(t, src)
+	marks := func() int {
+		n := 0
+		src.Store().View(ctx, func(tx *store.Tx) error {
+			peers, _ := tx.SyncPeers()
+			for _, p := range peers {
+				for k := store.SyncKind(1); k < 20; k++ {
+					tx.SyncMarks(p, k, func([]byte, store.SyncMark) error { n++; return nil })
+				}
+			}
+			return nil
+		})
+		return n
+	}
+	fast := func() *transfer.Options { return &transfer.Options{Retries: 1, Timeout: 300 * time.Millisecond} }
+
+	t.Run("down", func(t *testing.T) {
+		hs := httptest.NewServer(http.NotFoundHandler())
+		url := hs.URL
+		hs.Close()
+		_, err := push(t, src, url, fast())
+		if err == nil || !strings.Contains(err.Error(), "connection refused") || marks() != 0 {
+			t.Errorf("got %v and %d marks, want connection refused and none", err, marks())
+		}
+	})
+	srv := newServer(t)
+	t.Run("refuses credentials", func(t *testing.T) {
+		srv.setSpoil(func(_ int64, w http.ResponseWriter, r *http.Request) bool {
+			if r.Header.Get("Authorization") == "Bearer good" {
+				return false
+			}
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"error_code":"UNAUTHENTICATED","message":"no"}`)
+			return true
+		})
+		_, err := push(t, src, srv.url, &transfer.Options{Token: "bad"})
+		if !errors.Is(err, mlflowclient.ErrUnauthorized) || marks() != 0 {
+			t.Errorf("got %v and %d marks, want ErrUnauthorized and none", err, marks())
+		}
+	})
+	t.Run("times out midway", func(t *testing.T) {
+		srv.setSpoil(func(n int64, w http.ResponseWriter, r *http.Request) bool {
+			if n > 15 && strings.HasSuffix(r.URL.Path, "log-batch") {
+				time.Sleep(time.Second)
+				w.WriteHeader(http.StatusGatewayTimeout)
+				return true
+			}
+			return false
+		})
+		o := fast()
+		o.Token = "good"
+		_, err := push(t, src, srv.url, o)
+		if err == nil || marks() == 0 {
+			t.Errorf("got %v and %d marks, want a timeout and the marks of what arrived", err, marks())
+		}
+	})
+	t.Run("answers garbage midway", func(t *testing.T) {
+		srv.setSpoil(func(n int64, w http.ResponseWriter, r *http.Request) bool {
+			if strings.HasSuffix(r.URL.Path, "log-batch") && n%3 == 0 {
+				io.WriteString(w, "<html>not json")
+				return true
+			}
+			return false
+		})
+		_, err := push(t, src, srv.url, &transfer.Options{Token: "good"})
+		if !errors.Is(err, mlflowclient.ErrBadAnswer) {
+			t.Errorf("got %v, want ErrBadAnswer", err)
+		}
+	})
+	t.Run("resumes", func(t *testing.T) {
+		srv.setSpoil(nil)
+		if _, err := push(t, src, srv.url, &transfer.Options{Token: "good"}); err != nil {
+			t.Fatal(err)
+		}
+		same(t, src, srv.db)
+	})
+}
