@@ -198,7 +198,9 @@ func same(t *testing.T, src, dst *mlite.DB) {
 			// in any order.
 			wh, _ := src.MetricHistory(ctx, w.ID, k, run.AllSteps)
 			gh, _ := dst.MetricHistory(ctx, g.ID, k, run.AllSteps)
-			byStep := func(a, b run.Point) int { return cmp.Or(cmp.Compare(a.Step, b.Step), cmp.Compare(a.Time, b.Time)) }
+			byStep := func(a, b run.Point) int {
+				return cmp.Or(cmp.Compare(a.Step, b.Step), cmp.Compare(a.Time, b.Time), cmp.Compare(math.Float64bits(a.Value), math.Float64bits(b.Value)))
+			}
 			slices.SortStableFunc(wh, byStep)
 			slices.SortStableFunc(gh, byStep)
 			if len(gh) != len(wh) {
@@ -381,4 +383,71 @@ func TestPushBadServers(t *testing.T) {
 		}
 		same(t, src, srv.db)
 	})
+}
+
+func TestImportRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	src, srv := mlitetest.New(t), newServer(t)
+	fill(t, src)
+	if _, err := push(t, src, srv.url, nil); err != nil {
+		t.Fatal(err)
+	}
+	back := mlitetest.New(t)
+	rep, err := transfer.Import(ctx, back.Tracker, back.Registry(), srv.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Runs != 3 || rep.Points != 2*2504 || rep.Artifacts != 3 || rep.Versions != 2 || rep.Models != 1 {
+		t.Errorf("import: got %+v", rep)
+	}
+	same(t, src, back)
+	again, err := transfer.Import(ctx, back.Tracker, back.Registry(), srv.url, nil)
+	if err != nil || again.Runs+again.RunsUpdated+again.Artifacts+again.Versions+again.Registry != 0 || again.Points != 0 {
+		t.Errorf("second import: got %+v %v, want nothing written", again, err)
+	}
+}
+
+func TestImportMlruns(t *testing.T) {
+	ctx := context.Background()
+	db := mlitetest.New(t)
+	rep, err := transfer.Import(ctx, db.Tracker, db.Registry(), "testdata/mlruns", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Runs != 2 || rep.Points != 2 || rep.Artifacts != 1 || rep.Versions != 1 {
+		t.Errorf("import: got %+v", rep)
+	}
+	id, _ := run.ParseID("2765e6c571944aa5bbe58f7975d3b477")
+	r, err := db.GetRun(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Params["p"] != "1" || r.Tags["t"] != "v" || r.Name != "r1" || r.Status != run.Finished || len(r.Inputs) != 1 {
+		t.Errorf("run: got %+v", r)
+	}
+	h, _ := db.MetricHistory(ctx, id, "m", run.AllSteps)
+	if len(h) != 2 || h[0].Value != 1.5 || h[0].Step != 2 || !math.IsNaN(h[1].Value) {
+		t.Errorf("history: got %+v", h)
+	}
+	rc, err := db.OpenArtifact(ctx, id, "a/b.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(b) != "hello" {
+		t.Errorf("artifact: got %q, want hello", b)
+	}
+	mv, err := db.Registry().GetVersionByAlias(ctx, "M", "champ")
+	if err != nil || mv.Stage.String() != "Staging" || mv.Version != 1 {
+		t.Errorf("version: got %+v %v", mv, err)
+	}
+	files, _ := db.Registry().Files(ctx, "M", 1)
+	if len(files) != 1 || files[0].Path != "b.txt" {
+		t.Errorf("version files: got %+v", files)
+	}
+	again, err := transfer.Import(ctx, db.Tracker, db.Registry(), "testdata/mlruns", nil)
+	if err != nil || again.Runs+again.RunsUpdated+again.Artifacts+again.Versions+again.Registry != 0 || again.Points != 0 {
+		t.Errorf("second import: got %+v %v, want nothing written", again, err)
+	}
 }

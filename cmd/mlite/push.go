@@ -100,3 +100,56 @@ func printPushReport(a *app, r *transfer.Report) {
 		a.out.printf("%d requests (%d writes, %d retried) in %s\n", r.Reads+r.Writes, r.Writes, r.Retries, r.Elapsed.Round(time.Millisecond))
 	}
 }
+
+func (a *app) importCmd() *cobra.Command {
+	var (
+		o      transfer.ImportOptions
+		from   string
+		dryRun bool
+	)
+	c := command("import --from SRC", "Copy runs and models from an MLflow tracking server or an mlruns/ folder into the store",
+		`  mlite import --from http://mlflow.example.internal:5000 --db team.mlite
+  mlite import --from ./mlruns --dry-run`,
+		cobra.NoArgs, func(ctx context.Context, c *cobra.Command, _ []string) error {
+			if from == "" {
+				return usagef("--from SRC: an MLflow server's URL or an mlruns/ folder")
+			}
+			e := transfer.CredentialsFromEnv(&transfer.Options{})
+			o.Token, o.Username, o.Password, o.InsecureTLS = e.Token, e.Username, e.Password, e.InsecureTLS
+			o.DryRun = dryRun
+			db, err := a.open(ctx, !dryRun)
+			if err != nil {
+				return err
+			}
+			var bar *progress
+			o.Progress = func(p transfer.Progress) {
+				if bar == nil {
+					bar = a.newProgress(p.Total, "import "+p.Phase, false)
+				}
+				bar.set(p.Done)
+			}
+			rep, err := transfer.Import(ctx, db.Tracker, db.Registry(), from, &o)
+			bar.done()
+			if rep != nil {
+				if a.jsonOut {
+					if jerr := a.out.json(rep); err == nil {
+						err = jerr
+					}
+				} else {
+					verb := "imported from"
+					if rep.DryRun {
+						verb = "would import from"
+					}
+					a.out.printf("%s %s: %d experiments and %d runs created, %d runs updated; %d metric points, %d artifacts (%d bytes); %d models and %d versions created, %d registry changes\n",
+						verb, rep.Source, rep.Experiments, rep.Runs, rep.RunsUpdated, rep.Points, rep.Artifacts, rep.Bytes, rep.Models, rep.Versions, rep.Registry)
+					for _, s := range rep.Skipped {
+						a.out.printf("skipped: %s\n", s)
+					}
+				}
+			}
+			return err
+		})
+	c.Flags().StringVar(&from, "from", "", "an MLflow tracking server's URL, or an mlruns/ folder MLflow's file store wrote")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be written, write nothing")
+	return c
+}

@@ -436,18 +436,37 @@ func (c *Client) Download(ctx context.Context, root, p string, w io.Writer) (int
 
 // FileInfo is an entry of an artifact listing.
 type FileInfo struct {
-	Path     string `json:"path"`
-	IsDir    bool   `json:"is_dir"`
-	FileSize string `json:"file_size"`
+	Path     string   `json:"path"`
+	IsDir    bool     `json:"is_dir"`
+	FileSize fileSize `json:"file_size"`
+}
+
+// fileSize is a size that MLflow's JSON spells as a number or a string;
+// -1 when absent.
+type fileSize struct {
+	n   int64
+	set bool
+}
+
+func (s *fileSize) UnmarshalJSON(b []byte) error {
+	t := strings.Trim(string(b), `"`)
+	if t == "null" || t == "" {
+		return nil
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("file_size %s: not a size", b)
+	}
+	s.n, s.set = n, true
+	return nil
 }
 
 // Size returns the file's size, -1 when the server gave none.
 func (f FileInfo) Size() int64 {
-	n, err := strconv.ParseInt(f.FileSize, 10, 64)
-	if err != nil {
+	if !f.FileSize.set {
 		return -1
 	}
-	return n
+	return f.FileSize.n
 }
 
 // List lists one folder under root through the artifact proxy; paths come

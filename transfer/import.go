@@ -1,0 +1,703 @@
+package transfer
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mlite/mlite/registry"
+	"github.com/mlite/mlite/run"
+	"github.com/mlite/mlite/store"
+)
+
+// source is what an import reads: an MLflow server, an mlruns/ folder.
+type source interface {
+	experiments(ctx context.Context) ([]*srcExperiment, error)
+	runs(ctx context.Context, exp *srcExperiment) ([]*srcRun, error)
+	history(ctx context.Context, r *srcRun, key string) ([]store.Point, error)
+	// files lists a run's artifact files (not folders), recursively.
+	files(ctx context.Context, r *srcRun) ([]srcFile, error)
+	open(ctx context.Context, r *srcRun, path string) (io.ReadCloser, error)
+	models(ctx context.Context) ([]*srcModel, error)
+	counts() (reads int64)
+}
+
+type srcExperiment struct {
+	ID, Name         string
+	Deleted          bool
+	Created, Updated int64
+	Tags             map[string]string
+}
+
+type srcRun struct {
+	ID, Name, Status, User string
+	Deleted                bool
+	Start, End             int64
+	Params, Tags           map[string]string
+	Metrics                []string
+	Inputs                 []srcInput
+	// artifactRoot is where the source keeps the run's files (its own
+	// meaning: a proxy path, a folder).
+	artifactRoot string
+	dir          string // an mlruns/ source's run folder
+}
+
+type srcInput struct {
+	Dataset store.Dataset
+	Tags    map[string]string
+}
+
+type srcFile struct {
+	Path string
+	Size int64
+}
+
+type srcModel struct {
+	Name, Description string
+	Created, Updated  int64
+	Tags              map[string]string
+	Aliases           map[string]int64
+	Versions          []*srcVersion
+}
+
+type srcVersion struct {
+	Version                        int64
+	Created, Updated               int64
+	Description, User, Stage       string
+	Source, RunID, Status, ModelID string
+	Tags                           map[string]string
+}
+
+// ImportOptions configure an import; nil means defaults.
+type ImportOptions struct {
+	// Credentials for a server source, as in Options.
+	Token, Username, Password string
+	InsecureTLS               bool
+	// DryRun reports what would be written without writing it.
+	DryRun bool
+	// Concurrency is how many runs are read at once; default 8.
+	Concurrency int
+	// Progress, if set, is called as runs are done.
+	Progress func(Progress)
+	// HTTP replaces the HTTP client (tests).
+	HTTP *http.Client
+}
+
+// ImportReport says what an import wrote (or, with DryRun, would write).
+type ImportReport struct {
+	Source      string `json:"source"`
+	DryRun      bool   `json:"dry_run"`
+	Experiments int    `json:"experiments_created"`
+	Runs        int    `json:"runs_created"`
+	RunsUpdated int    `json:"runs_updated"`
+	Points      int64  `json:"metric_points"`
+	Artifacts   int    `json:"artifacts"`
+	Bytes       int64  `json:"artifact_bytes"`
+	Models      int    `json:"models_created"`
+	Versions    int    `json:"versions_created"`
+	Registry    int    `json:"registry_changes"`
+	// Skipped lists what was not imported, and why (conflicts included).
+	Skipped []string      `json:"skipped"`
+	Reads   int64         `json:"reads"`
+	Elapsed time.Duration `json:"elapsed_ns"`
+}
+
+// Import copies into the store what src holds and the store lacks: src is
+// an MLflow tracking server's URL, or the path of an mlruns/ folder that
+// MLflow's file store wrote. Runs keep their ids; experiments are matched
+// by name, registered models by name and versions by number. What is
+// already here is compared, not rewritten: importing again writes nothing,
+// an import after more logging at the source adds only the new data (every
+// new metric point, file, tag), and an import that was killed completes
+// when run again. A version that exists here with another source run is a
+// conflict: reported in Skipped and left as it is.
+func Import(ctx context.Context, t *run.Tracker, reg *registry.Registry, src string, o *ImportOptions) (*ImportReport, error) {
+	start := time.Now()
+	var opts ImportOptions
+	if o != nil {
+		opts = *o
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
+	}
+	var (
+		s   source
+		err error
+	)
+	switch {
+	case strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://"):
+		s, err = newServerSource(src, &opts)
+	default:
+		fi, serr := os.Stat(src)
+		switch {
+		case serr != nil:
+			err = fmt.Errorf("transfer: import from %s: %w", src, serr)
+		case fi.IsDir():
+			s, err = newMlrunsSource(src)
+		default:
+			err = fmt.Errorf("transfer: import from %s: want an MLflow server's URL (http:// or https://) or an mlruns/ folder", src)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	im := &importer{t: t, st: t.Store(), reg: reg, src: s, o: opts, rep: ImportReport{Source: src, DryRun: opts.DryRun, Skipped: []string{}}}
+	err = im.run(ctx)
+	im.rep.Reads = s.counts()
+	im.rep.Elapsed = time.Since(start)
+	rep := im.rep
+	return &rep, err
+}
+
+type importer struct {
+	t   *run.Tracker
+	st  *store.Store
+	reg *registry.Registry
+	src source
+	o   ImportOptions
+	rep ImportReport
+	mu  sync.Mutex
+}
+
+func (im *importer) count(fn func(r *ImportReport)) {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	fn(&im.rep)
+}
+
+func (im *importer) skip(format string, args ...any) {
+	im.count(func(r *ImportReport) { r.Skipped = append(r.Skipped, fmt.Sprintf(format, args...)) })
+}
+
+func (im *importer) run(ctx context.Context) error {
+	exps, err := im.src.experiments(ctx)
+	if err != nil {
+		return err
+	}
+	var all []*srcRun
+	local := map[string]store.ExperimentID{}
+	for _, x := range exps {
+		if x.Deleted {
+			im.skip("experiment %q: deleted at the source", x.Name)
+			continue
+		}
+		id, err := im.experiment(ctx, x)
+		if err != nil {
+			return err
+		}
+		local[x.ID] = id
+		runs, err := im.src.runs(ctx, x)
+		if err != nil {
+			return err
+		}
+		for _, r := range runs {
+			if r.Deleted {
+				im.skip("run %s (%s): deleted at the source", r.ID, r.Name)
+				continue
+			}
+			r.Tags = cloneMap(r.Tags)
+			r.Tags["\x00exp"] = x.ID
+			all = append(all, r)
+		}
+	}
+	// Parents first, so that a child's parent exists when it is created.
+	byID := map[string]*srcRun{}
+	for _, r := range all {
+		byID[r.ID] = r
+	}
+	depth := func(r *srcRun) int {
+		d := 0
+		for p := r.Tags[run.TagParentRunID]; p != "" && d < 100; d++ {
+			pr := byID[p]
+			if pr == nil {
+				break
+			}
+			p = pr.Tags[run.TagParentRunID]
+		}
+		return d
+	}
+	levels := map[int][]*srcRun{}
+	maxDepth := 0
+	for _, r := range all {
+		d := depth(r)
+		levels[d] = append(levels[d], r)
+		maxDepth = max(maxDepth, d)
+	}
+	var done int64
+	for d := 0; d <= maxDepth; d++ {
+		lv := levels[d]
+		err := parallel(ctx, len(lv), im.o.Concurrency, func(ctx context.Context, i int) error {
+			r := lv[i]
+			exp := local[r.Tags["\x00exp"]]
+			delete(r.Tags, "\x00exp")
+			if err := im.importRun(ctx, exp, r); err != nil {
+				return err
+			}
+			im.count(func(*ImportReport) {
+				done++
+				if im.o.Progress != nil {
+					im.o.Progress(Progress{Phase: "runs", Done: done, Total: int64(len(all))})
+				}
+			})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	models, err := im.src.models(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range models {
+		if err := im.importModel(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m)+1)
+	maps.Copy(out, m)
+	return out
+}
+
+// experiment returns the local experiment of x's name, creating it.
+func (im *importer) experiment(ctx context.Context, x *srcExperiment) (store.ExperimentID, error) {
+	var id store.ExperimentID
+	err := im.update(ctx, func(tx *store.Tx) error {
+		have, err := tx.ExperimentByName(x.Name)
+		if errors.Is(err, store.ErrNotFound) {
+			im.count(func(r *ImportReport) { r.Experiments++ })
+			if im.o.DryRun {
+				return nil
+			}
+			nx := &store.Experiment{Name: x.Name, CreationTime: x.Created, LastUpdateTime: x.Updated, Tags: cloneMap(x.Tags)}
+			if err := tx.CreateExperiment(nx); err != nil {
+				return err
+			}
+			id = nx.ID
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		id = have.ID
+		if have.Lifecycle != store.Active {
+			return fmt.Errorf("transfer: experiment %q is deleted in this store; restore it (mlite experiments restore) to import into it: %w", x.Name, store.ErrConflict)
+		}
+		changed := false
+		for k, v := range x.Tags {
+			if have.Tags[k] != v {
+				if have.Tags == nil {
+					have.Tags = map[string]string{}
+				}
+				have.Tags[k] = v
+				changed = true
+			}
+		}
+		if changed && !im.o.DryRun {
+			return tx.PutExperiment(have)
+		}
+		return nil
+	})
+	return id, err
+}
+
+// update runs fn in a write transaction, or a read one for a dry run
+// (whose fn must not write).
+func (im *importer) update(ctx context.Context, fn func(tx *store.Tx) error) error {
+	if im.o.DryRun {
+		return im.st.View(ctx, fn)
+	}
+	return im.st.Update(ctx, fn)
+}
+
+var statuses = map[string]store.Status{"RUNNING": store.Running, "SCHEDULED": store.Scheduled, "FINISHED": store.Finished, "FAILED": store.Failed, "KILLED": store.Killed}
+
+func (im *importer) importRun(ctx context.Context, exp store.ExperimentID, r *srcRun) error {
+	id, err := store.ParseRunID(r.ID)
+	if err != nil {
+		im.skip("run %q: its id is not 32 hex characters", r.ID)
+		return nil
+	}
+	what := fmt.Sprintf("run %s (%s)", r.ID, r.Name)
+	status, ok := statuses[r.Status]
+	if !ok {
+		status = store.Finished
+	}
+	var parent store.RunID
+	if p, err := store.ParseRunID(r.Tags[run.TagParentRunID]); err == nil {
+		parent = p
+	}
+	// Info, params, tags and inputs, in one transaction.
+	var rec *store.Run
+	err = im.update(ctx, func(tx *store.Tx) error {
+		have, err := tx.Run(id)
+		if errors.Is(err, store.ErrNotFound) {
+			im.count(func(rep *ImportReport) { rep.Runs++ })
+			x, err := tx.Experiment(exp)
+			if err != nil {
+				if im.o.DryRun {
+					rec = &store.Run{ID: id}
+					return nil
+				}
+				return err
+			}
+			if _, err := tx.Run(parent); err != nil {
+				parent = store.RunID{}
+			}
+			nr := &store.Run{ID: id, ExperimentID: exp, Name: r.Name, Status: status, StartTime: r.Start, EndTime: r.End,
+				User: r.User, ArtifactURI: x.ArtifactLocation + "/" + id.String() + "/artifacts", Parent: parent,
+				Params: cloneMap(r.Params), Tags: cloneMap(r.Tags), Metrics: map[string]*store.Series{}}
+			if err := im.inputs(tx, exp, nr, r.Inputs); err != nil {
+				return err
+			}
+			rec = nr
+			if im.o.DryRun {
+				return nil
+			}
+			return tx.CreateRun(nr)
+		}
+		if err != nil {
+			return err
+		}
+		if have.ExperimentID != exp {
+			return fmt.Errorf("transfer: %s: in experiment %s here, another at the source: %w", what, have.ExperimentID, store.ErrConflict)
+		}
+		changed := false
+		for k, v := range r.Params {
+			if old, ok := have.Params[k]; ok && old != v {
+				im.skip("%s: param %s is %q here and %q at the source; kept %q", what, k, old, v, old)
+			} else if !ok {
+				have.Params[k] = v
+				changed = true
+			}
+		}
+		for k, v := range r.Tags {
+			if have.Tags[k] != v {
+				have.Tags[k] = v
+				changed = true
+			}
+		}
+		if have.Name != r.Name || have.Status != status || have.EndTime != r.End {
+			have.Name, have.Status, have.EndTime = r.Name, status, r.End
+			changed = true
+		}
+		n := len(have.Inputs)
+		if err := im.inputs(tx, exp, have, r.Inputs); err != nil {
+			return err
+		}
+		changed = changed || len(have.Inputs) != n
+		rec = have
+		if changed {
+			im.count(func(rep *ImportReport) { rep.RunsUpdated++ })
+			if !im.o.DryRun {
+				return tx.PutRun(have)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := im.metrics(ctx, r, rec, what); err != nil {
+		return err
+	}
+	return im.artifacts(ctx, r, id, what)
+}
+
+// inputs adds to rec the inputs it lacks, and their datasets to the
+// experiment.
+func (im *importer) inputs(tx *store.Tx, exp store.ExperimentID, rec *store.Run, ins []srcInput) error {
+	for _, in := range ins {
+		if slices.ContainsFunc(rec.Inputs, func(h store.Input) bool { return h.Name == in.Dataset.Name && h.Digest == in.Dataset.Digest }) {
+			continue
+		}
+		rec.Inputs = append(rec.Inputs, store.Input{Name: in.Dataset.Name, Digest: in.Dataset.Digest, Tags: cloneMap(in.Tags)})
+		if im.o.DryRun {
+			continue
+		}
+		if _, err := tx.Dataset(exp, in.Dataset.Name, in.Dataset.Digest); errors.Is(err, store.ErrNotFound) {
+			ds := in.Dataset
+			if err := tx.PutDataset(exp, &ds); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func pointLess(a, b store.Point) int {
+	return cmp.Or(cmp.Compare(a.Step, b.Step), cmp.Compare(a.Time, b.Time), cmp.Compare(math.Float64bits(a.Value), math.Float64bits(b.Value)))
+}
+
+// metrics appends to each series the source's points it lacks: the
+// source's history minus the points already here, as multisets (MLflow
+// keeps no order of a history).
+func (im *importer) metrics(ctx context.Context, r *srcRun, rec *store.Run, what string) error {
+	for _, k := range r.Metrics {
+		pts, err := im.src.history(ctx, r, k)
+		if err != nil {
+			return fmt.Errorf("transfer: %s: metric %s: %w", what, k, err)
+		}
+		var have []store.Point
+		if s := rec.Metrics[k]; s != nil {
+			if s.Count >= uint64(len(pts)) {
+				continue
+			}
+			if err := im.st.View(ctx, func(tx *store.Tx) error {
+				have, err = tx.History(nil, rec, k, store.AllSteps)
+				return err
+			}); err != nil {
+				return err
+			}
+		}
+		todo := missing(pts, have)
+		if len(todo) == 0 {
+			continue
+		}
+		im.count(func(rep *ImportReport) { rep.Points += int64(len(todo)) })
+		if im.o.DryRun {
+			continue
+		}
+		if err := im.st.Update(ctx, func(tx *store.Tx) error {
+			cur, err := tx.Run(rec.ID)
+			if err != nil {
+				return err
+			}
+			if err := tx.AppendPoints(cur, k, todo); err != nil {
+				return err
+			}
+			return tx.PutRun(cur)
+		}); err != nil {
+			return fmt.Errorf("transfer: %s: metric %s: %w", what, k, err)
+		}
+		if err := im.st.View(ctx, func(tx *store.Tx) error {
+			cur, err := tx.Run(rec.ID)
+			if err == nil {
+				rec.Metrics = cur.Metrics
+			}
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// missing returns the points of src that have does not hold (as multisets),
+// in src's order.
+func missing(src, have []store.Point) []store.Point {
+	if len(have) == 0 {
+		return src
+	}
+	h := slices.Clone(have)
+	slices.SortFunc(h, pointLess)
+	used := make([]bool, len(h))
+	var out []store.Point
+	for _, p := range src {
+		i, found := slices.BinarySearchFunc(h, p, pointLess)
+		for found && i < len(h) && used[i] {
+			i++
+			found = i < len(h) && pointLess(h[i], p) == 0
+		}
+		if found {
+			used[i] = true
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func (im *importer) artifacts(ctx context.Context, r *srcRun, id store.RunID, what string) error {
+	files, err := im.src.files(ctx, r)
+	if err != nil {
+		return fmt.Errorf("transfer: %s: artifacts: %w", what, err)
+	}
+	have := map[string]int64{}
+	if err := im.st.View(ctx, func(tx *store.Tx) error {
+		return tx.Artifacts(id, "", func(a store.Artifact) error { have[a.Path] = a.Size; return nil })
+	}); err != nil {
+		return err
+	}
+	for _, f := range files {
+		if size, ok := have[f.Path]; ok && (size == f.Size || f.Size < 0) {
+			continue
+		}
+		if im.o.DryRun {
+			im.count(func(rep *ImportReport) { rep.Artifacts++; rep.Bytes += max(f.Size, 0) })
+			continue
+		}
+		rd, err := im.src.open(ctx, r, f.Path)
+		if err != nil {
+			return fmt.Errorf("transfer: %s: artifact %s: %w", what, f.Path, err)
+		}
+		info, err := im.t.Blobs().Put(ctx, rd)
+		rd.Close()
+		if err != nil {
+			return fmt.Errorf("transfer: %s: artifact %s: %w", what, f.Path, err)
+		}
+		if f.Size >= 0 && info.Size != f.Size {
+			return fmt.Errorf("transfer: %s: artifact %s: got %d bytes, the source listed %d", what, f.Path, info.Size, f.Size)
+		}
+		if err := im.st.Update(ctx, func(tx *store.Tx) error {
+			return tx.PutArtifact(id, store.Artifact{Path: f.Path, Digest: info.Digest, Size: info.Size, Mode: 0o644})
+		}); err != nil {
+			return err
+		}
+		im.count(func(rep *ImportReport) { rep.Artifacts++; rep.Bytes += info.Size })
+	}
+	return nil
+}
+
+var stages = map[string]store.Stage{"None": store.StageNone, "Staging": store.StageStaging, "Production": store.StageProduction, "Archived": store.StageArchived}
+
+func (im *importer) importModel(ctx context.Context, m *srcModel) error {
+	return im.update(ctx, func(tx *store.Tx) error {
+		have, err := tx.RegisteredModel(m.Name)
+		created := false
+		if errors.Is(err, store.ErrNotFound) {
+			im.count(func(rep *ImportReport) { rep.Models++ })
+			have = &store.RegisteredModel{Name: m.Name, CreationTime: m.Created, LastUpdatedTime: m.Updated, Description: m.Description,
+				Tags: cloneMap(m.Tags), Aliases: map[string]int64{}, NextVersion: 1}
+			created = true
+		} else if err != nil {
+			return err
+		}
+		changed := created
+		if have.Description != m.Description && m.Description != "" {
+			have.Description = m.Description
+			changed = true
+		}
+		for k, v := range m.Tags {
+			if have.Tags[k] != v {
+				if have.Tags == nil {
+					have.Tags = map[string]string{}
+				}
+				have.Tags[k] = v
+				changed = true
+			}
+		}
+		for _, v := range m.Versions {
+			have.NextVersion = max(have.NextVersion, v.Version+1)
+		}
+		for a, v := range m.Aliases {
+			if old, ok := have.Aliases[a]; ok && old != v {
+				im.skip("model %q: alias %s names version %d here and %d at the source; kept %d", m.Name, a, old, v, old)
+			} else if !ok {
+				if have.Aliases == nil {
+					have.Aliases = map[string]int64{}
+				}
+				have.Aliases[a] = v
+				changed = true
+			}
+		}
+		if changed {
+			if !created {
+				im.count(func(rep *ImportReport) { rep.Registry++ })
+			}
+			if !im.o.DryRun {
+				if created {
+					if err := tx.CreateRegisteredModel(have); err != nil {
+						return err
+					}
+				} else if err := tx.PutRegisteredModel(have); err != nil {
+					return err
+				}
+			}
+		}
+		for _, v := range m.Versions {
+			if err := im.importVersion(tx, m.Name, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (im *importer) importVersion(tx *store.Tx, name string, v *srcVersion) error {
+	what := fmt.Sprintf("model %q version %d", name, v.Version)
+	stage := stages[v.Stage]
+	have, err := tx.ModelVersion(name, v.Version)
+	if err == nil {
+		if have.RunID != v.RunID {
+			im.skip("%s: conflict: made from run %s here and from run %s at the source; left as it is", what, have.RunID, v.RunID)
+			return nil
+		}
+		changed := false
+		if have.Stage != stage || have.Description != v.Description {
+			have.Stage, have.Description = stage, v.Description
+			changed = true
+		}
+		for k, val := range v.Tags {
+			if have.Tags[k] != val {
+				if have.Tags == nil {
+					have.Tags = map[string]string{}
+				}
+				have.Tags[k] = val
+				changed = true
+			}
+		}
+		if changed {
+			im.count(func(rep *ImportReport) { rep.Registry++ })
+			if !im.o.DryRun {
+				return tx.PutModelVersion(have)
+			}
+		}
+		return nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	im.count(func(rep *ImportReport) { rep.Versions++ })
+	if im.o.DryRun {
+		return nil
+	}
+	mv := &store.ModelVersion{Name: name, Version: v.Version, CreationTime: v.Created, LastUpdatedTime: v.Updated, Description: v.Description,
+		UserID: v.User, Stage: stage, Source: v.Source, RunID: v.RunID, Status: store.VersionStatus(3), Tags: cloneMap(v.Tags)}
+	if err := tx.PutModelVersion(mv); err != nil {
+		return fmt.Errorf("transfer: %s: %w", what, err)
+	}
+	// The version's files: its source run's files under the source path.
+	rest, ok := strings.CutPrefix(v.Source, "runs:/")
+	if !ok {
+		im.skip("%s: source %s is not a runs:/ URI; the version has no files here", what, v.Source)
+		return nil
+	}
+	rid, dir, _ := strings.Cut(rest, "/")
+	id, err := store.ParseRunID(rid)
+	if err != nil {
+		im.skip("%s: source %s names no run", what, v.Source)
+		return nil
+	}
+	prefix := strings.Trim(dir, "/")
+	if prefix != "" {
+		prefix += "/"
+	}
+	n := 0
+	err = tx.Artifacts(id, prefix, func(a store.Artifact) error {
+		a.Path = strings.TrimPrefix(a.Path, prefix)
+		n++
+		return tx.PutModelVersionFile(name, v.Version, a)
+	})
+	if err != nil {
+		return fmt.Errorf("transfer: %s: files: %w", what, err)
+	}
+	if n == 0 {
+		im.skip("%s: its source run %s has no files under %q here", what, rid, dir)
+	}
+	return nil
+}

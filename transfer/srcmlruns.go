@@ -1,0 +1,470 @@
+package transfer
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/mlite/mlite/store"
+)
+
+// mlrunsSource reads the folder MLflow's file store writes (mlruns/):
+//
+//	<exp id>/meta.yaml, <exp id>/tags/<key>
+//	<exp id>/<run id>/meta.yaml, params/<key>, tags/<key>, metrics/<key>
+//	    (lines "timestamp value step"), inputs/<id>/meta.yaml, artifacts/
+//	<exp id>/datasets/<id>/meta.yaml
+//	models/<name>/meta.yaml, tags/<key>, aliases/<alias>,
+//	    version-<n>/meta.yaml, version-<n>/tags/<key>
+//
+// Keys with slashes are nested folders. Deleted experiments sit in .trash/.
+type mlrunsSource struct {
+	root  string
+	reads int64
+}
+
+func newMlrunsSource(dir string) (*mlrunsSource, error) {
+	if _, err := os.Stat(filepath.Join(dir, "0", "meta.yaml")); err != nil {
+		ents, _ := os.ReadDir(dir)
+		found := false
+		for _, e := range ents {
+			if _, err := os.Stat(filepath.Join(dir, e.Name(), "meta.yaml")); err == nil && e.IsDir() {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("transfer: import from %s: not an mlruns/ folder of MLflow's file store (no <experiment>/meta.yaml)", dir)
+		}
+	}
+	return &mlrunsSource{root: dir}, nil
+}
+
+func (s *mlrunsSource) counts() int64 { return s.reads }
+
+// maxMetaFile caps the meta.yaml, param and tag files read.
+const maxMetaFile = 32 << 20
+
+func readSmall(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxMetaFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxMetaFile {
+		return nil, fmt.Errorf("transfer: %s: over %d bytes", path, maxMetaFile)
+	}
+	return b, nil
+}
+
+// readMeta decodes a meta.yaml into a map of its top-level fields.
+func readMeta(path string) (map[string]any, error) {
+	b, err := readSmall(path)
+	if err != nil {
+		return nil, err
+	}
+	return parseMeta(path, b)
+}
+
+func parseMeta(path string, b []byte) (map[string]any, error) {
+	var m map[string]any
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("transfer: %s: not YAML: %w", path, err)
+	}
+	if m == nil {
+		return nil, fmt.Errorf("transfer: %s: empty or not a mapping", path)
+	}
+	return m, nil
+}
+
+func metaStr(m map[string]any, k string) string {
+	switch v := m[k].(type) {
+	case string:
+		return v
+	case int:
+		return strconv.Itoa(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return ""
+}
+
+func metaInt(m map[string]any, k string) int64 {
+	switch v := m[k].(type) {
+	case int:
+		return int64(v)
+	case int64:
+		return v
+	case uint64:
+		if v <= math.MaxInt64 {
+			return int64(v)
+		}
+	case float64:
+		if v >= math.MinInt64 && v <= math.MaxInt64 {
+			return int64(v)
+		}
+	case string:
+		n, _ := strconv.ParseInt(v, 10, 64)
+		return n
+	}
+	return 0
+}
+
+// readKeyed reads a folder of one file per key (params/, tags/), keys with
+// slashes being nested folders; a missing folder is empty.
+func readKeyed(dir string) (map[string]string, error) {
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == dir {
+				return fs.SkipDir
+			}
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		b, err := readSmall(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = string(b)
+		return nil
+	})
+	return out, err
+}
+
+func (s *mlrunsSource) experiments(ctx context.Context) ([]*srcExperiment, error) {
+	ents, err := os.ReadDir(s.root)
+	if err != nil {
+		return nil, fmt.Errorf("transfer: %w", err)
+	}
+	var out []*srcExperiment
+	for _, e := range ents {
+		if !e.IsDir() || e.Name() == "models" || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		dir := filepath.Join(s.root, e.Name())
+		m, err := readMeta(filepath.Join(dir, "meta.yaml"))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.reads++
+		tags, err := readKeyed(filepath.Join(dir, "tags"))
+		if err != nil {
+			return nil, err
+		}
+		name := metaStr(m, "name")
+		if name == "" {
+			return nil, fmt.Errorf("transfer: %s: an experiment without a name", filepath.Join(dir, "meta.yaml"))
+		}
+		out = append(out, &srcExperiment{ID: e.Name(), Name: name, Deleted: metaStr(m, "lifecycle_stage") == "deleted",
+			Created: metaInt(m, "creation_time"), Updated: metaInt(m, "last_update_time"), Tags: tags})
+	}
+	return out, ctx.Err()
+}
+
+var fileStatuses = map[int64]string{1: "RUNNING", 2: "SCHEDULED", 3: "FINISHED", 4: "FAILED", 5: "KILLED"}
+
+func (s *mlrunsSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, error) {
+	dir := filepath.Join(s.root, x.ID)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("transfer: %w", err)
+	}
+	var out []*srcRun
+	for _, e := range ents {
+		if !e.IsDir() || e.Name() == "tags" || e.Name() == "datasets" {
+			continue
+		}
+		rdir := filepath.Join(dir, e.Name())
+		m, err := readMeta(filepath.Join(rdir, "meta.yaml"))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.reads++
+		r := &srcRun{ID: metaStr(m, "run_id"), Name: metaStr(m, "run_name"), User: metaStr(m, "user_id"),
+			Deleted: metaStr(m, "lifecycle_stage") == "deleted", Start: metaInt(m, "start_time"), End: metaInt(m, "end_time")}
+		if r.ID == "" {
+			r.ID = metaStr(m, "run_uuid")
+		}
+		if r.ID != e.Name() {
+			return nil, fmt.Errorf("transfer: %s: run_id %q is not its folder's name", filepath.Join(rdir, "meta.yaml"), r.ID)
+		}
+		r.Status = fileStatuses[metaInt(m, "status")]
+		if st := metaStr(m, "status"); r.Status == "" && st != "" {
+			r.Status = st
+		}
+		if r.Params, err = readKeyed(filepath.Join(rdir, "params")); err != nil {
+			return nil, err
+		}
+		if r.Tags, err = readKeyed(filepath.Join(rdir, "tags")); err != nil {
+			return nil, err
+		}
+		if r.Name == "" {
+			r.Name = r.Tags["mlflow.runName"]
+		}
+		metrics, err := readKeyed0(filepath.Join(rdir, "metrics"))
+		if err != nil {
+			return nil, err
+		}
+		r.Metrics = metrics
+		if r.Inputs, err = s.inputs(dir, rdir); err != nil {
+			return nil, err
+		}
+		r.dir = rdir
+		r.artifactRoot = filepath.Join(rdir, "artifacts")
+		if u := metaStr(m, "artifact_uri"); strings.HasPrefix(u, "file://") {
+			if pu, err := url.Parse(u); err == nil {
+				if _, err := os.Stat(pu.Path); err == nil {
+					r.artifactRoot = pu.Path
+				}
+			}
+		}
+		out = append(out, r)
+	}
+	return out, ctx.Err()
+}
+
+// readKeyed0 lists the keys of a folder of one file per key.
+func readKeyed0(dir string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == dir {
+				return fs.SkipDir
+			}
+			return err
+		}
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (s *mlrunsSource) inputs(expDir, runDir string) ([]srcInput, error) {
+	ents, err := os.ReadDir(filepath.Join(runDir, "inputs"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []srcInput
+	for _, e := range ents {
+		m, err := readMeta(filepath.Join(runDir, "inputs", e.Name(), "meta.yaml"))
+		if err != nil {
+			return nil, err
+		}
+		if metaStr(m, "source_type") != "DATASET" {
+			continue
+		}
+		id := metaStr(m, "source_id")
+		if id == "" || strings.ContainsAny(id, `/\`) || id == ".." {
+			return nil, fmt.Errorf("transfer: %s: bad dataset id %q", filepath.Join(runDir, "inputs", e.Name(), "meta.yaml"), id)
+		}
+		d, err := readMeta(filepath.Join(expDir, "datasets", id, "meta.yaml"))
+		if err != nil {
+			return nil, err
+		}
+		in := srcInput{Dataset: store.Dataset{Name: metaStr(d, "name"), Digest: metaStr(d, "digest"), SourceType: metaStr(d, "source_type"),
+			Source: metaStr(d, "source"), Schema: metaStr(d, "schema"), Profile: metaStr(d, "profile")}, Tags: map[string]string{}}
+		if tags, ok := m["tags"].(map[string]any); ok {
+			for k, v := range tags {
+				in.Tags[k] = fmt.Sprint(v)
+			}
+		}
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+// parseMetricLine reads one line of a metric file: "timestamp value step"
+// (older files have no step).
+func parseMetricLine(line []byte) (store.Point, error) {
+	f := bytes.Fields(line)
+	if len(f) != 2 && len(f) != 3 {
+		return store.Point{}, fmt.Errorf("want \"timestamp value step\", got %d fields", len(f))
+	}
+	ts, err := strconv.ParseInt(string(f[0]), 10, 64)
+	if err != nil {
+		return store.Point{}, fmt.Errorf("timestamp %q: not an integer", f[0])
+	}
+	v, err := strconv.ParseFloat(string(f[1]), 64)
+	if err != nil {
+		return store.Point{}, fmt.Errorf("value %q: not a number", f[1])
+	}
+	var step int64
+	if len(f) == 3 {
+		if step, err = strconv.ParseInt(string(f[2]), 10, 64); err != nil {
+			return store.Point{}, fmt.Errorf("step %q: not an integer", f[2])
+		}
+	}
+	return store.Point{Step: step, Time: ts, Value: v}, nil
+}
+
+func (s *mlrunsSource) history(ctx context.Context, r *srcRun, key string) ([]store.Point, error) {
+	path := filepath.Join(r.dir, "metrics", filepath.FromSlash(key))
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("transfer: %w", err)
+	}
+	defer f.Close()
+	s.reads++
+	var out []store.Point
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		p, err := parseMetricLine(sc.Bytes())
+		if err != nil {
+			return nil, fmt.Errorf("transfer: %s line %d: %w", path, n, err)
+		}
+		out = append(out, p)
+		if n%65536 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("transfer: %s: %w", path, err)
+	}
+	return out, nil
+}
+
+func (s *mlrunsSource) files(ctx context.Context, r *srcRun) ([]srcFile, error) {
+	var out []srcFile
+	err := filepath.WalkDir(r.artifactRoot, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == r.artifactRoot {
+				return fs.SkipDir
+			}
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(r.artifactRoot, p)
+		out = append(out, srcFile{Path: filepath.ToSlash(rel), Size: fi.Size()})
+		return nil
+	})
+	slices.SortFunc(out, func(a, b srcFile) int { return strings.Compare(a.Path, b.Path) })
+	return out, err
+}
+
+func (s *mlrunsSource) open(ctx context.Context, r *srcRun, p string) (io.ReadCloser, error) {
+	root, err := os.OpenRoot(r.artifactRoot)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	s.reads++
+	return root.Open(filepath.FromSlash(p))
+}
+
+func (s *mlrunsSource) models(ctx context.Context) ([]*srcModel, error) {
+	dir := filepath.Join(s.root, "models")
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []*srcModel
+	for _, e := range ents {
+		mdir := filepath.Join(dir, e.Name())
+		m, err := readMeta(filepath.Join(mdir, "meta.yaml"))
+		if err != nil {
+			return nil, err
+		}
+		s.reads++
+		sm := &srcModel{Name: metaStr(m, "name"), Description: metaStr(m, "description"), Created: metaInt(m, "creation_timestamp"),
+			Updated: metaInt(m, "last_updated_timestamp"), Aliases: map[string]int64{}}
+		if sm.Tags, err = readKeyed(filepath.Join(mdir, "tags")); err != nil {
+			return nil, err
+		}
+		if sm.Tags["mlflow.prompt.is_prompt"] == "true" {
+			continue
+		}
+		if al, ok := m["aliases"].(map[string]any); ok {
+			for k := range al {
+				sm.Aliases[k] = metaInt(al, k)
+			}
+		}
+		files, err := readKeyed(filepath.Join(mdir, "aliases"))
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range files {
+			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+				sm.Aliases[k] = n
+			}
+		}
+		vents, err := os.ReadDir(mdir)
+		if err != nil {
+			return nil, err
+		}
+		for _, ve := range vents {
+			if !ve.IsDir() || !strings.HasPrefix(ve.Name(), "version-") {
+				continue
+			}
+			vm, err := readMeta(filepath.Join(mdir, ve.Name(), "meta.yaml"))
+			if err != nil {
+				return nil, err
+			}
+			v := &srcVersion{Version: metaInt(vm, "version"), Created: metaInt(vm, "creation_timestamp"), Updated: metaInt(vm, "last_updated_timestamp"),
+				Description: metaStr(vm, "description"), User: metaStr(vm, "user_id"), Stage: metaStr(vm, "current_stage"),
+				Source: metaStr(vm, "source"), RunID: metaStr(vm, "run_id"), Status: metaStr(vm, "status"), ModelID: metaStr(vm, "model_id")}
+			if v.Version <= 0 {
+				return nil, fmt.Errorf("transfer: %s: version %q is not a positive number", filepath.Join(mdir, ve.Name(), "meta.yaml"), metaStr(vm, "version"))
+			}
+			if metaStr(vm, "current_stage") == "Deleted_Internal" {
+				continue
+			}
+			if v.Tags, err = readKeyed(filepath.Join(mdir, ve.Name(), "tags")); err != nil {
+				return nil, err
+			}
+			sm.Versions = append(sm.Versions, v)
+		}
+		slices.SortFunc(sm.Versions, func(a, b *srcVersion) int { return int(a.Version - b.Version) })
+		out = append(out, sm)
+	}
+	return out, ctx.Err()
+}
