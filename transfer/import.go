@@ -113,8 +113,8 @@ type ImportReport struct {
 }
 
 // Import copies into the store what src holds and the store lacks: src is
-// an MLflow tracking server's URL, or the path of an mlruns/ folder that
-// MLflow's file store wrote. Runs keep their ids; experiments are matched
+// an MLflow tracking server's URL, the path of an mlruns/ folder that
+// MLflow's file store wrote, or an MLflow SQLite database (mlflow.db). Runs keep their ids; experiments are matched
 // by name, registered models by name and versions by number. What is
 // already here is compared, not rewritten: importing again writes nothing,
 // an import after more logging at the source adds only the new data (every
@@ -145,11 +145,14 @@ func Import(ctx context.Context, t *run.Tracker, reg *registry.Registry, src str
 		case fi.IsDir():
 			s, err = newMlrunsSource(src)
 		default:
-			err = fmt.Errorf("transfer: import from %s: want an MLflow server's URL (http:// or https://) or an mlruns/ folder", src)
+			err = fmt.Errorf("transfer: import from %s: want an MLflow server's URL (http:// or https://), an mlruns/ folder or an MLflow SQLite database (mlflow.db)", src)
 		}
 	}
 	if err != nil {
 		return nil, err
+	}
+	if c, ok := s.(interface{ close() error }); ok {
+		defer c.close()
 	}
 	im := &importer{t: t, st: t.Store(), reg: reg, src: s, o: opts, rep: ImportReport{Source: src, DryRun: opts.DryRun, Skipped: []string{}}}
 	err = im.run(ctx)

@@ -377,7 +377,11 @@ func (p *pusher) call(ctx context.Context, fn func() error) error {
 		var out struct {
 			Experiments []json.RawMessage `json:"experiments"`
 		}
-		if err := p.c.Get(ctx, "experiments/search", url.Values{"max_results": {"1"}}, &out); err != nil {
+		err := p.c.Get(ctx, "experiments/search", url.Values{"max_results": {"1"}}, &out)
+		switch {
+		case errors.Is(err, mlflowclient.ErrUnauthorized):
+			p.probeErr = fmt.Errorf("transfer: %s refused the credentials (set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD): %w", p.c.URL(), err)
+		case err != nil:
 			p.probeErr = fmt.Errorf("transfer: %s does not answer as an MLflow tracking server: %w", p.c.URL(), err)
 		}
 	})

@@ -365,10 +365,21 @@ func (s *mlrunsSource) history(ctx context.Context, r *srcRun, key string) ([]st
 }
 
 func (s *mlrunsSource) files(ctx context.Context, r *srcRun) ([]srcFile, error) {
+	return walkFiles(r.artifactRoot)
+}
+
+func (s *mlrunsSource) open(ctx context.Context, r *srcRun, p string) (io.ReadCloser, error) {
+	s.reads++
+	return openUnder(r.artifactRoot, p)
+}
+
+// walkFiles lists the regular files under dir (none if it is missing), by
+// slash-separated path.
+func walkFiles(dir string) ([]srcFile, error) {
 	var out []srcFile
-	err := filepath.WalkDir(r.artifactRoot, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && p == r.artifactRoot {
+			if errors.Is(err, fs.ErrNotExist) && p == dir {
 				return fs.SkipDir
 			}
 			return err
@@ -380,7 +391,7 @@ func (s *mlrunsSource) files(ctx context.Context, r *srcRun) ([]srcFile, error) 
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(r.artifactRoot, p)
+		rel, _ := filepath.Rel(dir, p)
 		out = append(out, srcFile{Path: filepath.ToSlash(rel), Size: fi.Size()})
 		return nil
 	})
@@ -388,13 +399,13 @@ func (s *mlrunsSource) files(ctx context.Context, r *srcRun) ([]srcFile, error) 
 	return out, err
 }
 
-func (s *mlrunsSource) open(ctx context.Context, r *srcRun, p string) (io.ReadCloser, error) {
-	root, err := os.OpenRoot(r.artifactRoot)
+// openUnder opens the file p (slash-separated) under dir, never outside.
+func openUnder(dir, p string) (io.ReadCloser, error) {
+	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer root.Close()
-	s.reads++
 	return root.Open(filepath.FromSlash(p))
 }
 
