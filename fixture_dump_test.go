@@ -58,7 +58,36 @@ func (d dumpReader) dump(ctx context.Context) (obj, error) {
 	if out["audit"], err = d.audit(ctx); err != nil {
 		return nil, err
 	}
+	if out["sync_marks"], err = d.syncMarks(ctx); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// syncMarks dumps every sync mark: per peer, "kind key-in-hex" -> mark.
+func (d dumpReader) syncMarks(ctx context.Context) (obj, error) {
+	out := obj{}
+	err := d.db.Store().View(ctx, func(tx *store.Tx) error {
+		clear(out)
+		peers, err := tx.SyncPeers()
+		if err != nil {
+			return err
+		}
+		for _, p := range peers {
+			marks := obj{}
+			for k := 0; k < 256; k++ {
+				if err := tx.SyncMarks(p, store.SyncKind(k), func(key []byte, m store.SyncMark) error {
+					marks[fmt.Sprintf("%d %x", k, key)] = obj{"ref": m.Ref, "count": int64(m.Count), "state": hex.EncodeToString(m.State)}
+					return nil
+				}); err != nil {
+					return err
+				}
+			}
+			out[p] = marks
+		}
+		return nil
+	})
+	return out, err
 }
 
 // tracking dumps every experiment (active and deleted) and every run in
@@ -429,7 +458,7 @@ func normalise(d obj) (obj, error) {
 // recordKinds names the records of each top-level section of a dump.
 var recordKinds = map[string]string{
 	"store": "store", "experiments": "experiment", "runs": "run", "searches": "search",
-	"models": "model", "audit": "audit event",
+	"models": "model", "audit": "audit event", "sync_marks": "sync marks of peer",
 }
 
 // keyedFields are the dump's fields whose keys are data (param names,

@@ -11,8 +11,10 @@ package mlite_test
 // never from an encoder whose output could change between Go versions.
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"math"
@@ -169,6 +171,7 @@ func generateV2(ctx context.Context, path string) (err error) {
 	g.runs()
 	g.registry()
 	g.loggedModels()
+	g.syncMarks()
 	if g.err != nil {
 		return g.err
 	}
@@ -558,4 +561,34 @@ func (g *gen) registry() {
 	g.do("delete purged", g.tr.DeleteRun(ctx, g.purged))
 	g.do("purge", g.tr.PurgeRun(ctx, g.purged))
 	g.do("name the purged run", g.tr.SetExperimentTag(ctx, g.credit, purgedRunTag, g.purged.String()))
+}
+
+// syncMarks writes the bookkeeping of a push to an MLflow server (the
+// sync_marks bucket, additive to format 2): an experiment, a run with its
+// params, a series with a span past its prefix, and an artifact.
+func (g *gen) syncMarks() {
+	if g.err != nil {
+		return
+	}
+	const peer = "mlflow:http://127.0.0.1:5000"
+	best := g.best
+	g.do("sync marks", g.tr.Store().Update(g.ctx, func(tx *store.Tx) error {
+		marks := []struct {
+			kind store.SyncKind
+			key  []byte
+			m    store.SyncMark
+		}{
+			{1, binary.BigEndian.AppendUint64(nil, uint64(g.credit)), store.SyncMark{Ref: "7"}},
+			{2, best[:], store.SyncMark{Ref: "0123456789abcdef0123456789abcdef", State: []byte("0123456789abcdef")}},
+			{3, best[:], store.SyncMark{State: []byte("fedcba9876543210")}},
+			{6, append(best[:], "auc"...), store.SyncMark{Count: 12, State: []byte{20, 30}}},
+			{7, append(best[:], "model/model.txt"...), store.SyncMark{State: bytes.Repeat([]byte{0xab}, 32)}},
+		}
+		for _, m := range marks {
+			if err := tx.PutSyncMark(peer, m.kind, m.key, m.m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 }

@@ -39,7 +39,7 @@ var (
 
 // currentFixture is the fixture the generator writes: the one of the
 // current FormatVersion. Older ones are only ever read.
-const currentFixture = "v2"
+const currentFixture = "v2-sync-marks"
 
 // fixtureDirs lists the fixture folders, oldest first.
 func fixtureDirs(t *testing.T) []string {

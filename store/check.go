@@ -205,6 +205,7 @@ func (t *Tx) check(ctx context.Context) []Problem {
 		return nil
 	})
 	t.checkRegistry(c, runs)
+	t.checkSyncMarks(c)
 	t.checkLoggedModels(c, exps, runs)
 	t.checkAudit(c)
 	t.checkMetricOrder(c, runs)

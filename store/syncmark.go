@@ -158,3 +158,21 @@ func (t *Tx) SyncPeers() ([]string, error) {
 	})
 	return peers, err
 }
+
+// checkSyncMarks reports marks whose key or record does not decode.
+func (t *Tx) checkSyncMarks(c *checker) {
+	b := t.tx.Bucket(bucketSyncMarks)
+	if b == nil {
+		return
+	}
+	b.ForEach(func(k, v []byte) error {
+		if len(k) < 3 || int(binary.BigEndian.Uint16(k))+3 > len(k) {
+			c.add("sync mark", "key %x is shorter than its peer length", k)
+			return nil
+		}
+		if _, err := decodeSyncMark(v); err != nil {
+			c.add("sync mark", "key %x: %v", k, err)
+		}
+		return nil
+	})
+}
