@@ -15,6 +15,7 @@ import math
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -84,13 +85,16 @@ def tree(c: MlflowClient, run_id: str, tmp: Path) -> dict:
     return out
 
 
-def compare(team, tmp: Path) -> int:
-    """Reads the store (through mlite server) and the mlflow server with the
-    mlflow client and asserts they hold the same; returns how many metric
-    points were compared."""
-    proc, local_url = start_mlite(team.bin, team.store, team.tmp, "--read-only")
+def compare(team, tmp: Path, store: Path | None = None, remote: str | None = None) -> int:
+    """Reads a store (through mlite server; default the team's) and an
+    MLflow tracking URI (default the team's server) with the mlflow client
+    and asserts they hold the same; returns how many metric points were
+    compared."""
+    store = store or team.store
+    remote = remote or team.url
+    proc, local_url = start_mlite(team.bin, store, team.tmp, "--read-only")
     try:
-        lc, rc = MlflowClient(local_url, local_url), MlflowClient(team.url, team.url)
+        lc, rc = MlflowClient(local_url, local_url), MlflowClient(remote, remote)
         points = 0
         local_ids, remote_ids = {}, {}
         pending_parents = []
@@ -139,7 +143,7 @@ def compare(team, tmp: Path) -> int:
         # mlite server's registered-models/search answers the mlflow
         # client's prompt filter with nothing: list the names with the CLI.
         names = [m["name"] for m in json.loads(subprocess.run(
-            [str(team.bin), "models", "ls", "--db", str(team.store), "--read-only", "--json"],
+            [str(team.bin), "models", "ls", "--db", str(store), "--read-only", "--json"],
             check=True, capture_output=True, text=True).stdout)]
         assert sorted(m.name for m in rc.search_registered_models()) == sorted(names)
         for name in names:
@@ -210,6 +214,83 @@ def test_push_kill_resume_compare_idempotent_incremental(team, tmp_path):
     assert rep["runs_created"] == 1 and rep["artifacts"] == 1 and rep["params"] == 1, rep
     assert rep["versions_created"] == 0 and rep["models_created"] == 0, rep
     compare(team, tmp_path / "second")
+
+    # Round trip: the server imported into a new store holds the same (and
+    # so what the original store holds); importing again writes nothing.
+    back = team.tmp / "back.mlite"
+    rep = mlite_import(team, team.url, back)
+    assert rep["runs_created"] == 38 and rep["versions_created"] > 0, rep
+    compare(team, tmp_path / "back", store=back)
+    rep = mlite_import(team, team.url, back)
+    assert rep["runs_created"] + rep["runs_updated"] + rep["metric_points"] + rep["artifacts"] + rep["versions_created"] + rep["registry_changes"] == 0, rep
+
+
+def mlite_import(team, src: str, db: Path) -> dict:
+    p = subprocess.run([str(team.bin), "import", "--from", src, "--db", str(db), "--json"],
+                       capture_output=True, text=True, env=env(), timeout=600)
+    assert p.returncode == 0, f"mlite import exited {p.returncode}:\n{p.stderr}\n{p.stdout}"
+    return json.loads(p.stdout)
+
+
+# What the mlflow client logs for the import tests: an experiment with
+# tags, a parent and a child run, params, tags, long and odd metric
+# histories, a dataset input, text and binary artifacts, and a registered
+# model with two versions, a stage, an alias, tags and descriptions.
+LOG_SCRIPT = r"""
+import math, sys
+import mlflow, pandas as pd
+from mlflow import MlflowClient
+from mlflow.entities import Metric
+mlflow.set_tracking_uri(sys.argv[1])
+mlflow.set_experiment("imported")
+mlflow.set_experiment_tag("team", "risk")
+c = MlflowClient()
+with mlflow.start_run(run_name="parent") as parent:
+    mlflow.log_param("grid", "small")
+    mlflow.log_text("a,b
+1,2
+", "data/sample.csv")
+    runs = []
+    for i in range(2):
+        with mlflow.start_run(run_name=f"child-{i}", nested=True) as r:
+            mlflow.log_params({"lr": 0.1 * (i + 1), "depth": i})
+            mlflow.set_tag("kind", f"c{i}")
+            c.log_batch(r.info.run_id, metrics=[Metric("loss", 1 / (s + 1), 1000 + s, s) for s in range(1500)])
+            for v in (float("nan"), float("inf"), float("-inf"), -0.0):
+                mlflow.log_metric("odd", v, step=7)
+            ds = mlflow.data.from_pandas(pd.DataFrame({"x": [1, 2, i]}), source="file:///data.csv", name="train")
+            mlflow.log_input(ds, context="training")
+            mlflow.log_text("weights " * 1000, "model/weights.txt")
+            mlflow.log_dict({"i": i}, "model/conf.json")
+            runs.append(r.info.run_id)
+c.create_registered_model("Credit", tags={"owner": "risk"}, description="scores loans")
+for rid in runs:
+    c.create_model_version("Credit", f"runs:/{rid}/model", rid, description=f"from {rid}")
+c.transition_model_version_stage("Credit", "2", "Production")
+c.set_registered_model_alias("Credit", "champion", "2")
+c.set_model_version_tag("Credit", "1", "checked", "yes")
+"""
+
+
+@pytest.mark.parametrize("kind", ["mlruns", "mlflow.db"])
+def test_import_what_the_mlflow_client_wrote(team, tmp_path, monkeypatch, kind):
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    if kind == "mlruns":
+        path = tmp_path / "mlruns"
+        uri = path.as_uri()
+    else:
+        path = tmp_path / "mlflow.db"
+        uri = f"sqlite:///{path}"
+    e = env()
+    e["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    subprocess.run([sys.executable, "-c", LOG_SCRIPT, uri], check=True, env=e, cwd=tmp_path, timeout=600)
+    db = tmp_path / "imported.mlite"
+    rep = mlite_import(team, str(path), db)
+    assert rep["runs_created"] == 3 and rep["metric_points"] == 2 * 1504 and rep["versions_created"] == 2, rep
+    assert rep["artifacts"] == 5, rep
+    compare(team, tmp_path / "cmp", store=db, remote=uri)
+    rep = mlite_import(team, str(path), db)
+    assert rep["runs_created"] + rep["runs_updated"] + rep["metric_points"] + rep["artifacts"] + rep["versions_created"] + rep["registry_changes"] == 0, rep
 
 
 class _Fake(BaseHTTPRequestHandler):

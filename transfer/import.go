@@ -144,6 +144,8 @@ func Import(ctx context.Context, t *run.Tracker, reg *registry.Registry, src str
 			err = fmt.Errorf("transfer: import from %s: %w", src, serr)
 		case fi.IsDir():
 			s, err = newMlrunsSource(src)
+		case isSQLite(src):
+			s, err = newSQLiteSource(src)
 		default:
 			err = fmt.Errorf("transfer: import from %s: want an MLflow server's URL (http:// or https://), an mlruns/ folder or an MLflow SQLite database (mlflow.db)", src)
 		}

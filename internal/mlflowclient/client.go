@@ -305,9 +305,13 @@ func (c *Client) once(ctx context.Context, method, rawURL, path string, in *body
 		return resp.StatusCode, e
 	}
 	if out == nil {
-		// Every answer of the API and the artifact proxy is a JSON object
-		// ("{}" at least): anything else did not come from the server the
-		// request was meant for, and the request may not have arrived.
+		// Every answer of the API is a JSON object ("{}" at least), and
+		// the artifact proxy answers an upload with one or with nothing:
+		// anything else did not come from the server the request was meant
+		// for, and the request may not have arrived.
+		if method == http.MethodPut && len(bytes.TrimSpace(data)) == 0 {
+			return resp.StatusCode, nil
+		}
 		var obj map[string]json.RawMessage
 		out = &obj
 	}

@@ -1,0 +1,309 @@
+package transfer
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	_ "modernc.org/sqlite" // a pure-Go SQLite: no cgo, so mlite cross-builds as before
+
+	"github.com/mlite/mlite/store"
+)
+
+// sqliteSource reads the SQLite database of MLflow's SQL store (mlflow.db,
+// the schema of MLflow 3: experiments, runs, params, tags, metrics,
+// datasets, inputs, registered_models, model_versions and their tags and
+// aliases), read-only. Run artifacts are read from where the run's
+// artifact_uri says when that is a local path or a file:// URI.
+type sqliteSource struct {
+	db    *sql.DB
+	path  string
+	reads int64
+}
+
+// isSQLite reports whether the file at path starts with SQLite's header.
+func isSQLite(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [16]byte
+	_, err = io.ReadFull(f, b[:])
+	return err == nil && string(b[:]) == "SQLite format 3\x00"
+}
+
+func newSQLiteSource(path string) (*sqliteSource, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("transfer: %w", err)
+	}
+	u := url.URL{Scheme: "file", Path: abs, RawQuery: "mode=ro&_pragma=busy_timeout(10000)"}
+	db, err := sql.Open("sqlite", u.String())
+	if err != nil {
+		return nil, fmt.Errorf("transfer: open %s: %w", path, err)
+	}
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('experiments', 'runs', 'metrics', 'params', 'tags')").Scan(&n); err != nil || n != 5 {
+		db.Close()
+		if err == nil {
+			err = errors.New("it lacks MLflow's tables (experiments, runs, metrics, params, tags)")
+		}
+		return nil, fmt.Errorf("transfer: %s: not an MLflow database: %w", path, err)
+	}
+	return &sqliteSource{db: db, path: path}, nil
+}
+
+func (s *sqliteSource) counts() int64 { return s.reads }
+
+func (s *sqliteSource) close() error { return s.db.Close() }
+
+func (s *sqliteSource) query(ctx context.Context, q string, args []any, scan func(rows *sql.Rows) error) error {
+	s.reads++
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("transfer: %s: %w", s.path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return fmt.Errorf("transfer: %s: %w", s.path, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("transfer: %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// kvs reads key/value rows into a map.
+func (s *sqliteSource) kvs(ctx context.Context, q string, args ...any) (map[string]string, error) {
+	out := map[string]string{}
+	err := s.query(ctx, q, args, func(rows *sql.Rows) error {
+		var k string
+		var v sql.NullString
+		if err := rows.Scan(&k, &v); err != nil {
+			return err
+		}
+		out[k] = v.String
+		return nil
+	})
+	return out, err
+}
+
+func (s *sqliteSource) experiments(ctx context.Context) ([]*srcExperiment, error) {
+	var out []*srcExperiment
+	err := s.query(ctx, "SELECT experiment_id, name, lifecycle_stage, creation_time, last_update_time FROM experiments ORDER BY experiment_id", nil, func(rows *sql.Rows) error {
+		var (
+			id           int64
+			name         string
+			stage        sql.NullString
+			created, upd sql.NullInt64
+		)
+		if err := rows.Scan(&id, &name, &stage, &created, &upd); err != nil {
+			return err
+		}
+		out = append(out, &srcExperiment{ID: strconv.FormatInt(id, 10), Name: name, Deleted: stage.String == "deleted", Created: created.Int64, Updated: upd.Int64})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range out {
+		if x.Tags, err = s.kvs(ctx, "SELECT key, value FROM experiment_tags WHERE experiment_id = ?", x.ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *sqliteSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, error) {
+	var out []*srcRun
+	err := s.query(ctx, "SELECT run_uuid, name, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri FROM runs WHERE experiment_id = ? ORDER BY start_time, run_uuid", []any{x.ID}, func(rows *sql.Rows) error {
+		var (
+			id                             string
+			name, user, status, stage, uri sql.NullString
+			start, end                     sql.NullInt64
+		)
+		if err := rows.Scan(&id, &name, &user, &status, &start, &end, &stage, &uri); err != nil {
+			return err
+		}
+		out = append(out, &srcRun{ID: id, Name: name.String, User: user.String, Status: status.String, Start: start.Int64, End: end.Int64,
+			Deleted: stage.String == "deleted", artifactRoot: uri.String})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range out {
+		if r.Params, err = s.kvs(ctx, "SELECT key, value FROM params WHERE run_uuid = ?", r.ID); err != nil {
+			return nil, err
+		}
+		if r.Tags, err = s.kvs(ctx, "SELECT key, value FROM tags WHERE run_uuid = ?", r.ID); err != nil {
+			return nil, err
+		}
+		if err := s.query(ctx, "SELECT DISTINCT key FROM metrics WHERE run_uuid = ? ORDER BY key", []any{r.ID}, func(rows *sql.Rows) error {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				return err
+			}
+			r.Metrics = append(r.Metrics, k)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		type in struct {
+			uuid string
+			ds   store.Dataset
+		}
+		var ins []in
+		if err := s.query(ctx, `SELECT i.input_uuid, d.name, d.digest, d.dataset_source_type, d.dataset_source, d.dataset_schema, d.dataset_profile
+			FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id
+			WHERE i.destination_type = 'RUN' AND i.destination_id = ? AND i.source_type = 'DATASET'`, []any{r.ID}, func(rows *sql.Rows) error {
+			var (
+				v               in
+				schema, profile sql.NullString
+			)
+			if err := rows.Scan(&v.uuid, &v.ds.Name, &v.ds.Digest, &v.ds.SourceType, &v.ds.Source, &schema, &profile); err != nil {
+				return err
+			}
+			v.ds.Schema, v.ds.Profile = schema.String, profile.String
+			ins = append(ins, v)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		for _, v := range ins {
+			tags, err := s.kvs(ctx, "SELECT name, value FROM input_tags WHERE input_uuid = ?", v.uuid)
+			if err != nil {
+				return nil, err
+			}
+			r.Inputs = append(r.Inputs, srcInput{Dataset: v.ds, Tags: tags})
+		}
+	}
+	return out, nil
+}
+
+func (s *sqliteSource) history(ctx context.Context, r *srcRun, key string) ([]store.Point, error) {
+	var out []store.Point
+	err := s.query(ctx, "SELECT value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY timestamp, step, value", []any{r.ID, key}, func(rows *sql.Rows) error {
+		var (
+			p     store.Point
+			isNaN bool
+		)
+		if err := rows.Scan(&p.Value, &p.Time, &p.Step, &isNaN); err != nil {
+			return err
+		}
+		if isNaN {
+			p.Value = math.NaN()
+		}
+		out = append(out, p)
+		return nil
+	})
+	return out, err
+}
+
+// localArtifacts returns the folder of a run's artifacts when its
+// artifact_uri is a local path or a file:// URI.
+func localArtifacts(uri string) (string, bool) {
+	switch {
+	case strings.HasPrefix(uri, "file://"):
+		u, err := url.Parse(uri)
+		if err != nil {
+			return "", false
+		}
+		return u.Path, true
+	case filepath.IsAbs(uri):
+		return uri, true
+	}
+	return "", false
+}
+
+func (s *sqliteSource) files(ctx context.Context, r *srcRun) ([]srcFile, error) {
+	dir, ok := localArtifacts(r.artifactRoot)
+	if !ok {
+		return nil, fmt.Errorf("run %s keeps its artifacts at %s, which is not a local folder: import them through the server (mlite import --from http://...)", r.ID, r.artifactRoot)
+	}
+	return walkFiles(dir)
+}
+
+func (s *sqliteSource) open(ctx context.Context, r *srcRun, p string) (io.ReadCloser, error) {
+	dir, ok := localArtifacts(r.artifactRoot)
+	if !ok {
+		return nil, fmt.Errorf("run %s: artifacts at %s are not local", r.ID, r.artifactRoot)
+	}
+	s.reads++
+	return openUnder(dir, p)
+}
+
+func (s *sqliteSource) models(ctx context.Context) ([]*srcModel, error) {
+	var out []*srcModel
+	err := s.query(ctx, "SELECT name, creation_time, last_updated_time, description FROM registered_models ORDER BY name", nil, func(rows *sql.Rows) error {
+		var (
+			m            srcModel
+			created, upd sql.NullInt64
+			desc         sql.NullString
+		)
+		if err := rows.Scan(&m.Name, &created, &upd, &desc); err != nil {
+			return err
+		}
+		m.Created, m.Updated, m.Description = created.Int64, upd.Int64, desc.String
+		out = append(out, &m)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	kept := out[:0]
+	for _, m := range out {
+		if m.Tags, err = s.kvs(ctx, "SELECT key, value FROM registered_model_tags WHERE name = ?", m.Name); err != nil {
+			return nil, err
+		}
+		if m.Tags["mlflow.prompt.is_prompt"] == "true" {
+			continue
+		}
+		m.Aliases = map[string]int64{}
+		if err := s.query(ctx, "SELECT alias, version FROM registered_model_aliases WHERE name = ?", []any{m.Name}, func(rows *sql.Rows) error {
+			var a string
+			var v int64
+			if err := rows.Scan(&a, &v); err != nil {
+				return err
+			}
+			m.Aliases[a] = v
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		if err := s.query(ctx, `SELECT version, creation_time, last_updated_time, description, user_id, current_stage, source, run_id, status
+			FROM model_versions WHERE name = ? AND current_stage != 'Deleted_Internal' ORDER BY version`, []any{m.Name}, func(rows *sql.Rows) error {
+			var (
+				v                                        srcVersion
+				created, upd                             sql.NullInt64
+				desc, user, stage, source, runID, status sql.NullString
+			)
+			if err := rows.Scan(&v.Version, &created, &upd, &desc, &user, &stage, &source, &runID, &status); err != nil {
+				return err
+			}
+			v.Created, v.Updated, v.Description, v.User, v.Stage, v.Source, v.RunID, v.Status = created.Int64, upd.Int64, desc.String, user.String, stage.String, source.String, runID.String, status.String
+			m.Versions = append(m.Versions, &v)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		for _, v := range m.Versions {
+			if v.Tags, err = s.kvs(ctx, "SELECT key, value FROM model_version_tags WHERE name = ? AND version = ?", m.Name, v.Version); err != nil {
+				return nil, err
+			}
+		}
+		kept = append(kept, m)
+	}
+	return kept, nil
+}
