@@ -85,6 +85,10 @@ type ImportOptions struct {
 	InsecureTLS               bool
 	// DryRun reports what would be written without writing it.
 	DryRun bool
+	// RenumberConflicts adds a source's model version whose number is
+	// taken here by a version of another run under the model's next
+	// number, instead of reporting it and leaving it out.
+	RenumberConflicts bool
 	// Concurrency is how many runs are read at once; default 8.
 	Concurrency int
 	// Progress, if set, is called as runs are done.
@@ -579,10 +583,15 @@ func (im *importer) importModel(ctx context.Context, m *srcModel) error {
 			have = &store.RegisteredModel{Name: m.Name, CreationTime: m.Created, LastUpdatedTime: m.Updated, Description: m.Description,
 				Tags: cloneMap(m.Tags), Aliases: map[string]int64{}, NextVersion: 1}
 			created = true
+			if !im.o.DryRun {
+				if err := tx.CreateRegisteredModel(have); err != nil {
+					return err
+				}
+			}
 		} else if err != nil {
 			return err
 		}
-		changed := created
+		changed := false
 		if have.Description != m.Description && m.Description != "" {
 			have.Description = m.Description
 			changed = true
@@ -596,96 +605,135 @@ func (im *importer) importModel(ctx context.Context, m *srcModel) error {
 				changed = true
 			}
 		}
+		next := have.NextVersion
+		local := map[int64]int64{}
 		for _, v := range m.Versions {
-			have.NextVersion = max(have.NextVersion, v.Version+1)
+			n, err := im.importVersion(tx, have, v)
+			if err != nil {
+				return err
+			}
+			if n != 0 {
+				local[v.Version] = n
+			}
 		}
-		for a, v := range m.Aliases {
-			if old, ok := have.Aliases[a]; ok && old != v {
-				im.skip("model %q: alias %s names version %d here and %d at the source; kept %d", m.Name, a, old, v, old)
+		for _, a := range slices.Sorted(maps.Keys(m.Aliases)) {
+			n := local[m.Aliases[a]]
+			if n == 0 {
+				im.skip("model %q: alias %s: version %d was not imported", m.Name, a, m.Aliases[a])
+				continue
+			}
+			if old, ok := have.Aliases[a]; ok && old != n {
+				im.skip("model %q: alias %s names version %d here and %d at the source; kept %d", m.Name, a, old, n, old)
 			} else if !ok {
 				if have.Aliases == nil {
 					have.Aliases = map[string]int64{}
 				}
-				have.Aliases[a] = v
+				have.Aliases[a] = n
 				changed = true
 			}
 		}
-		if changed {
-			if !created {
-				im.count(func(rep *ImportReport) { rep.Registry++ })
-			}
-			if !im.o.DryRun {
-				if created {
-					if err := tx.CreateRegisteredModel(have); err != nil {
-						return err
-					}
-				} else if err := tx.PutRegisteredModel(have); err != nil {
-					return err
-				}
-			}
+		if !changed && have.NextVersion == next && !created {
+			return nil
 		}
-		for _, v := range m.Versions {
-			if err := im.importVersion(tx, m.Name, v); err != nil {
-				return err
-			}
+		if changed && !created {
+			im.count(func(rep *ImportReport) { rep.Registry++ })
 		}
-		return nil
+		if im.o.DryRun {
+			return nil
+		}
+		return tx.PutRegisteredModel(have)
 	})
 }
 
-func (im *importer) importVersion(tx *store.Tx, name string, v *srcVersion) error {
+// importVersion brings source version v into model m and returns its
+// number here (0 when it was not imported). A version made from the same
+// run under the same number, or (after a renumbering merge) from the same
+// run and source under another number, is the same version: its stage,
+// description and new tags are brought up to date. A free number is
+// taken; a number taken by a version of another run is a conflict.
+func (im *importer) importVersion(tx *store.Tx, m *store.RegisteredModel, v *srcVersion) (int64, error) {
+	name := m.Name
 	what := fmt.Sprintf("model %q version %d", name, v.Version)
 	stage := stages[v.Stage]
-	have, err := tx.ModelVersion(name, v.Version)
-	if err == nil {
-		if have.RunID != v.RunID {
-			im.skip("%s: conflict: made from run %s here and from run %s at the source; left as it is", what, have.RunID, v.RunID)
+	cur, err := tx.ModelVersion(name, v.Version)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return 0, err
+	}
+	same := err == nil && cur.RunID == v.RunID
+	if !same {
+		var found *store.ModelVersion
+		if err := tx.ModelVersions(name, func(mv *store.ModelVersion) error {
+			if found == nil && mv.RunID == v.RunID && mv.Source == v.Source {
+				found = mv
+			}
 			return nil
+		}); err != nil {
+			return 0, err
 		}
+		if found != nil {
+			cur, same = found, true
+		}
+	}
+	if same {
 		changed := false
-		if have.Stage != stage || have.Description != v.Description {
-			have.Stage, have.Description = stage, v.Description
+		if cur.Stage != stage || cur.Description != v.Description {
+			cur.Stage, cur.Description = stage, v.Description
 			changed = true
 		}
 		for k, val := range v.Tags {
-			if have.Tags[k] != val {
-				if have.Tags == nil {
-					have.Tags = map[string]string{}
+			if cur.Tags[k] != val {
+				if cur.Tags == nil {
+					cur.Tags = map[string]string{}
 				}
-				have.Tags[k] = val
+				cur.Tags[k] = val
 				changed = true
 			}
 		}
 		if changed {
 			im.count(func(rep *ImportReport) { rep.Registry++ })
 			if !im.o.DryRun {
-				return tx.PutModelVersion(have)
+				return cur.Version, tx.PutModelVersion(cur)
 			}
 		}
-		return nil
+		return cur.Version, nil
 	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return err
+	number := v.Version
+	if cur != nil {
+		if !im.o.RenumberConflicts {
+			im.skip("%s: conflict: made from run %s here and from run %s at the source; left as it is (renumber to add it)", what, cur.RunID, v.RunID)
+			return 0, nil
+		}
+		number = m.NextVersion
+		im.skip("%s: conflict: made from run %s here and from run %s at the source; added as version %d", what, cur.RunID, v.RunID, number)
 	}
+	m.NextVersion = max(m.NextVersion, number+1)
 	im.count(func(rep *ImportReport) { rep.Versions++ })
 	if im.o.DryRun {
-		return nil
+		return number, nil
 	}
-	mv := &store.ModelVersion{Name: name, Version: v.Version, CreationTime: v.Created, LastUpdatedTime: v.Updated, Description: v.Description,
+	if err := tx.PutRegisteredModel(m); err != nil {
+		return 0, err
+	}
+	mv := &store.ModelVersion{Name: name, Version: number, CreationTime: v.Created, LastUpdatedTime: v.Updated, Description: v.Description,
 		UserID: v.User, Stage: stage, Source: v.Source, RunID: v.RunID, Status: store.VersionStatus(3), Tags: cloneMap(v.Tags)}
 	if err := tx.PutModelVersion(mv); err != nil {
-		return fmt.Errorf("transfer: %s: %w", what, err)
+		return 0, fmt.Errorf("transfer: %s: %w", what, err)
 	}
-	// The version's files: its source run's files under the source path.
-	rest, ok := strings.CutPrefix(v.Source, "runs:/")
+	return number, im.versionFiles(tx, name, number, v.Source, what)
+}
+
+// versionFiles gives version number of model name the files of its source
+// run under the source path.
+func (im *importer) versionFiles(tx *store.Tx, name string, number int64, source, what string) error {
+	rest, ok := strings.CutPrefix(source, "runs:/")
 	if !ok {
-		im.skip("%s: source %s is not a runs:/ URI; the version has no files here", what, v.Source)
+		im.skip("%s: source %s is not a runs:/ URI; the version has no files here", what, source)
 		return nil
 	}
 	rid, dir, _ := strings.Cut(rest, "/")
 	id, err := store.ParseRunID(rid)
 	if err != nil {
-		im.skip("%s: source %s names no run", what, v.Source)
+		im.skip("%s: source %s names no run", what, source)
 		return nil
 	}
 	prefix := strings.Trim(dir, "/")
@@ -696,7 +744,7 @@ func (im *importer) importVersion(tx *store.Tx, name string, v *srcVersion) erro
 	err = tx.Artifacts(id, prefix, func(a store.Artifact) error {
 		a.Path = strings.TrimPrefix(a.Path, prefix)
 		n++
-		return tx.PutModelVersionFile(name, v.Version, a)
+		return tx.PutModelVersionFile(name, number, a)
 	})
 	if err != nil {
 		return fmt.Errorf("transfer: %s: files: %w", what, err)

@@ -10,6 +10,8 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -449,5 +451,110 @@ func TestImportMlruns(t *testing.T) {
 	again, err := transfer.Import(ctx, db.Tracker, db.Registry(), "testdata/mlruns", nil)
 	if err != nil || again.Runs+again.RunsUpdated+again.Artifacts+again.Versions+again.Registry != 0 || again.Points != 0 {
 		t.Errorf("second import: got %+v %v, want nothing written", again, err)
+	}
+}
+
+// copyStore copies a closed store file and its blob folder.
+func copyStore(t *testing.T, from, to string) {
+	t.Helper()
+	cp := func(src, dst string) {
+		if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cp(run.BlobDir(from), run.BlobDir(to))
+}
+
+func TestMergeSharedRunsAndAConflict(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	pa, pb := filepath.Join(dir, "a.mlite"), filepath.Join(dir, "b.mlite")
+	opts := &mlite.Options{NoCapture: true, Store: &store.Options{NoSync: true}}
+	a, err := mlite.Open(pa, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, a)
+	a.Close()
+	copyStore(t, pa, pb)
+	if a, err = mlite.Open(pa, opts); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := mlite.Open(pb, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+
+	// b logs more to a shared run, and a run and a version 3 of its own;
+	// a makes its own version 3 from another run: a conflict.
+	x, _ := b.GetExperimentByName(ctx, "sweep")
+	page, _ := b.ListRuns(ctx, x.ID, run.ListOptions{})
+	byName := map[string]run.ID{}
+	for _, r := range page.Runs {
+		byName[r.Name] = r.ID
+	}
+	h, err := b.ResumeRun(ctx, byName["child-a"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s := 2500; s < 2600; s++ {
+		h.LogMetric("loss", 0.5, run.Step(int64(s)))
+	}
+	h.End(ctx)
+	only, _ := b.StartRun(ctx, x.ID, run.Name("b-only"))
+	only.LogBytes(ctx, []byte("b's model"), "model/m.txt")
+	only.End(ctx)
+	if _, err := b.Registry().CreateVersion(ctx, "Credit", "runs:/"+only.ID().String()+"/model", only.ID().String()); err != nil {
+		t.Fatal(err)
+	}
+	mine, err := a.Registry().CreateVersion(ctx, "Credit", "runs:/"+byName["parent"].String()+"/data", byName["parent"].String())
+	if err != nil || mine.Version != 3 {
+		t.Fatalf("a's version 3: got %+v %v", mine, err)
+	}
+
+	rep, err := transfer.Merge(ctx, a.Tracker, a.Registry(), b.Tracker, b.Registry(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Points != 100 || rep.Runs != 1 || rep.Versions != 0 || rep.Artifacts != 1 {
+		t.Errorf("merge: got %+v, want 100 points, 1 run, 1 file and no version", rep)
+	}
+	if !slices.ContainsFunc(rep.Skipped, func(s string) bool { return strings.Contains(s, "version 3: conflict") }) {
+		t.Errorf("merge: skipped %q, want the conflict on version 3", rep.Skipped)
+	}
+	v3, _ := a.Registry().GetVersion(ctx, "Credit", 3)
+	if v3.RunID != byName["parent"].String() {
+		t.Errorf("a's version 3 changed: got run %s", v3.RunID)
+	}
+	h2, _ := a.MetricHistory(ctx, byName["child-a"], "loss", run.AllSteps)
+	if len(h2) != 2600 {
+		t.Errorf("shared run: got %d points, want 2600", len(h2))
+	}
+	again, err := transfer.Merge(ctx, a.Tracker, a.Registry(), b.Tracker, b.Registry(), nil)
+	if err != nil || again.Points+int64(again.Runs+again.RunsUpdated+again.Artifacts+again.Versions+again.Registry) != 0 {
+		t.Errorf("second merge: got %+v %v, want nothing written", again, err)
+	}
+	// Renumbering adds b's version 3 as version 4, once.
+	for i := range 2 {
+		rep, err = transfer.Merge(ctx, a.Tracker, a.Registry(), b.Tracker, b.Registry(), &transfer.ImportOptions{RenumberConflicts: true})
+		if want := 1 - i; err != nil || rep.Versions != want {
+			t.Errorf("renumbering merge %d: got %d versions (%v), want %d", i, rep.Versions, err, want)
+		}
+	}
+	v4, err := a.Registry().GetVersion(ctx, "Credit", 4)
+	if err != nil || v4.RunID != only.ID().String() {
+		t.Errorf("version 4: got %+v %v, want b's version 3", v4, err)
+	}
+	if files, _ := a.Registry().Files(ctx, "Credit", 4); len(files) != 1 || files[0].Path != "m.txt" {
+		t.Errorf("version 4 files: got %+v", files)
 	}
 }

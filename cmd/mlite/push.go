@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/transfer"
 )
 
@@ -136,20 +137,63 @@ func (a *app) importCmd() *cobra.Command {
 						err = jerr
 					}
 				} else {
-					verb := "imported from"
-					if rep.DryRun {
-						verb = "would import from"
-					}
-					a.out.printf("%s %s: %d experiments and %d runs created, %d runs updated; %d metric points, %d artifacts (%d bytes); %d models and %d versions created, %d registry changes\n",
-						verb, rep.Source, rep.Experiments, rep.Runs, rep.RunsUpdated, rep.Points, rep.Artifacts, rep.Bytes, rep.Models, rep.Versions, rep.Registry)
-					for _, s := range rep.Skipped {
-						a.out.printf("skipped: %s\n", s)
-					}
+					printImportReport(a, "import", rep)
 				}
 			}
 			return err
 		})
 	c.Flags().StringVar(&from, "from", "", "an MLflow tracking server's URL, or an mlruns/ folder MLflow's file store wrote")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be written, write nothing")
+	return c
+}
+
+func printImportReport(a *app, verb string, r *transfer.ImportReport) {
+	done := verb + "ed from"
+	if verb == "merge" {
+		done = "merged from"
+	}
+	if r.DryRun {
+		done = "would " + verb + " from"
+	}
+	a.out.printf("%s %s: %d experiments and %d runs created, %d runs updated; %d metric points, %d artifacts (%d bytes); %d models and %d versions created, %d registry changes\n",
+		done, r.Source, r.Experiments, r.Runs, r.RunsUpdated, r.Points, r.Artifacts, r.Bytes, r.Models, r.Versions, r.Registry)
+	for _, s := range r.Skipped {
+		a.out.printf("skipped: %s\n", s)
+	}
+}
+
+func (a *app) mergeCmd() *cobra.Command {
+	var o transfer.ImportOptions
+	c := command("merge OTHER.mlite", "Merge another store into this one: its runs, metrics, artifacts and models, idempotently",
+		`  mlite merge laptop2.mlite --db team.mlite
+  mlite merge ci-run.mlite --dry-run
+  mlite merge ci-run.mlite --renumber-conflicts`,
+		cobra.ExactArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
+			other, err := mlite.Open(args[0], &mlite.Options{ReadOnly: true, NoCapture: true})
+			if err != nil {
+				return err
+			}
+			defer other.Close()
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			if db.Path() == other.Path() {
+				return usagef("%s: a store cannot be merged into itself", args[0])
+			}
+			rep, err := transfer.Merge(ctx, db.Tracker, db.Registry(), other.Tracker, other.Registry(), &o)
+			if rep != nil {
+				if a.jsonOut {
+					if jerr := a.out.json(rep); err == nil {
+						err = jerr
+					}
+				} else {
+					printImportReport(a, "merge", rep)
+				}
+			}
+			return err
+		})
+	c.Flags().BoolVar(&o.DryRun, "dry-run", false, "say what would be written, write nothing")
+	c.Flags().BoolVar(&o.RenumberConflicts, "renumber-conflicts", false, "add a model version whose number is taken here by another run's version under the model's next number (default: report it and leave it out)")
 	return c
 }

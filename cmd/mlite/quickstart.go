@@ -20,7 +20,7 @@ const quickstartDB = "quickstart.mlite"
 
 // extraCmds are the commands that build or serve a whole store.
 func (a *app) extraCmds() []*cobra.Command {
-	return []*cobra.Command{a.quickstartCmd(), a.uiCmd(), a.serverCmd(), a.serveCmd(), a.predictCmd(), a.reportCmd(), a.pushCmd(), a.importCmd()}
+	return []*cobra.Command{a.quickstartCmd(), a.uiCmd(), a.serverCmd(), a.serveCmd(), a.predictCmd(), a.reportCmd(), a.pushCmd(), a.importCmd(), a.mergeCmd()}
 }
 
 func (a *app) quickstartCmd() *cobra.Command {
