@@ -247,9 +247,7 @@ mlflow.set_experiment_tag("team", "risk")
 c = MlflowClient()
 with mlflow.start_run(run_name="parent") as parent:
     mlflow.log_param("grid", "small")
-    mlflow.log_text("a,b
-1,2
-", "data/sample.csv")
+    mlflow.log_text("a,b\n1,2\n", "data/sample.csv")
     runs = []
     for i in range(2):
         with mlflow.start_run(run_name=f"child-{i}", nested=True) as r:

@@ -124,7 +124,6 @@ type pusher struct {
 	rep       Report
 	exps      map[store.ExperimentID]string // local -> remote experiment id
 	runIDs    map[store.RunID]string        // local -> remote run id
-	prog      Progress
 }
 
 // Peer returns the name under which a push to serverURL keeps its marks.

@@ -40,28 +40,14 @@ func (a *app) pushCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var bar *progress
-			phase := ""
-			o.Progress = func(p transfer.Progress) {
-				if p.Phase != phase {
-					bar.done()
-					phase = p.Phase
-					bar = a.newProgress(p.Total, "push "+p.Phase, false)
-				}
-				bar.set(p.Done)
-			}
+			bars := a.transferBars("push")
+			o.Progress = bars.show
 			rep, err := transfer.Push(ctx, db.Tracker, db.Registry(), to, &o)
-			bar.done()
-			if rep != nil {
-				if a.jsonOut {
-					if jerr := a.out.json(rep); err == nil {
-						err = jerr
-					}
-				} else {
-					printPushReport(a, rep)
-				}
+			bars.done()
+			if rep == nil {
+				return err
 			}
-			return err
+			return a.transferReport(err, rep, func() { printPushReport(a, rep) })
 		})
 	f := c.Flags()
 	f.StringVar(&to, "to", "", "the MLflow tracking server's URL (http or https)")
@@ -122,25 +108,14 @@ func (a *app) importCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var bar *progress
-			o.Progress = func(p transfer.Progress) {
-				if bar == nil {
-					bar = a.newProgress(p.Total, "import "+p.Phase, false)
-				}
-				bar.set(p.Done)
-			}
+			bars := a.transferBars("import")
+			o.Progress = bars.show
 			rep, err := transfer.Import(ctx, db.Tracker, db.Registry(), from, &o)
-			bar.done()
-			if rep != nil {
-				if a.jsonOut {
-					if jerr := a.out.json(rep); err == nil {
-						err = jerr
-					}
-				} else {
-					printImportReport(a, "import", rep)
-				}
+			bars.done()
+			if rep == nil {
+				return err
 			}
-			return err
+			return a.transferReport(err, rep, func() { printImportReport(a, "import", rep) })
 		})
 	c.Flags().StringVar(&from, "from", "", "an MLflow tracking server's URL, or an mlruns/ folder MLflow's file store wrote")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be written, write nothing")
@@ -181,19 +156,50 @@ func (a *app) mergeCmd() *cobra.Command {
 			if db.Path() == other.Path() {
 				return usagef("%s: a store cannot be merged into itself", args[0])
 			}
+			bars := a.transferBars("merge")
+			o.Progress = bars.show
 			rep, err := transfer.Merge(ctx, db.Tracker, db.Registry(), other.Tracker, other.Registry(), &o)
-			if rep != nil {
-				if a.jsonOut {
-					if jerr := a.out.json(rep); err == nil {
-						err = jerr
-					}
-				} else {
-					printImportReport(a, "merge", rep)
-				}
+			bars.done()
+			if rep == nil {
+				return err
 			}
-			return err
+			return a.transferReport(err, rep, func() { printImportReport(a, "merge", rep) })
 		})
 	c.Flags().BoolVar(&o.DryRun, "dry-run", false, "say what would be written, write nothing")
 	c.Flags().BoolVar(&o.RenumberConflicts, "renumber-conflicts", false, "add a model version whose number is taken here by another run's version under the model's next number (default: report it and leave it out)")
 	return c
+}
+
+// transferBars shows a progress bar per phase of a push, import or merge.
+type transferBars struct {
+	a     *app
+	verb  string
+	phase string
+	bar   *progress
+}
+
+func (a *app) transferBars(verb string) *transferBars { return &transferBars{a: a, verb: verb} }
+
+func (b *transferBars) show(p transfer.Progress) {
+	if p.Phase != b.phase {
+		b.bar.done()
+		b.phase = p.Phase
+		b.bar = b.a.newProgress(p.Total, b.verb+" "+p.Phase, false)
+	}
+	b.bar.set(p.Done)
+}
+
+func (b *transferBars) done() { b.bar.done() }
+
+// transferReport prints a report as JSON or for people, and returns err
+// (or the printing's error when err is nil).
+func (a *app) transferReport(err error, rep any, human func()) error {
+	if !a.jsonOut {
+		human()
+		return err
+	}
+	if jerr := a.out.json(rep); err == nil {
+		err = jerr
+	}
+	return err
 }
