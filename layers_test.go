@@ -22,20 +22,21 @@ const module = "github.com/mlite/mlite"
 // layer.
 var layers = map[string][]string{
 	// Small helpers: no mlite imports.
-	"internal/artpath":     nil,
-	"internal/browsertest": nil,
-	"internal/chunkenc":    nil,
-	"internal/fixture":     nil,
-	"internal/flock":       nil,
-	"internal/httpguard":   nil,
-	"internal/httpsend":    nil,
-	"internal/pyclient":    nil,
-	"internal/pyrepr":      nil,
-	"internal/repro":       nil,
-	"internal/runname":     nil,
-	"internal/testchild":   nil,
-	"internal/ubjson":      nil,
-	"internal/validate":    nil,
+	"internal/artpath":      nil,
+	"internal/browsertest":  nil,
+	"internal/chunkenc":     nil,
+	"internal/fixture":      nil,
+	"internal/flock":        nil,
+	"internal/httpguard":    nil,
+	"internal/httpsend":     nil,
+	"internal/mlflowclient": nil,
+	"internal/pyclient":     nil,
+	"internal/pyrepr":       nil,
+	"internal/repro":        nil,
+	"internal/runname":      nil,
+	"internal/testchild":    nil,
+	"internal/ubjson":       nil,
+	"internal/validate":     nil,
 
 	// The bottom: values, files, the query language.
 	"query": nil,
@@ -59,10 +60,15 @@ var layers = map[string][]string{
 	"mlflowapi":           {"", "run", "registry", "internal/pyrepr", "internal/httpsend"},
 	"viewer":              {"", "run", "registry", "registry/mlmodel", "mlflowapi", "shadow", "internal/repro", "internal/httpsend"},
 	"report":              {"run", "registry", "registry/mlmodel"},
+	// Copies to, from and between stores and MLflow servers: reads through
+	// run and registry; the store for its bookkeeping (sync marks) and the
+	// bulk writes of an import or merge, which keep ids, times and version
+	// numbers that run and registry assign themselves.
+	"transfer": {"run", "registry", "store", "internal/mlflowclient"},
 
 	// Applications.
 	"examples/creditdemo": {"", "run", "registry", "registry/mlmodel", "serving"},
-	"cmd/mlite":           {"", "run", "registry", "serving", "serving/lightgbm", "serving/xgboost", "shadow", "viewer", "examples/creditdemo", "internal/httpguard", "report"},
+	"cmd/mlite":           {"", "run", "registry", "serving", "serving/lightgbm", "serving/xgboost", "shadow", "viewer", "examples/creditdemo", "internal/httpguard", "report", "transfer"},
 }
 
 // surfaces may not open store transactions: they import neither store nor
