@@ -1,8 +1,11 @@
-// Package transfer moves a store's contents out to a team's MLflow tracking
-// server: Push copies experiments, runs (with their nesting, names, start
-// and end times, status and user), params, tags, dataset inputs, every
-// metric point, artifacts, and registered models with their versions,
-// stages, aliases, tags and descriptions.
+// Package transfer moves a store's contents to and from a team's MLflow
+// tracking server and between stores: Push copies experiments, runs (with
+// their nesting, names, start and end times, status and user), params,
+// tags, dataset inputs, every metric point, artifacts, and registered
+// models with their versions, stages, aliases, tags and descriptions to a
+// server; Import brings the same in from a server, an mlruns/ folder of
+// MLflow's file store or an MLflow SQLite database (mlflow.db); Merge
+// brings in another store.
 //
 // Vocabulary:
 //   - The peer is the server a push talks to, named by its URL.
@@ -35,12 +38,25 @@
 //	10 aliases    model name                      State: digest of its aliases (remote numbers)
 //	11 exp tags   u64be local experiment id      State: digest of the tags sent
 //
+// Import and Merge need no marks: runs keep their ids (MLflow's and
+// mlite's are the same 32 hex characters), experiments and models are
+// matched by name and versions by number, and what the store already holds
+// is compared, not rewritten: a metric series gains the source's points it
+// lacks (as multisets, since MLflow keeps no order of a history), a run the
+// files and tags it lacks. So importing again writes nothing and a killed
+// import completes when run again. A param with another value here, an
+// alias naming another version, a version number taken by another run's
+// version: each is reported in ImportReport.Skipped and left as it is
+// (ImportOptions.RenumberConflicts adds such a version under the next
+// number instead).
+//
 // Metric points are appended remotely in the order they were logged
 // locally; a series' mark only moves past points the server confirmed.
 // MLflow's SQL store ignores a point identical to one it holds (key,
 // value, timestamp, step), so the one batch a kill may leave unconfirmed is
 // not duplicated when it is sent again.
 //
-// Package transfer imports run, registry, store (for marks and types) and
-// internal/mlflowclient; it is a surface, beside mlflowapi and viewer.
+// Package transfer imports run, registry, store (for marks, types and the
+// bulk writes of an import, which keep ids, times and version numbers) and
+// internal/mlflowclient (docs/architecture.md, "Copies").
 package transfer
