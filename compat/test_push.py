@@ -39,9 +39,13 @@ def team(tmp_path_factory, mlite_binary):
     subprocess.run([str(mlite_binary), "quickstart", "--db", str(store)], check=True,
                    stdout=subprocess.DEVNULL, cwd=tmp)
     proc, url = start_mlflow(tmp)
+    # The mlflow calls that take no tracking URI (artifact downloads) would
+    # otherwise create MLflow 3's default sqlite:///mlflow.db here.
+    mlflow.set_tracking_uri(url)
     try:
         yield SimpleNamespace(url=url, tmp=tmp, store=store, bin=mlite_binary)
     finally:
+        mlflow.set_tracking_uri(None)
         stop(proc)
 
 
