@@ -65,7 +65,7 @@ func Stream(ctx context.Context, w http.ResponseWriter, r *http.Request, size in
 	}
 	// One read behind: the last bytes go out only once rc said io.EOF.
 	pending := buf[:n]
-	next := make([]byte, 32<<10)
+	next := make([]byte, len(buf))
 	for {
 		n, err := rc.Read(next)
 		if n > 0 {
