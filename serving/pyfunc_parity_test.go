@@ -25,7 +25,6 @@ import (
 type parityResult struct {
 	Name        string `json:"name"`
 	URI         string `json:"uri"`
-	LoggedWith  string `json:"logged_with"`
 	Shape       []int  `json:"shape"`
 	Dtype       string `json:"dtype"`
 	Predictions []any  `json:"predictions"`
@@ -65,7 +64,7 @@ func TestPyfuncParity(t *testing.T) {
 			}
 			for _, r := range results {
 				t.Run(r.Name, func(t *testing.T) {
-					t.Logf("%s logged with %s, pyfunc shape %v", r.URI, r.LoggedWith, r.Shape)
+					t.Logf("%s: pyfunc answered shape %v (%s)", r.URI, r.Shape, r.Dtype)
 					m, err := serving.Load(context.Background(), db.Registry(), r.URI)
 					if err != nil {
 						t.Fatal(err)

@@ -21,12 +21,18 @@ const (
 // within it of zero are zero for a split whose missing type is zero.
 var zeroThreshold = float64(float32(1e-35))
 
-// tree is one LightGBM decision tree. A child index < 0 is the leaf ^index.
+// node is one split of a tree, its fields side by side so that a walk
+// reads one cache line per node. A child index < 0 is the leaf ^index.
+type node struct {
+	threshold   float64
+	feature     int32
+	left, right int32
+	decision    uint8
+}
+
+// tree is one LightGBM decision tree.
 type tree struct {
-	feature      []int
-	threshold    []float64
-	decision     []uint8
-	left, right  []int
+	nodes        []node
 	leaf         []float64
 	catBoundary  []int
 	catThreshold []uint32
@@ -34,15 +40,28 @@ type tree struct {
 
 // predict returns the leaf value row falls into.
 func (t *tree) predict(row []float64) float64 {
-	if len(t.feature) == 0 {
+	if len(t.nodes) == 0 {
 		return t.leaf[0]
 	}
-	node := 0
-	for node >= 0 {
-		fval := row[t.feature[node]]
-		dt := t.decision[node]
+	i := int32(0)
+	for i >= 0 {
+		n := &t.nodes[i]
+		fval := row[n.feature]
+		dt := n.decision
+		if dt == 0 || dt == defaultLeftMask { // numerical, no missing type: the common case
+			if fval <= n.threshold {
+				i = n.left
+			} else {
+				i = n.right
+			}
+			if fval == fval {
+				continue
+			}
+			// NaN without a missing type counts as 0.
+			fval = 0
+		}
 		if dt&categoricalMask != 0 {
-			node = t.categorical(fval, node)
+			i = t.categorical(fval, n)
 			continue
 		}
 		missing := (dt >> missingShift) & 3
@@ -51,35 +70,35 @@ func (t *tree) predict(row []float64) float64 {
 		}
 		if missing == missingZero && fval >= -zeroThreshold && fval <= zeroThreshold || missing == missingNaN && math.IsNaN(fval) {
 			if dt&defaultLeftMask != 0 {
-				node = t.left[node]
+				i = n.left
 			} else {
-				node = t.right[node]
+				i = n.right
 			}
 			continue
 		}
-		if fval <= t.threshold[node] {
-			node = t.left[node]
+		if fval <= n.threshold {
+			i = n.left
 		} else {
-			node = t.right[node]
+			i = n.right
 		}
 	}
-	return t.leaf[^node]
+	return t.leaf[^i]
 }
 
 // categorical is LightGBM's categorical decision: left when the category
 // (the integer part of fval) is in the node's bitset; NaN and negative
 // values go right.
-func (t *tree) categorical(fval float64, node int) int {
+func (t *tree) categorical(fval float64, n *node) int32 {
 	if math.IsNaN(fval) || fval < 0 || fval >= 1<<31 {
-		return t.right[node]
+		return n.right
 	}
 	cat := int(fval)
-	i := int(t.threshold[node])
-	lo, hi := t.catBoundary[i], t.catBoundary[i+1]
+	c := int(n.threshold)
+	lo, hi := t.catBoundary[c], t.catBoundary[c+1]
 	if w := cat / 32; w < hi-lo && t.catThreshold[lo+w]>>(cat%32)&1 != 0 {
-		return t.left[node]
+		return n.left
 	}
-	return t.right[node]
+	return n.right
 }
 
 // parseTrees reads the Tree=N sections of a text model and checks each
@@ -143,7 +162,8 @@ func buildTree(kv map[string]string, nFeatures int) (tree, error) {
 		return t, nil
 	}
 	n := leaves - 1 // internal nodes
-	if t.threshold, err = floats(kv, "threshold", n); err != nil {
+	threshold, err := floats(kv, "threshold", n)
+	if err != nil {
 		return t, err
 	}
 	var feature, decision, left, right []int
@@ -162,16 +182,13 @@ func buildTree(kv map[string]string, nFeatures int) (tree, error) {
 			return t, err
 		}
 	}
-	t.feature, t.left, t.right = feature, left, right
-	t.decision = make([]uint8, n)
-	for i, d := range decision {
-		t.decision[i] = uint8(d)
-	}
-	// A child must be deeper than its parent, so that a walk ends.
+	t.nodes = make([]node, n)
 	for i := range n {
+		// A child must be deeper than its parent, so that a walk ends.
 		if left[i] >= 0 && left[i] <= i || right[i] >= 0 && right[i] <= i {
 			return t, fmt.Errorf("node %d's children %d and %d do not come after it", i, left[i], right[i])
 		}
+		t.nodes[i] = node{threshold: threshold[i], feature: int32(feature[i]), left: int32(left[i]), right: int32(right[i]), decision: uint8(decision[i])}
 	}
 	cats, err := strconv.Atoi(kv["num_cat"])
 	if err != nil && kv["num_cat"] != "" || cats < 0 || cats > n {
@@ -199,11 +216,11 @@ func buildTree(kv map[string]string, nFeatures int) (tree, error) {
 			t.catThreshold[i] = uint32(v)
 		}
 	}
-	for i := range n {
-		if t.decision[i]&categoricalMask == 0 {
+	for i := range t.nodes {
+		if t.nodes[i].decision&categoricalMask == 0 {
 			continue
 		}
-		if c := t.threshold[i]; !(c >= 0 && c < float64(cats)) || c != math.Trunc(c) {
+		if c := t.nodes[i].threshold; !(c >= 0 && c < float64(cats)) || c != math.Trunc(c) {
 			return t, fmt.Errorf("node %d: categorical split %v of %d", i, c, cats)
 		}
 	}

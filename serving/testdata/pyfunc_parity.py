@@ -62,31 +62,18 @@ results = []
 
 
 def log_and_score(name, flavor, model, **kw):
-    """Logs model with flavor's log_model and registers it as name; when
-    the server has no logged-models API yet, saves it with save_model,
-    uploads the folder with log_artifacts and registers runs:/ID/model.
-    The requirements are given, so that mlflow does not load the model in
-    a subprocess to infer them."""
+    """Logs model with flavor's log_model, registers it as name and scores
+    the request with pyfunc. The requirements are given, so that mlflow
+    does not load the model in a subprocess to infer them."""
     kw["pip_requirements"] = [f"{family}=={flavor_version}"]
-    with mlflow.start_run(run_name=name) as run:
-        try:
-            flavor.log_model(model, name="model", input_example=X.iloc[:5], registered_model_name=name, **kw)
-            how = "log_model"
-        except mlflow.exceptions.RestException as e:
-            if "logged-models" not in str(e):
-                raise
-            path = os.path.join(out_dir, name)
-            flavor.save_model(model, path, input_example=X.iloc[:5], **kw)
-            mlflow.log_artifacts(path, "model")
-            mlflow.register_model(f"runs:/{run.info.run_id}/model", name)
-            how = "save_model+log_artifacts"
+    with mlflow.start_run(run_name=name):
+        flavor.log_model(model, name="model", input_example=X.iloc[:5], registered_model_name=name, **kw)
     uri = f"models:/{name}/1"
     pred = np.asarray(mlflow.pyfunc.load_model(uri).predict(request))
     results.append(
         {
             "name": name,
             "uri": uri,
-            "logged_with": how,
             "shape": list(pred.shape),
             "dtype": str(pred.dtype),
             "predictions": pred.tolist(),
