@@ -5,12 +5,27 @@ a Jupyter notebook run by nbclient on ipykernel."""
 import json
 import os
 import shutil
+import subprocess
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
 from conftest import HERE, mlite, run_python, wait_no_mlite
+
+
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+
+def go_api(path):
+    """What mlite's Go API reads in the store (tests/goapi/main.go)."""
+    if shutil.which("go") is None:
+        if os.environ.get("MLITE_BUNDLED_REQUIRED"):
+            pytest.fail("no go on PATH to read the store with mlite's Go API")
+        pytest.skip("no go on PATH to read the store with mlite's Go API")
+    p = subprocess.run(["go", "run", "./python/tests/goapi", path], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
 
 
 def runs_by_name(path):
@@ -46,6 +61,15 @@ def test_seed_script(tmp_path):
     assert (v["version"], v["current_stage"], v["run_id"]) == (1, "Production", rf["run_id"])
     logged = mlite("models", "logged", "ls", "--db", path)
     assert [(m["name"], m["source_run_id"]) for m in logged] == [("model", rf["run_id"])]
+
+    api = go_api(path)
+    assert {r["run_name"]: r["run_id"] for r in api["runs"]} == {n: r["run_id"] for n, r in runs.items()}
+    for r in api["runs"]:
+        if r["run_name"].startswith("lgbm_") and r["run_name"] != "lgbm_sweep":
+            assert [p["step"] for p in r["metrics"]["val_auc"]] == list(range(50))
+            assert len(r["metrics"]["auc"]) == 1
+    assert api["models"] == {"CreditDefaultModel": [
+        {"version": 1, "current_stage": "Production", "run_id": rf["run_id"], "model_id": logged[0]["model_id"]}]}
 
 
 NOTEBOOK = [
@@ -102,6 +126,14 @@ def test_notebook(tmp_path):
     assert m["aliases"] == {"champion": 1}
     [logged] = mlite("models", "logged", "ls", "--db", path)
     assert logged["source_run_id"] == run["run_id"]
+
+    api = go_api(path)
+    [r] = api["runs"]
+    assert r["run_id"] == run["run_id"]
+    assert r["metrics"]["loss"] == [{"step": e, "value": 1 / (e + 1)} for e in range(5)]
+    assert len(r["metrics"]["accuracy"]) == 1
+    assert api["models"] == {"Cancer": [
+        {"version": 1, "current_stage": "Production", "run_id": run["run_id"], "model_id": logged["model_id"]}]}
     # (listed twice: MLflow's server adds it, then its client appends it
     # again, as against mlflow server)
     assert {"name": "Cancer", "version": "1"} in json.loads(logged["tags"]["mlflow.modelVersions"])

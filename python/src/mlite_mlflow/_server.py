@@ -142,7 +142,8 @@ class Server:
         except OSError as e:
             raise MliteError(f"cannot run the mlite binary {binary}: {e}") from e
         self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True, name="mlite-stderr")
-        threading.Thread(target=self._read_stdout, daemon=True, name="mlite-stdout").start()
+        self._stdout_reader = threading.Thread(target=self._read_stdout, daemon=True, name="mlite-stdout")
+        self._stdout_reader.start()
         self._stderr_reader.start()
         timeout = _start_timeout()
         deadline = time.monotonic() + timeout
@@ -206,11 +207,17 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            try:
-                f.close()
-            except (OSError, ValueError):
-                pass
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        # The readers end at the end of its output; they close nothing.
+        for reader in (self._stdout_reader, self._stderr_reader):
+            if reader is not threading.current_thread():
+                reader.join(2)
+        if not self._stdout_reader.is_alive() and not self._stderr_reader.is_alive():
+            self.proc.stdout.close()
+            self.proc.stderr.close()
 
 
 _lock = threading.Lock()
