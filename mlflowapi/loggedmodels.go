@@ -394,12 +394,20 @@ func writeLoggedModelPage(w *jsonWriter, p loggedModelPage) {
 
 type logOutputsRequest struct {
 	runRef
+	links modelLinks
+}
+
+// modelLinks is the models list of LogOutputs or LogInputs. A model id
+// that is not one is answered after the run is checked, as MLflow checks
+// the run first.
+type modelLinks struct {
 	links []run.RunModel
+	bad   error
 }
 
 // modelLinks reads the models list of LogOutputs (output true) or LogInputs.
-func (a *args) modelLinks(output bool) []run.RunModel {
-	var links []run.RunModel
+func (a *args) modelLinks(output bool) modelLinks {
+	var ml modelLinks
 	for i, o := range a.objects("models") {
 		var l run.RunModel
 		a.in(o, func(a *args) {
@@ -409,8 +417,8 @@ func (a *args) modelLinks(output bool) []run.RunModel {
 			}
 			if a.ok() {
 				id, err := run.ParseModelID(s)
-				if err != nil {
-					a.fail(invalidParam("Invalid value %s for parameter 'models[%d].model_id' supplied: a logged model id is m- and 32 hex digits.", pyrepr.Str(s), i))
+				if err != nil && ml.bad == nil {
+					ml.bad = invalidParam("Invalid value %s for parameter 'models[%d].model_id' supplied: a logged model id is m- and 32 hex digits.", pyrepr.Str(s), i)
 				}
 				l.Model = id
 			}
@@ -419,9 +427,23 @@ func (a *args) modelLinks(output bool) []run.RunModel {
 			}
 		})
 		l.Output = output
-		links = append(links, l)
+		ml.links = append(ml.links, l)
 	}
-	return links
+	return ml
+}
+
+// link links the models to run id, once the run is known to take them.
+func (h *Handler) link(ctx context.Context, id run.ID, ml modelLinks) error {
+	if _, err := h.activeRun(ctx, id); err != nil {
+		return err
+	}
+	if ml.bad != nil {
+		return ml.bad
+	}
+	if len(ml.links) == 0 {
+		return nil
+	}
+	return h.tr.LinkModels(ctx, id, ml.links)
 }
 
 func decodeLogOutputs(a *args) logOutputsRequest {
@@ -434,7 +456,7 @@ func decodeLogOutputs(a *args) logOutputsRequest {
 }
 
 func (h *Handler) logOutputs(ctx context.Context, q logOutputsRequest) (none, error) {
-	return none{}, h.tr.LinkModels(ctx, q.id, q.links)
+	return none{}, h.link(ctx, q.id, q.links)
 }
 
 // metricModel reads the model_id, dataset_name and dataset_digest of a

@@ -387,7 +387,7 @@ func (h *Handler) logBatch(ctx context.Context, q runBatch) (none, error) {
 type logInputsRequest struct {
 	runRef
 	inputs []run.Input
-	models []run.RunModel // MLflow 3's model inputs
+	models modelLinks // MLflow 3's model inputs
 }
 
 func decodeLogInputs(a *args) logInputsRequest {
@@ -432,8 +432,8 @@ func decodeLogInputs(a *args) logInputsRequest {
 }
 
 func (h *Handler) logInputs(ctx context.Context, q logInputsRequest) (none, error) {
-	if len(q.models) > 0 {
-		if err := h.tr.LinkModels(ctx, q.id, q.models); err != nil {
+	if len(q.models.links) > 0 {
+		if err := h.link(ctx, q.id, q.models); err != nil {
 			return none{}, err
 		}
 	}
