@@ -7,7 +7,7 @@ import (
 
 type lmRecord struct {
 	BaseRecord
-	metrics, params, tags map[string]string
+	params, tags map[string]string
 	attrs                 map[string]Value
 }
 
