@@ -8,7 +8,7 @@ import (
 type lmRecord struct {
 	BaseRecord
 	params, tags map[string]string
-	attrs                 map[string]Value
+	attrs        map[string]Value
 }
 
 func (r lmRecord) Param(k string) (string, bool) { v, ok := r.params[k]; return v, ok }
