@@ -266,7 +266,17 @@ func (t *Tracker) appendModelMetrics(tx *store.Tx, run ID, metrics []Metric) err
 		if err != nil {
 			return err
 		}
-		m.Metrics = append(m.Metrics, byModel[id]...)
+		// A value the model has already (the client links a run's
+		// metrics by logging them again) is kept once, as in MLflow.
+		have := make(map[ModelMetric]bool, len(m.Metrics))
+		for _, x := range m.Metrics {
+			have[x] = true
+		}
+		for _, x := range byModel[id] {
+			if !have[x] {
+				m.Metrics = append(m.Metrics, x)
+			}
+		}
 		m.LastUpdatedTime = t.now()
 		if err := tx.PutLoggedModel(m); err != nil {
 			return err

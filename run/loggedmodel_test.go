@@ -311,8 +311,11 @@ func TestModelMetricsLoggedAgain(t *testing.T) {
 	if len(pts) != 2 {
 		t.Errorf("run history: got %d points %v, want 2 (the point logged again with the model's id kept once)", len(pts), pts)
 	}
+	if err := tr.LogBatch(ctx, r.ID(), run.Batch{Metrics: []run.Metric{again}}); err != nil {
+		t.Fatal(err)
+	}
 	got, err := tr.GetLoggedModel(ctx, m.ID)
 	if err != nil || len(got.Metrics) != 2 {
-		t.Errorf("model metrics: got %+v, %v; want both", got, err)
+		t.Errorf("model metrics: got %+v, %v; want the two values, each once", got, err)
 	}
 }
