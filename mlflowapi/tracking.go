@@ -180,6 +180,8 @@ type runList struct {
 	next     string
 	datasets map[datasetKey]*run.Dataset
 	models   map[run.ID][]run.RunModel // MLflow 3's model inputs and outputs
+	// noOutputs leaves outputs out, as MLflow's CreateRun answer does.
+	noOutputs bool
 }
 
 type datasetKey struct {
@@ -232,8 +234,8 @@ func writeRunPage(w *jsonWriter, l runList) {
 }
 
 // writeRun writes the fields of MLflow's Run message: info, data, inputs,
-// outputs. Like MLflow's server it always sets data, inputs and outputs,
-// so they appear even when empty.
+// outputs. Like MLflow's server it always sets data, inputs and (but in
+// CreateRun's answer) outputs, so they appear even when empty.
 func (l runList) writeRun(w *jsonWriter, rec *run.Record) {
 	writeRunInfo(w, "info", rec)
 
@@ -276,9 +278,11 @@ func (l runList) writeRun(w *jsonWriter, rec *run.Record) {
 	links := l.models[rec.ID]
 	writeModelLinks(w, "model_inputs", links, false)
 	w.close()
-	w.openObj("outputs")
-	writeModelLinks(w, "model_outputs", links, true)
-	w.close()
+	if !l.noOutputs {
+		w.openObj("outputs")
+		writeModelLinks(w, "model_outputs", links, true)
+		w.close()
+	}
 }
 
 // writeModelLinks writes a run's model inputs or outputs: MLflow's

@@ -168,6 +168,7 @@ func (h *Handler) createRun(ctx context.Context, q createRunRequest) (runList, e
 	if err != nil {
 		return runList{}, runError(err, rh.ID().String())
 	}
+	l.noOutputs = true // MLflow's CreateRun answers a run without outputs
 	return l, nil
 }
 
