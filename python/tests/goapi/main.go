@@ -4,6 +4,9 @@
 // files the Python client wrote through the mlite: tracking URI.
 //
 //	go run ./python/tests/goapi FILE
+//
+// It imports the front door mlite and the read API of run and registry,
+// as a user's program would; nothing imports it.
 package main
 
 import (
