@@ -138,3 +138,31 @@ def test_notebook(tmp_path):
     # again, as against mlflow server)
     assert {"name": "Cancer", "version": "1"} in json.loads(logged["tags"]["mlflow.modelVersions"])
 
+
+
+def test_tracking_uri_from_environment(tmp_path):
+    # A script that names no tracking URI, run with MLFLOW_TRACKING_URI;
+    # a second process reads its artifact back by the run's stored URI.
+    path = str(tmp_path / "env.mlite")
+    code = (
+        "import mlflow\n"
+        "open('notes.txt', 'w').write('kept')\n"
+        "with mlflow.start_run(run_name='from-env') as run:\n"
+        "    mlflow.log_metric('auc', 0.9)\n"
+        "    mlflow.log_artifact('notes.txt')\n"
+        "print(run.info.run_id)\n"
+    )
+    p = run_python(code, cwd=tmp_path, env={"MLFLOW_TRACKING_URI": f"mlite://{path}"})
+    run_id = p.stdout.split()[-1]
+    read = (
+        "import mlflow\n"
+        f"run = mlflow.get_run({run_id!r})\n"
+        "assert run.info.artifact_uri.startswith('mlflow-artifacts:/'), run.info.artifact_uri\n"
+        "local = mlflow.artifacts.download_artifacts(artifact_uri=run.info.artifact_uri + '/notes.txt')\n"
+        "print(open(local).read())\n"
+    )
+    p = run_python(read, cwd=tmp_path, env={"MLFLOW_TRACKING_URI": f"mlite:{os.path.relpath(path, tmp_path)}"})
+    assert p.stdout.split()[-1] == "kept"
+    wait_no_mlite(path)
+    [r] = mlite("runs", "ls", "--db", path)
+    assert (r["run_id"], r["run_name"], r["metrics"]) == (run_id, "from-env", {"auc": 0.9})
