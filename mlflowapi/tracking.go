@@ -366,8 +366,10 @@ func decodeHistory(a *args) historyRequest {
 	q.key = a.required("metric_key")
 	token := a.str("page_token")
 	n, given := a.int("max_results")
-	if given && n < 0 {
-		a.fail(invalidParam("Invalid value %d for parameter 'max_results' supplied. It must be a positive integer", n))
+	if given && n <= 0 {
+		// As MLflow 3.17: a page size given must be positive; none given
+		// is the whole history.
+		a.fail(invalidParam("Invalid value %d for parameter 'max_results' supplied. It must be a positive integer.", n))
 	}
 	q.n = n
 	if a.ok() {
