@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlite/mlite"
-	"github.com/mlite/mlite/blob"
 	"github.com/mlite/mlite/run"
 )
 
@@ -121,11 +120,12 @@ func (a *app) compactCmd() *cobra.Command {
 			}
 			stop := a.spin("compacting")
 			before, after, err := db.Compact(ctx)
-			var rep blob.CompressReport
-			if err == nil {
-				// Artifacts stored raw at logging, to compress later.
-				rep, err = db.CompressArtifacts(ctx)
+			if err != nil {
+				stop()
+				return err
 			}
+			// Artifacts stored raw at logging, to compress later.
+			rep, err := db.CompressArtifacts(ctx)
 			stop()
 			if err != nil {
 				return err
