@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -52,7 +54,7 @@ func (a *app) quickstartCmd() *cobra.Command {
 			if children != 0 && children < 2 {
 				return usagef("--children %d: want at least 2", children)
 			}
-			rep, err := creditdemo.Build(ctx, path, &creditdemo.Options{Out: progress, Seed: seed, Children: children})
+			rep, err := creditdemo.Build(ctx, path, &creditdemo.Options{Out: progress, Seed: seed, Children: children, Command: invokedAs(os.Args[0])})
 			if err != nil {
 				return err
 			}
@@ -90,6 +92,17 @@ file only with --force.`
 	c.Flags().IntVar(&children, "children", 0, "the number of child runs of the sweep, at least 2 (default 36)")
 	f.add(c)
 	return c
+}
+
+// invokedAs is the command a user types to run this program again, judged
+// from arg0 (os.Args[0]): "go run ./cmd/mlite" for a binary go run built in
+// its cache (<tmp>/go-build.../exe/mlite), else "mlite".
+func invokedAs(arg0 string) string {
+	dir := filepath.Dir(arg0)
+	if filepath.Base(dir) == "exe" && strings.Contains(filepath.ToSlash(dir), "/go-build") {
+		return "go run ./cmd/mlite"
+	}
+	return "mlite"
 }
 
 // isDemoStore reports whether the store at path is one quickstart built:

@@ -423,12 +423,27 @@ func TestProgressBars(t *testing.T) {
 	run("gc", "--dry-run")
 }
 
+func TestInvokedAs(t *testing.T) {
+	for _, c := range []struct{ arg0, want string }{
+		{"/tmp/go-build1234567/b001/exe/mlite", "go run ./cmd/mlite"},
+		{"/home/u/.cache/go-build/tmp/go-build99/b001/exe/mlite", "go run ./cmd/mlite"},
+		{"mlite", "mlite"},
+		{"/usr/local/bin/mlite", "mlite"},
+		{"/home/u/go/bin/mlite", "mlite"},
+		{"/srv/exe/mlite", "mlite"},
+	} {
+		if got := invokedAs(c.arg0); got != c.want {
+			t.Errorf("invokedAs(%q) = %q, want %q", c.arg0, got, c.want)
+		}
+	}
+}
+
 // TestQuickstartUI builds a small demo store and serves it, as
 // `mlite quickstart --ui` does, then stops it like SIGINT.
 func TestQuickstartUI(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "q.mlite")
 	s := startServer(t, "quickstart --ui", execute, []string{"quickstart", "--db", path, "--children", "4", "--ui", "--port", "0", "--no-browser"}, `at (http://\S+/) `, 60*time.Second)
-	if status, body := fetch(t, s.url, ""); status != "200 OK" || !strings.Contains(body, "credit-default") {
+	if status, body := fetch(t, s.url, ""); status != "200 OK" || !strings.Contains(body, "credit_default_prediction") {
 		t.Errorf("GET %s: %s, body without the demo experiment: %.300s", s.url, status, body)
 	}
 	if err := s.stop(); err != nil {

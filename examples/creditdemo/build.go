@@ -25,7 +25,7 @@ import (
 // Names and sizes of the story.
 const (
 	// ExperimentName is the experiment Build logs the sweep into.
-	ExperimentName = "credit-default"
+	ExperimentName = "credit_default_prediction"
 	// ModelName is the registered model Build promotes.
 	ModelName = "CreditDefaultModel"
 	// DefaultSeed is the data and sweep seed when Options.Seed is 0.
@@ -58,6 +58,9 @@ type Options struct {
 	// Children is the number of child runs of the sweep, from 2 to
 	// MaxChildren. Zero: DefaultChildren (36).
 	Children int
+	// Command is how the "Next, try" lines Build prints start the mlite
+	// command, such as "go run ./cmd/mlite". Empty: "mlite".
+	Command string
 }
 
 // Report says what Build stored.
@@ -134,17 +137,21 @@ func Build(ctx context.Context, path string, o *Options) (*Report, error) {
 	}
 	fmt.Fprintf(opt.Out, "\nDone in %.1f s: %s\n", time.Since(start).Seconds(), rep.Path)
 	q := shellQuote(rep.Path)
+	cmd := opt.Command
+	if cmd == "" {
+		cmd = "mlite"
+	}
 	fmt.Fprintf(opt.Out, "\nNext, try:\n")
 	for _, c := range []string{
-		"mlite ui --db " + q,
-		"mlite runs ls --db " + q + ` --order-by "metrics.val_auc DESC" --max 5`,
-		"mlite runs ls --db " + q + ` --filter "params.resampling != 'none' and metrics.val_auc > 0.85"`,
-		"mlite models show " + ModelName + " --db " + q,
-		"mlite models audit " + ModelName + " --db " + q,
-		fmt.Sprintf("mlite models lineage %s %d --db %s", ModelName, rep.ProductionVersion, q),
-		"mlite serve models:/" + ModelName + "@champion --db " + q,
+		"ui --db " + q,
+		"runs ls --db " + q + ` --order-by "metrics.val_auc DESC" --max 5`,
+		"runs ls --db " + q + ` --filter "params.resampling != 'none' and metrics.val_auc > 0.85"`,
+		"models show " + ModelName + " --db " + q,
+		"models audit " + ModelName + " --db " + q,
+		fmt.Sprintf("models lineage %s %d --db %s", ModelName, rep.ProductionVersion, q),
+		"serve models:/" + ModelName + "@champion --db " + q,
 	} {
-		fmt.Fprintf(opt.Out, "  %s\n", c)
+		fmt.Fprintf(opt.Out, "  %s %s\n", cmd, c)
 	}
 	return rep, nil
 }

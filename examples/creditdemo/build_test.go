@@ -338,6 +338,31 @@ type cancelOn struct {
 	seen   strings.Builder
 }
 
+// TestBuildCommand checks that the "Next, try" lines name the command given.
+func TestBuildCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a store")
+	}
+	path := filepath.Join(t.TempDir(), "q.mlite")
+	var out strings.Builder
+	if _, err := Build(context.Background(), path, &Options{Out: &out, Children: 2, Command: "go run ./cmd/mlite"}); err != nil {
+		t.Fatalf("Build: %v\n%s", err, out.String())
+	}
+	_, hints, ok := strings.Cut(out.String(), "Next, try:\n")
+	if !ok {
+		t.Fatalf("Build's output has no \"Next, try:\" lines:\n%s", out.String())
+	}
+	lines := strings.Split(strings.TrimRight(hints, "\n"), "\n")
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "  go run ./cmd/mlite ") {
+			t.Errorf("hint %q: want it to start with the command given, go run ./cmd/mlite", l)
+		}
+	}
+	if len(lines) < 5 || !strings.Contains(hints, "go run ./cmd/mlite ui --db "+path) {
+		t.Errorf("got hints\n%s\nwant the ui command among them", hints)
+	}
+}
+
 func (w *cancelOn) Write(p []byte) (int, error) {
 	w.seen.Write(p)
 	if strings.Contains(w.seen.String(), w.mark) {
