@@ -24,11 +24,16 @@
 //   - MLflow's own REST API (/api/2.0/mlflow/..., /ajax-api/2.0/mlflow/...,
 //     /get-artifact) is package mlflowapi's; the viewer mounts it beside the
 //     UI (unless Options.NoMLflowAPI) and never duplicates it.
+//   - Every page (assets/site.js) follows the browser's light or dark
+//     scheme (app.css's colour variables, which the charts read too), copies
+//     run ids and models:/ URIs with its Copy buttons, and takes "/" to focus
+//     the filter box and Esc to clear it.
 //
 // Routes (see Viewer.routes): pages /, /experiments/{id}, /runs/{id},
 // /chart?run=..&key=.., /compare?runs=a,b, /models, /models/{name},
 // /models/{name}/versions/{version}; raw files /artifacts/{id}/raw?path=..
-// and /models/{name}/versions/{version}/raw?path=..; assets /static/{file};
+// and /models/{name}/versions/{version}/raw?path=..; assets /static/{file}
+// and the icon /favicon.ico;
 // JSON /api/mlite/experiments, /api/mlite/experiments/{id}/runs,
 // /api/mlite/runs/{id}, /api/mlite/runs/{id}/artifacts,
 // /api/mlite/runs/{id}/preview?path=.., /api/mlite/chart,

@@ -118,6 +118,11 @@ func (v *Viewer) routes(mux *http.ServeMux) {
 
 	// Static assets, content-hashed.
 	mux.HandleFunc("GET /static/{file}", v.serveAsset)
+	// The icon, also where browsers look for it without a page's link.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		r.SetPathValue("file", "favicon.svg")
+		v.serveAsset(w, r)
+	})
 
 	// Artifacts: raw bytes, sandboxed.
 	mux.HandleFunc("GET /artifacts/{id}/raw", v.serveArtifact)

@@ -410,6 +410,11 @@ func TestAssets(t *testing.T) {
 	if rec := f.get(t, "/static/nope.js"); rec.Code != 404 {
 		t.Errorf("missing asset: got %d", rec.Code)
 	}
+	for _, u := range []string{"/favicon.ico", f.v.assets.url("favicon.svg")} {
+		if rec := f.get(t, u); rec.Code != 200 || rec.Header().Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(rec.Body.String(), "<svg ") {
+			t.Errorf("GET %s: got %d %q %.40q, want 200 image/svg+xml <svg ...", u, rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+		}
+	}
 	req := httptest.NewRequest("GET", f.v.assets.url("app.css"), nil)
 	req.Header.Set("If-None-Match", `"`+f.v.assets.files["app.css"].hash+`"`)
 	w := httptest.NewRecorder()

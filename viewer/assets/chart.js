@@ -3,7 +3,7 @@
 // keeping every bucket's lowest and highest point; zooming fetches finer data
 // for the zoomed range. x is the step, the wall time or the time since the
 // run started; y may be logarithmic and smoothed.
-import {fetchJSON, num, el, color} from "./common.js";
+import {fetchJSON, num, el, color, axes} from "./common.js";
 
 // ema smooths ys with TensorBoard's debiased exponential moving average.
 function ema(ys, w) {
@@ -142,7 +142,7 @@ export class Chart {
       series,
       legend: {show: true, live: true},
       cursor: {drag: {x: true, y: false, setScale: false}},
-      axes: [{}, {size: 60}],
+      axes: axes({}, {size: 60}),
       hooks: {
         setSelect: [u => {
           if (u.select.width < 4) return;

@@ -75,3 +75,16 @@ export function pollInterval() {
 // palette gives run i its colour.
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
 export function color(i) { return PALETTE[i % PALETTE.length]; }
+
+// cssVar reads a custom property of the page (its colours follow the light
+// or dark scheme).
+export function cssVar(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+}
+
+// axes gives uPlot's axes the page's colours: n axes, the first the x axis,
+// each with extra options from opts[i].
+export function axes(...opts) {
+  const fg = cssVar("--fg"), line = cssVar("--line");
+  return opts.map(o => Object.assign({stroke: fg, grid: {stroke: line, width: 1}, ticks: {stroke: line, width: 1}}, o));
+}

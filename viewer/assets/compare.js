@@ -1,6 +1,6 @@
 // The compare page: overlaid charts of the selected runs and a
 // parallel-coordinates plot of their params against a chosen metric.
-import {num, fmtNum, el, color} from "./common.js";
+import {num, fmtNum, el, color, cssVar} from "./common.js";
 import {lazyCharts} from "./chart.js";
 
 const chartsBox = document.getElementById("charts");
@@ -39,10 +39,10 @@ function draw() {
   const g = canvas.getContext("2d");
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
   g.clearRect(0, 0, w, h);
-  g.fillStyle = "#fff"; g.fillRect(0, 0, w, h);
+  g.fillStyle = cssVar("--bg"); g.fillRect(0, 0, w, h);
   const cols = pc.params.map(p => axis(p, pc.runs.map(r => r.params[p])));
   if (metric) cols.push(axis(metric, pc.runs.map(r => { const v = num(r.metrics[metric]); return v == null || Number.isNaN(v) ? null : v; })));
-  if (!cols.length) { g.fillStyle = "#666"; g.fillText("Nothing to plot.", 20, 30); return; }
+  if (!cols.length) { g.fillStyle = cssVar("--muted"); g.fillText("Nothing to plot.", 20, 30); return; }
   const top = 40, bottom = h - 40, left = 60, right = w - 60;
   const x = i => (cols.length === 1 ? (left + right) / 2 : left + (i * (right - left)) / (cols.length - 1));
   const y = p => bottom - p * (bottom - top);
@@ -70,7 +70,7 @@ function draw() {
   });
   g.globalAlpha = 1;
   // axes
-  g.strokeStyle = "#333"; g.fillStyle = "#222"; g.lineWidth = 1; g.font = "12px system-ui, sans-serif"; g.textAlign = "center";
+  g.strokeStyle = cssVar("--axis"); g.fillStyle = cssVar("--fg"); g.lineWidth = 1; g.font = "12px system-ui, sans-serif"; g.textAlign = "center";
   cols.forEach((c, i) => {
     g.beginPath(); g.moveTo(x(i), top); g.lineTo(x(i), bottom); g.stroke();
     g.fillText(c.name.length > 18 ? c.name.slice(0, 17) + "…" : c.name, x(i), top - 18);
