@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,16 +85,22 @@ func TestBrowserTheme(t *testing.T) {
 	}
 }
 
-// TestBrowserKeys checks the keyboard of the runs page and a copy button.
-func TestBrowserKeys(t *testing.T) {
+// TestBrowserUX checks the keyboard of the runs page, a copy button, the
+// version page's signature table and width at 1400x900, and the run page's
+// link to the versions made from it.
+func TestBrowserUX(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "demo.mlite")
 	rep, err := creditdemo.Build(ctx, path, &creditdemo.Options{Children: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, base := serveStore(t, path)
-	bctx := newBrowser(t)
+	db, base := serveStore(t, path)
+	mv, err := db.Registry().GetVersion(ctx, rep.Model, rep.ProductionVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bctx := browsertest.New(t, 1400, 900)
 	sctx, cancel := context.WithTimeout(bctx, 60*time.Second)
 	defer cancel()
 	name := strings.ReplaceAll(creditdemo.ParentRunName, "'", "''")
@@ -111,14 +118,31 @@ func TestBrowserKeys(t *testing.T) {
 		waitJS(`document.getElementById("filter").value === "" && document.querySelectorAll("#runs tbody tr.run").length === 3`),
 		chromedp.Navigate(base+"/runs/"+rep.ParentRunID),
 		chromedp.Click(chromedp.CSS(`button.copy[data-copy="`+rep.ParentRunID+`"]`)),
-		waitJS(`document.querySelector("button.copy").dataset.copied !== undefined`),
+		// The button says whether the copy worked.
+		waitJS(`document.querySelector("button.copy").textContent === "Copied"`),
+		chromedp.Navigate(base+"/models/"+rep.Model+"/versions/"+fmt.Sprint(rep.ProductionVersion)),
+		waitJS(`document.querySelectorAll("#signature table.sig tbody tr").length > 1`),
+		shot("ux-version"),
 	)
 	if err != nil {
 		loc, _ := chromedp.Run(bctx, chromedp.Location())
 		t.Fatalf("%v (at %s)", err, loc)
 	}
-	copied, err := chromedp.Run(sctx, chromedp.Evaluate[string](`document.querySelector("button.copy").textContent`))
-	if err != nil || copied != "Copied" {
-		t.Errorf("the run id's copy button says %q (%v) after a click, want %q", copied, err, "Copied")
+	head, err := chromedp.Run(sctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#signature table.sig")[0].querySelectorAll("th")].map(h => h.textContent).join(",")`))
+	if err != nil || head != "Name,Type,Required" {
+		t.Errorf("the signature's inputs table heads: got %q (%v), want Name,Type,Required", head, err)
+	}
+	width, err := chromedp.Run(sctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`))
+	if err != nil || len(width) != 2 || width[0] > width[1] {
+		t.Errorf("the version page is %v wide (page, window; %v), want no wider than the window", width, err)
+	}
+	err = chromedp.Do(sctx,
+		chromedp.Navigate(base+"/runs/"+mv.RunID),
+		waitJS(`document.querySelector("#registered a[href='/models/`+rep.Model+`/versions/`+fmt.Sprint(rep.ProductionVersion)+`']") !== null`),
+		waitJS(`document.querySelector("#registered").textContent.includes("@champion") && document.querySelector("#registered .stage-production") !== null`),
+		shot("ux-run-registered"),
+	)
+	if err != nil {
+		t.Errorf("the run page of the production version's run: %v", err)
 	}
 }

@@ -145,6 +145,7 @@ type treeNode struct {
 // runPageData is the run page's data.
 type runPageData struct {
 	Run        *run.Record
+	Registered []registeredVersion // the model versions made from the run
 	Experiment *run.Experiment
 	Duration   int64
 	Params     []kv
@@ -221,6 +222,9 @@ func (v *Viewer) runPage(r *http.Request) (*view, error) {
 		d.GitDiff = t[repro.TagGitDiff]
 	}
 	if d.Children, err = v.db.Children(ctx, id); err != nil {
+		return nil, err
+	}
+	if d.Registered, err = v.registeredFrom(ctx, id); err != nil {
 		return nil, err
 	}
 	files, err := v.db.ListArtifacts(ctx, id, "", true)

@@ -3,7 +3,9 @@ package viewer
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"path"
@@ -14,6 +16,7 @@ import (
 	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/registry"
 	"github.com/mlite/mlite/registry/mlmodel"
+	"github.com/mlite/mlite/run"
 )
 
 // modelRow is one line of the models list.
@@ -181,10 +184,8 @@ type versionPageData struct {
 	Lineage   *registry.Lineage
 	Aliases   []string
 	Signature *mlmodel.Signature
-	SigInputs string
-	SigOuts   string
-	SigParams string
-	MLmodel   string // the MLmodel file's path among the version's files
+	SigTables []sigTable // the signature's inputs, outputs and params, as tables
+	MLmodel   string     // the MLmodel file's path among the version's files
 	Events    []eventRow
 	Prev      int64 // the version before, for the diff link; 0 for none
 }
@@ -212,16 +213,7 @@ func (v *Viewer) versionPage(r *http.Request) (*view, error) {
 			return nil, err
 		}
 		if sig != nil {
-			d.Signature = sig
-			if sig.Inputs != nil {
-				d.SigInputs, _ = sig.Inputs.JSON()
-			}
-			if sig.Outputs != nil {
-				d.SigOuts, _ = sig.Outputs.JSON()
-			}
-			if sig.Params != nil {
-				d.SigParams = paramSchemaText(sig.Params)
-			}
+			d.Signature, d.SigTables = sig, sigTables(sig)
 		}
 	}
 	return &view{Template: "version.html", Title: name + " v" + itoa(ver), Nav: "models", Data: d}, nil
@@ -264,12 +256,125 @@ func (v *Viewer) signature(ctx context.Context, name string, ver int64, p string
 	return m.Signature, nil
 }
 
-func paramSchemaText(p *mlmodel.ParamSchema) string {
-	s, err := p.JSON()
+// registeredVersion is a model version made from a run, as the run's page
+// lists it.
+type registeredVersion struct {
+	Name    string
+	Version int64
+	Stage   string
+	Aliases []string
+}
+
+// registeredFrom lists the model versions whose source run is id, by model
+// name and version, with their stage and the aliases pointing at them.
+func (v *Viewer) registeredFrom(ctx context.Context, id run.ID) ([]registeredVersion, error) {
+	vers, _, err := v.reg.SearchVersions(ctx, registry.SearchOptions{
+		Filter:     "run_id = '" + id.String() + "'",
+		OrderBy:    []string{"name ASC", "version_number ASC"},
+		MaxResults: registry.MaxSearchVersions,
+	})
 	if err != nil {
-		return ""
+		return nil, err
+	}
+	out := make([]registeredVersion, 0, len(vers))
+	aliases := map[string]map[string]int64{}
+	for _, mv := range vers {
+		if _, ok := aliases[mv.Name]; !ok {
+			m, err := v.reg.GetModel(ctx, mv.Name)
+			if err != nil && !errors.Is(err, mlite.ErrNotFound) {
+				return nil, err
+			}
+			if m != nil {
+				aliases[mv.Name] = m.Aliases
+			} else {
+				aliases[mv.Name] = nil // deleted meanwhile
+			}
+		}
+		rv := registeredVersion{Name: mv.Name, Version: mv.Version, Stage: mv.Stage.String()}
+		for a, n := range aliases[mv.Name] {
+			if n == mv.Version {
+				rv.Aliases = append(rv.Aliases, a)
+			}
+		}
+		slices.Sort(rv.Aliases)
+		out = append(out, rv)
+	}
+	return out, nil
+}
+
+// sigTable is one part of a signature as the version page shows it: a
+// table with a header row and one row a column, tensor or parameter.
+type sigTable struct {
+	Title string
+	Head  []string
+	Rows  [][]string
+}
+
+// sigTables lays a signature out as tables: columns with their type and
+// whether they are required; tensors with their dtype and shape (-1 for a
+// variable dimension); inference params with type, default and shape.
+func sigTables(sig *mlmodel.Signature) []sigTable {
+	var out []sigTable
+	for _, s := range []struct {
+		title string
+		sc    *mlmodel.Schema
+	}{{"Inputs", sig.Inputs}, {"Outputs", sig.Outputs}} {
+		if s.sc == nil {
+			continue
+		}
+		if s.sc.IsTensor() {
+			t := sigTable{Title: s.title + " (tensors)", Head: []string{"Name", "DType", "Shape"}}
+			for _, x := range s.sc.Tensors {
+				t.Rows = append(t.Rows, []string{nameOrDash(x.Name), x.DType, shapeText(x.Shape)})
+			}
+			out = append(out, t)
+			continue
+		}
+		t := sigTable{Title: s.title, Head: []string{"Name", "Type", "Required"}}
+		for _, c := range s.sc.Cols {
+			req := "no"
+			if c.Required {
+				req = "yes"
+			}
+			t.Rows = append(t.Rows, []string{nameOrDash(c.Name), c.Type.String(), req})
+		}
+		out = append(out, t)
+	}
+	if sig.Params != nil && len(sig.Params.Params) > 0 {
+		t := sigTable{Title: "Params", Head: []string{"Name", "Type", "Default", "Shape"}}
+		for _, p := range sig.Params.Params {
+			def, err := json.Marshal(p.Default)
+			if err != nil {
+				def = []byte(fmt.Sprint(p.Default))
+			}
+			shape := "scalar"
+			if p.Shape != nil {
+				shape = shapeText(p.Shape)
+			}
+			t.Rows = append(t.Rows, []string{p.Name, p.Type.String(), string(def), shape})
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+func nameOrDash(s string) string {
+	if s == "" {
+		return "—"
 	}
 	return s
+}
+
+// shapeText writes a shape as numpy does, (-1, 8).
+func shapeText(shape []int) string {
+	parts := make([]string, len(shape))
+	for i, d := range shape {
+		parts[i] = strconv.Itoa(d)
+	}
+	if len(parts) == 1 {
+		return "(" + parts[0] + ",)"
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
 }
 
 func (v *Viewer) apiAudit(r *http.Request) (any, error) {

@@ -10,10 +10,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/mlite/mlite/registry/mlmodel"
 	"github.com/mlite/mlite/run"
 )
 
@@ -51,7 +53,7 @@ func TestPages(t *testing.T) {
 		{"/experiments/x", 400, []string{"experiment id"}, nil},
 		{"/runs/" + parent, 200, []string{"sweep", "plots/roc.png", "report/metrics.json", "best_auc", "0123456789abcdef0123456789abcdef01234567",
 			"diff --git a/x.go", "go.etcd.io/bbolt v1.4.3", "child-0.1", "System tags", "team", "d1g35t", "training"}, nil},
-		{"/runs/" + child, 200, []string{"child-0.1", "loss", `href="/runs/` + parent + `"`, "Parent run"}, nil},
+		{"/runs/" + child, 200, []string{"child-0.1", "loss", `href="/runs/` + parent + `"`, "Parent run"}, []string{`id="registered"`}},
 		{"/runs/" + f.evil.String(), 200, []string{"&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;"}, []string{"<script>alert", "<img src=x"}},
 		{"/runs/0123456789abcdef0123456789abcdef", 404, []string{"404"}, nil},
 		{"/runs/nothex", 400, []string{"run id"}, nil},
@@ -64,7 +66,9 @@ func TestPages(t *testing.T) {
 		{"/models", 200, []string{"CreditModel", "stage-production", "Production: v1", "@champion"}, nil},
 		{"/models/CreditModel", 200, []string{"v1", "stage-production", "@champion", "Audit log", "transition_stage", "set_alias"}, nil},
 		{"/models/Nope", 404, []string{"no registered model"}, nil},
-		{"/models/CreditModel/versions/1", 200, []string{"Lineage", "child-0.001", "stage-production", "MLmodel", "transition_stage"}, nil},
+		{"/models/CreditModel/versions/1", 200, []string{"Lineage", "child-0.001", "stage-production", "MLmodel", "transition_stage",
+			`data-copy="models:/CreditModel/1"`, `data-copy="models:/CreditModel@champion"`}, nil},
+		{"/runs/" + f.children[2].String(), 200, []string{`id="registered"`, `href="/models/CreditModel/versions/1">CreditModel v1</a> <span class="badge stage-production">Production</span> <span class="badge alias">@champion</span>`}, nil},
 		{"/models/CreditModel/versions/7", 404, []string{"no version 7"}, nil},
 		{"/models/CreditModel/versions/x", 400, []string{"version"}, nil},
 		{"/no/such/page", 404, []string{"no such page"}, nil},
@@ -560,5 +564,30 @@ func TestMLflowWrites(t *testing.T) {
 	}
 	if _, err := f.db.GetExperimentByName(context.Background(), "from-client"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestSigTables(t *testing.T) {
+	str, dbl := mlmodel.Type{Kind: mlmodel.String}, mlmodel.Type{Kind: mlmodel.Double}
+	sig := &mlmodel.Signature{
+		Inputs: &mlmodel.Schema{Cols: []mlmodel.ColSpec{
+			mlmodel.Col("income", mlmodel.Double),
+			{Name: "region", Type: str},
+			{Type: mlmodel.Type{Kind: mlmodel.Array, Items: &dbl}, Required: true},
+		}},
+		Outputs: &mlmodel.Schema{Tensors: []mlmodel.TensorSpec{{Name: "p", DType: "float64", Shape: []int{-1}}, {DType: "int32", Shape: []int{-1, 8}}}},
+		Params:  &mlmodel.ParamSchema{Params: []mlmodel.ParamSpec{{Name: "threshold", Type: dbl, Default: 0.5}, {Name: "ids", Type: str, Default: []any{"a"}, Shape: []int{-1}}}},
+	}
+	got := sigTables(sig)
+	want := []sigTable{
+		{"Inputs", []string{"Name", "Type", "Required"}, [][]string{{"income", "double", "yes"}, {"region", "string", "no"}, {"—", "array<double>", "yes"}}},
+		{"Outputs (tensors)", []string{"Name", "DType", "Shape"}, [][]string{{"p", "float64", "(-1,)"}, {"—", "int32", "(-1, 8)"}}},
+		{"Params", []string{"Name", "Type", "Default", "Shape"}, [][]string{{"threshold", "double", "0.5", "scalar"}, {"ids", "string", `["a"]`, "(-1,)"}}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("sigTables:\ngot  %q\nwant %q", got, want)
+	}
+	if got := sigTables(&mlmodel.Signature{}); len(got) != 0 {
+		t.Errorf("sigTables of an empty signature: got %q, want none", got)
 	}
 }
