@@ -76,6 +76,7 @@ def baseline(src: MlflowClient, dst: MlflowClient, src_exp: str, dst_name: str, 
             t_points += time.monotonic() - t
             t = time.monotonic()
             d = tmp / ("dl-" + r.info.run_id)
+            d.mkdir()
             local = src.download_artifacts(r.info.run_id, "", str(d))
             dst.log_artifacts(new.info.run_id, local)
             t_art += time.monotonic() - t
