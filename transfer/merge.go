@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/mlite/mlite/registry"
@@ -32,7 +33,7 @@ func Merge(ctx context.Context, t *run.Tracker, reg *registry.Registry, ot *run.
 	s := &storeSource{t: ot, reg: oreg}
 	im := &importer{t: t, st: t.Store(), reg: reg, src: s, o: opts, rep: ImportReport{Source: ot.Store().Path(), DryRun: opts.DryRun, Skipped: []string{}}}
 	err := im.run(ctx)
-	im.rep.Reads = s.reads
+	im.rep.Reads = s.reads.Load()
 	im.rep.Elapsed = time.Since(start)
 	rep := im.rep
 	return &rep, err
@@ -43,10 +44,10 @@ func Merge(ctx context.Context, t *run.Tracker, reg *registry.Registry, ot *run.
 type storeSource struct {
 	t     *run.Tracker
 	reg   *registry.Registry
-	reads int64
+	reads atomic.Int64
 }
 
-func (s *storeSource) counts() int64 { return s.reads }
+func (s *storeSource) counts() int64 { return s.reads.Load() }
 
 func (s *storeSource) experiments(ctx context.Context) ([]*srcExperiment, error) {
 	xs, err := s.t.Experiments(ctx, run.All)
@@ -76,7 +77,7 @@ func (s *storeSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, er
 		if err != nil {
 			return nil, err
 		}
-		s.reads++
+		s.reads.Add(1)
 		for _, r := range page.Runs {
 			sr := &srcRun{ID: r.ID.String(), Name: r.Name, Status: r.Status.String(), User: r.User, Deleted: r.Lifecycle != store.Active,
 				Start: r.StartTime, End: r.EndTime, Params: r.Params, Tags: r.Tags}
@@ -105,7 +106,7 @@ func (s *storeSource) history(ctx context.Context, r *srcRun, key string) ([]sto
 	if err != nil {
 		return nil, err
 	}
-	s.reads++
+	s.reads.Add(1)
 	return s.t.MetricHistory(ctx, id, key, run.AllSteps)
 }
 
@@ -132,7 +133,7 @@ func (s *storeSource) open(ctx context.Context, r *srcRun, p string) (io.ReadClo
 	if err != nil {
 		return nil, err
 	}
-	s.reads++
+	s.reads.Add(1)
 	return s.t.OpenArtifact(ctx, id, p)
 }
 

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 
@@ -33,7 +34,7 @@ import (
 // Keys with slashes are nested folders. Deleted experiments sit in .trash/.
 type mlrunsSource struct {
 	root  string
-	reads int64
+	reads atomic.Int64
 }
 
 func newMlrunsSource(dir string) (*mlrunsSource, error) {
@@ -53,7 +54,7 @@ func newMlrunsSource(dir string) (*mlrunsSource, error) {
 	return &mlrunsSource{root: dir}, nil
 }
 
-func (s *mlrunsSource) counts() int64 { return s.reads }
+func (s *mlrunsSource) counts() int64 { return s.reads.Load() }
 
 // maxMetaFile caps the meta.yaml, param and tag files read.
 const maxMetaFile = 32 << 20
@@ -174,7 +175,7 @@ func (s *mlrunsSource) experiments(ctx context.Context) ([]*srcExperiment, error
 		if err != nil {
 			return nil, err
 		}
-		s.reads++
+		s.reads.Add(1)
 		tags, err := readKeyed(filepath.Join(dir, "tags"))
 		if err != nil {
 			return nil, err
@@ -210,7 +211,7 @@ func (s *mlrunsSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, e
 		if err != nil {
 			return nil, err
 		}
-		s.reads++
+		s.reads.Add(1)
 		r := &srcRun{ID: metaStr(m, "run_id"), Name: metaStr(m, "run_name"), User: metaStr(m, "user_id"),
 			Deleted: metaStr(m, "lifecycle_stage") == "deleted", Start: metaInt(m, "start_time"), End: metaInt(m, "end_time")}
 		if r.ID == "" {
@@ -341,7 +342,7 @@ func (s *mlrunsSource) history(ctx context.Context, r *srcRun, key string) ([]st
 		return nil, fmt.Errorf("transfer: %w", err)
 	}
 	defer f.Close()
-	s.reads++
+	s.reads.Add(1)
 	var out []store.Point
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
@@ -369,7 +370,7 @@ func (s *mlrunsSource) files(ctx context.Context, r *srcRun) ([]srcFile, error) 
 }
 
 func (s *mlrunsSource) open(ctx context.Context, r *srcRun, p string) (io.ReadCloser, error) {
-	s.reads++
+	s.reads.Add(1)
 	return openUnder(r.artifactRoot, p)
 }
 
@@ -425,7 +426,7 @@ func (s *mlrunsSource) models(ctx context.Context) ([]*srcModel, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.reads++
+		s.reads.Add(1)
 		sm := &srcModel{Name: metaStr(m, "name"), Description: metaStr(m, "description"), Created: metaInt(m, "creation_timestamp"),
 			Updated: metaInt(m, "last_updated_timestamp"), Aliases: map[string]int64{}}
 		if sm.Tags, err = readKeyed(filepath.Join(mdir, "tags")); err != nil {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	_ "modernc.org/sqlite" // a pure-Go SQLite: no cgo, so mlite cross-builds as before
 
@@ -26,7 +27,7 @@ import (
 type sqliteSource struct {
 	db    *sql.DB
 	path  string
-	reads int64
+	reads atomic.Int64
 }
 
 // isSQLite reports whether the file at path starts with SQLite's header.
@@ -62,12 +63,12 @@ func newSQLiteSource(path string) (*sqliteSource, error) {
 	return &sqliteSource{db: db, path: path}, nil
 }
 
-func (s *sqliteSource) counts() int64 { return s.reads }
+func (s *sqliteSource) counts() int64 { return s.reads.Load() }
 
 func (s *sqliteSource) close() error { return s.db.Close() }
 
 func (s *sqliteSource) query(ctx context.Context, q string, args []any, scan func(rows *sql.Rows) error) error {
-	s.reads++
+	s.reads.Add(1)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("transfer: %s: %w", s.path, err)
@@ -240,7 +241,7 @@ func (s *sqliteSource) open(ctx context.Context, r *srcRun, p string) (io.ReadCl
 	if !ok {
 		return nil, fmt.Errorf("run %s: artifacts at %s are not local", r.ID, r.artifactRoot)
 	}
-	s.reads++
+	s.reads.Add(1)
 	return openUnder(dir, p)
 }
 
