@@ -185,3 +185,38 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// SuggestKey returns the key among candidates a user most likely meant by
+// s, or "": the closest by edit distance when it is a likely typo, else the
+// shortest candidate that holds s as a whole word (auc in val_auc, lr in
+// lr_decay; words are split at _ . - / and spaces).
+func SuggestKey(s string, candidates []string) string {
+	if m := suggest(s, candidates); m != "" {
+		return m
+	}
+	ls := strings.ToLower(s)
+	if ls == "" {
+		return ""
+	}
+	best := ""
+	for _, c := range candidates {
+		lc := strings.ToLower(c)
+		for i := strings.Index(lc, ls); i >= 0; {
+			end := i + len(ls)
+			if (i == 0 || isKeySep(lc[i-1])) && (end == len(lc) || isKeySep(lc[end])) {
+				if best == "" || len(c) < len(best) || (len(c) == len(best) && c < best) {
+					best = c
+				}
+				break
+			}
+			j := strings.Index(lc[i+1:], ls)
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+	}
+	return best
+}
+
+func isKeySep(b byte) bool { return b == '_' || b == '.' || b == '-' || b == '/' || b == ' ' }

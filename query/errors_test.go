@@ -248,3 +248,21 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+func TestSuggestKey(t *testing.T) {
+	keys := []string{"val_auc", "train_auc", "val_logloss", "f1", "precision", "lr_decay", "lr"}
+	for _, tc := range []struct{ s, want string }{
+		{"auc", "val_auc"},        // a whole word of two keys: the shorter, then the first by name
+		{"val_acu", "val_auc"},    // a typo
+		{"precison", "precision"}, // a typo
+		{"LR", "lr"},              // case
+		{"logloss", "val_logloss"},
+		{"loss", ""}, // part of a word only
+		{"recall", ""},
+		{"", ""},
+	} {
+		if got := SuggestKey(tc.s, keys); got != tc.want {
+			t.Errorf("SuggestKey(%q) = %q, want %q", tc.s, got, tc.want)
+		}
+	}
+}

@@ -28,6 +28,10 @@
 //     through Tracker's methods and Snapshot, never through store, and use
 //     the types, parsers (ParseID, ParseFilter) and page tokens (PageToken)
 //     run re-exports, so they need not import store or query.
+//     When a filter matches no run, Snapshot.MissingKeys (or
+//     Tracker.MissingKeys) says which metric, param or tag it names that no
+//     run has and the key likely meant, so every surface explains an empty
+//     answer in the same words.
 //   - A LoggedModel is an MLflow 3 logged model (id m-<32 hex>): params,
 //     tags, metrics linked to it (LogBatch with Metric.ModelID), a status
 //     (PENDING until FinalizeLoggedModel), its own artifact tree kept like a

@@ -116,6 +116,11 @@ func TestBrowserUX(t *testing.T) {
 		waitJS(`document.querySelectorAll("#runs tbody tr.run").length === 1`),
 		chromedp.SendKeys(chromedp.CSS(`#filter`), kb.Escape),
 		waitJS(`document.getElementById("filter").value === "" && document.querySelectorAll("#runs tbody tr.run").length === 3`),
+		// The placeholder is a filter on keys the experiment has.
+		waitJS(`/^metrics\.\w+ > [0-9.]+ and params\.\w+ = '.*'$/.test(document.getElementById("filter").placeholder)`),
+		// A key no run has is named, with the key likely meant.
+		chromedp.SendKeys(chromedp.CSS(`#filter`), "metrics.auc > 0.7\n"),
+		waitJS("(document.getElementById(\"no-runs\") || {textContent: \"\"}).textContent.includes(\"no run has metric `auc`; did you mean `val_auc`?\")"),
 		chromedp.Navigate(base+"/runs/"+rep.ParentRunID),
 		chromedp.Click(chromedp.CSS(`button.copy[data-copy="`+rep.ParentRunID+`"]`)),
 		// The button says whether the copy worked.

@@ -3,6 +3,7 @@ package viewer
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -77,10 +78,11 @@ type runsPage struct {
 	Offset        int      `json:"offset"`
 	NextPageToken string   `json:"next_page_token,omitempty"`
 	OrderBy       string   `json:"order_by"`
-	Params        []string `json:"params"`      // param columns shown
-	Metrics       []string `json:"metrics"`     // metric columns shown
-	AllParams     []string `json:"all_params"`  // param keys seen (newest runs)
-	AllMetrics    []string `json:"all_metrics"` // metric keys seen (newest runs)
+	Params        []string `json:"params"`         // param columns shown
+	Metrics       []string `json:"metrics"`        // metric columns shown
+	AllParams     []string `json:"all_params"`     // param keys seen (newest runs)
+	AllMetrics    []string `json:"all_metrics"`    // metric keys seen (newest runs)
+	Hint          string   `json:"hint,omitempty"` // why a filter matched nothing: a key no run has
 	Rows          []runRow `json:"rows"`
 }
 
@@ -255,6 +257,13 @@ func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) 
 			return err
 		}
 		page.Total = len(ents)
+		if page.Total == 0 && filter != nil {
+			if err := snap.MissingKeys(sel, filter); errors.Is(err, run.ErrUnknownKey) {
+				page.Hint = err.Error()
+			} else if err != nil {
+				return err
+			}
+		}
 		page.AllParams, page.Params = columns(params, sampled, q.Params)
 		page.AllMetrics, page.Metrics = columns(metrics, sampled, q.Metrics)
 

@@ -591,3 +591,21 @@ func TestSigTables(t *testing.T) {
 		t.Errorf("sigTables of an empty signature: got %q, want none", got)
 	}
 }
+
+// TestAPIRunsHint checks that a filter matching nothing says which of its
+// keys no run has, and only then.
+func TestAPIRunsHint(t *testing.T) {
+	f := newFixture(t)
+	runs := "/api/mlite/experiments/" + f.exp.ID.String() + "/runs?filter="
+	for _, c := range []struct{ filter, hint string }{
+		{"metrics.los < 1", "no run has metric `los`; did you mean `loss`?"},
+		{"params.lr = 'nope'", ""},
+		{"metrics.loss > 0", ""},
+	} {
+		var page runsPage
+		f.getJSON(t, runs+url.QueryEscape(c.filter), 200, &page)
+		if page.Hint != c.hint {
+			t.Errorf("filter %s: got hint %q, want %q", c.filter, page.Hint, c.hint)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -48,6 +49,19 @@ func (a *app) runsLs() *cobra.Command {
 			}
 			if err := a.printRuns(page.Runs, orderBy...); err != nil {
 				return err
+			}
+			if len(page.Runs) == 0 && filter != "" {
+				// Say why, when the filter names a key no run has.
+				f, err := run.ParseFilter(filter)
+				if err != nil {
+					return err
+				}
+				err = db.MissingKeys(ctx, run.RunSelection{Experiments: o.ExperimentIDs, View: o.View}, f)
+				if errors.Is(err, run.ErrUnknownKey) {
+					fmt.Fprintf(a.stderr, "mlite: %v\n", err)
+				} else if err != nil {
+					return err
+				}
 			}
 			if page.NextPageToken != "" {
 				fmt.Fprintf(a.stderr, "mlite: more runs match; showing the first %d (raise --max)\n", len(page.Runs))

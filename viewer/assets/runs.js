@@ -2,7 +2,7 @@
 // under the box), sort by any column, nested runs under their parent
 // (collapsible), chosen param and metric columns, paging as you scroll, and
 // selection of runs to compare.
-import {fetchJSON, fmtNum, fmtTime, fmtDur, el} from "./common.js";
+import {fetchJSON, num, fmtNum, fmtTime, fmtDur, el} from "./common.js";
 
 const table = document.getElementById("runs");
 const exp = table.dataset.experiment;
@@ -135,8 +135,10 @@ function render(page, append) {
   for (const r of page.rows) frag.append(rowOf(r, page));
   tbody.append(frag);
   if (!append && !page.rows.length) {
-    tbody.append(el("tr", null, el("td", {colspan: String(6 + page.params.length + page.metrics.length), class: "empty"}, "No runs match.")));
+    tbody.append(el("tr", null, el("td", {colspan: String(6 + page.params.length + page.metrics.length), class: "empty", id: "no-runs"},
+      page.hint ? `No runs match: ${page.hint}` : "No runs match.")));
   }
+  if (!append) placeholder(page);
   applyCollapse();
   state.next = page.next_page_token || null;
   more.hidden = !state.next;
@@ -144,6 +146,22 @@ function render(page, append) {
   const shown = tbody.querySelectorAll("tr.run:not(.child)").length;
   summary.textContent = `${page.total} matching run${page.total === 1 ? "" : "s"}; ${page.roots} top-level, ${shown} shown` + (state.filter ? ` for filter ${state.filter}` : "");
   table.dataset.total = String(page.total);
+}
+
+// placeholder makes the filter box's example a filter on keys the
+// experiment has, with values of its newest run.
+function placeholder(page) {
+  if (filterBox.dataset.example) return;
+  const r = page.rows.find(r => Object.keys(r.metrics).length || Object.keys(r.params).length);
+  if (!r) return;
+  const parts = [];
+  const m = page.metrics.find(k => Number.isFinite(num(r.metrics[k]))) || Object.keys(r.metrics).find(k => Number.isFinite(num(r.metrics[k])));
+  if (m) parts.push(`${quoteKey("metrics", m)} > ${fmtNum(num(r.metrics[m]) * 0.9)}`);
+  const p = page.params.find(k => k in r.params) || Object.keys(r.params)[0];
+  if (p) parts.push(`${quoteKey("params", p)} = '${r.params[p].replaceAll("'", "''")}'`);
+  if (!parts.length) return;
+  filterBox.placeholder = parts.join(" and ");
+  filterBox.dataset.example = "true";
 }
 
 async function reload() {
