@@ -48,3 +48,26 @@ document.addEventListener("keydown", e => {
     if (had && box.form) box.form.requestSubmit();
   }
 });
+
+// Links the mlflow client prints point into MLflow's UI, whose routes live
+// in the URL's fragment ("View run X at: http://HOST/#/experiments/1/runs/ID",
+// "#/models/NAME/versions/3"). They reach the viewer's home page: send each
+// to the viewer's page for the same thing.
+function mlflowRoute(hash) {
+  const parts = hash.replace(/^#\/?/, "").split(/[?#]/)[0].split("/").map(decodeURIComponent);
+  const enc = encodeURIComponent;
+  if (parts[0] === "experiments" && parts[1]) {
+    if (parts[2] === "runs" && parts[3]) return "/runs/" + enc(parts[3]);
+    if (parts[2] === "models" && parts[3]) return null;
+    return "/experiments/" + enc(parts[1]);
+  }
+  if (parts[0] === "models" && parts[1]) {
+    if (parts[2] === "versions" && /^\d+$/.test(parts[3] || "")) return "/models/" + enc(parts[1]) + "/versions/" + parts[3];
+    return "/models/" + enc(parts[1]);
+  }
+  return null;
+}
+if (location.hash.startsWith("#/")) {
+  const to = mlflowRoute(location.hash);
+  if (to) location.replace(to);
+}
