@@ -47,7 +47,7 @@ def fill(client: MlflowClient, exp: str, points: int, mb: int, tmp: Path) -> Non
         client.set_terminated(run.info.run_id)
     if mb:
         d = tmp / "blobs"
-        d.mkdir()
+        d.mkdir(parents=True)
         for i in range(mb // 8):
             (d / f"part-{i}.bin").write_bytes(os.urandom(8 << 20))
         run = client.create_run(exp, run_name="artifacts")
