@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mlite/mlite/run"
 	"github.com/mlite/mlite/store"
@@ -31,6 +32,8 @@ func TestRunsURIOfLoggedModel(t *testing.T) {
 	if err := db.LogModelReader(ctx, old.ID, strings.NewReader("old\n"), "MLmodel"); err != nil {
 		t.Fatal(err)
 	}
+	// Creation times are milliseconds: the newer model must be a later one.
+	time.Sleep(2 * time.Millisecond)
 	lm, err := db.CreateLoggedModel(ctx, 0, run.LoggedModelOptions{Name: "clf", SourceRunID: rid.String()})
 	if err != nil {
 		t.Fatal(err)
