@@ -139,7 +139,7 @@ def main() -> None:
                 print(f"mlflow client loop, artifacts: {a.mb} MB in {ta:.2f}s = {a.mb / ta:.1f} MB/s")
 
         for kind in ("mlruns", "mlflow.db"):
-            path = tmp / kind
+            path = tmp / ("bench-" + kind)  # not the server's own mlflow.db
             uri = path.as_uri() if kind == "mlruns" else f"sqlite:///{path}"
             subprocess.run([sys.executable, "-c", LOG, uri, str(a.points)], check=True, cwd=tmp,
                            env={**os.environ, "MLFLOW_ALLOW_FILE_STORE": "true"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
