@@ -116,9 +116,11 @@ def main() -> None:
         points_db, art_db = tmp / "points.mlite", tmp / "art.mlite"
         for db, pts, mb in ((points_db, a.points, 0), (art_db, 0, a.mb)):
             p, lurl = start_mlite(binary, db, tmp)
-            c = MlflowClient(lurl, lurl)
-            fill(c, c.create_experiment("bench-" + db.stem), pts, mb, tmp / db.stem)
-            stop(p)
+            try:
+                c = MlflowClient(lurl, lurl)
+                fill(c, c.create_experiment("bench-" + db.stem), pts, mb, tmp / db.stem)
+            finally:
+                stop(p)
 
         t = timed([str(binary), "push", "--db", str(points_db), "--to", url])
         print(f"push points: {a.points} in {t:.2f}s = {a.points / t:,.0f} points/s")
