@@ -50,8 +50,10 @@ def team(tmp_path_factory, mlite_binary):
 
 
 def env() -> dict:
-    e = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_TRACKING_")}
-    return e
+    """This process's environment without the tracking and registry URIs
+    and credentials that other tests' mlflow.set_*_uri calls leave in it."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith("MLFLOW_TRACKING_") and k != "MLFLOW_REGISTRY_URI"}
 
 
 def push(team, *args, to=None, check=True) -> tuple[subprocess.CompletedProcess, dict | None]:
