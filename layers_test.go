@@ -29,6 +29,7 @@ var layers = map[string][]string{
 	"internal/flock":        nil,
 	"internal/httpguard":    nil,
 	"internal/httpsend":     nil,
+	"internal/jsonfloat":    nil,
 	"internal/mlflowclient": nil,
 	"internal/pyclient":     nil,
 	"internal/pyrepr":       nil,
@@ -58,17 +59,17 @@ var layers = map[string][]string{
 	"serving/servingtest": {"serving"},
 	"shadow":              {"", "run", "registry", "serving"},
 	"mlflowapi":           {"", "run", "registry", "internal/pyrepr", "internal/httpsend"},
-	"viewer":              {"", "run", "registry", "registry/mlmodel", "mlflowapi", "shadow", "internal/repro", "internal/httpsend"},
+	"viewer":              {"", "run", "registry", "registry/mlmodel", "mlflowapi", "shadow", "internal/repro", "internal/httpsend", "internal/jsonfloat"},
 	"report":              {"run", "registry", "registry/mlmodel"},
 	// Copies to, from and between stores and MLflow servers: reads through
 	// run and registry; the store for its bookkeeping (sync marks) and the
 	// bulk writes of an import or merge, which keep ids, times and version
 	// numbers that run and registry assign themselves.
-	"transfer": {"run", "registry", "store", "internal/mlflowclient"},
+	"transfer": {"run", "registry", "store", "internal/mlflowclient", "internal/jsonfloat"},
 
 	// Applications.
 	"examples/creditdemo": {"", "run", "registry", "registry/mlmodel", "serving"},
-	"cmd/mlite":           {"", "run", "registry", "serving", "serving/lightgbm", "serving/xgboost", "shadow", "viewer", "examples/creditdemo", "internal/httpguard", "report", "transfer"},
+	"cmd/mlite":           {"", "run", "registry", "serving", "serving/lightgbm", "serving/xgboost", "shadow", "viewer", "examples/creditdemo", "internal/httpguard", "report", "transfer", "internal/jsonfloat"},
 	// mlite-mlflow's tests read stores with the Go API through it.
 	"python/tests/goapi": {"", "run", "registry"},
 }

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mlite/mlite/internal/jsonfloat"
 	"io"
 	"maps"
-	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -841,27 +841,10 @@ func (p *pusher) pushInputs(ctx context.Context, r *store.Run, remote, what stri
 
 // metric is one point as log_batch takes it.
 type metric struct {
-	Key       string  `json:"key"`
-	Value     jsonNum `json:"value"`
-	Timestamp int64   `json:"timestamp"`
-	Step      int64   `json:"step"`
-}
-
-// jsonNum is a float64 spelled as MLflow's JSON reads it: "NaN",
-// "Infinity" and "-Infinity" as strings.
-type jsonNum float64
-
-func (f jsonNum) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	switch {
-	case math.IsNaN(v):
-		return []byte(`"NaN"`), nil
-	case math.IsInf(v, 1):
-		return []byte(`"Infinity"`), nil
-	case math.IsInf(v, -1):
-		return []byte(`"-Infinity"`), nil
-	}
-	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
+	Key       string          `json:"key"`
+	Value     jsonfloat.Float `json:"value"`
+	Timestamp int64           `json:"timestamp"`
+	Step      int64           `json:"step"`
 }
 
 // batch is one log_batch of points: for each series, the range of its
@@ -922,7 +905,7 @@ func (p *pusher) pushMetrics(ctx context.Context, r *store.Run, remote, what str
 					sp = span{i, i}
 				}
 				pt := buf[i]
-				cur.metrics = append(cur.metrics, metric{k, jsonNum(pt.Value), pt.Time, pt.Step})
+				cur.metrics = append(cur.metrics, metric{k, jsonfloat.Float(pt.Value), pt.Time, pt.Step})
 				sp.to = i + 1
 				cur.spans[k] = sp
 				if len(cur.metrics) == maxMetricsPerBatch {

@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"context"
+	"github.com/mlite/mlite/internal/jsonfloat"
 	"strconv"
 
 	"github.com/mlite/mlite/run"
@@ -119,12 +120,7 @@ func (v *Viewer) chartJSON(ctx context.Context, q chartQuery) ([]byte, error) {
 }
 
 // appendNum appends f as JSON: a number, or a string for NaN and ±Inf.
-func appendNum(b []byte, f float64) []byte {
-	if s, ok := nonFinite(f); ok {
-		return strconv.AppendQuote(b, s)
-	}
-	return strconv.AppendFloat(b, f, 'g', -1, 64)
-}
+func appendNum(b []byte, f float64) []byte { return jsonfloat.Append(b, f) }
 
 // nonFinite returns how JavaScript spells a NaN or infinite f ("NaN",
 // "Infinity", "-Infinity"), or false for a finite one.

@@ -4,8 +4,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/mlite/mlite/internal/jsonfloat"
 	"io"
-	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -301,24 +301,9 @@ func (p *printer) csv(header []string, rows [][]string) error {
 	return w.Error()
 }
 
-// jsonFloat is a float64 that JSON can always carry: NaN and the infinities
-// become the strings "NaN", "Infinity" and "-Infinity", as MLflow's REST API
-// writes them.
-type jsonFloat float64
-
-// MarshalJSON implements json.Marshaler.
-func (f jsonFloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	switch {
-	case math.IsNaN(v):
-		return []byte(`"NaN"`), nil
-	case math.IsInf(v, 1):
-		return []byte(`"Infinity"`), nil
-	case math.IsInf(v, -1):
-		return []byte(`"-Infinity"`), nil
-	}
-	return []byte(strconv.FormatFloat(v, 'g', -1, 64)), nil
-}
+// jsonFloat is a float64 that JSON can always carry, as MLflow's REST API
+// writes it.
+type jsonFloat = jsonfloat.Float
 
 // formatFloat renders a metric value for a table: shortest exact form, with
 // at most 6 significant digits for long fractions.
