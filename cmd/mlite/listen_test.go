@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -99,4 +101,24 @@ func fetch(t *testing.T, url, body string) (status string, got string) {
 func trackingServer(t *testing.T, path string, args ...string) string {
 	t.Helper()
 	return startServer(t, "server", runServe, append([]string{"server", "--db", path, "--port", "0"}, args...), `at (http://\S+)/ `, 30*time.Second).url
+}
+
+// TestServerStopsPastSilentConnection stops a server while a client holds a
+// connection it never sent a request on (http.Transport dials such spares):
+// net/http's graceful shutdown waits on it, and past the grace period the
+// server closes it and stops without an error.
+func TestServerStopsPastSilentConnection(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mlite.db")
+	s := startServer(t, "server", runServe, []string{"server", "--db", path, "--port", "0"}, `at (http://\S+)/ `, 30*time.Second)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := s.stop(); err != nil {
+		t.Fatalf("server stopped with %v", err)
+	}
+	if out := s.stdout.String(); !strings.Contains(out, "closed the connections still open") {
+		t.Errorf("stdout %q: want the forced close said", out)
+	}
 }

@@ -166,9 +166,17 @@ func (a *app) runServer(ctx context.Context, ln net.Listener, h http.Handler, st
 		return err
 	case <-ctx.Done():
 	}
+	// Shutdown waits for requests in flight, and also for connections a
+	// client opened but has not sent a request on yet (net/http counts
+	// those as busy for their first 5 s; http.Transport dials such spares).
+	// Past the grace period the rest are closed: stopping is not a failure.
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := srv.Shutdown(shutdown)
+	if errors.Is(err, context.DeadlineExceeded) {
+		a.out.printf("mlite: closed the connections still open after 5 s\n")
+		err = srv.Close()
+	}
 	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
 	}
