@@ -30,9 +30,7 @@ func encodeArtifact(a *Artifact) []byte {
 // key). It never panics; malformed input wraps ErrCorrupt.
 func DecodeArtifact(path string, b []byte) (Artifact, error) {
 	d := decoder{b: b, what: "artifact"}
-	if v := d.byte1(); v != artifactRecordV1 && d.err == nil {
-		d.fail("unknown record version %d", v)
-	}
+	d.version(artifactRecordV1, artifactRecordV1)
 	a := Artifact{Path: path}
 	copy(a.Digest[:], d.raw(32))
 	size := d.uvarint()
@@ -99,18 +97,8 @@ func (t *Tx) Files(ix Index, prefix string, fn func(Artifact) error) error {
 	if b == nil { // a format 1 file opened read-only lacks logged_model_files
 		return nil
 	}
-	p := ix.key(prefix)
-	c := b.Cursor()
-	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-		a, err := DecodeArtifact(string(k[len(ix.prefix):]), v)
-		if err != nil {
-			return err
-		}
-		if err := fn(a); err != nil {
-			return err
-		}
-	}
-	return nil
+	decode := func(k, v []byte) (Artifact, error) { return DecodeArtifact(string(k[len(ix.prefix):]), v) }
+	return eachWithPrefix(b, ix.key(prefix), decode, fn)
 }
 
 // DeleteFiles removes from the index every entry whose path starts with
@@ -151,16 +139,5 @@ func (t *Tx) DeleteArtifacts(run RunID, prefix string) (int, error) {
 // ForEachArtifact calls fn with every artifact of every run: what a
 // garbage collector must keep.
 func (t *Tx) ForEachArtifact(fn func(run RunID, a Artifact) error) error {
-	return t.tx.Bucket(bucketArtifacts).ForEach(func(k, v []byte) error {
-		if len(k) <= 16 {
-			return fmt.Errorf("store: artifact key %x too short: %w", k, ErrCorrupt)
-		}
-		var id RunID
-		copy(id[:], k)
-		a, err := DecodeArtifact(string(k[16:]), v)
-		if err != nil {
-			return err
-		}
-		return fn(id, a)
-	})
+	return eachFile(t.tx.Bucket(bucketArtifacts), "artifact", fn)
 }

@@ -65,9 +65,7 @@ func encodeAuditEvent(ev *AuditEvent) []byte {
 // It never panics; malformed input wraps ErrCorrupt.
 func DecodeAuditEvent(seq uint64, b []byte) (*AuditEvent, error) {
 	d := decoder{b: b, what: "audit event"}
-	if v := d.byte1(); v != auditRecordV1 && d.err == nil {
-		d.fail("unknown record version %d", v)
-	}
+	d.version(auditRecordV1, auditRecordV1)
 	ev := &AuditEvent{Seq: seq}
 	ev.Time = d.varint()
 	ev.User = d.str()

@@ -75,12 +75,7 @@ func (t *Tx) check(ctx context.Context) []Problem {
 	}
 
 	exps := map[ExperimentID]*Experiment{}
-	t.tx.Bucket(bucketExperiments).ForEach(func(k, v []byte) error {
-		x, err := DecodeExperiment(v)
-		if err != nil {
-			c.add(fmt.Sprintf("experiment key %x", k), "%v", err)
-			return nil
-		}
+	checkRecords(t, c, bucketExperiments, "experiment key %x", DecodeExperiment, func(k []byte, x *Experiment) {
 		if !bytes.Equal(k, expKey(x.ID)) {
 			c.add("experiment "+x.ID.String(), "stored under key %x", k)
 		}
@@ -91,7 +86,6 @@ func (t *Tx) check(ctx context.Context) []Problem {
 			c.add("experiment "+x.ID.String(), "name %q not indexed to it", x.Name)
 		}
 		exps[x.ID] = x
-		return nil
 	})
 	if _, ok := exps[0]; !ok {
 		c.add("experiment 0", "the Default experiment is missing")
@@ -106,12 +100,7 @@ func (t *Tx) check(ctx context.Context) []Problem {
 	})
 
 	runs := map[RunID]*Run{}
-	t.tx.Bucket(bucketRuns).ForEach(func(k, v []byte) error {
-		r, err := DecodeRun(v)
-		if err != nil {
-			c.add(fmt.Sprintf("run key %x", k), "%v", err)
-			return nil
-		}
+	checkRecords(t, c, bucketRuns, "run key %x", DecodeRun, func(k []byte, r *Run) {
 		where := "run " + r.ID.String()
 		if !bytes.Equal(k, r.ID[:]) {
 			c.add(where, "stored under key %x", k)
@@ -127,7 +116,6 @@ func (t *Tx) check(ctx context.Context) []Problem {
 		}
 		t.checkSeries(ctx, c, r)
 		runs[r.ID] = r
-		return nil
 	})
 
 	t.tx.Bucket(bucketRunsByExp).ForEach(func(k, _ []byte) error {
@@ -210,6 +198,20 @@ func (t *Tx) check(ctx context.Context) []Problem {
 	t.checkAudit(c)
 	t.checkMetricOrder(c, runs)
 	return c.probs
+}
+
+// checkRecords decodes every record of bucket, reports each that does not
+// decode under keyFormat (given the key), and calls fn with the others.
+func checkRecords[T any](t *Tx, c *checker, bucket []byte, keyFormat string, decode func([]byte) (T, error), fn func(k []byte, x T)) {
+	t.tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+		x, err := decode(v)
+		if err != nil {
+			c.add(fmt.Sprintf(keyFormat, k), "%v", err)
+			return nil
+		}
+		fn(k, x)
+		return nil
+	})
 }
 
 func (t *Tx) hasKey(bucket, key []byte) bool {

@@ -39,6 +39,16 @@ func (d *decoder) fail(format string, args ...any) {
 	}
 }
 
+// version reads a record's version byte and fails unless it is one of
+// oldest to newest; it returns the version.
+func (d *decoder) version(oldest, newest byte) byte {
+	v := d.byte1()
+	if (v < oldest || v > newest) && d.err == nil {
+		d.fail("unknown record version %d", v)
+	}
+	return v
+}
+
 func (d *decoder) byte1() byte {
 	if d.err != nil {
 		return 0

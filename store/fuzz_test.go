@@ -62,57 +62,50 @@ func FuzzDecodeRun(f *testing.F) {
 func FuzzDecodeExperiment(f *testing.F) {
 	f.Add(encodeExperiment(&Experiment{ID: 4, Name: "e", ArtifactLocation: "l", Tags: map[string]string{"a": "b"}}))
 	f.Add([]byte{1, 0, 0})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		x, err := DecodeExperiment(b)
-		if err != nil {
-			if !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("error %v does not wrap ErrCorrupt", err)
-			}
-			return
-		}
-		again := encodeExperiment(x)
-		x2, err := DecodeExperiment(again)
-		if err != nil || !bytes.Equal(encodeExperiment(x2), again) {
-			t.Fatalf("re-encoding is not stable: %v", err)
-		}
-	})
+	fuzzRoundTrip(f, DecodeExperiment, encodeExperiment, nil)
 }
 
-// FuzzDecodeDataset: as FuzzDecodeRun, for dataset records.
+// FuzzDecodeDataset: as FuzzDecodeRun, for dataset records; varints may be
+// over-long in the input, so the re-encoding is minimal but must decode to
+// the same dataset.
 func FuzzDecodeDataset(f *testing.F) {
 	f.Add(encodeDataset(&Dataset{Name: "n", Digest: "d", SourceType: "local", Source: "s", Schema: "{}", Profile: "p"}))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		d, err := DecodeDataset(b)
-		if err != nil {
-			if !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("error %v does not wrap ErrCorrupt", err)
-			}
-			return
-		}
-		// Varints may be over-long in b; the re-encoding is minimal but
-		// must decode to the same dataset.
-		d2, err := DecodeDataset(encodeDataset(d))
-		if err != nil || *d2 != *d {
-			t.Fatalf("re-encoded dataset decodes to %+v, %v; want %+v", d2, err, d)
-		}
-	})
+	fuzzRoundTrip(f, DecodeDataset, encodeDataset, func(a, b *Dataset) bool { return *a == *b })
 }
 
-// FuzzDecodeArtifact: any bytes either decode or fail with ErrCorrupt;
-// what decodes re-encodes to the same bytes or to bytes that decode the same.
+// FuzzDecodeArtifact: as FuzzDecodeDataset, for artifact values.
 func FuzzDecodeArtifact(f *testing.F) {
 	f.Add(encodeArtifact(&Artifact{Path: "p", Digest: [32]byte{1, 2}, Size: 1 << 40, Mode: 0o755}))
-	f.Fuzz(func(t *testing.T, b []byte) {
+	decode := func(b []byte) (*Artifact, error) {
 		a, err := DecodeArtifact("p", b)
+		return &a, err
+	}
+	fuzzRoundTrip(f, decode, encodeArtifact, func(a, b *Artifact) bool { return *a == *b })
+}
+
+// fuzzRoundTrip is the body of a record decoder's fuzzer: any bytes either
+// decode or fail with an error wrapping ErrCorrupt, and what decodes
+// re-encodes to bytes that decode and encode again identically. With equal
+// non-nil, the re-encoded record must also decode to an equal value.
+func fuzzRoundTrip[T any](f *testing.F, decode func([]byte) (T, error), encode func(T) []byte, equal func(a, b T) bool) {
+	f.Fuzz(func(t *testing.T, b []byte) {
+		x, err := decode(b)
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("error %v does not wrap ErrCorrupt", err)
 			}
 			return
 		}
-		a2, err := DecodeArtifact("p", encodeArtifact(&a))
-		if err != nil || a2 != a {
-			t.Fatalf("re-encoded artifact decodes to %+v, %v; want %+v", a2, err, a)
+		b2 := encode(x)
+		x2, err := decode(b2)
+		if err != nil {
+			t.Fatalf("re-encoded record %x does not decode: %v", b2, err)
+		}
+		if equal != nil && !equal(x2, x) {
+			t.Fatalf("re-encoded record decodes to %+v, want %+v", x2, x)
+		}
+		if b3 := encode(x2); !bytes.Equal(b2, b3) {
+			t.Fatalf("encode(decode(encode)) = %x, want %x", b3, b2)
 		}
 	})
 }

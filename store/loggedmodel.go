@@ -214,9 +214,7 @@ func encodeLoggedModel(m *LoggedModel) []byte {
 // malformed input wraps ErrCorrupt.
 func DecodeLoggedModel(b []byte) (*LoggedModel, error) {
 	d := decoder{b: b, what: "logged model"}
-	if v := d.byte1(); v != loggedModelRecordV1 && d.err == nil {
-		d.fail("unknown record version %d", v)
-	}
+	d.version(loggedModelRecordV1, loggedModelRecordV1)
 	m := &LoggedModel{}
 	copy(m.ID[:], d.raw(16))
 	m.ExperimentID = ExperimentID(d.uvarint())
@@ -287,9 +285,7 @@ func DecodeRunModel(k, v []byte) (RunID, RunModel, error) {
 	copy(rm.Model[:], k[17:])
 	rm.Output = k[16] == runModelOutput
 	d := decoder{b: v, what: "run model"}
-	if ver := d.byte1(); ver != runModelRecordV1 && d.err == nil {
-		d.fail("unknown record version %d", ver)
-	}
+	d.version(runModelRecordV1, runModelRecordV1)
 	rm.Step = d.varint()
 	if !rm.Output && rm.Step != 0 && d.err == nil {
 		d.fail("model input with step %d", rm.Step)
@@ -496,18 +492,7 @@ func (t *Tx) ForEachLoggedModelFile(fn func(id ModelID, a Artifact) error) error
 	if b == nil {
 		return nil // a format 1 file opened read-only
 	}
-	return b.ForEach(func(k, v []byte) error {
-		if len(k) <= 16 {
-			return fmt.Errorf("store: logged model file key %x too short: %w", k, ErrCorrupt)
-		}
-		var id ModelID
-		copy(id[:], k)
-		a, err := DecodeArtifact(string(k[16:]), v)
-		if err != nil {
-			return err
-		}
-		return fn(id, a)
-	})
+	return eachFile(b, "logged model file", fn)
 }
 
 // checkLoggedModels verifies logged models and their indexes: keys match
@@ -522,12 +507,7 @@ func (t *Tx) checkLoggedModels(c *checker, exps map[ExperimentID]*Experiment, ru
 		}
 	}
 	models := map[ModelID]*LoggedModel{}
-	t.tx.Bucket(bucketLoggedModels).ForEach(func(k, v []byte) error {
-		m, err := DecodeLoggedModel(v)
-		if err != nil {
-			c.add(fmt.Sprintf("logged model key %x", k), "%v", err)
-			return nil
-		}
+	checkRecords(t, c, bucketLoggedModels, "logged model key %x", DecodeLoggedModel, func(k []byte, m *LoggedModel) {
 		where := "logged model " + m.ID.String()
 		if !bytes.Equal(k, m.ID[:]) {
 			c.add(where, "stored under key %x", k)
@@ -539,7 +519,6 @@ func (t *Tx) checkLoggedModels(c *checker, exps map[ExperimentID]*Experiment, ru
 			c.add(where, "missing from logged_models_by_experiment")
 		}
 		models[m.ID] = m
-		return nil
 	})
 	if len(models) > 0 {
 		if v := t.tx.Bucket(bucketMeta).Get(metaFormat); len(v) != 4 || binary.BigEndian.Uint32(v) < formatLoggedModels {

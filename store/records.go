@@ -220,9 +220,7 @@ func encodeExperiment(x *Experiment) []byte {
 // malformed input returns an error wrapping ErrCorrupt.
 func DecodeExperiment(b []byte) (*Experiment, error) {
 	d := decoder{b: b, what: "experiment"}
-	if v := d.byte1(); v != experimentRecordV1 && d.err == nil {
-		d.fail("unknown record version %d", v)
-	}
+	d.version(experimentRecordV1, experimentRecordV1)
 	x := &Experiment{}
 	x.ID = ExperimentID(d.uvarint())
 	x.Name = d.str()
@@ -379,9 +377,7 @@ func encodeDataset(ds *Dataset) []byte {
 // input returns an error wrapping ErrCorrupt.
 func DecodeDataset(b []byte) (*Dataset, error) {
 	d := decoder{b: b, what: "dataset"}
-	if v := d.byte1(); v != datasetRecordV1 && d.err == nil {
-		d.fail("unknown record version %d", v)
-	}
+	d.version(datasetRecordV1, datasetRecordV1)
 	ds := &Dataset{Name: d.str(), Digest: d.str(), SourceType: d.str(), Source: d.str(), Schema: d.str(), Profile: d.str()}
 	if err := d.done(); err != nil {
 		return nil, err

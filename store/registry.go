@@ -185,10 +185,7 @@ func encodeRegisteredModel(m *RegisteredModel) []byte {
 // panics; malformed input wraps ErrCorrupt.
 func DecodeRegisteredModel(b []byte) (*RegisteredModel, error) {
 	d := decoder{b: b, what: "registered model"}
-	version := d.byte1()
-	if version != regModelRecordV1 && version != regModelRecordV2 && d.err == nil {
-		d.fail("unknown record version %d", version)
-	}
+	version := d.version(regModelRecordV1, regModelRecordV2)
 	m := &RegisteredModel{}
 	m.Name = d.str()
 	m.CreationTime = d.varint()
@@ -272,10 +269,7 @@ func encodeModelVersion(mv *ModelVersion) []byte {
 // malformed input wraps ErrCorrupt.
 func DecodeModelVersion(b []byte) (*ModelVersion, error) {
 	d := decoder{b: b, what: "model version"}
-	version := d.byte1()
-	if version != modelVersionRecordV1 && version != modelVersionRecordV2 && d.err == nil {
-		d.fail("unknown record version %d", version)
-	}
+	version := d.version(modelVersionRecordV1, modelVersionRecordV2)
 	mv := &ModelVersion{}
 	mv.Name = d.str()
 	mv.Version = d.varint()
@@ -470,18 +464,7 @@ func (t *Tx) ModelVersion(name string, v int64) (*ModelVersion, error) {
 // ModelVersions calls fn with every version of model name, in version
 // order, until fn returns an error.
 func (t *Tx) ModelVersions(name string, fn func(*ModelVersion) error) error {
-	p := versionPrefix(name)
-	c := t.tx.Bucket(bucketRegVersions).Cursor()
-	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-		mv, err := DecodeModelVersion(v)
-		if err != nil {
-			return err
-		}
-		if err := fn(mv); err != nil {
-			return err
-		}
-	}
-	return nil
+	return eachWithPrefix(t.tx.Bucket(bucketRegVersions), versionPrefix(name), func(_, v []byte) (*ModelVersion, error) { return DecodeModelVersion(v) }, fn)
 }
 
 // PutModelVersion stores a model version, new or changed. Its model must
@@ -584,25 +567,14 @@ func (t *Tx) ForEachModelVersionFile(fn func(name string, v int64, a Artifact) e
 // file index entries belong to existing versions.
 func (t *Tx) checkRegistry(c *checker, _ map[RunID]*Run) {
 	models := map[string]*RegisteredModel{}
-	t.tx.Bucket(bucketRegModels).ForEach(func(k, v []byte) error {
-		m, err := DecodeRegisteredModel(v)
-		if err != nil {
-			c.add(fmt.Sprintf("registered model key %q", k), "%v", err)
-			return nil
-		}
+	checkRecords(t, c, bucketRegModels, "registered model key %q", DecodeRegisteredModel, func(k []byte, m *RegisteredModel) {
 		if string(k) != m.Name {
 			c.add(fmt.Sprintf("registered model %q", m.Name), "stored under key %q", k)
 		}
 		models[m.Name] = m
-		return nil
 	})
 	versions := map[string]bool{}
-	t.tx.Bucket(bucketRegVersions).ForEach(func(k, v []byte) error {
-		mv, err := DecodeModelVersion(v)
-		if err != nil {
-			c.add(fmt.Sprintf("model version key %x", k), "%v", err)
-			return nil
-		}
+	checkRecords(t, c, bucketRegVersions, "model version key %x", DecodeModelVersion, func(k []byte, mv *ModelVersion) {
 		where := fmt.Sprintf("model %q version %d", mv.Name, mv.Version)
 		if !bytes.Equal(k, versionKey(mv.Name, mv.Version)) {
 			c.add(where, "stored under key %x", k)
@@ -614,7 +586,6 @@ func (t *Tx) checkRegistry(c *checker, _ map[RunID]*Run) {
 			c.add(where, "not below the model's next version %d", m.NextVersion)
 		}
 		versions[string(versionKey(mv.Name, mv.Version))] = true
-		return nil
 	})
 	for _, m := range models {
 		for a, v := range m.Aliases {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"reflect"
@@ -72,23 +71,7 @@ func FuzzDecodeAuditEvent(f *testing.F) {
 	f.Add(encodeAuditEvent(seedEvent()))
 	f.Add(encodeAuditEvent(&AuditEvent{Action: "create_model", Model: "m"}))
 	f.Add([]byte{1})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		ev, err := DecodeAuditEvent(1, b)
-		if err != nil {
-			if !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("error %v does not wrap ErrCorrupt", err)
-			}
-			return
-		}
-		b2 := encodeAuditEvent(ev)
-		ev2, err := DecodeAuditEvent(1, b2)
-		if err != nil {
-			t.Fatalf("re-encoded record does not decode: %v", err)
-		}
-		if b3 := encodeAuditEvent(ev2); !bytes.Equal(b2, b3) {
-			t.Fatalf("encode(decode(encode)) = %x, want %x", b3, b2)
-		}
-	})
+	fuzzRoundTrip(f, func(b []byte) (*AuditEvent, error) { return DecodeAuditEvent(1, b) }, encodeAuditEvent, nil)
 }
 
 func seedVersion() *ModelVersion {
@@ -104,23 +87,7 @@ func FuzzDecodeRegisteredModel(f *testing.F) {
 	f.Add(encodeRegisteredModel(&RegisteredModel{Name: "m", NextVersion: 1}))
 	f.Add(v1RegisteredModel)
 	f.Add([]byte{1})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := DecodeRegisteredModel(b)
-		if err != nil {
-			if !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("error %v does not wrap ErrCorrupt", err)
-			}
-			return
-		}
-		b2 := encodeRegisteredModel(m)
-		m2, err := DecodeRegisteredModel(b2)
-		if err != nil {
-			t.Fatalf("re-encoded record does not decode: %v", err)
-		}
-		if b3 := encodeRegisteredModel(m2); !bytes.Equal(b2, b3) {
-			t.Fatalf("encode(decode(encode)) = %x, want %x", b3, b2)
-		}
-	})
+	fuzzRoundTrip(f, DecodeRegisteredModel, encodeRegisteredModel, nil)
 }
 
 // FuzzDecodeModelVersion: any bytes either decode or fail with
@@ -129,23 +96,7 @@ func FuzzDecodeModelVersion(f *testing.F) {
 	f.Add(encodeModelVersion(seedVersion()))
 	f.Add(encodeModelVersion(&ModelVersion{Name: "m", Version: 1, Status: Ready}))
 	f.Add([]byte{1})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		mv, err := DecodeModelVersion(b)
-		if err != nil {
-			if !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("error %v does not wrap ErrCorrupt", err)
-			}
-			return
-		}
-		b2 := encodeModelVersion(mv)
-		mv2, err := DecodeModelVersion(b2)
-		if err != nil {
-			t.Fatalf("re-encoded record does not decode: %v", err)
-		}
-		if b3 := encodeModelVersion(mv2); !bytes.Equal(b2, b3) {
-			t.Fatalf("encode(decode(encode)) = %x, want %x", b3, b2)
-		}
-	})
+	fuzzRoundTrip(f, DecodeModelVersion, encodeModelVersion, nil)
 }
 
 func TestRegistryRecords(t *testing.T) {

@@ -64,9 +64,7 @@ func encodeSyncMark(m SyncMark) []byte {
 
 func decodeSyncMark(b []byte) (SyncMark, error) {
 	d := decoder{b: b, what: "sync mark"}
-	if v := d.byte1(); d.err == nil && v != syncMarkRecordV1 {
-		d.fail("unknown record version %d", v)
-	}
+	d.version(syncMarkRecordV1, syncMarkRecordV1)
 	var m SyncMark
 	m.Ref = d.str()
 	m.Count = d.uvarint()

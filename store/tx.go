@@ -326,16 +326,36 @@ func (t *Tx) Dataset(exp ExperimentID, name, digest string) (*Dataset, error) {
 
 // Datasets calls fn for every dataset of experiment exp.
 func (t *Tx) Datasets(exp ExperimentID, fn func(*Dataset) error) error {
-	prefix := expKey(exp)
-	c := t.tx.Bucket(bucketDatasets).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		ds, err := DecodeDataset(v)
+	return eachWithPrefix(t.tx.Bucket(bucketDatasets), expKey(exp), func(_, v []byte) (*Dataset, error) { return DecodeDataset(v) }, fn)
+}
+
+// eachWithPrefix decodes, in key order, every entry of b whose key starts
+// with p, and calls fn with it until fn or decode returns an error.
+func eachWithPrefix[T any](b *bolt.Bucket, p []byte, decode func(k, v []byte) (T, error), fn func(T) error) error {
+	c := b.Cursor()
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		x, err := decode(k, v)
 		if err != nil {
 			return err
 		}
-		if err := fn(ds); err != nil {
+		if err := fn(x); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// eachFile calls fn with every entry of a files bucket b whose keys are a
+// 16-byte owner id and a path (artifacts, logged model files).
+func eachFile[ID ~[16]byte](b *bolt.Bucket, what string, fn func(ID, Artifact) error) error {
+	return b.ForEach(func(k, v []byte) error {
+		if len(k) <= 16 {
+			return fmt.Errorf("store: %s key %x too short: %w", what, k, ErrCorrupt)
+		}
+		a, err := DecodeArtifact(string(k[16:]), v)
+		if err != nil {
+			return err
+		}
+		return fn(ID(k[:16]), a)
+	})
 }
