@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/mlite/mlite/examples/creditdemo"
 	"github.com/mlite/mlite/internal/browsertest"
 )
 
@@ -18,13 +16,7 @@ import (
 // UI routes in the URL's fragment): each opens the viewer's page of the same
 // run, experiment, model or version.
 func TestBrowserMLflowLinks(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "demo.mlite")
-	rep, err := creditdemo.Build(ctx, path, &creditdemo.Options{Children: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, base := serveStore(t, path)
+	rep, _, base := serveDemo(t, 2)
 	bctx := browsertest.New(t, 1400, 900)
 	v := fmt.Sprint(rep.ProductionVersion)
 	model := url.PathEscape(rep.Model)

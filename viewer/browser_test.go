@@ -278,6 +278,20 @@ func TestBrowserManyRuns(t *testing.T) {
 	t.Logf("re-sorted by a metric, first page shown: %v", time.Since(start).Round(time.Millisecond))
 }
 
+// serveDemo builds the quickstart's store with a sweep of children child
+// runs and serves a viewer over it until the test ends; it returns what
+// the build made, the store and the server's URL.
+func serveDemo(t *testing.T, children int) (*creditdemo.Report, *mlite.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "demo.mlite")
+	rep, err := creditdemo.Build(context.Background(), path, &creditdemo.Options{Children: children})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, base := serveStore(t, path)
+	return rep, db, base
+}
+
 // serveStore opens the store at path and serves a viewer over it until the
 // test ends; it returns the store and the server's URL.
 func serveStore(t *testing.T, path string) (*mlite.DB, string) {

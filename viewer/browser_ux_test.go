@@ -3,7 +3,6 @@ package viewer
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,12 +19,7 @@ import (
 // focuses the filter and Esc clears it; a copy button copies.
 func TestBrowserTheme(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "demo.mlite")
-	rep, err := creditdemo.Build(ctx, path, &creditdemo.Options{Children: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, base := serveStore(t, path)
+	rep, db, base := serveDemo(t, 2)
 	children, err := db.Children(ctx, mustRunID(t, rep.ParentRunID))
 	if err != nil || len(children) != 2 {
 		t.Fatalf("children of the demo sweep: got %d, %v; want 2", len(children), err)
@@ -90,12 +84,7 @@ func TestBrowserTheme(t *testing.T) {
 // link to the versions made from it.
 func TestBrowserUX(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "demo.mlite")
-	rep, err := creditdemo.Build(ctx, path, &creditdemo.Options{Children: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, base := serveStore(t, path)
+	rep, db, base := serveDemo(t, 2)
 	mv, err := db.Registry().GetVersion(ctx, rep.Model, rep.ProductionVersion)
 	if err != nil {
 		t.Fatal(err)
@@ -149,5 +138,78 @@ func TestBrowserUX(t *testing.T) {
 	)
 	if err != nil {
 		t.Errorf("the run page of the production version's run: %v", err)
+	}
+}
+
+// TestBrowserSweepTable opens the runs table of the demo sweep at
+// 1400x900: the lone sweep parent is open, the summary counts the sweep,
+// the main metrics sit next to the name with every metric column inside
+// the window, and a chosen column order survives a reload from the URL.
+func TestBrowserSweepTable(t *testing.T) {
+	rep, _, base := serveDemo(t, 12)
+	bctx := browsertest.New(t, 1400, 900)
+	sctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+	// inWindow is true when every metric column of the table lies inside
+	// the table's frame, unscrolled, and the page is no wider than the
+	// window.
+	const inWindow = `(() => {
+	  const wrap = document.getElementById("runs-wrap"), right = wrap.getBoundingClientRect().left + wrap.clientWidth;
+	  const ths = [...document.querySelectorAll("#runs thead th.metric")];
+	  return ths.length > 0 && wrap.scrollLeft === 0 && ths.every(th => th.getBoundingClientRect().right <= right) &&
+	    document.documentElement.scrollWidth <= window.innerWidth; })()`
+	const heads = `[...document.querySelectorAll("#runs thead th")].map(th => th.dataset.col || "").filter(c => c).join(",")`
+	err := chromedp.Do(sctx,
+		chromedp.Navigate(base+"/experiments/"+rep.ExperimentID),
+		waitJS(`document.querySelectorAll("#runs tbody tr.run").length === 13`),
+		shot("sweep-table"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(what, expr string, want any) {
+		t.Helper()
+		got, err := chromedp.Run(sctx, chromedp.Evaluate[any](expr))
+		if err != nil || got != want {
+			t.Errorf("%s: got %v (%v), want %v", what, got, err, want)
+		}
+	}
+	check("summary", `document.getElementById("summary").textContent`, "13 matching runs: 12 child runs in 1 sweep")
+	check("child rows shown", `[...document.querySelectorAll("#runs tbody tr.run.child")].filter(tr => !tr.hidden && tr.offsetHeight > 0).length`, 12.0)
+	check("the parent's toggle", `document.querySelector("#runs button.toggle").getAttribute("aria-expanded")`, "true")
+	check("metric columns inside the window", inWindow, true)
+	check("columns", heads, "run_name,metrics.val_auc,metrics.val_logloss,metrics.f1,metrics.precision,metrics.recall,status,start_time,duration,user_id,"+
+		"params.batch_size,params.epochs,params.l2,params.lambda,params.learning_rate,params.max_bins,params.max_depth,params.min_child_hessian,params.model,"+
+		"params.models,params.n_children,params.n_estimators,params.n_fit_rows,params.n_rows,params.n_train,params.n_valid,params.resampling,params.seed,params.subsample")
+
+	// Choose the metrics train_auc and val_auc, train_auc moved first, and
+	// the param model alone; the URL keeps them.
+	err = chromedp.Do(sctx,
+		chromedp.Click(chromedp.CSS(`#columns-button`)),
+		waitJS(`!document.getElementById("columns-panel").hidden`),
+		js(`for (const cb of document.querySelectorAll("#columns-panel input[type=checkbox]")) cb.checked = ["train_auc", "val_auc", "model"].includes(cb.value)`),
+		js(`document.querySelector("#columns-panel fieldset:nth-of-type(2) .col-item[data-key=train_auc] button.up").click()`),
+		js(`[...document.querySelectorAll("#columns-panel button")].find(b => b.textContent === "Apply").click()`),
+		waitJS(heads+` === "run_name,metrics.val_auc,metrics.train_auc,status,start_time,duration,user_id,params.model"`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// train_auc was below val_auc (the chosen columns first, in order,
+	// then the others by name): one move up puts it first.
+	err = chromedp.Do(sctx,
+		chromedp.Click(chromedp.CSS(`#columns-button`)),
+		js(`document.querySelector("#columns-panel fieldset:nth-of-type(2) .col-item[data-key=train_auc] button.up").click()`),
+		js(`[...document.querySelectorAll("#columns-panel button")].find(b => b.textContent === "Apply").click()`),
+		waitJS(heads+` === "run_name,metrics.train_auc,metrics.val_auc,status,start_time,duration,user_id,params.model"`),
+		waitJS(`new URLSearchParams(location.search).get("metrics") === "train_auc,val_auc" && new URLSearchParams(location.search).get("params") === "model"`),
+		chromedp.Reload(),
+		waitJS(`document.querySelectorAll("#runs tbody tr.run").length === 13`),
+		waitJS(heads+` === "run_name,metrics.train_auc,metrics.val_auc,status,start_time,duration,user_id,params.model"`),
+		shot("sweep-table-columns"),
+	)
+	if err != nil {
+		got, _ := chromedp.Run(sctx, chromedp.Evaluate[string](heads+` + " at " + location.search`))
+		t.Fatalf("%v (columns %s)", err, got)
 	}
 }

@@ -15,7 +15,8 @@
 //     modules, uPlot). Its URL carries a hash of its content
 //     (/static/app.css?v=1a2b3c4d), so it is cached forever (immutable).
 //   - The mlite API is the JSON the pages fetch, under /api/mlite/: the runs
-//     table (paged, sorted, filtered, nested runs grouped under their parent),
+//     table (paged, sorted, filtered, nested runs grouped under their parent,
+//     the main metrics first: metricColumns),
 //     chart data downsampled on the server to two points a pixel (M4: each
 //     bucket of steps keeps its first, last, lowest and highest point, so no
 //     spike disappears), live run summaries, artifact

@@ -27,9 +27,11 @@ const (
 	// sampleRuns is how many of the newest matching runs decide which
 	// columns exist and which vary.
 	sampleRuns = 1000
-	// maxDefaultColumns caps the param and the metric columns shown by
-	// default, each.
+	// maxDefaultColumns caps the param columns shown by default.
 	maxDefaultColumns = 30
+	// mainMetrics is how many metric columns are shown by default, next
+	// to the name: few enough that a 1400 px window shows them all.
+	mainMetrics = 5
 )
 
 // num is a float64 that JSON-encodes NaN and ±Inf as the strings "NaN",
@@ -82,6 +84,8 @@ type runsPage struct {
 	Metrics       []string `json:"metrics"`        // metric columns shown
 	AllParams     []string `json:"all_params"`     // param keys seen (newest runs)
 	AllMetrics    []string `json:"all_metrics"`    // metric keys seen (newest runs)
+	AllTags       []string `json:"all_tags"`       // tag keys seen (newest runs)
+	Sweeps        int      `json:"sweeps"`         // top-level rows with matching child runs
 	Hint          string   `json:"hint,omitempty"` // why a filter matched nothing: a key no run has
 	Rows          []runRow `json:"rows"`
 }
@@ -239,6 +243,7 @@ func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) 
 			ents    []entry
 			params  = map[string]*keyStats{}
 			metrics = map[string]*keyStats{}
+			tags    = map[string]bool{}
 			sampled int
 		)
 		sel := run.RunSelection{Experiments: []run.ExperimentID{q.Experiment}, View: q.View, Filter: filter}
@@ -250,6 +255,11 @@ func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) 
 				sampled++
 				rv.EachParam(func(k, val string) { track(params, k, val, 0, sampled) })
 				rv.EachMetric(func(k string, s run.Series) { track(metrics, k, "", s.Latest.Value, sampled) })
+				rv.EachTag(func(k, _ string) {
+					if !tags[k] {
+						tags[strings.Clone(k)] = true
+					}
+				})
 			}
 			return nil
 		})
@@ -265,7 +275,8 @@ func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) 
 			}
 		}
 		page.AllParams, page.Params = columns(params, sampled, q.Params)
-		page.AllMetrics, page.Metrics = columns(metrics, sampled, q.Metrics)
+		page.AllMetrics, page.Metrics = metricColumns(metrics, sampled, q.Metrics, sc)
+		page.AllTags = sortedKeys(tags)
 
 		slices.SortFunc(ents, func(a, b entry) int { return compareEntries(&a, &b, sc.desc) })
 		pos := make(map[run.ID]int, len(ents))
@@ -283,6 +294,11 @@ func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) 
 			roots = append(roots, i)
 		}
 		page.Roots = len(roots)
+		for _, ri := range roots {
+			if len(ents[ri].kids) > 0 {
+				page.Sweeps++
+			}
+		}
 		if q.Offset > len(roots) {
 			q.Offset = len(roots)
 		}
@@ -497,4 +513,79 @@ func columns(m map[string]*keyStats, sampled int, asked []string) (all, shown []
 		}
 	}
 	return all, shown
+}
+
+// metricColumns returns every metric key seen (sorted) and the metric
+// columns to show: asked, if asked; else the sort metric, then the
+// experiment's main metrics (mainMetrics of those that vary, ranked by
+// metricRank), in that order.
+func metricColumns(m map[string]*keyStats, sampled int, asked []string, sc sortCol) (all, shown []string) {
+	all, varying := columns(m, sampled, asked)
+	if asked != nil {
+		return all, varying
+	}
+	if len(varying) == 0 {
+		varying = all // one run, or all alike: rank them all
+	}
+	ranked := slices.Clone(varying)
+	// Most runs have it first (a sweep's children over its parent), then
+	// by the name's rank, then by name.
+	common := func(k string) bool { return 2*m[k].seen >= sampled }
+	slices.SortStableFunc(ranked, func(a, b string) int {
+		if ca, cb := common(a), common(b); ca != cb {
+			if ca {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(metricRank(b), metricRank(a))
+	})
+	shown = []string{}
+	if sc.kind == "metrics" {
+		shown = append(shown, sc.key)
+	}
+	for _, k := range ranked {
+		if len(shown) >= mainMetrics {
+			break
+		}
+		if !slices.Contains(shown, k) {
+			shown = append(shown, k)
+		}
+	}
+	return all, shown
+}
+
+// Words of metric names, for metricRank.
+var (
+	// qualityWords name what a model is judged by.
+	qualityWords = []string{"auc", "roc", "accuracy", "acc", "f1", "loss", "logloss", "rmse", "mae", "mse", "mape",
+		"r2", "precision", "recall", "ap", "map", "ndcg", "error", "perplexity", "bleu", "rouge", "iou", "dice", "score"}
+	// heldOutWords name data the model was not trained on.
+	heldOutWords = []string{"val", "valid", "validation", "test", "eval", "holdout", "dev"}
+)
+
+// metricRank ranks a metric's name: a quality measure ("auc", "loss",
+// "f1") on held-out data ("val_", "test_") first, then one on no named
+// data ("f1"), then one on training data; counts and settings ("tp",
+// "threshold", "lr") last.
+func metricRank(key string) int {
+	words := strings.FieldsFunc(strings.ToLower(key), func(r rune) bool {
+		return !('a' <= r && r <= 'z' || '0' <= r && r <= '9')
+	})
+	rank := 2
+	quality := false
+	for _, w := range words {
+		switch {
+		case slices.Contains(heldOutWords, w):
+			rank = 3
+		case w == "train" || w == "training":
+			rank = min(rank, 1)
+		case slices.Contains(qualityWords, w):
+			quality = true
+		}
+	}
+	if quality {
+		rank += 10
+	}
+	return rank
 }

@@ -1,6 +1,7 @@
 // The runs table of an experiment: filter (the query language, errors shown
 // under the box), sort by any column, nested runs under their parent
-// (collapsible), chosen param and metric columns, paging as you scroll, and
+// (collapsible), the main metrics next to the name, chosen and ordered
+// param and metric columns (kept in the URL), paging as you scroll, and
 // selection of runs to compare.
 import {fetchJSON, num, fmtNum, fmtTime, fmtDur, el} from "./common.js";
 
@@ -17,11 +18,17 @@ const compareBtn = document.getElementById("compare-button");
 const colBtn = document.getElementById("columns-button");
 const colPanel = document.getElementById("columns-panel");
 
+// listArg reads a comma-separated list of the page's URL: null when absent.
+function listArg(name) {
+  const v = new URLSearchParams(location.search).get(name);
+  return v == null ? null : v.split(",").filter(s => s !== "");
+}
+
 const state = {
   filter: filterBox.value,
   orderBy: orderBox.value,
-  params: null,   // null: the server's default (those that vary)
-  metrics: null,
+  params: listArg("params"),   // null: the server's default (those that vary)
+  metrics: listArg("metrics"), // null: the server's default (the main metrics)
   next: null,
   page: null,     // the last page: its columns
   selected: new Set(),
@@ -44,6 +51,8 @@ function pageURL() {
   const q = new URLSearchParams();
   if (state.filter) q.set("filter", state.filter);
   if (state.orderBy) q.set("order_by", state.orderBy);
+  if (state.params) q.set("params", state.params.join(","));
+  if (state.metrics) q.set("metrics", state.metrics.join(","));
   const s = q.toString();
   return location.pathname + (s ? "?" + s : "");
 }
@@ -72,10 +81,10 @@ function header(page) {
   const all = el("input", {type: "checkbox", title: "select all shown", onchange: e => {
     for (const cb of tbody.querySelectorAll("input.select")) { cb.checked = e.target.checked; toggleSelect(cb.value, cb.checked); }
   }});
-  const tr = el("tr", null, el("th", {class: "select"}, all),
-    th("Name", "run_name"), th("Status", "status"), th("Started", "start_time"), th("Duration", "duration", "num"), th("User", "user_id"));
-  for (const p of page.params) tr.append(th(p, quoteKey("params", p), "param"));
+  const tr = el("tr", null, el("th", {class: "select"}, all), th("Name", "run_name"));
   for (const m of page.metrics) tr.append(th(m, quoteKey("metrics", m), "num metric"));
+  tr.append(th("Status", "status"), th("Started", "start_time"), th("Duration", "duration", "num"), th("User", "user_id"));
+  for (const p of page.params) tr.append(th(p, quoteKey("params", p), "param"));
   thead.replaceChildren(tr);
 }
 
@@ -101,11 +110,11 @@ function rowOf(r, page) {
   name.append(el("a", {href: `/runs/${r.run_id}`}, r.run_name || r.run_id.slice(0, 8)));
   if (r.children) name.append(el("span", {class: "muted"}, ` (${r.children})`));
   if (r.more) name.append(el("span", {class: "muted"}, ` +${r.more} more`));
-  tr.append(el("td", {class: "select"}, cb), name,
-    el("td", null, el("span", {class: `status status-${r.status}`}, r.status)),
+  tr.append(el("td", {class: "select"}, cb), name);
+  for (const m of page.metrics) tr.append(el("td", {class: "num mono metric"}, m in r.metrics ? fmtNum(r.metrics[m]) : ""));
+  tr.append(el("td", null, el("span", {class: `status status-${r.status}`}, r.status)),
     el("td", {class: "time"}, fmtTime(r.start_time)), el("td", {class: "num"}, fmtDur(r.duration_ms)), el("td", null, r.user_id));
   for (const p of page.params) tr.append(el("td", {class: "mono param"}, r.params[p] ?? ""));
-  for (const m of page.metrics) tr.append(el("td", {class: "num mono metric"}, m in r.metrics ? fmtNum(r.metrics[m]) : ""));
   return tr;
 }
 
@@ -143,16 +152,30 @@ function render(page, append) {
   state.next = page.next_page_token || null;
   more.hidden = !state.next;
   watchEnd();
-  const shown = tbody.querySelectorAll("tr.run:not(.child)").length;
-  summary.textContent = `${page.total} matching run${page.total === 1 ? "" : "s"}; ${page.roots} top-level, ${shown} shown` + (state.filter ? ` for filter ${state.filter}` : "");
+  summary.textContent = summaryText(page, tbody.querySelectorAll("tr.run:not(.child)").length);
   table.dataset.total = String(page.total);
+}
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+// summaryText counts the matching runs the way a sweep is thought of:
+// "37 matching runs: 36 child runs in 1 sweep".
+function summaryText(page, shown) {
+  const parts = [];
+  if (page.sweeps) parts.push(`${plural(page.total - page.roots, "child run")} in ${plural(page.sweeps, "sweep")}`);
+  const others = page.roots - page.sweeps;
+  if (others) parts.push(plural(others, page.sweeps ? "other top-level run" : "top-level run"));
+  let s = plural(page.total, "matching run") + (page.total ? ": " + parts.join(", ") : "");
+  if (shown < page.roots) s += ` (${shown} of ${page.roots} top-level shown)`;
+  return s + (state.filter ? ` for filter ${state.filter}` : "");
 }
 
 // placeholder makes the filter box's example a filter on keys the
 // experiment has, with values of its newest run.
 function placeholder(page) {
   if (filterBox.dataset.example) return;
-  const r = page.rows.find(r => Object.keys(r.metrics).length || Object.keys(r.params).length);
+  const r = page.rows.find(r => page.metrics.some(k => Number.isFinite(num(r.metrics[k])))) ||
+    page.rows.find(r => Object.keys(r.metrics).length || Object.keys(r.params).length);
   if (!r) return;
   const parts = [];
   const m = page.metrics.find(k => Number.isFinite(num(r.metrics[k]))) || Object.keys(r.metrics).find(k => Number.isFinite(num(r.metrics[k])));
@@ -203,12 +226,18 @@ async function loadMore() {
 function columnsPanel() {
   const p = state.page;
   if (!p) return;
+  // box lists the shown columns first, in their order (↑ moves one up),
+  // then the others.
   const box = (kind, keys, shown) => {
     const fs = el("fieldset", null, el("legend", null, kind));
-    for (const k of keys) {
+    for (const k of [...shown, ...keys.filter(k => !shown.includes(k))]) {
       const cb = el("input", {type: "checkbox", value: k});
       cb.checked = shown.includes(k);
-      fs.append(el("label", null, cb, " ", k));
+      const up = el("button", {type: "button", class: "up", title: "move up", onclick: e => {
+        const item = e.currentTarget.parentNode;
+        if (item.previousElementSibling && item.previousElementSibling.tagName === "DIV") item.parentNode.insertBefore(item, item.previousElementSibling);
+      }}, "↑");
+      fs.append(el("div", {class: "col-item", dataset: {key: k}}, up, el("label", null, cb, " ", k)));
     }
     return fs;
   };
@@ -219,7 +248,7 @@ function columnsPanel() {
     colPanel.hidden = true;
     reload();
   }}, "Apply");
-  const dflt = el("button", {type: "button", onclick: () => { state.params = state.metrics = null; colPanel.hidden = true; reload(); }}, "Those that vary");
+  const dflt = el("button", {type: "button", onclick: () => { state.params = state.metrics = null; colPanel.hidden = true; reload(); }}, "Defaults");
   colPanel.replaceChildren(ps, ms, el("p", null, apply, " ", dflt));
 }
 
