@@ -152,6 +152,21 @@ func runsQueryFrom(r *http.Request, exp run.ExperimentID) (runsQuery, error) {
 }
 
 func (v *Viewer) apiRuns(r *http.Request) (any, error) {
+	return v.runsAPI(r, func(ctx context.Context, q runsQuery) (any, error) { return v.queryRuns(ctx, q) })
+}
+
+// apiPoints answers the chart view's data: every run matching the filter,
+// as columns (see pointsJSON).
+func (v *Viewer) apiPoints(r *http.Request) (any, error) {
+	return v.runsAPI(r, func(ctx context.Context, q runsQuery) (any, error) {
+		b, err := v.pointsJSON(ctx, q)
+		return rawJSON(b), err
+	})
+}
+
+// runsAPI answers a request about an experiment's filtered runs with
+// answer; a bad filter is a 400 that points at the offending column.
+func (v *Viewer) runsAPI(r *http.Request, answer func(context.Context, runsQuery) (any, error)) (any, error) {
 	exp, err := parseExperiment(r)
 	if err != nil {
 		return nil, err
@@ -160,11 +175,11 @@ func (v *Viewer) apiRuns(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	page, err := v.queryRuns(r.Context(), q)
+	out, err := answer(r.Context(), q)
 	if err != nil {
 		return nil, filterError(err)
 	}
-	return page, nil
+	return out, nil
 }
 
 // filterError makes a query error a 400 with the message that points at

@@ -3,6 +3,7 @@ package viewer
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -211,5 +212,69 @@ func TestBrowserSweepTable(t *testing.T) {
 	if err != nil {
 		got, _ := chromedp.Run(sctx, chromedp.Evaluate[string](heads+` + " at " + location.search`))
 		t.Fatalf("%v (columns %s)", err, got)
+	}
+}
+
+// TestBrowserRunCharts opens the chart view of the demo sweep's filtered
+// runs: the scatter draws a point for every filtered run and names the
+// run under the pointer, the best run of each colour is listed, the
+// parallel-coordinates plot has a legend and highlights the line under
+// the pointer, and each metric's curves show the filtered runs together.
+func TestBrowserRunCharts(t *testing.T) {
+	rep, _, base := serveDemo(t, 12)
+	bctx := browsertest.New(t, 1400, 900)
+	sctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+	filter := url.QueryEscape("params.model = 'gradient_boosted_trees'")
+	// hoverAt moves the pointer over the element el to (x, y) in its own
+	// pixels.
+	const hoverAt = `window.hoverAt = (el, x, y) => { const r = el.getBoundingClientRect();
+	  el.dispatchEvent(new MouseEvent("mousemove", {clientX: r.left + x, clientY: r.top + y, bubbles: true})); };`
+	err := chromedp.Do(sctx,
+		chromedp.Navigate(base+"/experiments/"+rep.ExperimentID+"/charts?filter="+filter),
+		waitJS(`document.getElementById("runcharts").dataset.ready === "true"`),
+		waitJS(`document.getElementById("summary").textContent.startsWith("6 matching runs")`),
+		// Every filtered run is a point.
+		waitJS(`document.getElementById("scatter").dataset.points === "6" && document.getElementById("scatter").dataset.total === "6"`),
+		waitJS(canvasInk(`#scatter canvas`)+` > 500`),
+		waitJS(`document.querySelectorAll("#best tbody tr").length === Number(document.getElementById("scatter").dataset.series)`),
+		// The pointer on a point names its run.
+		js(hoverAt+`{ const u = document.getElementById("scatter").plot, [xs, ys] = u.data[1];
+		  hoverAt(u.over, u.valToPos(xs[0], "x"), u.valToPos(ys[0], "y")); }`),
+		waitJS(`(() => { const b = document.getElementById("scatter"), tip = b.querySelector(".pc-tip");
+		  return b.dataset.hover !== "" && !tip.hidden && tip.textContent.includes("val_auc"); })()`),
+		shot("runcharts-scatter"),
+		// The parallel plot: a line for each run, a legend, the line under
+		// the pointer highlighted and named.
+		waitJS(`document.getElementById("pc-canvas").dataset.drawn === "6"`),
+		waitJS(`document.querySelector("#parallel .pc-legend .pc-scale") !== null && document.querySelector("#parallel .pc-legend").textContent.includes("val_auc")`),
+		js(hoverAt+`{ const p = document.getElementById("parallel").plot, c = document.getElementById("pc-canvas");
+		  hoverAt(c, (p.x(0) + p.x(1)) / 2, (p.pts[2][0] + p.pts[2][1]) / 2); }`),
+		waitJS(`(() => { const c = document.getElementById("pc-canvas"), tip = document.querySelector("#parallel .pc-tip");
+		  const p = document.getElementById("parallel").plot, r = p.data.runs.find(r => r.id === c.dataset.hover);
+		  return !!r && !tip.hidden && tip.textContent.startsWith(r.name); })()`),
+		shot("runcharts-parallel"),
+		// The curves of each metric with a history, of the six runs.
+		js(`document.getElementById("charts").scrollIntoView()`),
+		waitJS(`document.querySelectorAll("#charts .chart").length === 3`),
+		waitJS(`[...document.querySelectorAll("#charts .chart")].some(c => c.dataset.series === "6")`),
+		waitJS(canvasInk(`#charts canvas`)+` > 500`),
+		shot("runcharts-curves"),
+	)
+	if err != nil {
+		diag, _ := chromedp.Run(sctx, chromedp.Evaluate[string](`JSON.stringify({scatter: {...document.getElementById("scatter").dataset}, pc: {...document.getElementById("pc-canvas").dataset},
+		  summary: document.getElementById("summary").textContent, error: document.getElementById("filter-error").textContent})`))
+		t.Fatalf("%v (state %s)", err, diag)
+	}
+	// Another y: the URL keeps it, and every run is still a point.
+	err = chromedp.Do(sctx,
+		js(`{ const s = document.getElementById("scatter-y"); s.value = "metrics.f1"; s.dispatchEvent(new Event("change")); }`),
+		waitJS(`new URLSearchParams(location.search).get("y") === "metrics.f1"`),
+		waitJS(`document.getElementById("scatter").dataset.points === "6" && document.querySelector("#best thead").textContent.includes("metrics.f1")`),
+		chromedp.Reload(),
+		waitJS(`document.getElementById("runcharts").dataset.ready === "true" && document.getElementById("scatter-y").value === "metrics.f1"`),
+	)
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -30,12 +30,14 @@
 //     run ids and models:/ URIs with its Copy buttons, and takes "/" to focus
 //     the filter box and Esc to clear it.
 //
-// Routes (see Viewer.routes): pages /, /experiments/{id}, /runs/{id},
+// Routes (see Viewer.routes): pages /, /experiments/{id} (the runs table),
+// /experiments/{id}/charts (the chart view of its filtered runs), /runs/{id},
 // /chart?run=..&key=.., /compare?runs=a,b, /models, /models/{name},
 // /models/{name}/versions/{version}; raw files /artifacts/{id}/raw?path=..
 // and /models/{name}/versions/{version}/raw?path=..; assets /static/{file}
 // and the icon /favicon.ico;
 // JSON /api/mlite/experiments, /api/mlite/experiments/{id}/runs,
+// /api/mlite/experiments/{id}/points (the chart view's runs, as columns),
 // /api/mlite/runs/{id}, /api/mlite/runs/{id}/artifacts,
 // /api/mlite/runs/{id}/preview?path=.., /api/mlite/chart,
 // /api/mlite/models/{name}/audit and

@@ -98,9 +98,21 @@ type runsPageData struct {
 	FilterError string // shown under the filter box
 	OrderBy     string
 	View        string
+	Charts      bool // the chart view, not the table
 }
 
-func (v *Viewer) runsPage(r *http.Request) (*view, error) {
+func (v *Viewer) runsPage(r *http.Request) (*view, error) { return v.experimentView(r, "runs.html") }
+
+// runChartsPage is the chart view of an experiment's filtered runs: a
+// scatter of any metric against any param or metric, the
+// parallel-coordinates plot and the curves of each metric.
+func (v *Viewer) runChartsPage(r *http.Request) (*view, error) {
+	return v.experimentView(r, "runcharts.html")
+}
+
+// experimentView is a page of an experiment's filtered runs, the table or
+// the charts: its filter and sort come from the URL.
+func (v *Viewer) experimentView(r *http.Request, tmpl string) (*view, error) {
 	id, err := parseExperiment(r)
 	if err != nil {
 		return nil, err
@@ -109,14 +121,15 @@ func (v *Viewer) runsPage(r *http.Request) (*view, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &runsPageData{Experiment: x, Filter: r.URL.Query().Get("filter"), OrderBy: r.URL.Query().Get("order_by"), View: r.URL.Query().Get("view")}
+	d := &runsPageData{Experiment: x, Filter: r.URL.Query().Get("filter"), OrderBy: r.URL.Query().Get("order_by"), View: r.URL.Query().Get("view"),
+		Charts: tmpl == "runcharts.html"}
 	if _, err := run.ParseFilter(d.Filter); err != nil {
 		d.FilterError = err.Error()
 	}
 	if _, err := parseSort(d.OrderBy); err != nil {
 		d.FilterError = err.Error()
 	}
-	return &view{Template: "runs.html", Title: x.Name, Nav: "experiments", Data: d}, nil
+	return &view{Template: tmpl, Title: x.Name, Nav: "experiments", Data: d}, nil
 }
 
 // kv is a key and a value, for sorted tables.

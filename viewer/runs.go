@@ -198,6 +198,7 @@ func plainKey(key string) bool {
 type entry struct {
 	id, parent run.ID
 	start      int64 // the tie-break: newest first, then by id
+	n          int   // its index in the scan
 	has        bool
 	isNum      bool
 	f          float64
@@ -214,15 +215,77 @@ type keyStats struct {
 	varies bool
 }
 
+// matching is what one scan of an experiment's runs found: the matching
+// runs, sorted, and the keys seen in the newest of them.
+type matching struct {
+	ents            []entry
+	params, metrics map[string]*keyStats
+	tags            map[string]bool
+	sampled         int
+	filter          *run.Filter
+	sel             run.RunSelection
+}
+
+// scanRuns reads the runs of q's experiment that match its filter, in one
+// scan, and sorts them by sc (numbers numerically, missing last). each, if
+// not nil, sees every matching run with its index in the scan (entry.n).
+func scanRuns(snap *run.Snapshot, q runsQuery, sc sortCol, now int64, each func(n int, rv *run.RunView)) (*matching, error) {
+	filter, err := run.ParseFilter(q.Filter)
+	if err != nil {
+		return nil, err
+	}
+	if q.View == 0 {
+		q.View = run.ActiveOnly
+	}
+	if _, err := snap.Experiment(q.Experiment); err != nil {
+		return nil, err
+	}
+	m := &matching{params: map[string]*keyStats{}, metrics: map[string]*keyStats{}, tags: map[string]bool{}, filter: filter,
+		sel: run.RunSelection{Experiments: []run.ExperimentID{q.Experiment}, View: q.View, Filter: filter}}
+	err = snap.Runs(m.sel, func(rv *run.RunView) error {
+		e := entry{id: rv.ID(), parent: rv.Parent(), start: rv.StartTime(), n: len(m.ents)}
+		sortValue(&e, rv, sc, now)
+		if each != nil {
+			each(e.n, rv)
+		}
+		m.ents = append(m.ents, e)
+		if m.sampled < sampleRuns {
+			m.sampled++
+			rv.EachParam(func(k, val string) { track(m.params, k, val, 0, m.sampled) })
+			rv.EachMetric(func(k string, s run.Series) { track(m.metrics, k, "", s.Latest.Value, m.sampled) })
+			rv.EachTag(func(k, _ string) {
+				if !m.tags[k] {
+					m.tags[strings.Clone(k)] = true
+				}
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(m.ents, func(a, b entry) int { return compareEntries(&a, &b, sc.desc) })
+	return m, nil
+}
+
+// hint says why a filter matched nothing (a key no run has), or "".
+func (m *matching) hint(snap *run.Snapshot) (string, error) {
+	if len(m.ents) > 0 || m.filter == nil {
+		return "", nil
+	}
+	if err := snap.MissingKeys(m.sel, m.filter); errors.Is(err, run.ErrUnknownKey) {
+		return err.Error(), nil
+	} else if err != nil {
+		return "", err
+	}
+	return "", nil
+}
+
 // queryRuns builds one page of an experiment's runs table in one read
 // transaction: filter with the query language, sort by any column (numbers
 // numerically, missing last), group nested runs under their matching
 // parent and page over the top-level rows.
 func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) {
-	filter, err := run.ParseFilter(q.Filter)
-	if err != nil {
-		return nil, err
-	}
 	sc, err := parseSort(q.OrderBy)
 	if err != nil {
 		return nil, err
@@ -230,55 +293,22 @@ func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) 
 	if q.MaxResults == 0 {
 		q.MaxResults = defaultPageRuns
 	}
-	if q.View == 0 {
-		q.View = run.ActiveOnly
-	}
 	now := time.Now().UnixMilli()
 	page := &runsPage{ExperimentID: q.Experiment.String(), Offset: q.Offset, OrderBy: sc.String(), Rows: []runRow{}}
 	err = v.db.Snapshot(ctx, func(snap *run.Snapshot) error {
-		if _, err := snap.Experiment(q.Experiment); err != nil {
-			return err
-		}
-		var (
-			ents    []entry
-			params  = map[string]*keyStats{}
-			metrics = map[string]*keyStats{}
-			tags    = map[string]bool{}
-			sampled int
-		)
-		sel := run.RunSelection{Experiments: []run.ExperimentID{q.Experiment}, View: q.View, Filter: filter}
-		err := snap.Runs(sel, func(rv *run.RunView) error {
-			e := entry{id: rv.ID(), parent: rv.Parent(), start: rv.StartTime()}
-			sortValue(&e, rv, sc, now)
-			ents = append(ents, e)
-			if sampled < sampleRuns {
-				sampled++
-				rv.EachParam(func(k, val string) { track(params, k, val, 0, sampled) })
-				rv.EachMetric(func(k string, s run.Series) { track(metrics, k, "", s.Latest.Value, sampled) })
-				rv.EachTag(func(k, _ string) {
-					if !tags[k] {
-						tags[strings.Clone(k)] = true
-					}
-				})
-			}
-			return nil
-		})
+		m, err := scanRuns(snap, q, sc, now, nil)
 		if err != nil {
 			return err
 		}
+		ents := m.ents
 		page.Total = len(ents)
-		if page.Total == 0 && filter != nil {
-			if err := snap.MissingKeys(sel, filter); errors.Is(err, run.ErrUnknownKey) {
-				page.Hint = err.Error()
-			} else if err != nil {
-				return err
-			}
+		if page.Hint, err = m.hint(snap); err != nil {
+			return err
 		}
-		page.AllParams, page.Params = columns(params, sampled, q.Params)
-		page.AllMetrics, page.Metrics = metricColumns(metrics, sampled, q.Metrics, sc)
-		page.AllTags = sortedKeys(tags)
+		page.AllParams, page.Params = columns(m.params, m.sampled, q.Params)
+		page.AllMetrics, page.Metrics = metricColumns(m.metrics, m.sampled, q.Metrics, sc)
+		page.AllTags = sortedKeys(m.tags)
 
-		slices.SortFunc(ents, func(a, b entry) int { return compareEntries(&a, &b, sc.desc) })
 		pos := make(map[run.ID]int, len(ents))
 		for i := range ents {
 			pos[ents[i].id] = i

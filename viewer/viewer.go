@@ -103,6 +103,7 @@ func (v *Viewer) routes(mux *http.ServeMux) {
 	for pattern, fn := range map[string]func(*http.Request) (*view, error){
 		"GET /{$}":                              v.experimentsPage,
 		"GET /experiments/{id}":                 v.runsPage,
+		"GET /experiments/{id}/charts":          v.runChartsPage,
 		"GET /runs/{id}":                        v.runPage,
 		"GET /runs/{id}/models":                 v.loggedModelsPage,
 		"GET /chart":                            v.chartPage,
@@ -132,6 +133,7 @@ func (v *Viewer) routes(mux *http.ServeMux) {
 	for pattern, fn := range map[string]func(*http.Request) (any, error){
 		"GET /api/mlite/experiments":                              v.apiExperiments,
 		"GET /api/mlite/experiments/{id}/runs":                    v.apiRuns,
+		"GET /api/mlite/experiments/{id}/points":                  v.apiPoints,
 		"GET /api/mlite/runs/{id}":                                v.apiRun,
 		"GET /api/mlite/runs/{id}/artifacts":                      v.apiArtifacts,
 		"GET /api/mlite/runs/{id}/preview":                        v.apiPreview,

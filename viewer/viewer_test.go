@@ -49,6 +49,8 @@ func TestPages(t *testing.T) {
 		{"/experiments/" + exp, 200, []string{`id="filter"`, `data-experiment="` + exp + `"`, "/static/runs.js?v="}, nil},
 		{"/experiments/" + exp + "?filter=" + url.QueryEscape("metrics.auc >"), 200, []string{`id="filter-error"`, "metrics.auc &gt;"}, []string{`id="filter-error" role="alert" hidden`}},
 		{"/experiments/" + exp + "?filter=" + url.QueryEscape("metrics.auc > 0.5"), 200, []string{`id="filter-error" role="alert" hidden`}, nil},
+		{"/experiments/" + exp + "/charts", 200, []string{`id="runcharts"`, `data-experiment="` + exp + `"`, "/static/runcharts.js?v=", `id="table-tab"`}, nil},
+		{"/experiments/" + exp + "/charts?filter=" + url.QueryEscape("metrics.auc >"), 200, []string{"metrics.auc &gt;"}, []string{`id="filter-error" role="alert" hidden`}},
 		{"/experiments/999", 404, []string{"404", "not found"}, nil},
 		{"/experiments/x", 400, []string{"experiment id"}, nil},
 		{"/runs/" + parent, 200, []string{"sweep", "plots/roc.png", "report/metrics.json", "best_auc", "0123456789abcdef0123456789abcdef01234567",

@@ -92,6 +92,7 @@ function toggleSelect(id, on) {
   if (on) state.selected.add(id); else state.selected.delete(id);
   compareBtn.disabled = state.selected.size < 2;
   compareBtn.textContent = `Compare selected (${state.selected.size})`;
+  chartsTab.href = chartsURL();
 }
 
 function rowOf(r, page) {
@@ -187,9 +188,23 @@ function placeholder(page) {
   filterBox.dataset.example = "true";
 }
 
+const chartsTab = document.getElementById("charts-tab");
+
+// chartsURL is the chart view of the same filtered runs, with the curves
+// of the selected runs if two or more are selected.
+function chartsURL() {
+  const q = new URLSearchParams();
+  if (state.filter) q.set("filter", state.filter);
+  if (state.orderBy) q.set("order_by", state.orderBy);
+  if (state.selected.size >= 2) q.set("runs", [...state.selected].join(","));
+  const s = q.toString();
+  return `/experiments/${exp}/charts` + (s ? "?" + s : "");
+}
+
 async function reload() {
   const seq = ++state.seq;
   history.replaceState(null, "", pageURL());
+  chartsTab.href = chartsURL();
   table.classList.add("loading");
   try {
     const page = await fetchJSON(apiURL());
