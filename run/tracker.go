@@ -306,11 +306,8 @@ func (t *Tracker) RestoreExperiment(ctx context.Context, id ExperimentID) error 
 
 // forRuns applies fn to every run of experiment id, storing those fn changed.
 func (t *Tracker) forRuns(tx *store.Tx, id ExperimentID, fn func(r *Record) bool) error {
-	var ids []ID
-	if err := tx.ExperimentRuns(id, nil, func(_ []byte, rid ID) (bool, error) {
-		ids = append(ids, rid)
-		return true, nil
-	}); err != nil {
+	ids, err := tx.ExperimentRunIDs(id)
+	if err != nil {
 		return err
 	}
 	for _, rid := range ids {

@@ -102,15 +102,8 @@ func (t *Tx) check(ctx context.Context) []Problem {
 	runs := map[RunID]*Run{}
 	checkRecords(t, c, bucketRuns, "run key %x", DecodeRun, func(k []byte, r *Run) {
 		where := "run " + r.ID.String()
-		if !bytes.Equal(k, r.ID[:]) {
-			c.add(where, "stored under key %x", k)
-		}
-		if exps[r.ExperimentID] == nil {
-			c.add(where, "experiment %s does not exist", r.ExperimentID)
-		}
-		if !t.hasKey(bucketRunsByExp, runsByExpKey(r.ExperimentID, r.StartTime, r.ID)) {
-			c.add(where, "missing from runs_by_experiment")
-		}
+		t.checkInExperiment(c, where, k, r.ID[:], exps[r.ExperimentID] != nil, r.ExperimentID,
+			bucketRunsByExp, runsByExpKey(r.ExperimentID, r.StartTime, r.ID))
 		if !r.Parent.IsZero() && !t.hasKey(bucketChildren, childKey(r.Parent, r.ID)) {
 			c.add(where, "missing from run_children of parent %s", r.Parent)
 		}
@@ -212,6 +205,21 @@ func checkRecords[T any](t *Tx, c *checker, bucket []byte, keyFormat string, dec
 		fn(k, x)
 		return nil
 	})
+}
+
+// checkInExperiment checks a record an experiment owns (a run, a logged
+// model): stored under its id, in an experiment that exists (expOK), and
+// listed in the experiment's index under indexKey.
+func (t *Tx) checkInExperiment(c *checker, where string, k, id []byte, expOK bool, exp ExperimentID, index, indexKey []byte) {
+	if !bytes.Equal(k, id) {
+		c.add(where, "stored under key %x", k)
+	}
+	if !expOK {
+		c.add(where, "experiment %s does not exist", exp)
+	}
+	if !t.hasKey(index, indexKey) {
+		c.add(where, "missing from %s", index)
+	}
 }
 
 func (t *Tx) hasKey(bucket, key []byte) bool {

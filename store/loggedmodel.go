@@ -508,16 +508,8 @@ func (t *Tx) checkLoggedModels(c *checker, exps map[ExperimentID]*Experiment, ru
 	}
 	models := map[ModelID]*LoggedModel{}
 	checkRecords(t, c, bucketLoggedModels, "logged model key %x", DecodeLoggedModel, func(k []byte, m *LoggedModel) {
-		where := "logged model " + m.ID.String()
-		if !bytes.Equal(k, m.ID[:]) {
-			c.add(where, "stored under key %x", k)
-		}
-		if exps[m.ExperimentID] == nil {
-			c.add(where, "experiment %s does not exist", m.ExperimentID)
-		}
-		if !t.hasKey(bucketLoggedModelsByExp, loggedModelsByExpKey(m.ExperimentID, m.CreationTime, m.ID)) {
-			c.add(where, "missing from logged_models_by_experiment")
-		}
+		t.checkInExperiment(c, "logged model "+m.ID.String(), k, m.ID[:], exps[m.ExperimentID] != nil, m.ExperimentID,
+			bucketLoggedModelsByExp, loggedModelsByExpKey(m.ExperimentID, m.CreationTime, m.ID))
 		models[m.ID] = m
 	})
 	if len(models) > 0 {

@@ -316,13 +316,7 @@ func (t *Tx) RegisteredModel(name string) (*RegisteredModel, error) {
 // ForEachRegisteredModel calls fn for every registered model in name
 // order until fn returns an error.
 func (t *Tx) ForEachRegisteredModel(fn func(*RegisteredModel) error) error {
-	return t.tx.Bucket(bucketRegModels).ForEach(func(_, v []byte) error {
-		m, err := DecodeRegisteredModel(v)
-		if err != nil {
-			return err
-		}
-		return fn(m)
-	})
+	return eachWithPrefix(t.tx.Bucket(bucketRegModels), nil, func(_, v []byte) (*RegisteredModel, error) { return DecodeRegisteredModel(v) }, fn)
 }
 
 func checkModel(m *RegisteredModel) error {

@@ -42,13 +42,7 @@ func (t *Tx) ExperimentByName(name string) (*Experiment, error) {
 // ForEachExperiment calls fn for every experiment in id order until fn
 // returns an error.
 func (t *Tx) ForEachExperiment(fn func(*Experiment) error) error {
-	return t.tx.Bucket(bucketExperiments).ForEach(func(_, v []byte) error {
-		x, err := DecodeExperiment(v)
-		if err != nil {
-			return err
-		}
-		return fn(x)
-	})
+	return eachWithPrefix(t.tx.Bucket(bucketExperiments), nil, func(_, v []byte) (*Experiment, error) { return DecodeExperiment(v) }, fn)
 }
 
 // CreateExperiment stores a new experiment, giving it the next id (written
@@ -106,11 +100,8 @@ func (t *Tx) DeleteExperiment(id ExperimentID) error {
 	if err != nil {
 		return err
 	}
-	var ids []RunID
-	if err := t.ExperimentRuns(id, nil, func(_ []byte, rid RunID) (bool, error) {
-		ids = append(ids, rid)
-		return true, nil
-	}); err != nil {
+	ids, err := t.ExperimentRunIDs(id)
+	if err != nil {
 		return err
 	}
 	for _, rid := range ids {
@@ -221,6 +212,18 @@ func (t *Tx) ExperimentRuns(exp ExperimentID, after []byte, fn func(pos []byte, 
 	return nil
 }
 
+// ExperimentRunIDs returns the ids of the runs of experiment exp, newest
+// start first: a list gathered before the caller changes the runs, which a
+// cursor must not see happen under it.
+func (t *Tx) ExperimentRunIDs(exp ExperimentID) ([]RunID, error) {
+	var ids []RunID
+	err := t.ExperimentRuns(exp, nil, func(_ []byte, id RunID) (bool, error) {
+		ids = append(ids, id)
+		return true, nil
+	})
+	return ids, err
+}
+
 // CountRuns counts the runs of the experiments exps (sorted) and of the
 // whole file, reading only the keys of the experiment index.
 func (t *Tx) CountRuns(exps []ExperimentID) (in, total int) {
@@ -268,17 +271,10 @@ func (t *Tx) PurgeRun(id RunID) error {
 	if err != nil {
 		return err
 	}
-	if err := deletePrefix(t.tx.Bucket(bucketSeries), id[:]); err != nil {
-		return err
-	}
-	if err := deletePrefix(t.tx.Bucket(bucketChildren), id[:]); err != nil {
-		return err
-	}
-	if err := deletePrefix(t.tx.Bucket(bucketArtifacts), id[:]); err != nil {
-		return err
-	}
-	if err := deletePrefix(t.tx.Bucket(bucketRunModels), id[:]); err != nil {
-		return err
+	for _, b := range [][]byte{bucketSeries, bucketChildren, bucketArtifacts, bucketRunModels} {
+		if err := deletePrefix(t.tx.Bucket(b), id[:]); err != nil {
+			return err
+		}
 	}
 	if !r.Parent.IsZero() {
 		if err := t.tx.Bucket(bucketChildren).Delete(childKey(r.Parent, id)); err != nil {
