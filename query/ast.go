@@ -35,10 +35,19 @@ var opNames = [...]string{
 }
 
 func (o op) String() string {
-	if int(o) < len(opNames) {
-		return opNames[o]
+	if s := nameOf(opNames[:], o); s != "" {
+		return s
 	}
 	return "?"
+}
+
+// nameOf returns the name of v in names, indexed by value, or "" when v
+// has none.
+func nameOf[T ~uint8](names []string, v T) string {
+	if int(v) < len(names) {
+		return names[v]
+	}
+	return ""
 }
 
 // field is a resolved identifier: what kind, which key, which aggregate.

@@ -2,6 +2,7 @@ package query
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -158,25 +159,29 @@ var extensionRejects = []rejectCase{
 func checkReject(t *testing.T, e Entity, tc rejectCase) {
 	t.Helper()
 	f, err := ParseFilter(e, tc.in)
+	want := Error{Line: tc.line, Col: tc.col, Msg: tc.msg, Input: tc.in}
+	checkError(t, fmt.Sprintf("%s filter %q", e, tc.in), f, err, want)
+}
+
+// checkError checks that parsing what (got, err) failed with an *Error
+// matching ErrInvalid, at want's line, column and item, with a message
+// containing want.Msg, and, when want.Input is set, naming that input.
+func checkError(t *testing.T, what string, got any, err error, want Error) {
+	t.Helper()
 	if err == nil {
-		t.Errorf("%s filter %q: parsed as %q, want an error containing %q", e, tc.in, f, tc.msg)
+		t.Errorf("%s: parsed as %q, want an error containing %q", what, got, want.Msg)
 		return
 	}
-	if !errors.Is(err, ErrInvalid) {
-		t.Errorf("%s filter %q: error %v does not match ErrInvalid", e, tc.in, err)
-	}
 	var qe *Error
-	if !errors.As(err, &qe) {
-		t.Fatalf("%s filter %q: error %T is not *Error", e, tc.in, err)
+	if !errors.As(err, &qe) || !errors.Is(err, ErrInvalid) {
+		t.Fatalf("%s: error %v (%T) is not an *Error matching ErrInvalid", what, err, err)
 	}
-	if !strings.Contains(qe.Msg, tc.msg) {
-		t.Errorf("%s filter %q: got message %q, want it to contain %q", e, tc.in, qe.Msg, tc.msg)
+	if !strings.Contains(qe.Msg, want.Msg) || qe.Line != want.Line || qe.Col != want.Col || qe.Item != want.Item {
+		t.Errorf("%s: got line %d col %d item %d %q, want line %d col %d item %d containing %q",
+			what, qe.Line, qe.Col, qe.Item, qe.Msg, want.Line, want.Col, want.Item, want.Msg)
 	}
-	if qe.Line != tc.line || qe.Col != tc.col {
-		t.Errorf("%s filter %q: got line %d col %d, want line %d col %d (%s)", e, tc.in, qe.Line, qe.Col, tc.line, tc.col, qe.Msg)
-	}
-	if qe.Input != tc.in {
-		t.Errorf("%s filter %q: Input = %q", e, tc.in, qe.Input)
+	if want.Input != "" && qe.Input != want.Input {
+		t.Errorf("%s: Input = %q, want %q", what, qe.Input, want.Input)
 	}
 }
 
@@ -196,41 +201,37 @@ func TestRejectExtensions(t *testing.T) {
 }
 
 func TestErrorRendering(t *testing.T) {
-	_, err := ParseFilter(Runs, "metrics.loss => 1")
-	want := "query: line 1, col 14: unknown comparator '=>' for metric; did you mean '>='?\n" +
-		"metrics.loss => 1\n" +
-		"             ^"
-	if err == nil || err.Error() != want {
-		t.Errorf("got\n%v\nwant\n%s", err, want)
+	filter := func(s string) func() error {
+		return func() error { _, err := ParseFilter(Runs, s); return err }
 	}
-	// The caret counts characters, not bytes, and follows tabs.
-	_, err = ParseFilter(Runs, "\tparams.é = x")
-	want = "query: line 1, col 13: value 'x' is not quoted; put string values in single or double quotes\n" +
-		"\tparams.é = x\n" +
-		"\t           ^"
-	if err == nil || err.Error() != want {
-		t.Errorf("got\n%v\nwant\n%s", err, want)
+	tests := []struct {
+		name string
+		err  func() error
+		want string
+	}{
+		{"caret under the comparator", filter("metrics.loss => 1"),
+			"query: line 1, col 14: unknown comparator '=>' for metric; did you mean '>='?\n" +
+				"metrics.loss => 1\n" +
+				"             ^"},
+		{"the caret counts characters, not bytes, and follows tabs", filter("\tparams.é = x"),
+			"query: line 1, col 13: value 'x' is not quoted; put string values in single or double quotes\n" +
+				"\tparams.é = x\n" +
+				"\t           ^"},
+		{"only the offending line is shown", filter("metrics.a > 1\nAND params.b = 2\nAND tags.c = 'x'"),
+			"query: line 2, col 16: expected a quoted string for param 'b', found the number 2; quote it: '2'\n" +
+				"AND params.b = 2\n" +
+				"               ^"},
+		{"no position (page tokens), no caret", func() error { return &Error{Msg: "invalid page token: x"} },
+			"query: invalid page token: x"},
+		{"order_by errors name the item", func() error { _, err := ParseOrderBy(Runs, []string{"metrics.a", "status DECS"}); return err },
+			"query: order_by item 2, col 8: invalid direction 'DECS'; use ASC or DESC; did you mean 'DESC'?\n" +
+				"status DECS\n" +
+				"       ^"},
 	}
-	// Only the offending line is shown.
-	_, err = ParseFilter(Runs, "metrics.a > 1\nAND params.b = 2\nAND tags.c = 'x'")
-	want = "query: line 2, col 16: expected a quoted string for param 'b', found the number 2; quote it: '2'\n" +
-		"AND params.b = 2\n" +
-		"               ^"
-	if err == nil || err.Error() != want {
-		t.Errorf("got\n%v\nwant\n%s", err, want)
-	}
-	// Errors without a position (page tokens) have no caret.
-	e := &Error{Msg: "invalid page token: x"}
-	if e.Error() != "query: invalid page token: x" {
-		t.Errorf("positionless error: %q", e.Error())
-	}
-	// Order_by errors name the item.
-	_, err = ParseOrderBy(Runs, []string{"metrics.a", "status DECS"})
-	want = "query: order_by item 2, col 8: invalid direction 'DECS'; use ASC or DESC; did you mean 'DESC'?\n" +
-		"status DECS\n" +
-		"       ^"
-	if err == nil || err.Error() != want {
-		t.Errorf("got\n%v\nwant\n%s", err, want)
+	for _, tt := range tests {
+		if err := tt.err(); err == nil || err.Error() != tt.want {
+			t.Errorf("%s: got\n%v\nwant\n%s", tt.name, err, tt.want)
+		}
 	}
 }
 

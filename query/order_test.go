@@ -1,9 +1,8 @@
 package query
 
 import (
-	"errors"
+	"fmt"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -180,18 +179,7 @@ var runOrderRejects = []orderReject{
 func checkOrderReject(t *testing.T, e Entity, tc orderReject) {
 	t.Helper()
 	o, err := ParseOrderBy(e, tc.items)
-	if err == nil {
-		t.Errorf("%s order %q: parsed as %q, want an error containing %q", e, tc.items, o, tc.msg)
-		return
-	}
-	var qe *Error
-	if !errors.As(err, &qe) || !errors.Is(err, ErrInvalid) {
-		t.Fatalf("%s order %q: error %v is not an *Error matching ErrInvalid", e, tc.items, err)
-	}
-	if !strings.Contains(qe.Msg, tc.msg) || qe.Item != tc.item || qe.Col != tc.col || qe.Line != 1 {
-		t.Errorf("%s order %q: got item %d col %d %q, want item %d col %d containing %q",
-			e, tc.items, qe.Item, qe.Col, qe.Msg, tc.item, tc.col, tc.msg)
-	}
+	checkError(t, fmt.Sprintf("%s order %q", e, tc.items), o, err, Error{Line: 1, Col: tc.col, Item: tc.item, Msg: tc.msg})
 }
 
 func TestOrderRejects(t *testing.T) {

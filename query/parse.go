@@ -214,59 +214,41 @@ func (p *parser) keyword(w string) bool {
 	return false
 }
 
-func (p *parser) parseOr() (*node, error) {
-	left, err := p.parseAnd()
-	if err != nil {
-		return nil, err
-	}
-	var kids []*node
-	for {
-		save := p.pos
-		if !p.keyword("OR") {
-			p.pos = save
-			break
-		}
-		p.ext = true
-		right, err := p.parseAnd()
-		if err != nil {
-			return nil, err
-		}
-		if kids == nil {
-			kids = appendFlat(kids, left, nOr)
-		}
-		kids = appendFlat(kids, right, nOr)
-	}
-	if kids == nil {
-		return left, nil
-	}
-	return &node{kind: nOr, kids: kids}, nil
-}
+func (p *parser) parseOr() (*node, error) { return p.parseChain("OR", nOr, p.parseAnd) }
 
-func (p *parser) parseAnd() (*node, error) {
-	left, err := p.parseNot()
+func (p *parser) parseAnd() (*node, error) { return p.parseChain("AND", nAnd, p.parseNot) }
+
+// parseChain parses operands joined by the keyword op (OR, AND) into one
+// node of kind k, or returns the operand alone. OR is an extension of
+// MLflow's grammar, which has AND only.
+func (p *parser) parseChain(op string, k nodeKind, operand func() (*node, error)) (*node, error) {
+	left, err := operand()
 	if err != nil {
 		return nil, err
 	}
 	var kids []*node
 	for {
 		save := p.pos
-		if !p.keyword("AND") {
+		if !p.keyword(op) {
 			p.pos = save
 			break
 		}
-		right, err := p.parseNot()
+		if k == nOr {
+			p.ext = true
+		}
+		right, err := operand()
 		if err != nil {
 			return nil, err
 		}
 		if kids == nil {
-			kids = appendFlat(kids, left, nAnd)
+			kids = appendFlat(kids, left, k)
 		}
-		kids = appendFlat(kids, right, nAnd)
+		kids = appendFlat(kids, right, k)
 	}
 	if kids == nil {
 		return left, nil
 	}
-	return &node{kind: nAnd, kids: kids}, nil
+	return &node{kind: k, kids: kids}, nil
 }
 
 // appendFlat appends n to kids, splicing in n's children when n is itself a

@@ -94,8 +94,8 @@ var aggNames = [...]string{AggMin: "min", AggMax: "max", AggLast: "last", AggCou
 
 // String returns the aggregate's function name ("min", "max", "last", "count", "avg").
 func (a Agg) String() string {
-	if int(a) < len(aggNames) && aggNames[a] != "" {
-		return aggNames[a]
+	if s := nameOf(aggNames[:], a); s != "" {
+		return s
 	}
 	return "agg(" + strconv.Itoa(int(a)) + ")"
 }

@@ -19,8 +19,8 @@ var fieldNames = [...]string{FieldMetric: "metric", FieldParam: "param", FieldTa
 // String returns the field kind's singular name ("metric", "param", "tag",
 // "attribute", "dataset").
 func (f Field) String() string {
-	if int(f) < len(fieldNames) && fieldNames[f] != "" {
-		return fieldNames[f]
+	if s := nameOf(fieldNames[:], f); s != "" {
+		return s
 	}
 	return "field?"
 }
