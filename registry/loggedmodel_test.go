@@ -7,20 +7,13 @@ import (
 	"testing"
 
 	"github.com/mlite/mlite/registry"
-	"github.com/mlite/mlite/run"
 	"github.com/mlite/mlite/store"
 )
 
 func TestCreateVersionFromLoggedModel(t *testing.T) {
 	ctx := context.Background()
 	db, reg, rid := setup(t)
-	lm, err := db.CreateLoggedModel(ctx, 0, run.LoggedModelOptions{Name: "model", SourceRunID: rid.String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.LogModelReader(ctx, lm.ID, strings.NewReader("flavors: {}\n"), "MLmodel"); err != nil {
-		t.Fatal(err)
-	}
+	lm := logModel(t, db, "model", rid.String(), map[string]string{"MLmodel": "flavors: {}\n"})
 	source := "models:/" + lm.ID.String()
 	mv, err := reg.CreateVersion(ctx, "credit", source, "")
 	if err != nil {

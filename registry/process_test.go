@@ -80,21 +80,10 @@ func TestConcurrentTransitionsAcrossProcesses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := db.StartRun(ctx, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.LogText(ctx, "weights", "model/weights.txt"); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.End(ctx); err != nil {
-		t.Fatal(err)
-	}
+	id := logRun(t, db, map[string]string{"model/weights.txt": "weights"})
 	reg := db.Registry()
 	for range 4 {
-		if _, err := reg.CreateVersion(ctx, concurrentModel, "runs:/"+r.ID().String()+"/model", ""); err != nil {
-			t.Fatal(err)
-		}
+		mustVersion(t, reg, concurrentModel, "runs:/"+id.String()+"/model")
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)

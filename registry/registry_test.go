@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,9 +26,15 @@ var files = map[string]string{
 // setup returns a throwaway store, its registry and a finished run holding files.
 func setup(t *testing.T) (*mlite.DB, *registry.Registry, run.ID) {
 	t.Helper()
-	ctx := context.Background()
 	db := mlitetest.New(t)
-	reg := registry.New(db.Tracker)
+	return db, registry.New(db.Tracker), logRun(t, db, files)
+}
+
+// logRun logs a finished run of db holding files (path: content) and
+// returns its id.
+func logRun(t testing.TB, db *mlite.DB, files map[string]string) run.ID {
+	t.Helper()
+	ctx := context.Background()
 	r, err := db.StartRun(ctx, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +47,24 @@ func setup(t *testing.T) (*mlite.DB, *registry.Registry, run.ID) {
 	if err := r.End(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return db, reg, r.ID()
+	return r.ID()
+}
+
+// logModel creates a logged model called name, of the run runID ("" for
+// none), holding files (path: content).
+func logModel(t testing.TB, db *mlite.DB, name, runID string, files map[string]string) *run.LoggedModel {
+	t.Helper()
+	ctx := context.Background()
+	lm, err := db.CreateLoggedModel(ctx, 0, run.LoggedModelOptions{Name: name, SourceRunID: runID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, s := range files {
+		if err := db.LogModelReader(ctx, lm.ID, strings.NewReader(s), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return lm
 }
 
 func mustVersion(t *testing.T, reg *registry.Registry, name, source string) *registry.ModelVersion {
@@ -50,6 +74,26 @@ func mustVersion(t *testing.T, reg *registry.Registry, name, source string) *reg
 		t.Fatalf("CreateVersion(%q, %q): %v", name, source, err)
 	}
 	return mv
+}
+
+// setupVersions is setup with n versions of model name, all from the
+// run's model directory, version i+1 moved to stages[i] ("" leaves it in
+// None).
+func setupVersions(t *testing.T, name string, n int, stages ...string) (*registry.Registry, run.ID) {
+	t.Helper()
+	_, reg, id := setup(t)
+	for range n {
+		mustVersion(t, reg, name, "runs:/"+id.String()+"/model")
+	}
+	for i, st := range stages {
+		if st == "" {
+			continue
+		}
+		if _, err := reg.TransitionStage(context.Background(), name, int64(i+1), st, false); err != nil {
+			t.Fatalf("TransitionStage(%q, %d, %q): %v", name, i+1, st, err)
+		}
+	}
+	return reg, id
 }
 
 func TestVersionNumbering(t *testing.T) {
@@ -159,17 +203,7 @@ func TestTransitionStage(t *testing.T) {
 		{"missing version", 9, "Staging", false, nil, store.ErrNotFound},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
-			_, reg, id := setup(t)
-			src := "runs:/" + id.String() + "/model"
-			for range 3 {
-				mustVersion(t, reg, "m", src)
-			}
-			if _, err := reg.TransitionStage(ctx, "m", 1, "Production", false); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := reg.TransitionStage(ctx, "m", 2, "Staging", false); err != nil {
-				t.Fatal(err)
-			}
+			reg, _ := setupVersions(t, "m", 3, "Production", "Staging")
 			mv, err := reg.TransitionStage(ctx, "m", tc.version, tc.stage, tc.archive)
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
@@ -186,11 +220,8 @@ func TestTransitionStage(t *testing.T) {
 			if mv.Stage != tc.want[tc.version-1] {
 				t.Errorf("returned stage %v, want %v", mv.Stage, tc.want[tc.version-1])
 			}
-			got := stages(t, reg, "m")
-			for i := range got {
-				if got[i] != tc.want[i] {
-					t.Fatalf("TransitionStage(%d, %q, %v): stages after: got %v, want %v", tc.version, tc.stage, tc.archive, got, tc.want)
-				}
+			if got := stages(t, reg, "m"); !slices.Equal(got, tc.want) {
+				t.Fatalf("TransitionStage(%d, %q, %v): stages after: got %v, want %v", tc.version, tc.stage, tc.archive, got, tc.want)
 			}
 		})
 	}
@@ -198,14 +229,7 @@ func TestTransitionStage(t *testing.T) {
 
 func TestLatestVersions(t *testing.T) {
 	ctx := context.Background()
-	_, reg, id := setup(t)
-	src := "runs:/" + id.String() + "/model"
-	for range 4 {
-		mustVersion(t, reg, "m", src)
-	}
-	reg.TransitionStage(ctx, "m", 1, "Production", false)
-	reg.TransitionStage(ctx, "m", 2, "Production", false)
-	reg.TransitionStage(ctx, "m", 3, "Staging", false)
+	reg, _ := setupVersions(t, "m", 4, "Production", "Production", "Staging")
 	for _, tc := range []struct {
 		stages []string
 		want   []int64
@@ -224,14 +248,8 @@ func TestLatestVersions(t *testing.T) {
 		for _, v := range vs {
 			got = append(got, v.Version)
 		}
-		if len(got) != len(tc.want) {
+		if !slices.Equal(got, tc.want) {
 			t.Errorf("LatestVersions(%q): got %v, want %v", tc.stages, got, tc.want)
-			continue
-		}
-		for i := range got {
-			if got[i] != tc.want[i] {
-				t.Errorf("LatestVersions(%q): got %v, want %v", tc.stages, got, tc.want)
-			}
 		}
 	}
 	if _, err := reg.LatestVersions(ctx, "m", []string{"bogus"}); !errors.Is(err, store.ErrInvalid) {
@@ -241,11 +259,7 @@ func TestLatestVersions(t *testing.T) {
 
 func TestAliases(t *testing.T) {
 	ctx := context.Background()
-	_, reg, id := setup(t)
-	src := "runs:/" + id.String() + "/model"
-	for range 3 {
-		mustVersion(t, reg, "m", src)
-	}
+	reg, _ := setupVersions(t, "m", 3)
 	for _, tc := range []struct {
 		alias   string
 		version int64
@@ -306,13 +320,7 @@ func TestAliases(t *testing.T) {
 
 func TestResolve(t *testing.T) {
 	ctx := context.Background()
-	_, reg, id := setup(t)
-	src := "runs:/" + id.String() + "/model"
-	for range 3 {
-		mustVersion(t, reg, "Credit Model", src)
-	}
-	reg.TransitionStage(ctx, "Credit Model", 1, "Production", false)
-	reg.TransitionStage(ctx, "Credit Model", 2, "Staging", false)
+	reg, _ := setupVersions(t, "Credit Model", 3, "Production", "Staging")
 	if err := reg.SetAlias(ctx, "Credit Model", "champion", 1); err != nil {
 		t.Fatal(err)
 	}
@@ -424,10 +432,8 @@ func TestVersionOutlivesRun(t *testing.T) {
 // alias champion on version champion.
 func twoModels(t *testing.T, name string, champion int64) (reg *registry.Registry, src string) {
 	t.Helper()
-	_, reg, id := setup(t)
+	reg, id := setupVersions(t, name, 2)
 	src = "runs:/" + id.String() + "/model"
-	mustVersion(t, reg, name, src)
-	mustVersion(t, reg, name, src)
 	mustVersion(t, reg, "other", src)
 	if err := reg.SetAlias(context.Background(), name, "champion", champion); err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mlite/mlite/run"
 	"github.com/mlite/mlite/store"
 )
 
@@ -25,31 +24,11 @@ func TestRunsURIOfLoggedModel(t *testing.T) {
 	db, reg, rid := setup(t)
 	// An older model of the same name and run, and one of another run:
 	// the newest of this run wins.
-	old, err := db.CreateLoggedModel(ctx, 0, run.LoggedModelOptions{Name: "clf", SourceRunID: rid.String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.LogModelReader(ctx, old.ID, strings.NewReader("old\n"), "MLmodel"); err != nil {
-		t.Fatal(err)
-	}
+	logModel(t, db, "clf", rid.String(), map[string]string{"MLmodel": "old\n"})
 	// Creation times are milliseconds: the newer model must be a later one.
 	time.Sleep(2 * time.Millisecond)
-	lm, err := db.CreateLoggedModel(ctx, 0, run.LoggedModelOptions{Name: "clf", SourceRunID: rid.String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for path, body := range map[string]string{"MLmodel": "flavors: {}\n", "data/model.pkl": "weights"} {
-		if err := db.LogModelReader(ctx, lm.ID, strings.NewReader(body), path); err != nil {
-			t.Fatal(err)
-		}
-	}
-	other, err := db.CreateLoggedModel(ctx, 0, run.LoggedModelOptions{Name: "other"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.LogModelReader(ctx, other.ID, strings.NewReader("x"), "MLmodel"); err != nil {
-		t.Fatal(err)
-	}
+	lm := logModel(t, db, "clf", rid.String(), map[string]string{"MLmodel": "flavors: {}\n", "data/model.pkl": "weights"})
+	logModel(t, db, "other", "", map[string]string{"MLmodel": "x"})
 
 	source := "runs:/" + rid.String() + "/clf"
 	mv, err := reg.CreateVersion(ctx, "credit", source, rid.String())

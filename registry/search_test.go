@@ -12,6 +12,17 @@ import (
 	"github.com/mlite/mlite/store"
 )
 
+// joined returns f of each of xs, joined by spaces.
+func joined[T any](xs []T, f func(T) string) string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return strings.Join(out, " ")
+}
+
+func modelName(m *registry.RegisteredModel) string { return m.Name }
+
 func TestSearchModels(t *testing.T) {
 	ctx := context.Background()
 	_, reg, id := setup(t)
@@ -49,31 +60,25 @@ func TestSearchModels(t *testing.T) {
 			t.Errorf("SearchModels(%q): %v", tt.filter, err)
 			continue
 		}
-		var names []string
-		for _, m := range ms {
-			names = append(names, m.Name)
-		}
-		if got := strings.Join(names, " "); got != tt.want || next != "" {
+		if got := joined(ms, modelName); got != tt.want || next != "" {
 			t.Errorf("SearchModels(%q, %v) = %q (next %q), want %q", tt.filter, tt.order, got, next, tt.want)
 		}
 	}
 	// Paging visits every model once.
-	var all []string
+	var all []*registry.RegisteredModel
 	tok := ""
 	for page := 0; ; page++ {
 		ms, next, err := reg.SearchModels(ctx, registry.SearchOptions{MaxResults: 3, PageToken: tok})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range ms {
-			all = append(all, m.Name)
-		}
+		all = append(all, ms...)
 		if next == "" {
 			break
 		}
 		tok = next
 	}
-	if got := strings.Join(all, " "); got != "Credit-Big credit-lgbm credit-logreg fraud" {
+	if got := joined(all, modelName); got != "Credit-Big credit-lgbm credit-logreg fraud" {
 		t.Fatalf("paged search = %q", got)
 	}
 	for _, o := range []registry.SearchOptions{
@@ -93,21 +98,12 @@ func TestSearchModels(t *testing.T) {
 func TestSearchVersions(t *testing.T) {
 	ctx := context.Background()
 	db, reg, id := setup(t)
-	other, err := db.StartRun(ctx, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := other.LogText(ctx, "w", "model/w.txt"); err != nil {
-		t.Fatal(err)
-	}
-	if err := other.End(ctx); err != nil {
-		t.Fatal(err)
-	}
+	other := logRun(t, db, map[string]string{"model/w.txt": "w"})
 	src := "runs:/" + id.String() + "/model"
 	for range 3 {
 		mustVersion(t, reg, "a", src)
 	}
-	mustVersion(t, reg, "b", "runs:/"+other.ID().String()+"/model")
+	mustVersion(t, reg, "b", "runs:/"+other.String()+"/model")
 	if err := reg.SetVersionTag(ctx, "a", 2, "validation_status", "passed"); err != nil {
 		t.Fatal(err)
 	}
@@ -118,8 +114,8 @@ func TestSearchVersions(t *testing.T) {
 	}{
 		{"name = 'a'", []string{"version_number"}, "a/1 a/2 a/3"},
 		{"name = 'a' and version_number >= 2", []string{"version_number DESC"}, "a/3 a/2"},
-		{"run_id = '" + other.ID().String() + "'", nil, "b/1"},
-		{"run_id IN ('" + other.ID().String() + "', '" + id.String() + "')", []string{"name", "version_number"}, "a/1 a/2 a/3 b/1"},
+		{"run_id = '" + other.String() + "'", nil, "b/1"},
+		{"run_id IN ('" + other.String() + "', '" + id.String() + "')", []string{"name", "version_number"}, "a/1 a/2 a/3 b/1"},
 		{"source_path LIKE '%/model'", []string{"name DESC", "version_number"}, "b/1 a/1 a/2 a/3"},
 		{"tags.validation_status = 'passed'", nil, "a/2"},
 	}
@@ -129,12 +125,9 @@ func TestSearchVersions(t *testing.T) {
 			t.Errorf("SearchVersions(%q): %v", tt.filter, err)
 			continue
 		}
-		var got []string
-		for _, v := range vs {
-			got = append(got, fmt.Sprintf("%s/%d", v.Name, v.Version))
-		}
-		if strings.Join(got, " ") != tt.want {
-			t.Errorf("SearchVersions(%q, %v) = %q, want %q", tt.filter, tt.order, strings.Join(got, " "), tt.want)
+		got := joined(vs, func(v *registry.ModelVersion) string { return fmt.Sprintf("%s/%d", v.Name, v.Version) })
+		if got != tt.want {
+			t.Errorf("SearchVersions(%q, %v) = %q, want %q", tt.filter, tt.order, got, tt.want)
 		}
 	}
 	// The default order is the newest change first.
