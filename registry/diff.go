@@ -75,13 +75,20 @@ const maxDiffFile = 1 << 20
 // envFiles are the model files whose lines the environment compares.
 var envFiles = []string{"requirements.txt", "conda.yaml", "python_env.yaml"}
 
+// both applies f to the two sides of a comparison, stopping at the first
+// error.
+func both[In, Out any](a, b In, f func(In) (Out, error)) (Out, Out, error) {
+	oa, err := f(a)
+	if err != nil {
+		return oa, oa, err
+	}
+	ob, err := f(b)
+	return oa, ob, err
+}
+
 // Diff compares versions a and b of model name.
 func (r *Registry) Diff(ctx context.Context, name string, a, b int64) (*VersionDiff, error) {
-	la, err := r.Lineage(ctx, name, a)
-	if err != nil {
-		return nil, err
-	}
-	lb, err := r.Lineage(ctx, name, b)
+	la, lb, err := both(a, b, func(v int64) (*Lineage, error) { return r.Lineage(ctx, name, v) })
 	if err != nil {
 		return nil, err
 	}
@@ -94,11 +101,7 @@ func (r *Registry) Diff(ctx context.Context, name string, a, b int64) (*VersionD
 	d.Inputs = compareMaps(ra.inputs, rb.inputs)
 	d.Files = compareMaps(fileValues(la.Files), fileValues(lb.Files))
 
-	ma, err := r.mlmodelOf(ctx, la)
-	if err != nil {
-		return nil, err
-	}
-	mb, err := r.mlmodelOf(ctx, lb)
+	ma, mb, err := both(la, lb, func(l *Lineage) (*mlmodel.Model, error) { return r.mlmodelOf(ctx, l) })
 	if err != nil {
 		return nil, err
 	}
@@ -106,11 +109,7 @@ func (r *Registry) Diff(ctx context.Context, name string, a, b int64) (*VersionD
 
 	envA, envB := map[string]string{}, map[string]string{}
 	for _, f := range envFiles {
-		ta, err := r.textFile(ctx, la, f)
-		if err != nil {
-			return nil, err
-		}
-		tb, err := r.textFile(ctx, lb, f)
+		ta, tb, err := both(la, lb, func(l *Lineage) (string, error) { return r.textFile(ctx, l, f) })
 		if err != nil {
 			return nil, err
 		}

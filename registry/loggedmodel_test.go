@@ -22,9 +22,8 @@ func TestCreateVersionFromLoggedModel(t *testing.T) {
 	if mv.ModelID != lm.ID || mv.RunID != rid.String() || mv.Source != source {
 		t.Errorf("version: got model id %s, run %s, source %s; want %s, %s, %s", mv.ModelID, mv.RunID, mv.Source, lm.ID, rid, source)
 	}
-	files, err := reg.Files(ctx, "credit", mv.Version)
-	if err != nil || len(files) != 1 || files[0].Path != "MLmodel" {
-		t.Errorf("version files: got %+v, %v; want the logged model's MLmodel", files, err)
+	if got := filePaths(t, reg, "credit", mv.Version); got != "MLmodel" {
+		t.Errorf("version files: got %q, want the logged model's MLmodel", got)
 	}
 	if _, err := reg.CreateVersion(ctx, "credit", source, ""); err != nil {
 		t.Fatal(err)

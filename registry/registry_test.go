@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -96,6 +97,46 @@ func setupVersions(t *testing.T, name string, n int, stages ...string) (*registr
 	return reg, id
 }
 
+// filePaths returns the paths of version v's files, space-separated.
+func filePaths(t *testing.T, reg *registry.Registry, name string, v int64) string {
+	t.Helper()
+	fs, err := reg.Files(context.Background(), name, v)
+	if err != nil {
+		t.Fatalf("Files(%q, %d): %v", name, v, err)
+	}
+	return joined(fs, func(f registry.File) string { return f.Path })
+}
+
+// joined returns f of each of xs, joined by spaces.
+func joined[T any](xs []T, f func(T) string) string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return strings.Join(out, " ")
+}
+
+func versionNumber(mv *registry.ModelVersion) string { return strconv.FormatInt(mv.Version, 10) }
+
+// lookupCase is an input to a version lookup and what it must give: the
+// version, or an error wrapping err.
+type lookupCase struct {
+	in   string
+	want int64
+	err  error
+}
+
+// checkLookups runs lookup on each case's input.
+func checkLookups(t *testing.T, what string, cases []lookupCase, lookup func(in string) (*registry.ModelVersion, error)) {
+	t.Helper()
+	for _, tc := range cases {
+		mv, err := lookup(tc.in)
+		if !errors.Is(err, tc.err) || (err == nil && mv.Version != tc.want) {
+			t.Errorf("%s(%q): got %v, %v; want version %d, %v", what, tc.in, mv, err, tc.want, tc.err)
+		}
+	}
+}
+
 func TestVersionNumbering(t *testing.T) {
 	ctx := context.Background()
 	_, reg, id := setup(t)
@@ -125,21 +166,13 @@ func TestVersionNumbering(t *testing.T) {
 	if err != nil || len(vs) != 3 {
 		t.Errorf("Versions: got %d versions, %v; want 3", len(vs), err)
 	}
-	fs, err := reg.Files(ctx, "credit", 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, f := range fs {
-		got = append(got, f.Path)
-	}
-	if len(got) != 2 || got[0] != "MLmodel" || got[1] != "model.pkl" {
-		t.Errorf("files of a version from runs:/id/model: got %q, want [MLmodel model.pkl]", got)
+	if got := filePaths(t, reg, "credit", 1); got != "MLmodel model.pkl" {
+		t.Errorf("files of a version from runs:/id/model: got %q, want MLmodel model.pkl", got)
 	}
 	// A single file: stored under its base name.
 	mv = mustVersion(t, reg, "single", "runs:/"+id.String()+"/plots/roc.png")
-	if fs, err := reg.Files(ctx, "single", mv.Version); err != nil || len(fs) != 1 || fs[0].Path != "roc.png" {
-		t.Errorf("single file version: got %+v, %v", fs, err)
+	if got := filePaths(t, reg, "single", mv.Version); got != "roc.png" {
+		t.Errorf("single file version: got %q, want roc.png", got)
 	}
 }
 
@@ -232,23 +265,19 @@ func TestLatestVersions(t *testing.T) {
 	reg, _ := setupVersions(t, "m", 4, "Production", "Production", "Staging")
 	for _, tc := range []struct {
 		stages []string
-		want   []int64
+		want   string
 	}{
 		// Stages in the order of their oldest version, as MLflow lists them.
-		{nil, []int64{2, 3, 4}},
-		{[]string{"production"}, []int64{2}},
-		{[]string{"Staging", "PRODUCTION"}, []int64{2, 3}},
-		{[]string{"Archived"}, nil},
+		{nil, "2 3 4"},
+		{[]string{"production"}, "2"},
+		{[]string{"Staging", "PRODUCTION"}, "2 3"},
+		{[]string{"Archived"}, ""},
 	} {
 		vs, err := reg.LatestVersions(ctx, "m", tc.stages)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got []int64
-		for _, v := range vs {
-			got = append(got, v.Version)
-		}
-		if !slices.Equal(got, tc.want) {
+		if got := joined(vs, versionNumber); got != tc.want {
 			t.Errorf("LatestVersions(%q): got %v, want %v", tc.stages, got, tc.want)
 		}
 	}
@@ -280,22 +309,13 @@ func TestAliases(t *testing.T) {
 			t.Errorf("SetAlias(%q, %d): got %v, want %v", tc.alias, tc.version, err, tc.want)
 		}
 	}
-	for _, tc := range []struct {
-		alias string
-		want  int64
-		err   error
-	}{
+	checkLookups(t, "GetVersionByAlias", []lookupCase{
 		{"champion", 2, nil},
 		{"challenger", 3, nil},
 		{"latest", 3, nil},
 		{"Latest", 3, nil},
 		{"nobody", 0, store.ErrInvalid},
-	} {
-		mv, err := reg.GetVersionByAlias(ctx, "m", tc.alias)
-		if !errors.Is(err, tc.err) || (err == nil && mv.Version != tc.want) {
-			t.Errorf("GetVersionByAlias(%q): got %v, %v; want %d, %v", tc.alias, mv, err, tc.want, tc.err)
-		}
-	}
+	}, func(alias string) (*registry.ModelVersion, error) { return reg.GetVersionByAlias(ctx, "m", alias) })
 	if err := reg.DeleteAlias(ctx, "m", "challenger"); err != nil {
 		t.Fatal(err)
 	}
@@ -324,11 +344,7 @@ func TestResolve(t *testing.T) {
 	if err := reg.SetAlias(ctx, "Credit Model", "champion", 1); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		uri  string
-		want int64
-		err  error
-	}{
+	checkLookups(t, "Resolve", []lookupCase{
 		{"models:/Credit Model/2", 2, nil},
 		{"models:/Credit Model/Production", 1, nil},
 		{"models:/Credit Model/production", 1, nil},
@@ -355,12 +371,7 @@ func TestResolve(t *testing.T) {
 		{"models:/Credit Model@", 0, store.ErrInvalid},
 		{"models:/Credit Model", 0, store.ErrInvalid},
 		{"models:/Credit Model/99999999999999999999999", 0, store.ErrInvalid},
-	} {
-		mv, err := reg.Resolve(ctx, tc.uri)
-		if !errors.Is(err, tc.err) || (err == nil && mv.Version != tc.want) {
-			t.Errorf("Resolve(%q): got %v, %v; want version %d, %v", tc.uri, mv, err, tc.want, tc.err)
-		}
-	}
+	}, func(uri string) (*registry.ModelVersion, error) { return reg.Resolve(ctx, uri) })
 }
 
 func TestParseModelURIAliasLastAt(t *testing.T) {

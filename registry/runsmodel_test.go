@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -38,15 +37,7 @@ func TestRunsURIOfLoggedModel(t *testing.T) {
 	if mv.Source != source || mv.RunID != rid.String() || mv.ModelID != lm.ID {
 		t.Errorf("version: got source %s, run %s, model id %s; want %s, %s, %s", mv.Source, mv.RunID, mv.ModelID, source, rid, lm.ID)
 	}
-	files, err := reg.Files(ctx, "credit", mv.Version)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var paths []string
-	for _, f := range files {
-		paths = append(paths, f.Path)
-	}
-	if got, want := strings.Join(paths, ","), "MLmodel,data/model.pkl"; got != want {
+	if got, want := filePaths(t, reg, "credit", mv.Version), "MLmodel data/model.pkl"; got != want {
 		t.Errorf("version files: got %s, want %s", got, want)
 	}
 
@@ -55,8 +46,8 @@ func TestRunsURIOfLoggedModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if files, err := reg.Files(ctx, "credit", mv2.Version); err != nil || len(files) != 1 || files[0].Path != "model.pkl" {
-		t.Errorf("version of %s/data: got %+v, %v; want model.pkl", source, files, err)
+	if got := filePaths(t, reg, "credit", mv2.Version); got != "model.pkl" {
+		t.Errorf("version of %s/data: got %q, want model.pkl", source, got)
 	}
 	dst := t.TempDir()
 	if _, err := reg.Download(ctx, source, dst); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,13 +11,27 @@ import (
 	"github.com/mlite/mlite/store"
 )
 
-// joined returns f of each of xs, joined by spaces.
-func joined[T any](xs []T, f func(T) string) string {
-	out := make([]string, len(xs))
-	for i, x := range xs {
-		out[i] = f(x)
+// searchCase is a search and the names it must list, in order.
+type searchCase struct {
+	filter string
+	order  []string
+	want   string
+}
+
+// checkSearches runs each case with search and compares the names of what
+// it lists, on one page.
+func checkSearches[T any](t *testing.T, what string, cases []searchCase, search func(context.Context, registry.SearchOptions) ([]T, string, error), name func(T) string) {
+	t.Helper()
+	for _, tt := range cases {
+		xs, next, err := search(context.Background(), registry.SearchOptions{Filter: tt.filter, OrderBy: tt.order})
+		if err != nil {
+			t.Errorf("%s(%q): %v", what, tt.filter, err)
+			continue
+		}
+		if got := joined(xs, name); got != tt.want || next != "" {
+			t.Errorf("%s(%q, %v) = %q (next %q), want %q", what, tt.filter, tt.order, got, next, tt.want)
+		}
 	}
-	return strings.Join(out, " ")
 }
 
 func modelName(m *registry.RegisteredModel) string { return m.Name }
@@ -36,11 +49,7 @@ func TestSearchModels(t *testing.T) {
 	if _, err := reg.CreateModel(ctx, "prompt", map[string]string{"mlflow.prompt.is_prompt": "true"}, ""); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		filter string
-		order  []string
-		want   string
-	}{
+	checkSearches(t, "SearchModels", []searchCase{
 		{"", nil, "Credit-Big credit-lgbm credit-logreg fraud"},
 		{"name LIKE 'credit%'", nil, "credit-lgbm credit-logreg"},
 		{"name ILIKE 'credit%'", nil, "Credit-Big credit-lgbm credit-logreg"},
@@ -53,17 +62,7 @@ func TestSearchModels(t *testing.T) {
 		{"name LIKE 'credit%' AND tags.`mlflow.prompt.is_prompt` != 'true'", nil, "credit-lgbm credit-logreg"},
 		{"tags.`mlflow.prompt.is_prompt` = 'false'", nil, "Credit-Big credit-lgbm credit-logreg fraud"},
 		{"name = 'nope'", nil, ""},
-	}
-	for _, tt := range tests {
-		ms, next, err := reg.SearchModels(ctx, registry.SearchOptions{Filter: tt.filter, OrderBy: tt.order})
-		if err != nil {
-			t.Errorf("SearchModels(%q): %v", tt.filter, err)
-			continue
-		}
-		if got := joined(ms, modelName); got != tt.want || next != "" {
-			t.Errorf("SearchModels(%q, %v) = %q (next %q), want %q", tt.filter, tt.order, got, next, tt.want)
-		}
-	}
+	}, reg.SearchModels, modelName)
 	// Paging visits every model once.
 	var all []*registry.RegisteredModel
 	tok := ""
@@ -107,29 +106,14 @@ func TestSearchVersions(t *testing.T) {
 	if err := reg.SetVersionTag(ctx, "a", 2, "validation_status", "passed"); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		filter string
-		order  []string
-		want   string
-	}{
+	checkSearches(t, "SearchVersions", []searchCase{
 		{"name = 'a'", []string{"version_number"}, "a/1 a/2 a/3"},
 		{"name = 'a' and version_number >= 2", []string{"version_number DESC"}, "a/3 a/2"},
 		{"run_id = '" + other.String() + "'", nil, "b/1"},
 		{"run_id IN ('" + other.String() + "', '" + id.String() + "')", []string{"name", "version_number"}, "a/1 a/2 a/3 b/1"},
 		{"source_path LIKE '%/model'", []string{"name DESC", "version_number"}, "b/1 a/1 a/2 a/3"},
 		{"tags.validation_status = 'passed'", nil, "a/2"},
-	}
-	for _, tt := range tests {
-		vs, _, err := reg.SearchVersions(ctx, registry.SearchOptions{Filter: tt.filter, OrderBy: tt.order})
-		if err != nil {
-			t.Errorf("SearchVersions(%q): %v", tt.filter, err)
-			continue
-		}
-		got := joined(vs, func(v *registry.ModelVersion) string { return fmt.Sprintf("%s/%d", v.Name, v.Version) })
-		if got != tt.want {
-			t.Errorf("SearchVersions(%q, %v) = %q, want %q", tt.filter, tt.order, got, tt.want)
-		}
-	}
+	}, reg.SearchVersions, func(v *registry.ModelVersion) string { return fmt.Sprintf("%s/%d", v.Name, v.Version) })
 	// The default order is the newest change first.
 	time.Sleep(2 * time.Millisecond)
 	if err := reg.UpdateVersionDescription(ctx, "a", 1, "touched last"); err != nil {
