@@ -90,9 +90,7 @@ func setupVersions(t *testing.T, name string, n int, stages ...string) (*registr
 		if st == "" {
 			continue
 		}
-		if _, err := reg.TransitionStage(context.Background(), name, int64(i+1), st, false); err != nil {
-			t.Fatalf("TransitionStage(%q, %d, %q): %v", name, i+1, st, err)
-		}
+		mustTransition(t, reg, name, int64(i+1), st, false)
 	}
 	return reg, id
 }
@@ -134,6 +132,15 @@ func checkLookups(t *testing.T, what string, cases []lookupCase, lookup func(in 
 		if !errors.Is(err, tc.err) || (err == nil && mv.Version != tc.want) {
 			t.Errorf("%s(%q): got %v, %v; want version %d, %v", what, tc.in, mv, err, tc.want, tc.err)
 		}
+	}
+}
+
+// mustTransition moves version v of model name to stage, failing t on an
+// error.
+func mustTransition(t *testing.T, reg *registry.Registry, name string, v int64, stage string, archive bool) {
+	t.Helper()
+	if _, err := reg.TransitionStage(context.Background(), name, v, stage, archive); err != nil {
+		t.Fatalf("TransitionStage(%q, %d, %q, %v): %v", name, v, stage, archive, err)
 	}
 }
 

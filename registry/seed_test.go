@@ -68,13 +68,8 @@ func TestSeedRegistryScript(t *testing.T) {
 	if _, err := reg.CreateModel(ctx, name, map[string]string{"team": "risk"}, "Predicts credit default"); err != nil {
 		t.Fatal(err)
 	}
-	v1, err := reg.CreateVersion(ctx, name, "runs:/"+oldRun.String()+"/model", oldRun.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.TransitionStage(ctx, name, v1.Version, "Production", true); err != nil {
-		t.Fatal(err)
-	}
+	v1 := mustVersion(t, reg, name, "runs:/"+oldRun.String()+"/model")
+	mustTransition(t, reg, name, v1.Version, "Production", true)
 	// The gate comes after v1 went live: from now on Production needs a
 	// passed validation and an AUC of at least 0.9.
 	gate := registry.Gate{Target: "production", RequiredTags: map[string]string{"validation_status": "passed"},
@@ -82,16 +77,11 @@ func TestSeedRegistryScript(t *testing.T) {
 	if err := reg.SetGate(ctx, name, gate); err != nil {
 		t.Fatal(err)
 	}
-	v2, err := reg.CreateVersion(ctx, name, "runs:/"+newRun.String()+"/model", newRun.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.TransitionStage(ctx, name, v2.Version, "Staging", false); err != nil {
-		t.Fatal(err)
-	}
+	v2 := mustVersion(t, reg, name, "runs:/"+newRun.String()+"/model")
+	mustTransition(t, reg, name, v2.Version, "Staging", false)
 	// Promotion before validation is refused, listing what is unmet, and
 	// nothing changes.
-	_, err = reg.TransitionStage(ctx, name, v2.Version, "Production", true)
+	_, err := reg.TransitionStage(ctx, name, v2.Version, "Production", true)
 	var ge *registry.GateError
 	if !errors.Is(err, registry.ErrGate) || !errors.As(err, &ge) {
 		t.Fatalf("promotion without validation: got %v, want a *GateError", err)
@@ -109,9 +99,7 @@ func TestSeedRegistryScript(t *testing.T) {
 	if err != nil || len(results) != 2 || !results[0].Passed || !results[1].Passed {
 		t.Fatalf("CheckGate = %+v, %v; want two passed requirements", results, err)
 	}
-	if _, err := reg.TransitionStage(ctx, name, v2.Version, "Production", true); err != nil {
-		t.Fatal(err)
-	}
+	mustTransition(t, reg, name, v2.Version, "Production", true)
 	if err := reg.SetAlias(ctx, name, "champion", v2.Version); err != nil {
 		t.Fatal(err)
 	}
