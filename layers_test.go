@@ -26,6 +26,7 @@ var layers = map[string][]string{
 	"internal/browsertest":  nil,
 	"internal/chunkenc":     nil,
 	"internal/fixture":      nil,
+	"internal/golden":       nil,
 	"internal/flock":        nil,
 	"internal/httpguard":    nil,
 	"internal/httpsend":     nil,

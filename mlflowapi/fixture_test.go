@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -18,12 +16,11 @@ import (
 	"testing"
 	"time"
 
+	goldenfile "github.com/mlite/mlite/internal/golden"
 	"github.com/mlite/mlite/registry"
 	"github.com/mlite/mlite/run"
 	"github.com/mlite/mlite/store"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // clockBase is the fixture's first instant; the clock ticks one second per
 // reading, so every time the tracker records is deterministic.
@@ -222,18 +219,7 @@ func (f *fixture) check(t *testing.T, tc goldenCase) *httptest.ResponseRecorder 
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	file := filepath.Join("testdata", name)
-	if *update {
-		must(t, os.WriteFile(file, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s: got\n%s\nwant\n%s", file, got, want)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name), got)
 }
 
 // render is the golden form of a response: status, the headers that

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
+	"github.com/mlite/mlite/internal/golden"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +13,6 @@ import (
 
 	"go.yaml.in/yaml/v3"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // The MLmodel files under testdata/mlmodel were written by MLflow 3.17.2
 // (Model.to_yaml, mlflow.pyfunc.save_model) and, for the MLflow 1.x and
@@ -53,25 +51,8 @@ func TestMLmodelRoundTrip(t *testing.T) {
 			if out.String() != string(data) {
 				t.Errorf("re-encoded file differs\ngot:\n%s\nwant:\n%s", out.String(), data)
 			}
-			checkGolden(t, strings.TrimSuffix(path, ".MLmodel")+".summary", summarize(t, m))
+			golden.Check(t, strings.TrimSuffix(path, ".MLmodel")+".summary", summarize(t, m))
 		})
-	}
-}
-
-func checkGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (run with -update after checking)\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }
 
