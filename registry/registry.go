@@ -180,19 +180,30 @@ func (r *Registry) updateModel(ctx context.Context, name string, fn func(tx *sto
 // changeModel is updateModel for a change that bumps the last update time
 // or not: as in MLflow, setting or deleting a tag or an alias does not.
 func (r *Registry) changeModel(ctx context.Context, name string, bump bool, fn func(tx *store.Tx, m *RegisteredModel) error) error {
-	return r.st.Update(ctx, func(tx *store.Tx) error {
-		m, err := tx.RegisteredModel(name)
-		if err != nil {
+	_, err := update(ctx, r, bump, func(tx *store.Tx) (*RegisteredModel, error) { return tx.RegisteredModel(name) },
+		(*store.Tx).PutRegisteredModel, func(m *RegisteredModel) *int64 { return &m.LastUpdatedTime }, fn)
+	return err
+}
+
+// update reads a record with get in one write transaction, applies fn,
+// sets the last update time stamp points at when bump, and writes the
+// record back with put.
+func update[T any](ctx context.Context, r *Registry, bump bool, get func(*store.Tx) (T, error), put func(*store.Tx, T) error,
+	stamp func(T) *int64, fn func(*store.Tx, T) error) (T, error) {
+	var rec T
+	err := r.st.Update(ctx, func(tx *store.Tx) (err error) {
+		if rec, err = get(tx); err != nil {
 			return err
 		}
-		if err := fn(tx, m); err != nil {
+		if err := fn(tx, rec); err != nil {
 			return err
 		}
 		if bump {
-			m.LastUpdatedTime = r.millis()
+			*stamp(rec) = r.millis()
 		}
-		return tx.PutRegisteredModel(m)
+		return put(tx, rec)
 	})
+	return rec, err
 }
 
 // UpdateModelDescription sets model name's description.
@@ -577,20 +588,8 @@ func (r *Registry) DeleteVersion(ctx context.Context, name string, v int64) erro
 // transaction and bumps the version's last update time unless the change
 // is to a tag (which, as in MLflow, does not).
 func (r *Registry) updateVersion(ctx context.Context, name string, v int64, bump bool, fn func(tx *store.Tx, mv *ModelVersion) error) (*ModelVersion, error) {
-	var mv *ModelVersion
-	err := r.st.Update(ctx, func(tx *store.Tx) (err error) {
-		if mv, err = tx.ModelVersion(name, v); err != nil {
-			return err
-		}
-		if err := fn(tx, mv); err != nil {
-			return err
-		}
-		if bump {
-			mv.LastUpdatedTime = r.millis()
-		}
-		return tx.PutModelVersion(mv)
-	})
-	return mv, err
+	return update(ctx, r, bump, func(tx *store.Tx) (*ModelVersion, error) { return tx.ModelVersion(name, v) },
+		(*store.Tx).PutModelVersion, func(mv *ModelVersion) *int64 { return &mv.LastUpdatedTime }, fn)
 }
 
 // UpdateVersionDescription sets the description of version v of model name.
