@@ -3,8 +3,11 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mlite/mlite/registry"
 	"github.com/mlite/mlite/store"
@@ -65,6 +68,60 @@ func TestLoggedModelURI(t *testing.T) {
 		got, ok := registry.LoggedModelURI(c.uri)
 		if ok != c.ok || ok && got != id {
 			t.Errorf("LoggedModelURI(%q) = %s, %v; want ok %v", c.uri, got, ok, c.ok)
+		}
+	}
+}
+
+// TestRunsURIOfLoggedModel: runs:/<run>/<name> names the run's logged
+// model called name when the run has no artifacts there, as MLflow 3's
+// client reads it (mlflow.<flavor>.log_model files a model under a logged
+// model, and the article's create_model_version(source="runs:/<id>/model")
+// follows): a version made from it holds the model's files and keeps its
+// id (so its download URI is the model's artifact location), and Download
+// writes them.
+func TestRunsURIOfLoggedModel(t *testing.T) {
+	ctx := context.Background()
+	db, reg, rid := setup(t)
+	// An older model of the same name and run, and one of another run:
+	// the newest of this run wins.
+	logModel(t, db, "clf", rid.String(), map[string]string{"MLmodel": "old\n"})
+	// Creation times are milliseconds: the newer model must be a later one.
+	time.Sleep(2 * time.Millisecond)
+	lm := logModel(t, db, "clf", rid.String(), map[string]string{"MLmodel": "flavors: {}\n", "data/model.pkl": "weights"})
+	logModel(t, db, "other", "", map[string]string{"MLmodel": "x"})
+
+	source := "runs:/" + rid.String() + "/clf"
+	mv, err := reg.CreateVersion(ctx, "credit", source, rid.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mv.Source != source || mv.RunID != rid.String() || mv.ModelID != lm.ID {
+		t.Errorf("version: got source %s, run %s, model id %s; want %s, %s, %s", mv.Source, mv.RunID, mv.ModelID, source, rid, lm.ID)
+	}
+	if got, want := filePaths(t, reg, "credit", mv.Version), "MLmodel data/model.pkl"; got != want {
+		t.Errorf("version files: got %s, want %s", got, want)
+	}
+
+	// A path inside the model, and Download of the runs:/ URI.
+	mv2, err := reg.CreateVersion(ctx, "credit", source+"/data", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := filePaths(t, reg, "credit", mv2.Version); got != "model.pkl" {
+		t.Errorf("version of %s/data: got %q, want model.pkl", source, got)
+	}
+	dst := t.TempDir()
+	if _, err := reg.Download(ctx, source, dst); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dst, "MLmodel")); err != nil || string(b) != "flavors: {}\n" {
+		t.Errorf("downloaded MLmodel: got %q, %v; want the newest model's", b, err)
+	}
+
+	// No artifacts and no such model: not found, as before.
+	for _, s := range []string{"runs:/" + rid.String() + "/nothing", "runs:/" + rid.String() + "/other"} {
+		if _, err := reg.CreateVersion(ctx, "credit", s, ""); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("CreateVersion(%s): got %v, want not found", s, err)
 		}
 	}
 }
