@@ -348,6 +348,22 @@ func (p *pusher) mark(ctx context.Context, kind store.SyncKind, key []byte) (sto
 	return m, ok, err
 }
 
+// marks reads the marks of keys at once (the zero mark where there is
+// none).
+func (p *pusher) marks(ctx context.Context, kind store.SyncKind, keys [][]byte) ([]store.SyncMark, error) {
+	ms := make([]store.SyncMark, len(keys))
+	err := p.st.View(ctx, func(tx *store.Tx) error {
+		for i, k := range keys {
+			var err error
+			if ms[i], _, err = tx.SyncMark(p.peer, kind, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return ms, err
+}
+
 // setMark writes marks durably; a dry run writes none.
 func (p *pusher) setMarks(ctx context.Context, kind store.SyncKind, keys [][]byte, ms []store.SyncMark) error {
 	if p.o.DryRun {
@@ -639,17 +655,13 @@ func (p *pusher) ensureRun(ctx context.Context, r *store.Run) (string, error) {
 // findRun looks for a run of experiment exp that a killed push created for
 // r: same name, start time and user, and no mark of another run names it.
 func (p *pusher) findRun(ctx context.Context, exp string, r *store.Run) (string, error) {
-	taken := map[string]bool{}
-	if err := p.st.View(ctx, func(tx *store.Tx) error {
-		return tx.SyncMarks(p.peer, markRun, func(_ []byte, m store.SyncMark) error {
-			taken[m.Ref] = true
-			return nil
-		})
-	}); err != nil {
+	taken, err := p.takenRefs(ctx, markRun, func([]byte) bool { return true })
+	if err != nil {
 		return "", err
 	}
-	token := ""
-	for {
+	found := ""
+	req := map[string]any{"experiment_ids": []string{exp}, "max_results": 1000, "run_view_type": "ALL"}
+	err = pages(func(token string) (string, error) {
 		var page struct {
 			Runs []struct {
 				Info struct {
@@ -661,22 +673,42 @@ func (p *pusher) findRun(ctx context.Context, exp string, r *store.Run) (string,
 			} `json:"runs"`
 			Next string `json:"next_page_token"`
 		}
-		req := map[string]any{"experiment_ids": []string{exp}, "max_results": 1000, "run_view_type": "ALL"}
-		if token != "" {
-			req["page_token"] = token
-		}
-		if err := p.post(ctx, "runs/search", req, &page); err != nil {
+		if err := p.post(ctx, "runs/search", pageBody(req, token), &page); err != nil {
 			return "", fmt.Errorf("transfer: looking for run %s on the server: %w", r.ID, err)
 		}
 		for _, x := range page.Runs {
 			if x.Info.RunName == r.Name && x.Info.StartTime.String() == strconv.FormatInt(r.StartTime, 10) && x.Info.UserID == r.User && !taken[x.Info.RunID] {
-				return x.Info.RunID, nil
+				found = x.Info.RunID
+				return "", nil
 			}
 		}
-		if token = page.Next; token == "" {
-			return "", nil
-		}
+		return page.Next, nil
+	})
+	return found, err
+}
+
+// takenRefs returns the server's ids that this peer's marks of kind name,
+// of the marks whose key keeps.
+func (p *pusher) takenRefs(ctx context.Context, kind store.SyncKind, keep func(key []byte) bool) (map[string]bool, error) {
+	taken := map[string]bool{}
+	err := p.st.View(ctx, func(tx *store.Tx) error {
+		return tx.SyncMarks(p.peer, kind, func(k []byte, m store.SyncMark) error {
+			if keep(k) {
+				taken[m.Ref] = true
+			}
+			return nil
+		})
+	})
+	return taken, err
+}
+
+// mapSlice returns f of each of xs, in order.
+func mapSlice[T, U any](xs []T, f func(T) U) []U {
+	out := make([]U, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
 	}
+	return out
 }
 
 // remoteTags returns the tags to send for r: its own, with the parent's id
@@ -855,35 +887,30 @@ type batch struct {
 }
 
 func (p *pusher) pushMetrics(ctx context.Context, r *store.Run, remote, what string) error {
+	keys := slices.Sorted(maps.Keys(r.Metrics))
+	marks, err := p.marks(ctx, markSeries, mapSlice(keys, func(k string) []byte { return runSubKey(r.ID, k) }))
+	if err != nil {
+		return err
+	}
 	sent := map[string]*spans{}
 	var todo []string
-	if err := p.st.View(ctx, func(tx *store.Tx) error {
-		for k, s := range r.Metrics {
-			m, _, err := tx.SyncMark(p.peer, markSeries, runSubKey(r.ID, k))
-			if err != nil {
-				return err
-			}
-			sp, err := decodeSpans(m)
-			if err != nil {
-				return fmt.Errorf("transfer: %s: metric %s: %w", what, k, err)
-			}
-			sent[k] = sp
-			if s.Count > sp.prefix || len(sp.more) > 0 {
-				todo = append(todo, k)
-			}
+	for i, k := range keys {
+		sp, err := decodeSpans(marks[i])
+		if err != nil {
+			return fmt.Errorf("transfer: %s: metric %s: %w", what, k, err)
 		}
-		return nil
-	}); err != nil {
-		return err
+		sent[k] = sp
+		if r.Metrics[k].Count > sp.prefix || len(sp.more) > 0 {
+			todo = append(todo, k)
+		}
 	}
 	if len(todo) == 0 {
 		return nil
 	}
-	slices.Sort(todo)
 	var batches []*batch
 	cur := &batch{spans: map[string]span{}}
 	var buf []run.Point
-	err := p.t.Snapshot(ctx, func(s *run.Snapshot) error {
+	err = p.t.Snapshot(ctx, func(s *run.Snapshot) error {
 		for _, k := range todo {
 			var err error
 			if buf, err = s.History(buf[:0], r, k, run.AllSteps); err != nil {
@@ -955,23 +982,16 @@ func (p *pusher) pushArtifacts(ctx context.Context, r *store.Run, remote, what s
 	if err != nil {
 		return err
 	}
-	var todo []run.FileInfo
-	if err := p.st.View(ctx, func(tx *store.Tx) error {
-		for _, f := range files {
-			if f.IsDir {
-				continue
-			}
-			m, _, err := tx.SyncMark(p.peer, markArtifact, runSubKey(r.ID, f.Path))
-			if err != nil {
-				return err
-			}
-			if string(m.State) != string(f.Digest[:]) {
-				todo = append(todo, f)
-			}
-		}
-		return nil
-	}); err != nil {
+	files = slices.DeleteFunc(files, func(f run.FileInfo) bool { return f.IsDir })
+	marks, err := p.marks(ctx, markArtifact, mapSlice(files, func(f run.FileInfo) []byte { return runSubKey(r.ID, f.Path) }))
+	if err != nil {
 		return err
+	}
+	var todo []run.FileInfo
+	for i, f := range files {
+		if string(marks[i].State) != string(f.Digest[:]) {
+			todo = append(todo, f)
+		}
 	}
 	if len(todo) == 0 {
 		return nil

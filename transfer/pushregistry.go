@@ -254,33 +254,24 @@ func (p *pusher) pushVersion(ctx context.Context, name string, v *registry.Model
 // findVersion looks for a version of model name that a killed push
 // created: same source and run, and no mark of another version names it.
 func (p *pusher) findVersion(ctx context.Context, name, source, runID string) (string, error) {
-	taken := map[string]bool{}
 	prefix := versionKey(name, 0)
 	prefix = prefix[:len(prefix)-8]
-	if err := p.st.View(ctx, func(tx *store.Tx) error {
-		return tx.SyncMarks(p.peer, markVersion, func(k []byte, m store.SyncMark) error {
-			if len(k) == len(prefix)+8 && string(k[:len(prefix)]) == string(prefix) {
-				taken[m.Ref] = true
-			}
-			return nil
-		})
-	}); err != nil {
+	taken, err := p.takenRefs(ctx, markVersion, func(k []byte) bool {
+		return len(k) == len(prefix)+8 && string(k[:len(prefix)]) == string(prefix)
+	})
+	if err != nil {
 		return "", err
 	}
-	token := ""
-	for {
+	best := ""
+	q := url.Values{"filter": {"name = '" + strings.ReplaceAll(name, "'", "\\'") + "'"}, "max_results": {"1000"}}
+	err = pages(func(token string) (string, error) {
 		var page struct {
 			Versions []remoteVersion `json:"model_versions"`
 			Next     string          `json:"next_page_token"`
 		}
-		q := url.Values{"filter": {"name = '" + strings.ReplaceAll(name, "'", "\\'") + "'"}, "max_results": {"1000"}}
-		if token != "" {
-			q.Set("page_token", token)
-		}
-		if err := p.get(ctx, "model-versions/search", q, &page); err != nil {
+		if err := p.get(ctx, "model-versions/search", pageQuery(q, token), &page); err != nil {
 			return "", fmt.Errorf("transfer: looking for a version of %q on the server: %w", name, err)
 		}
-		best := ""
 		for _, v := range page.Versions {
 			if v.Name == name && v.Source == source && v.RunID == runID && !taken[v.Version] {
 				if best == "" || less(v.Version, best) {
@@ -289,12 +280,11 @@ func (p *pusher) findVersion(ctx context.Context, name, source, runID string) (s
 			}
 		}
 		if best != "" {
-			return best, nil
-		}
-		if token = page.Next; token == "" {
 			return "", nil
 		}
-	}
+		return page.Next, nil
+	})
+	return best, err
 }
 
 func less(a, b string) bool {

@@ -63,6 +63,35 @@ func (v *f64) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// pages asks for every page of one MLflow search in turn: ask fetches the
+// page that token names ("" for the first) and returns the token of the
+// next one, "" after the last page or to stop early.
+func pages(ask func(token string) (next string, err error)) error {
+	for token := ""; ; {
+		next, err := ask(token)
+		if err != nil || next == "" {
+			return err
+		}
+		token = next
+	}
+}
+
+// pageBody is a search's POST body req asking for the page token names.
+func pageBody(req map[string]any, token string) map[string]any {
+	if token != "" {
+		req["page_token"] = token
+	}
+	return req
+}
+
+// pageQuery is a search's GET query q asking for the page token names.
+func pageQuery(q url.Values, token string) url.Values {
+	if token != "" {
+		q.Set("page_token", token)
+	}
+	return q
+}
+
 func tagMap(kv []kv) map[string]string {
 	m := make(map[string]string, len(kv))
 	for _, t := range kv {
@@ -73,8 +102,8 @@ func tagMap(kv []kv) map[string]string {
 
 func (s *serverSource) experiments(ctx context.Context) ([]*srcExperiment, error) {
 	var out []*srcExperiment
-	token := ""
-	for {
+	req := map[string]any{"max_results": 1000, "view_type": "ALL"}
+	err := pages(func(token string) (string, error) {
 		var page struct {
 			Experiments []struct {
 				ID        string `json:"experiment_id"`
@@ -86,26 +115,21 @@ func (s *serverSource) experiments(ctx context.Context) ([]*srcExperiment, error
 			} `json:"experiments"`
 			Next string `json:"next_page_token"`
 		}
-		req := map[string]any{"max_results": 1000, "view_type": "ALL"}
-		if token != "" {
-			req["page_token"] = token
-		}
-		if err := s.c.Post(ctx, "experiments/search", req, &page); err != nil {
-			return nil, fmt.Errorf("transfer: experiments: %w", err)
+		if err := s.c.Post(ctx, "experiments/search", pageBody(req, token), &page); err != nil {
+			return "", fmt.Errorf("transfer: experiments: %w", err)
 		}
 		for _, x := range page.Experiments {
 			out = append(out, &srcExperiment{ID: x.ID, Name: x.Name, Deleted: x.Lifecycle == "deleted", Created: int64(x.Created), Updated: int64(x.Updated), Tags: tagMap(x.Tags)})
 		}
-		if token = page.Next; token == "" {
-			return out, nil
-		}
-	}
+		return page.Next, nil
+	})
+	return out, err
 }
 
 func (s *serverSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, error) {
 	var out []*srcRun
-	token := ""
-	for {
+	req := map[string]any{"experiment_ids": []string{x.ID}, "max_results": 1000, "run_view_type": "ALL"}
+	err := pages(func(token string) (string, error) {
 		var page struct {
 			Runs []struct {
 				Info struct {
@@ -141,12 +165,8 @@ func (s *serverSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, e
 			} `json:"runs"`
 			Next string `json:"next_page_token"`
 		}
-		req := map[string]any{"experiment_ids": []string{x.ID}, "max_results": 1000, "run_view_type": "ALL"}
-		if token != "" {
-			req["page_token"] = token
-		}
-		if err := s.c.Post(ctx, "runs/search", req, &page); err != nil {
-			return nil, fmt.Errorf("transfer: runs of experiment %q: %w", x.Name, err)
+		if err := s.c.Post(ctx, "runs/search", pageBody(req, token), &page); err != nil {
+			return "", fmt.Errorf("transfer: runs of experiment %q: %w", x.Name, err)
 		}
 		for _, r := range page.Runs {
 			sr := &srcRun{ID: r.Info.ID, Name: r.Info.Name, Status: r.Info.Status, User: r.Info.User, Deleted: r.Info.Lifecycle == "deleted",
@@ -160,16 +180,15 @@ func (s *serverSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, e
 			}
 			out = append(out, sr)
 		}
-		if token = page.Next; token == "" {
-			return out, nil
-		}
-	}
+		return page.Next, nil
+	})
+	return out, err
 }
 
 func (s *serverSource) history(ctx context.Context, r *srcRun, key string) ([]store.Point, error) {
 	var out []store.Point
-	token := ""
-	for {
+	q := url.Values{"run_id": {r.ID}, "metric_key": {key}, "max_results": {"25000"}}
+	err := pages(func(token string) (string, error) {
 		var page struct {
 			Metrics []struct {
 				Value f64 `json:"value"`
@@ -178,20 +197,15 @@ func (s *serverSource) history(ctx context.Context, r *srcRun, key string) ([]st
 			} `json:"metrics"`
 			Next string `json:"next_page_token"`
 		}
-		q := url.Values{"run_id": {r.ID}, "metric_key": {key}, "max_results": {"25000"}}
-		if token != "" {
-			q.Set("page_token", token)
-		}
-		if err := s.c.Get(ctx, "metrics/get-history", q, &page); err != nil {
-			return nil, err
+		if err := s.c.Get(ctx, "metrics/get-history", pageQuery(q, token), &page); err != nil {
+			return "", err
 		}
 		for _, m := range page.Metrics {
 			out = append(out, store.Point{Step: int64(m.Step), Time: int64(m.Time), Value: float64(m.Value)})
 		}
-		if token = page.Next; token == "" {
-			return out, nil
-		}
-	}
+		return page.Next, nil
+	})
+	return out, err
 }
 
 func (s *serverSource) files(ctx context.Context, r *srcRun) ([]srcFile, error) {
@@ -241,8 +255,8 @@ func (s *serverSource) open(ctx context.Context, r *srcRun, p string) (io.ReadCl
 
 func (s *serverSource) models(ctx context.Context) ([]*srcModel, error) {
 	var out []*srcModel
-	token := ""
-	for {
+	q := url.Values{"max_results": {"1000"}}
+	err := pages(func(token string) (string, error) {
 		var page struct {
 			Models []struct {
 				Name        string `json:"name"`
@@ -257,12 +271,8 @@ func (s *serverSource) models(ctx context.Context) ([]*srcModel, error) {
 			} `json:"registered_models"`
 			Next string `json:"next_page_token"`
 		}
-		q := url.Values{"max_results": {"1000"}}
-		if token != "" {
-			q.Set("page_token", token)
-		}
-		if err := s.c.Get(ctx, "registered-models/search", q, &page); err != nil {
-			return nil, fmt.Errorf("transfer: registered models: %w", err)
+		if err := s.c.Get(ctx, "registered-models/search", pageQuery(q, token), &page); err != nil {
+			return "", fmt.Errorf("transfer: registered models: %w", err)
 		}
 		for _, m := range page.Models {
 			tags := tagMap(m.Tags)
@@ -275,21 +285,20 @@ func (s *serverSource) models(ctx context.Context) ([]*srcModel, error) {
 			}
 			vs, err := s.versions(ctx, m.Name)
 			if err != nil {
-				return nil, err
+				return "", err
 			}
 			sm.Versions = vs
 			out = append(out, sm)
 		}
-		if token = page.Next; token == "" {
-			return out, nil
-		}
-	}
+		return page.Next, nil
+	})
+	return out, err
 }
 
 func (s *serverSource) versions(ctx context.Context, name string) ([]*srcVersion, error) {
 	var out []*srcVersion
-	token := ""
-	for {
+	q := url.Values{"filter": {"name = '" + strings.ReplaceAll(name, "'", "\\'") + "'"}, "max_results": {"1000"}}
+	err := pages(func(token string) (string, error) {
 		var page struct {
 			Versions []struct {
 				Version     i64    `json:"version"`
@@ -306,19 +315,14 @@ func (s *serverSource) versions(ctx context.Context, name string) ([]*srcVersion
 			} `json:"model_versions"`
 			Next string `json:"next_page_token"`
 		}
-		q := url.Values{"filter": {"name = '" + strings.ReplaceAll(name, "'", "\\'") + "'"}, "max_results": {"1000"}}
-		if token != "" {
-			q.Set("page_token", token)
-		}
-		if err := s.c.Get(ctx, "model-versions/search", q, &page); err != nil {
-			return nil, fmt.Errorf("transfer: versions of model %q: %w", name, err)
+		if err := s.c.Get(ctx, "model-versions/search", pageQuery(q, token), &page); err != nil {
+			return "", fmt.Errorf("transfer: versions of model %q: %w", name, err)
 		}
 		for _, v := range page.Versions {
 			out = append(out, &srcVersion{Version: int64(v.Version), Created: int64(v.Created), Updated: int64(v.Updated), Description: v.Description,
 				User: v.User, Stage: v.Stage, Source: v.Source, RunID: v.RunID, Status: v.Status, ModelID: v.ModelID, Tags: tagMap(v.Tags)})
 		}
-		if token = page.Next; token == "" {
-			return out, nil
-		}
-	}
+		return page.Next, nil
+	})
+	return out, err
 }
