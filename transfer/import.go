@@ -160,8 +160,14 @@ func Import(ctx context.Context, t *run.Tracker, reg *registry.Registry, src str
 	if c, ok := s.(interface{ close() error }); ok {
 		defer c.close()
 	}
-	im := &importer{t: t, st: t.Store(), reg: reg, src: s, o: opts, rep: ImportReport{Source: src, DryRun: opts.DryRun, Skipped: []string{}}}
-	err = im.run(ctx)
+	return importFrom(ctx, start, t, reg, s, src, opts)
+}
+
+// importFrom brings what s holds into (t, reg) and reports it as an
+// import from name that began at start.
+func importFrom(ctx context.Context, start time.Time, t *run.Tracker, reg *registry.Registry, s source, name string, opts ImportOptions) (*ImportReport, error) {
+	im := &importer{t: t, st: t.Store(), reg: reg, src: s, o: opts, rep: ImportReport{Source: name, DryRun: opts.DryRun, Skipped: []string{}}}
+	err := im.run(ctx)
 	im.rep.Reads = s.counts()
 	im.rep.Elapsed = time.Since(start)
 	rep := im.rep
@@ -282,6 +288,23 @@ func cloneMap(m map[string]string) map[string]string {
 	return out
 }
 
+// mergeTags sets in *dst each tag of src whose value differs there (a
+// missing tag reads as ""), making the map when it has none, and says
+// whether it set any.
+func mergeTags(dst *map[string]string, src map[string]string) bool {
+	changed := false
+	for k, v := range src {
+		if (*dst)[k] != v {
+			if *dst == nil {
+				*dst = map[string]string{}
+			}
+			(*dst)[k] = v
+			changed = true
+		}
+	}
+	return changed
+}
+
 // experiment returns the local experiment of x's name, creating it.
 func (im *importer) experiment(ctx context.Context, x *srcExperiment) (store.ExperimentID, error) {
 	var id store.ExperimentID
@@ -306,17 +329,7 @@ func (im *importer) experiment(ctx context.Context, x *srcExperiment) (store.Exp
 		if have.Lifecycle != store.Active {
 			return fmt.Errorf("transfer: experiment %q is deleted in this store; restore it (mlite experiments restore) to import into it: %w", x.Name, store.ErrConflict)
 		}
-		changed := false
-		for k, v := range x.Tags {
-			if have.Tags[k] != v {
-				if have.Tags == nil {
-					have.Tags = map[string]string{}
-				}
-				have.Tags[k] = v
-				changed = true
-			}
-		}
-		if changed && !im.o.DryRun {
+		if mergeTags(&have.Tags, x.Tags) && !im.o.DryRun {
 			return tx.PutExperiment(have)
 		}
 		return nil
@@ -394,11 +407,8 @@ func (im *importer) importRun(ctx context.Context, exp store.ExperimentID, r *sr
 				changed = true
 			}
 		}
-		for k, v := range r.Tags {
-			if have.Tags[k] != v {
-				have.Tags[k] = v
-				changed = true
-			}
+		if mergeTags(&have.Tags, r.Tags) {
+			changed = true
 		}
 		if have.Name != r.Name || have.Status != status || have.EndTime != r.End {
 			have.Name, have.Status, have.EndTime = r.Name, status, r.End
@@ -596,14 +606,8 @@ func (im *importer) importModel(ctx context.Context, m *srcModel) error {
 			have.Description = m.Description
 			changed = true
 		}
-		for k, v := range m.Tags {
-			if have.Tags[k] != v {
-				if have.Tags == nil {
-					have.Tags = map[string]string{}
-				}
-				have.Tags[k] = v
-				changed = true
-			}
+		if mergeTags(&have.Tags, m.Tags) {
+			changed = true
 		}
 		next := have.NextVersion
 		local := map[int64]int64{}
@@ -680,14 +684,8 @@ func (im *importer) importVersion(tx *store.Tx, m *store.RegisteredModel, v *src
 			cur.Stage, cur.Description = stage, v.Description
 			changed = true
 		}
-		for k, val := range v.Tags {
-			if cur.Tags[k] != val {
-				if cur.Tags == nil {
-					cur.Tags = map[string]string{}
-				}
-				cur.Tags[k] = val
-				changed = true
-			}
+		if mergeTags(&cur.Tags, v.Tags) {
+			changed = true
 		}
 		if changed {
 			im.count(func(rep *ImportReport) { rep.Registry++ })

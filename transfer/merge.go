@@ -30,13 +30,7 @@ func Merge(ctx context.Context, t *run.Tracker, reg *registry.Registry, ot *run.
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
 	}
-	s := &storeSource{t: ot, reg: oreg}
-	im := &importer{t: t, st: t.Store(), reg: reg, src: s, o: opts, rep: ImportReport{Source: ot.Store().Path(), DryRun: opts.DryRun, Skipped: []string{}}}
-	err := im.run(ctx)
-	im.rep.Reads = s.reads.Load()
-	im.rep.Elapsed = time.Since(start)
-	rep := im.rep
-	return &rep, err
+	return importFrom(ctx, start, t, reg, &storeSource{t: ot, reg: oreg}, ot.Store().Path(), opts)
 }
 
 // storeSource reads another mlite store through its tracking and registry

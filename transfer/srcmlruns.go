@@ -84,6 +84,19 @@ func readMeta(path string) (map[string]any, error) {
 	return parseMeta(path, b)
 }
 
+// folderMeta reads the meta.yaml of an experiment's or a run's folder
+// and counts the read; a folder without one is passed over: nil, nil.
+func (s *mlrunsSource) folderMeta(dir string) (map[string]any, error) {
+	m, err := readMeta(filepath.Join(dir, "meta.yaml"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err == nil {
+		s.reads.Add(1)
+	}
+	return m, err
+}
+
 func parseMeta(path string, b []byte) (map[string]any, error) {
 	var m map[string]any
 	if err := yaml.Unmarshal(b, &m); err != nil {
@@ -168,14 +181,13 @@ func (s *mlrunsSource) experiments(ctx context.Context) ([]*srcExperiment, error
 			continue
 		}
 		dir := filepath.Join(s.root, e.Name())
-		m, err := readMeta(filepath.Join(dir, "meta.yaml"))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
+		m, err := s.folderMeta(dir)
 		if err != nil {
 			return nil, err
 		}
-		s.reads.Add(1)
+		if m == nil {
+			continue
+		}
 		tags, err := readKeyed(filepath.Join(dir, "tags"))
 		if err != nil {
 			return nil, err
@@ -204,14 +216,13 @@ func (s *mlrunsSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, e
 			continue
 		}
 		rdir := filepath.Join(dir, e.Name())
-		m, err := readMeta(filepath.Join(rdir, "meta.yaml"))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
+		m, err := s.folderMeta(rdir)
 		if err != nil {
 			return nil, err
 		}
-		s.reads.Add(1)
+		if m == nil {
+			continue
+		}
 		r := &srcRun{ID: metaStr(m, "run_id"), Name: metaStr(m, "run_name"), User: metaStr(m, "user_id"),
 			Deleted: metaStr(m, "lifecycle_stage") == "deleted", Start: metaInt(m, "start_time"), End: metaInt(m, "end_time")}
 		if r.ID == "" {
