@@ -274,13 +274,7 @@ func (c *Client) once(ctx context.Context, method, rawURL, path string, in *body
 		req.Header.Set("Content-Type", in.kind)
 	}
 	req.Header.Set("User-Agent", "mlite")
-	switch {
-	case c.opts.Token != "":
-		req.Header.Set("Authorization", "Bearer "+c.opts.Token)
-	case c.opts.Username != "" || c.opts.Password != "":
-		req.SetBasicAuth(c.opts.Username, c.opts.Password)
-	}
-	resp, err := c.http.Do(req)
+	resp, err := c.send(req)
 	if err != nil {
 		return 0, fmt.Errorf("mlflowclient: %s %s: %w", method, path, err)
 	}
@@ -383,6 +377,18 @@ func (c *Client) Upload(ctx context.Context, root, p string, size int64, open fu
 	return c.do(ctx, http.MethodPut, artifactURL(root, p), nil, &body{open: open, size: size, kind: "application/octet-stream"}, nil)
 }
 
+// send sends req with the client's credentials: the token, else the
+// username and password.
+func (c *Client) send(req *http.Request) (*http.Response, error) {
+	switch {
+	case c.opts.Token != "":
+		req.Header.Set("Authorization", "Bearer "+c.opts.Token)
+	case c.opts.Username != "" || c.opts.Password != "":
+		req.SetBasicAuth(c.opts.Username, c.opts.Password)
+	}
+	return c.http.Do(req)
+}
+
 // Download reads one file under root through the artifact proxy into w.
 // It is not retried once bytes were written to w.
 func (c *Client) Download(ctx context.Context, root, p string, w io.Writer) (int64, error) {
@@ -396,13 +402,7 @@ func (c *Client) Download(ctx context.Context, root, p string, w io.Writer) (int
 		if err != nil {
 			return 0, fmt.Errorf("mlflowclient: download %s: %w", p, err)
 		}
-		switch {
-		case c.opts.Token != "":
-			req.Header.Set("Authorization", "Bearer "+c.opts.Token)
-		case c.opts.Username != "" || c.opts.Password != "":
-			req.SetBasicAuth(c.opts.Username, c.opts.Password)
-		}
-		resp, err := c.http.Do(req)
+		resp, err := c.send(req)
 		status := 0
 		if err == nil {
 			status = resp.StatusCode
