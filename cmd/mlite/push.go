@@ -40,14 +40,9 @@ func (a *app) pushCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			bars := a.transferBars("push")
-			o.Progress = bars.show
-			rep, err := transfer.Push(ctx, db.Tracker, db.Registry(), to, &o)
-			bars.done()
-			if rep == nil {
-				return err
-			}
-			return a.transferReport(err, rep, func() { printPushReport(a, rep) })
+			return runTransfer(a, "push", &o.Progress, func() (*transfer.Report, error) {
+				return transfer.Push(ctx, db.Tracker, db.Registry(), to, &o)
+			}, printPushReport)
 		})
 	f := c.Flags()
 	f.StringVar(&to, "to", "", "the MLflow tracking server's URL (http or https)")
@@ -73,7 +68,7 @@ func parseSince(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("want a date (2026-12-01), an RFC 3339 time or a duration (24h)")
 }
 
-func printPushReport(a *app, r *transfer.Report) {
+func printPushReport(a *app, _ string, r *transfer.Report) {
 	verb := "pushed to"
 	if r.DryRun {
 		verb = "would push to"
@@ -108,14 +103,9 @@ func (a *app) importCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			bars := a.transferBars("import")
-			o.Progress = bars.show
-			rep, err := transfer.Import(ctx, db.Tracker, db.Registry(), from, &o)
-			bars.done()
-			if rep == nil {
-				return err
-			}
-			return a.transferReport(err, rep, func() { printImportReport(a, "import", rep) })
+			return runTransfer(a, "import", &o.Progress, func() (*transfer.ImportReport, error) {
+				return transfer.Import(ctx, db.Tracker, db.Registry(), from, &o)
+			}, printImportReport)
 		})
 	c.Flags().StringVar(&from, "from", "", "an MLflow tracking server's URL, or an mlruns/ folder MLflow's file store wrote")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "say what would be written, write nothing")
@@ -156,14 +146,9 @@ func (a *app) mergeCmd() *cobra.Command {
 			if db.Path() == other.Path() {
 				return usagef("%s: a store cannot be merged into itself", args[0])
 			}
-			bars := a.transferBars("merge")
-			o.Progress = bars.show
-			rep, err := transfer.Merge(ctx, db.Tracker, db.Registry(), other.Tracker, other.Registry(), &o)
-			bars.done()
-			if rep == nil {
-				return err
-			}
-			return a.transferReport(err, rep, func() { printImportReport(a, "merge", rep) })
+			return runTransfer(a, "merge", &o.Progress, func() (*transfer.ImportReport, error) {
+				return transfer.Merge(ctx, db.Tracker, db.Registry(), other.Tracker, other.Registry(), &o)
+			}, printImportReport)
 		})
 	c.Flags().BoolVar(&o.DryRun, "dry-run", false, "say what would be written, write nothing")
 	c.Flags().BoolVar(&o.RenumberConflicts, "renumber-conflicts", false, "add a model version whose number is taken here by another run's version under the model's next number (default: report it and leave it out)")
@@ -191,11 +176,20 @@ func (b *transferBars) show(p transfer.Progress) {
 
 func (b *transferBars) done() { b.bar.done() }
 
-// transferReport prints a report as JSON or for people, and returns err
-// (or the printing's error when err is nil).
-func (a *app) transferReport(err error, rep any, human func()) error {
+// runTransfer runs one push, import or merge (verb) with a progress bar
+// per phase (progress is the option do's call reads), then prints its
+// report as JSON or for people (human) and returns its error (or the
+// printing's error when it has none).
+func runTransfer[R any](a *app, verb string, progress *func(transfer.Progress), do func() (*R, error), human func(*app, string, *R)) error {
+	bars := a.transferBars(verb)
+	*progress = bars.show
+	rep, err := do()
+	bars.done()
+	if rep == nil {
+		return err
+	}
 	if !a.jsonOut {
-		human()
+		human(a, verb, rep)
 		return err
 	}
 	if jerr := a.out.json(rep); err == nil {
