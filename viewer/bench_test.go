@@ -171,15 +171,7 @@ func writeRunsStore(ctx context.Context, st *store.Store) (string, error) {
 // benchViewer opens a fixture and returns its viewer.
 func benchViewer(b *testing.B, path string) *Viewer {
 	b.Helper()
-	db, err := mlite.Open(path, &mlite.Options{NoCapture: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	v, err := New(db, &Options{ErrorLog: testLogger(b)})
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, v := openViewer(b, path, &mlite.Options{NoCapture: true})
 	return v
 }
 

@@ -88,12 +88,7 @@ func jsString(s string) string { return fmt.Sprintf("%q", s) }
 func TestBrowser(t *testing.T) {
 	bctx := newBrowser(t)
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "demo.mlite")
-	rep, err := creditdemo.Build(ctx, path, &creditdemo.Options{Children: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, base := serveStore(t, path)
+	rep, db, base := serveDemo(t, 4)
 
 	// A child run and a run with a PNG artifact, and a metric with a history.
 	children, err := db.Children(ctx, mustRunID(t, rep.ParentRunID))
@@ -296,7 +291,17 @@ func serveDemo(t *testing.T, children int) (*creditdemo.Report, *mlite.DB, strin
 // test ends; it returns the store and the server's URL.
 func serveStore(t *testing.T, path string) (*mlite.DB, string) {
 	t.Helper()
-	db, err := mlite.Open(path, nil)
+	db, v := openViewer(t, path, nil)
+	srv := httptest.NewServer(v)
+	t.Cleanup(srv.Close)
+	return db, srv.URL
+}
+
+// openViewer opens the store at path with o, closed when the test ends,
+// and its viewer.
+func openViewer(t testing.TB, path string, o *mlite.Options) (*mlite.DB, *Viewer) {
+	t.Helper()
+	db, err := mlite.Open(path, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +310,5 @@ func serveStore(t *testing.T, path string) (*mlite.DB, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(v)
-	t.Cleanup(srv.Close)
-	return db, srv.URL
+	return db, v
 }

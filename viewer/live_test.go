@@ -150,24 +150,33 @@ func writerCmd(t *testing.T, role, path string, id run.ID, extra ...string) *exe
 	return cmd
 }
 
+// startLogging starts a run named name in the fixture's experiment with
+// one point of metric key at step 0, flushed for readers to see.
+func startLogging(t *testing.T, f *fixture, name, key string, value float64) *run.Run {
+	t.Helper()
+	ctx := context.Background()
+	r, err := f.db.StartRun(ctx, f.exp.ID, mlite.RunName(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, r.LogMetric(key, value, run.Step(0)))
+	must(t, r.Flush(ctx))
+	return r
+}
+
 // TestLiveRefresh opens the page of a RUNNING run in the browser while
 // another process logs into it; the new points must show within 3 s.
 func TestLiveRefresh(t *testing.T) {
 	bctx := newBrowser(t)
 	f := newFixture(t)
 	ctx := context.Background()
-	r, err := f.db.StartRun(ctx, f.exp.ID, mlite.RunName("live-run"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	must(t, r.LogMetric("live", 0, run.Step(0)))
-	must(t, r.Flush(ctx))
+	r := startLogging(t, f, "live-run", "live", 0)
 	srv := httptest.NewServer(f.v)
 	defer srv.Close()
 
 	sctx, cancel := context.WithTimeout(bctx, 60*time.Second)
 	defer cancel()
-	err = chromedp.Do(sctx,
+	err := chromedp.Do(sctx,
 		chromedp.Navigate(srv.URL+"/runs/"+r.ID().String()),
 		waitJS(`document.getElementById("run-page").dataset.status === "RUNNING"`),
 		waitJS(`document.querySelector('#metrics tr[data-key="live"] .count').textContent === "1"`),
@@ -205,13 +214,7 @@ func TestLiveRefresh(t *testing.T) {
 // and no viewer response is an error because someone writes.
 func TestConcurrentWriter(t *testing.T) {
 	f := newFixture(t)
-	ctx := context.Background()
-	r, err := f.db.StartRun(ctx, f.exp.ID, mlite.RunName("hammered"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	must(t, r.LogMetric("loss", 1, run.Step(0)))
-	must(t, r.Flush(ctx))
+	r := startLogging(t, f, "hammered", "loss", 1)
 	id := r.ID().String()
 	exp := f.exp.ID.String()
 	urls := []string{
@@ -269,7 +272,7 @@ func TestConcurrentWriter(t *testing.T) {
 	if failures.Load() > 0 {
 		t.Errorf("%d of %d viewer requests failed; first: %s", failures.Load(), requests.Load(), firstErr)
 	}
-	rec, err := f.db.GetRun(ctx, r.ID())
+	rec, err := f.db.GetRun(context.Background(), r.ID())
 	if err != nil {
 		t.Fatal(err)
 	}
