@@ -75,6 +75,27 @@ func notFound(err error, format string, args ...any) *apiError {
 	return &apiError{code: codeNotFound, msg: fmt.Sprintf(format, args...), err: err}
 }
 
+// sentinelCodes are the MLflow error codes of mlite's sentinels, tested in
+// order with errors.Is.
+var sentinelCodes = []struct {
+	err  error
+	code string
+}{
+	{run.ErrBadQuery, codeInvalidParameter},
+	{mlite.ErrInvalid, codeInvalidParameter},
+	{mlite.ErrNotFound, codeNotFound},
+	{mlite.ErrExists, codeAlreadyExists},
+	// MLflow reports a changed param and a write to a deleted run as
+	// INVALID_PARAMETER_VALUE.
+	{mlite.ErrConflict, codeInvalidParameter},
+	{mlite.ErrDeleted, codeInvalidParameter},
+	{mlite.ErrLocked, codeTemporarilyUnavail},
+	{mlite.ErrClosed, codeTemporarilyUnavail},
+	{mlite.ErrCorrupt, codeDataLoss},
+	{context.DeadlineExceeded, codeDeadlineExceeded},
+	{context.Canceled, codeCancelled},
+}
+
 // asAPIError gives err its MLflow error code, testing mlite's sentinels
 // with errors.Is. Errors without a known sentinel are INTERNAL_ERROR.
 func asAPIError(err error) *apiError {
@@ -83,25 +104,11 @@ func asAPIError(err error) *apiError {
 		return ae
 	}
 	code := codeInternal
-	switch {
-	case errors.Is(err, run.ErrBadQuery), errors.Is(err, mlite.ErrInvalid):
-		code = codeInvalidParameter
-	case errors.Is(err, mlite.ErrNotFound):
-		code = codeNotFound
-	case errors.Is(err, mlite.ErrExists):
-		code = codeAlreadyExists
-	case errors.Is(err, mlite.ErrConflict), errors.Is(err, mlite.ErrDeleted):
-		// MLflow reports a changed param and a write to a deleted run as
-		// INVALID_PARAMETER_VALUE.
-		code = codeInvalidParameter
-	case errors.Is(err, mlite.ErrLocked), errors.Is(err, mlite.ErrClosed):
-		code = codeTemporarilyUnavail
-	case errors.Is(err, mlite.ErrCorrupt):
-		code = codeDataLoss
-	case errors.Is(err, context.DeadlineExceeded):
-		code = codeDeadlineExceeded
-	case errors.Is(err, context.Canceled):
-		code = codeCancelled
+	for _, s := range sentinelCodes {
+		if errors.Is(err, s.err) {
+			code = s.code
+			break
+		}
 	}
 	return &apiError{code: code, msg: message(err), err: err}
 }

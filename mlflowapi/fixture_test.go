@@ -210,6 +210,26 @@ type goldenCase struct {
 }
 
 // check sends tc's request and compares its answer with the golden file.
+// createdInfo returns the string fields of the info of what a create
+// answered, as {member: {info: {...}}}, failing when it has no idKey.
+func createdInfo(t *testing.T, rec *httptest.ResponseRecorder, member, idKey string) map[string]string {
+	t.Helper()
+	var resp map[string]struct {
+		Info map[string]any `json:"info"`
+	}
+	err := json.Unmarshal(rec.Body.Bytes(), &resp)
+	info := map[string]string{}
+	for k, v := range resp[member].Info {
+		if s, ok := v.(string); ok {
+			info[k] = s
+		}
+	}
+	if err != nil || info[idKey] == "" {
+		t.Fatalf("no %s in %s (%v)", member, rec.Body, err)
+	}
+	return info
+}
+
 func (f *fixture) check(t *testing.T, tc goldenCase) *httptest.ResponseRecorder {
 	t.Helper()
 	rec := f.do(t, tc.method, tc.target, tc.body)

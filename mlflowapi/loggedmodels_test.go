@@ -1,7 +1,6 @@
 package mlflowapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -104,22 +103,12 @@ func TestLoggedModelGolden(t *testing.T) {
 				t.Errorf("%s %s: status %d, want no server error", tc.method, target, rec.Code)
 			}
 			if tc.newModel != "" {
-				var resp struct {
-					Model struct {
-						Info struct {
-							ModelID string `json:"model_id"`
-							Name    string `json:"name"`
-						} `json:"info"`
-					} `json:"model"`
-				}
-				if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil || resp.Model.Info.ModelID == "" {
-					t.Fatalf("%s: no model in %s (%v)", tc.name, rec.Body, err)
-				}
-				id, err := run.ParseModelID(resp.Model.Info.ModelID)
+				info := createdInfo(t, rec, "model", "model_id")
+				id, err := run.ParseModelID(info["model_id"])
 				must(t, err)
 				models[tc.newModel] = id
 				if !strings.Contains(tc.body, `"name"`) {
-					generated[tc.newModel] = resp.Model.Info.Name
+					generated[tc.newModel] = info["name"]
 				}
 			}
 			body := rec.Body.String()

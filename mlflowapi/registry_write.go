@@ -38,22 +38,14 @@ func (h *Handler) renameModel(ctx context.Context, q keyed[modelRef]) (modelView
 	return h.model(ctx, q.key)
 }
 
-type updateModelRequest struct {
-	modelRef
-	desc *string // nil: left as it is
-}
+func decodeUpdateModel(a *args) described[modelRef] { return describedOf(a, a.model()) }
 
-func decodeUpdateModel(a *args) updateModelRequest {
-	return updateModelRequest{a.model(), a.optional("description")}
-}
-
-func (h *Handler) updateModel(ctx context.Context, q updateModelRequest) (modelView, error) {
-	if q.desc != nil {
-		if err := h.reg.UpdateModelDescription(ctx, q.name, *q.desc); err != nil {
-			return modelView{}, err
-		}
+func (h *Handler) updateModel(ctx context.Context, q described[modelRef]) (modelView, error) {
+	m := q.of
+	if err := q.set(func(d string) error { return h.reg.UpdateModelDescription(ctx, m.name, d) }); err != nil {
+		return modelView{}, err
 	}
-	return h.model(ctx, q.name)
+	return h.model(ctx, m.name)
 }
 
 func (h *Handler) deleteModel(ctx context.Context, q modelRef) (none, error) {
@@ -171,22 +163,14 @@ func (h *Handler) createVersion(ctx context.Context, q createVersionRequest) (ve
 	return h.versionNamed(ctx, q.name, mv.Version)
 }
 
-type updateVersionRequest struct {
-	versionRef
-	desc *string // nil: left as it is
-}
+func decodeUpdateVersion(a *args) described[versionRef] { return describedOf(a, a.version()) }
 
-func decodeUpdateVersion(a *args) updateVersionRequest {
-	return updateVersionRequest{a.version(), a.optional("description")}
-}
-
-func (h *Handler) updateVersion(ctx context.Context, q updateVersionRequest) (versionView, error) {
-	if q.desc != nil {
-		if err := h.reg.UpdateVersionDescription(ctx, q.name, q.v, *q.desc); err != nil {
-			return versionView{}, err
-		}
+func (h *Handler) updateVersion(ctx context.Context, q described[versionRef]) (versionView, error) {
+	v := q.of
+	if err := q.set(func(d string) error { return h.reg.UpdateVersionDescription(ctx, v.name, v.v, d) }); err != nil {
+		return versionView{}, err
 	}
-	return h.versionNamed(ctx, q.name, q.v)
+	return h.versionNamed(ctx, v.name, v.v)
 }
 
 type transitionRequest struct {

@@ -127,6 +127,27 @@ func keyOf[S subject](a *args, s S, name string) keyed[S] {
 	return keyed[S]{of: s, key: a.required(name)}
 }
 
+// described is a request about subject S that may set its description.
+type described[S subject] struct {
+	of   S
+	desc *string // nil: left as it is
+}
+
+func (d described[S]) fail(err error) error { return d.of.fail(err) }
+
+// describedOf reads the optional description of s, read first.
+func describedOf[S subject](a *args, s S) described[S] {
+	return described[S]{of: s, desc: a.optional("description")}
+}
+
+// set calls update with the new description, if the request has one.
+func (d described[S]) set(update func(desc string) error) error {
+	if d.desc == nil {
+		return nil
+	}
+	return update(*d.desc)
+}
+
 // parseRunID reads a run id; one that is not a run id names no run, as in
 // MLflow.
 func parseRunID(s string) (run.ID, error) {

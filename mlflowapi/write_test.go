@@ -86,17 +86,7 @@ func TestWriteGolden(t *testing.T) {
 			}
 			rec := f.do(t, method, api+tc.target, tc.body)
 			if tc.newRun != "" {
-				var resp struct {
-					Run struct {
-						Info struct {
-							RunID string `json:"run_id"`
-						} `json:"info"`
-					} `json:"run"`
-				}
-				if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil || resp.Run.Info.RunID == "" {
-					t.Fatalf("%s: no run in %s (%v)", tc.name, rec.Body, err)
-				}
-				id, err := run.ParseID(resp.Run.Info.RunID)
+				id, err := run.ParseID(createdInfo(t, rec, "run", "run_id")["run_id"])
 				must(t, err)
 				f.runs[tc.newRun] = id
 			}
