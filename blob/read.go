@@ -68,7 +68,10 @@ func (s *Store) open(ctx context.Context, op string, d Digest) (*reader, error) 
 	return r, nil
 }
 
-// reader streams and verifies one blob's content.
+// reader streams and verifies one blob's content. Content larger than
+// one chunk is read through a pipeline (see pipe) that decodes, hashes
+// and hands out on separate goroutines; smaller content is read in the
+// caller's goroutine.
 type reader struct {
 	// ctx is the context of the Open call: a reader is a stream and stops
 	// when the call that opened it is cancelled.
@@ -84,6 +87,7 @@ type reader struct {
 	hash   hash.Hash
 	n      int64 // content bytes read so far
 	err    error // sticky: io.EOF after a verified end, or the failure
+	pipe   *pipe // nil until the first read of large content
 }
 
 // errClosed is returned by reads after Close.
@@ -129,6 +133,14 @@ func (r *reader) Read(p []byte) (int, error) {
 		r.err = fmt.Errorf("blob: %s %s: %w", r.op, r.d, err)
 		return 0, r.err
 	}
+	if r.piped() {
+		return r.pipe.read(r, p)
+	}
+	return r.readDirect(p)
+}
+
+// readDirect reads from src and hashes in the caller's goroutine.
+func (r *reader) readDirect(p []byte) (int, error) {
 	n, err := r.src.Read(p)
 	if n > 0 {
 		if r.n+int64(n) > r.h.size {
@@ -179,6 +191,9 @@ func (r *reader) corrupt(reason string) error {
 // WriteTo writes the content to w in chunks, verifying it as Read does;
 // io.Copy uses it. It returns nil at a verified end.
 func (r *reader) WriteTo(w io.Writer) (int64, error) {
+	if r.err == nil && r.piped() {
+		return r.pipe.writeTo(r, w)
+	}
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	var total int64
@@ -209,6 +224,10 @@ func (r *reader) WriteTo(w io.Writer) (int64, error) {
 
 // Close releases the file and the decoder. It always returns nil.
 func (r *reader) Close() error {
+	if r.pipe != nil {
+		r.pipe.stop()
+		r.pipe = nil
+	}
 	if r.dec != nil {
 		putDecoder(r.dec)
 		r.dec, r.src = nil, nil

@@ -257,3 +257,61 @@ func TestReadCancel(t *testing.T) {
 		t.Errorf("Verify with a cancelled context: got %v, want context.Canceled", err)
 	}
 }
+
+// TestCorruptTailWithheld: content larger than a chunk is hashed before it
+// is handed out, so a reader of content that does not match its digest
+// never gets the last chunk, through Read or WriteTo, raw or compressed.
+func TestCorruptTailWithheld(t *testing.T) {
+	ctx := context.Background()
+	const size = 3<<20 + 512<<10 // the last chunk is 512 KiB
+	for _, src := range []source{{"random", size}, {"text", size}} {
+		s := newStore(t)
+		info, err := s.Put(ctx, src.open())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CompressPending(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		st, err := s.Stat(ctx, info.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Another content of the same size, under this digest's name.
+		other := source{src.kind, src.size + 1}
+		s2 := newStore(t)
+		oinfo, err := s2.Put(ctx, io.LimitReader(other.open(), src.size))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s2.CompressPending(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		body, err := os.ReadFile(s2.path(oinfo.Digest))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mutateFile(t, s.path(info.Digest), func([]byte) []byte { return body })
+		for _, how := range []string{"Read", "WriteTo"} {
+			t.Run(fmt.Sprintf("%v/%v/%s", src, st.Codec, how), func(t *testing.T) {
+				rc, err := s.Open(ctx, info.Digest)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rc.Close()
+				var n int64
+				if how == "Read" {
+					n, err = io.CopyBuffer(io.Discard, struct{ io.Reader }{rc}, make([]byte, 4096))
+				} else {
+					n, err = io.Copy(io.Discard, rc)
+				}
+				if !errors.Is(err, ErrCorrupt) {
+					t.Fatalf("got %v, want ErrCorrupt", err)
+				}
+				if n != 3<<20 {
+					t.Errorf("handed out %d of %d bytes, want %d (the last chunk withheld)", n, src.size, 3<<20)
+				}
+			})
+		}
+	}
+}
