@@ -88,7 +88,8 @@ func (b *Batch) holds(d Digest) (Info, bool) {
 // add hands the complete temp file t of the new blob d to a background
 // goroutine that fsyncs and renames it, waiting while batchSyncs are in
 // flight. With NoSync there is nothing to wait for: t is placed at once.
-func (b *Batch) add(ctx context.Context, t *tempFile, d Digest, h header, stored int64) (Info, error) {
+// pending says d is marked: Commit then syncs pending/ too.
+func (b *Batch) add(ctx context.Context, t *tempFile, d Digest, h header, stored int64, pending bool) (Info, error) {
 	info := Info{Digest: d, Size: h.size, Stored: stored, Codec: h.codec, ModTime: time.Now(), New: true}
 	// The batch owns the file from here: the caller's deferred discard
 	// of t must not close it under the goroutine that syncs it.
@@ -96,7 +97,7 @@ func (b *Batch) add(ctx context.Context, t *tempFile, d Digest, h header, stored
 	t.done = true
 	t = owned
 	if b.s.opts.NoSync {
-		if _, err := b.s.commit(ctx, t, d, h, stored); err != nil {
+		if _, err := b.s.commit(ctx, t, d, h, stored, pending); err != nil {
 			return Info{}, err
 		}
 		b.record(info)
@@ -122,6 +123,9 @@ func (b *Batch) add(ctx context.Context, t *tempFile, d Digest, h header, stored
 			return
 		}
 		b.dirs[filepath.Dir(b.s.path(d))] = true
+		if pending {
+			b.dirs[filepath.Join(b.s.dir, pendingDir)] = true // its mark
+		}
 		b.newDirs = b.newDirs || created
 	})
 	return info, nil

@@ -29,8 +29,13 @@ const inlineMax = 64 << 10
 // are over.
 const pausePoll = 20 * time.Millisecond
 
-// markPending marks the raw blob d for CompressPending. Best effort, and
-// not synced: a mark lost in a crash costs space, not data.
+// scanStamp is the file in pending/ whose modification time is when the
+// last rescan for unmarked blobs began.
+const scanStamp = "scanned"
+
+// markPending marks the raw blob d for CompressPending. Best effort; the
+// caller syncs pending/ (a mark lost costs space, not data, and a rescan
+// finds the blob again).
 func (s *Store) markPending(d Digest) {
 	dir := filepath.Join(s.dir, pendingDir)
 	p := filepath.Join(dir, d.String())
@@ -77,6 +82,13 @@ type CompressOptions struct {
 	// this Store is in progress, so that logging keeps the disk and the
 	// cores.
 	Yield bool
+	// Rescan first looks for raw blobs that should be marked and are not
+	// (their mark was lost in a crash, or a writer that did not mark
+	// stored them) and marks those whose samples compress, so that the
+	// pass compresses them too. It looks at the blobs modified since the
+	// last rescan began, less Options.TempGrace (a write in progress
+	// then may have marked late), and at all of them the first time.
+	Rescan bool
 }
 
 // CompressReport says what CompressPending did.
@@ -91,6 +103,8 @@ type CompressReport struct {
 	// Left is the number of marks kept for a later pass: their blob
 	// could not be replaced now (on Windows, while a reader holds it).
 	Left int
+	// Found is the number of unmarked raw blobs the rescan marked.
+	Found int
 }
 
 // CompressPending rewrites every blob marked pending in its zstd encoding
@@ -122,6 +136,13 @@ func (s *Store) CompressPending(ctx context.Context, o *CompressOptions) (Compre
 	var pause func() error
 	if o.Yield {
 		pause = func() error { return s.waitIdle(ctx) }
+	}
+	if o.Rescan {
+		found, err := s.rescan(ctx, pause)
+		rep.Found = found
+		if err != nil {
+			return rep, err
+		}
 	}
 	ds, err := s.Pending()
 	if err != nil {
@@ -194,6 +215,11 @@ func (s *Store) compressOne(ctx context.Context, d Digest, workers int, pause fu
 		rep.Raw++
 		return nil
 	}
+	if pause != nil {
+		if err := pause(); err != nil {
+			return fmt.Errorf("blob: compress %s: %w", d, err)
+		}
+	}
 	if !s.opts.NoSync {
 		if err := z.f.Sync(); err != nil {
 			return s.writeErr(d, z, err)
@@ -205,7 +231,7 @@ func (s *Store) compressOne(ctx context.Context, d Digest, workers int, pause fu
 	}
 	r, err := newReader(ctx, "compress", z.f, stored, d, z.path)
 	if err == nil {
-		_, err = r.WriteTo(io.Discard)
+		_, err = r.WriteTo(discard{pause})
 		r.Close()
 	}
 	if err != nil {
@@ -249,4 +275,88 @@ func (s *Store) compressOne(ctx context.Context, d Digest, workers int, pause fu
 	rep.Before += fi.Size()
 	rep.After += stored
 	return nil
+}
+
+// rescan marks the raw blobs larger than inlineMax, modified since the
+// last rescan began (less the temp grace), that have no mark and whose
+// samples compress, and returns how many it marked. It then records when
+// it began in pending/scanned, and syncs pending/ if it marked any.
+// pause, if not nil, is called between blobs.
+func (s *Store) rescan(ctx context.Context, pause func() error) (int, error) {
+	dir := filepath.Join(s.dir, pendingDir)
+	stamp := filepath.Join(dir, scanStamp)
+	var since time.Time
+	if fi, err := os.Stat(stamp); err == nil {
+		since = fi.ModTime().Add(-max(s.opts.TempGrace, 0))
+	}
+	began := time.Now()
+	marked, err := s.Pending()
+	if err != nil {
+		return 0, err
+	}
+	isMarked := make(map[Digest]bool, len(marked))
+	for _, d := range marked {
+		isMarked[d] = true
+	}
+	recent := func(e fs.DirEntry) bool {
+		fi, err := e.Info()
+		return err == nil && !fi.ModTime().Before(since)
+	}
+	found := 0
+	err = s.walk(ctx, recent, func(info Info) error {
+		if info.Codec != Raw || info.Size <= inlineMax || isMarked[info.Digest] {
+			return nil
+		}
+		if pause != nil {
+			if err := pause(); err != nil {
+				return err
+			}
+		}
+		ok, err := s.rawWorthCompressing(info)
+		if err != nil || !ok {
+			return err
+		}
+		s.markPending(info.Digest)
+		found++
+		return nil
+	})
+	if err == nil && found > 0 {
+		err = s.syncDir(dir)
+	}
+	if err != nil {
+		return found, fmt.Errorf("blob: rescan %s: %w", s.dir, err)
+	}
+	_ = os.Mkdir(dir, 0o755)
+	if err := os.WriteFile(stamp, nil, 0o644); err == nil {
+		_ = os.Chtimes(stamp, began, began)
+	}
+	return found, nil
+}
+
+// rawWorthCompressing samples the raw blob info (as Put does) and
+// reports whether it should be compressed. A blob deleted meanwhile
+// reports false.
+func (s *Store) rawWorthCompressing(info Info) (bool, error) {
+	f, err := os.Open(s.path(info.Digest))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	return s.worthCompressing(f, info.Size)
+}
+
+// discard is io.Discard that calls pause, if not nil, before each write:
+// a check of a new encoding yields to logging as the compression does.
+type discard struct{ pause func() error }
+
+func (d discard) Write(p []byte) (int, error) {
+	if d.pause != nil {
+		if err := d.pause(); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
 }

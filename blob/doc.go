@@ -17,7 +17,9 @@
 //     at worst a temp file, which a later Open removes once it is older than
 //     Options.TempGrace.
 //   - Pending mark: an empty file "pending/<digest>" naming a blob stored
-//     raw that CompressPending should compress.
+//     raw that CompressPending should compress. It is synced with its
+//     blob; a rescan (CompressOptions.Rescan) finds raw blobs whose mark
+//     was lost anyway.
 //
 // Put streams its source once and never holds a whole file in memory: it
 // hashes the bytes while a second goroutine writes them raw to a temp file,
@@ -36,6 +38,10 @@
 //
 // Readers recompute the digest as they stream and fail with ErrCorrupt, at
 // the end or earlier, when the bytes on disk do not match their name.
+// Content larger than a chunk is read, hashed and handed out on three
+// goroutines, so that decoding, hashing and the caller's writes overlap;
+// a chunk is handed out only once hashed, so the last chunk of content
+// that does not match its name never is.
 // Decoders distrust the file: lengths are capped before anything is
 // allocated and zstd windows are limited.
 //

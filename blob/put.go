@@ -454,9 +454,9 @@ func (s *Store) finish(ctx context.Context, b *Batch, t *tempFile, d Digest, h h
 		s.markPending(d)
 	}
 	if b == nil {
-		info, err = s.commit(ctx, t, d, h, stored)
+		info, err = s.commit(ctx, t, d, h, stored, pending)
 	} else {
-		info, err = b.add(ctx, t, d, h, stored)
+		info, err = b.add(ctx, t, d, h, stored, pending)
 	}
 	if pending && err != nil {
 		// Unless a Put of the same content placed it meanwhile.
@@ -469,21 +469,25 @@ func (s *Store) finish(ctx context.Context, b *Batch, t *tempFile, d Digest, h h
 }
 
 // commit makes the temp file t the blob d: place, then fsync of the
-// blob's folder (and of the store folder when the subfolder is new). On
-// error t is removed.
-func (s *Store) commit(ctx context.Context, t *tempFile, d Digest, h header, stored int64) (Info, error) {
+// blob's folder (and of the store folder when the subfolder is new, and
+// of pending/ when the blob is marked, so that its mark lasts as long as
+// it). On error t is removed.
+func (s *Store) commit(ctx context.Context, t *tempFile, d Digest, h header, stored int64, pending bool) (Info, error) {
 	mtime, created, err := s.place(ctx, t, d)
 	if err != nil {
 		return Info{}, err
 	}
+	dirs := []string{filepath.Dir(s.path(d))}
 	if created {
-		if err := s.syncDir(s.dir); err != nil {
-			return Info{}, fmt.Errorf("blob: put %s: sync %s: %w", d, s.dir, err)
-		}
+		dirs = append(dirs, s.dir)
 	}
-	sub := filepath.Dir(s.path(d))
-	if err := s.syncDir(sub); err != nil {
-		return Info{}, fmt.Errorf("blob: put %s: sync %s: %w", d, sub, err)
+	if pending {
+		dirs = append(dirs, filepath.Join(s.dir, pendingDir))
+	}
+	for _, dir := range dirs {
+		if err := s.syncDir(dir); err != nil {
+			return Info{}, fmt.Errorf("blob: put %s: sync %s: %w", d, dir, err)
+		}
 	}
 	return Info{Digest: d, Size: h.size, Stored: stored, Codec: h.codec, ModTime: mtime, New: true}, nil
 }

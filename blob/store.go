@@ -276,6 +276,12 @@ func checkStored(h header, stored int64) error {
 // with Size -1 and Codec Unknown (Verify says why); one deleted while Walk
 // runs may or may not be reported. ctx is checked between blobs.
 func (s *Store) Walk(ctx context.Context, fn func(Info) error) error {
+	return s.walk(ctx, nil, fn)
+}
+
+// walk is Walk over the blob files for which keep (if not nil) returns
+// true; it is given their directory entry before the file is opened.
+func (s *Store) walk(ctx context.Context, keep func(fs.DirEntry) bool, fn func(Info) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("blob: walk %s: %w", s.dir, err)
 	}
@@ -299,7 +305,7 @@ func (s *Store) Walk(ctx context.Context, fn func(Info) error) error {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("blob: walk %s: %w", s.dir, err)
 			}
-			if !f.Type().IsRegular() || !isHex(f.Name(), 62) {
+			if !f.Type().IsRegular() || !isHex(f.Name(), 62) || keep != nil && !keep(f) {
 				continue
 			}
 			d, err := ParseDigest(sub.Name() + f.Name())

@@ -13,15 +13,19 @@ import (
 // the tracker then compresses them in the background: one goroutine, one
 // core at most, pausing while artifacts are being logged. Wait (and so
 // closing the front door's DB) stops it; the marks stay, and the next
-// artifact logged, or CompressArtifacts (`mlite compact`), resumes.
+// artifact logged, or CompressArtifacts (`mlite compact`), resumes. The
+// first pass of a Tracker, and CompressArtifacts, also look for raw blobs
+// whose marks were lost (blob.CompressOptions.Rescan): a crash before a
+// mark was synced leaves its blob raw only until then.
 
 // compressor runs the background pass of one Tracker.
 type compressor struct {
-	mu      sync.Mutex
-	running bool
-	again   bool // more was marked while the pass ran
-	cancel  context.CancelFunc
-	done    chan struct{}
+	mu        sync.Mutex
+	running   bool
+	again     bool // more was marked while the pass ran
+	rescanned bool // a pass of this Tracker has looked for lost marks
+	cancel    context.CancelFunc
+	done      chan struct{}
 }
 
 // compressLater starts the background pass, or has the running one look
@@ -36,11 +40,14 @@ func (t *Tracker) compressLater() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.running, c.again, c.cancel, c.done = true, false, cancel, make(chan struct{})
+	rescan := !c.rescanned
+	c.rescanned = true
 	go func() {
 		for {
 			// Errors are left for CompressArtifacts to report: the marks
 			// stay, and nothing was replaced that did not check out.
-			_, _ = t.blobs.CompressPending(ctx, &blob.CompressOptions{Workers: 1, Yield: true})
+			_, _ = t.blobs.CompressPending(ctx, &blob.CompressOptions{Workers: 1, Yield: true, Rescan: rescan})
+			rescan = false
 			c.mu.Lock()
 			if !c.again || ctx.Err() != nil {
 				c.running = false
@@ -79,7 +86,7 @@ func (t *Tracker) CompressArtifacts(ctx context.Context) (blob.CompressReport, e
 		return blob.CompressReport{}, fmt.Errorf("run: compress artifacts: %w", err)
 	}
 	t.stopCompressing()
-	rep, err := t.blobs.CompressPending(ctx, nil)
+	rep, err := t.blobs.CompressPending(ctx, &blob.CompressOptions{Rescan: true})
 	if err != nil {
 		return rep, fmt.Errorf("run: compress artifacts: %w", err)
 	}
