@@ -111,14 +111,7 @@ func (p *pipe) produce(r *reader) {
 			}
 		}
 		total += int64(c.n)
-		select {
-		case p.toHash <- c:
-		case <-p.quit:
-			return
-		case <-r.ctx.Done():
-			return
-		}
-		if c.err != nil {
+		if !p.send(r, p.toHash, c) || c.err != nil {
 			return
 		}
 	}
@@ -148,14 +141,22 @@ func (p *pipe) hashAll(r *reader) {
 				c.err = r.corrupt(fmt.Sprintf("content hashes to %s", got))
 			}
 		}
-		select {
-		case p.out <- c:
-		case <-p.quit:
-			return
-		case <-r.ctx.Done():
+		if !p.send(r, p.out, c) {
 			return
 		}
 	}
+}
+
+// send sends c on ch unless the pipeline stops first (Close, or r's
+// context done), and reports whether it did.
+func (p *pipe) send(r *reader, ch chan<- chunk, c chunk) bool {
+	select {
+	case ch <- c:
+		return true
+	case <-p.quit:
+	case <-r.ctx.Done():
+	}
+	return false
 }
 
 // next makes sure the caller has unread bytes in p.cur, waiting for the
