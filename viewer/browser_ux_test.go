@@ -278,3 +278,53 @@ func TestBrowserRunCharts(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestBrowserFilterSuggest types filters with the autocomplete: a kind
+// goes on to its keys, arrows and Enter take a key, Esc closes the list
+// and then clears the box; a key no run has is named in the table and in
+// the chart view.
+func TestBrowserFilterSuggest(t *testing.T) {
+	rep, _, base := serveDemo(t, 2)
+	bctx := browsertest.New(t, 1400, 900)
+	sctx, cancel := context.WithTimeout(bctx, 45*time.Second)
+	defer cancel()
+	const shown = `[...document.querySelectorAll("#filter-suggest li")].filter(() => !document.getElementById("filter-suggest").hidden).map(li => li.textContent)`
+	err := chromedp.Do(sctx,
+		chromedp.Navigate(base+"/experiments/"+rep.ExperimentID),
+		waitJS(`document.querySelectorAll("#runs tbody tr.run").length === 3`),
+		chromedp.SendKeys(chromedp.CSS(`#filter`), "metrics.va"),
+		// The keys that begin so first, then those that have it inside.
+		waitJS(`(() => { const s = `+shown+`; return s.join() === "metrics.val_auc,metrics.val_logloss,metrics.valid_default_rate,metrics.best_val_auc"; })()`),
+		chromedp.SendKeys(chromedp.CSS(`#filter`), kb.ArrowDown+kb.Enter),
+		waitJS(`document.getElementById("filter").value === "metrics.val_auc " && document.getElementById("filter-suggest").hidden`),
+		chromedp.SendKeys(chromedp.CSS(`#filter`), "> 0.5 and pa"),
+		waitJS(shown+`[0] === "params."`),
+		chromedp.SendKeys(chromedp.CSS(`#filter`), kb.Tab),
+		waitJS(`document.getElementById("filter").value === "metrics.val_auc > 0.5 and params." && `+shown+`.includes("params.model")`),
+		chromedp.SendKeys(chromedp.CSS(`#filter`), "mod"),
+		waitJS(shown+`[0] === "params.model"`),
+		shot("filter-suggest"),
+		chromedp.SendKeys(chromedp.CSS(`#filter`), kb.ArrowDown+kb.Enter+"!= 'x'"+kb.Enter),
+		waitJS(`document.getElementById("filter").value === "metrics.val_auc > 0.5 and params.model != 'x'"`),
+		waitJS(`new URLSearchParams(location.search).get("filter") === "metrics.val_auc > 0.5 and params.model != 'x'" && document.querySelectorAll("#runs tbody tr.run").length === 2`),
+		// Esc closes an open list, and keeps the text; the next Esc clears it.
+		chromedp.SendKeys(chromedp.CSS(`#filter`), " and ta"),
+		waitJS(shown+`[0] === "tags."`),
+		chromedp.SendKeys(chromedp.CSS(`#filter`), kb.Escape),
+		waitJS(`document.getElementById("filter-suggest").hidden && document.getElementById("filter").value.endsWith(" and ta")`),
+		chromedp.SendKeys(chromedp.CSS(`#filter`), kb.Escape),
+		waitJS(`document.getElementById("filter").value === "" && document.querySelectorAll("#runs tbody tr.run").length === 3`),
+		// A key no run has: the table and the chart view name it and the key meant.
+		chromedp.SendKeys(chromedp.CSS(`#filter`), "metrics.auc > 0.7"+kb.Enter),
+		waitJS("(document.getElementById(\"no-runs\") || {textContent: \"\"}).textContent.includes(\"no run has metric `auc`; did you mean `val_auc`?\")"),
+		chromedp.Navigate(base+"/experiments/"+rep.ExperimentID+"/charts?filter="+url.QueryEscape("metrics.auc > 0.7")),
+		waitJS("document.getElementById(\"summary\").textContent.includes(\"no run has metric `auc`; did you mean `val_auc`?\")"),
+		js(`{ const f = document.getElementById("filter"); f.focus(); f.setSelectionRange(f.value.length, f.value.length); }`),
+		chromedp.SendKeys(chromedp.CSS(`#filter`), " and metrics.val_l"),
+		waitJS(shown+`.join() === "metrics.val_logloss"`),
+	)
+	if err != nil {
+		got, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`JSON.stringify({value: document.getElementById("filter").value, list: `+shown+`})`))
+		t.Fatalf("%v (filter box %s)", err, got)
+	}
+}

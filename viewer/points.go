@@ -62,8 +62,9 @@ func appendString(b []byte, s string) []byte {
 //	 "params": {"key": ["value" or null, ...]},
 //	 "metrics": {"key": [latest value or null, ...]},
 //	 "varying": [the param keys that vary], "main_metrics": [the runs
-//	 table's default metric columns], "histories": [the metric keys some
-//	 run has more than one point of]}
+//	 table's default metric columns], "all_params", "all_metrics",
+//	 "all_tags": [the keys of the experiment's newest runs, matching or not],
+//	 "histories": [the metric keys some run has more than one point of]}
 //
 // Values that are NaN or infinite are the strings "NaN", "Infinity",
 // "-Infinity". It is encoded by hand, as the chart data is: an experiment
@@ -183,6 +184,9 @@ func (v *Viewer) pointsJSON(ctx context.Context, q runsQuery) ([]byte, error) {
 	_, main := metricColumns(m.metrics, m.sampled, nil, sc)
 	b = appendStrings(append(b, `,"varying":`...), varying)
 	b = appendStrings(append(b, `,"main_metrics":`...), main)
+	b = appendStrings(append(b, `,"all_params":`...), sortedKeys(m.keys[0]))
+	b = appendStrings(append(b, `,"all_metrics":`...), sortedKeys(m.keys[1]))
+	b = appendStrings(append(b, `,"all_tags":`...), sortedKeys(m.keys[2]))
 	b = appendStrings(append(b, `,"histories":`...), sortedKeys(histories))
 	return append(b, '}'), nil
 }

@@ -82,9 +82,9 @@ type runsPage struct {
 	OrderBy       string   `json:"order_by"`
 	Params        []string `json:"params"`         // param columns shown
 	Metrics       []string `json:"metrics"`        // metric columns shown
-	AllParams     []string `json:"all_params"`     // param keys seen (newest runs)
-	AllMetrics    []string `json:"all_metrics"`    // metric keys seen (newest runs)
-	AllTags       []string `json:"all_tags"`       // tag keys seen (newest runs)
+	AllParams     []string `json:"all_params"`     // param keys seen (the experiment's newest runs)
+	AllMetrics    []string `json:"all_metrics"`    // metric keys seen (the experiment's newest runs)
+	AllTags       []string `json:"all_tags"`       // tag keys seen (the experiment's newest runs)
 	Sweeps        int      `json:"sweeps"`         // top-level rows with matching child runs
 	Hint          string   `json:"hint,omitempty"` // why a filter matched nothing: a key no run has
 	Rows          []runRow `json:"rows"`
@@ -219,11 +219,13 @@ type keyStats struct {
 // runs, sorted, and the keys seen in the newest of them.
 type matching struct {
 	ents            []entry
-	params, metrics map[string]*keyStats
-	tags            map[string]bool
-	sampled         int
-	filter          *run.Filter
-	sel             run.RunSelection
+	params, metrics map[string]*keyStats // of the newest matching runs
+	// keys are the param, metric and tag keys of the experiment's newest
+	// runs, matching or not (for the Columns panel and autocomplete).
+	keys    [3]map[string]bool
+	sampled int
+	filter  *run.Filter
+	sel     run.RunSelection
 }
 
 // scanRuns reads the runs of q's experiment that match its filter, in one
@@ -240,8 +242,9 @@ func scanRuns(snap *run.Snapshot, q runsQuery, sc sortCol, now int64, each func(
 	if _, err := snap.Experiment(q.Experiment); err != nil {
 		return nil, err
 	}
-	m := &matching{params: map[string]*keyStats{}, metrics: map[string]*keyStats{}, tags: map[string]bool{}, filter: filter,
-		sel: run.RunSelection{Experiments: []run.ExperimentID{q.Experiment}, View: q.View, Filter: filter}}
+	m := &matching{params: map[string]*keyStats{}, metrics: map[string]*keyStats{}, filter: filter,
+		keys: [3]map[string]bool{{}, {}, {}},
+		sel:  run.RunSelection{Experiments: []run.ExperimentID{q.Experiment}, View: q.View, Filter: filter}}
 	err = snap.Runs(m.sel, func(rv *run.RunView) error {
 		e := entry{id: rv.ID(), parent: rv.Parent(), start: rv.StartTime(), n: len(m.ents)}
 		sortValue(&e, rv, sc, now)
@@ -253,19 +256,48 @@ func scanRuns(snap *run.Snapshot, q runsQuery, sc sortCol, now int64, each func(
 			m.sampled++
 			rv.EachParam(func(k, val string) { track(m.params, k, val, 0, m.sampled) })
 			rv.EachMetric(func(k string, s run.Series) { track(m.metrics, k, "", s.Latest.Value, m.sampled) })
-			rv.EachTag(func(k, _ string) {
-				if !m.tags[k] {
-					m.tags[strings.Clone(k)] = true
-				}
-			})
+			if filter == nil {
+				m.sampleKeys(rv)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	if filter != nil {
+		// The keys of runs the filter leaves out too: the filter may be
+		// what a key is wanted for.
+		n := 0
+		all := run.RunSelection{Experiments: m.sel.Experiments, View: m.sel.View}
+		err := snap.Runs(all, func(rv *run.RunView) error {
+			if n++; n > sampleRuns {
+				return errEnough
+			}
+			m.sampleKeys(rv)
+			return nil
+		})
+		if err != nil && !errors.Is(err, errEnough) {
+			return nil, err
+		}
+	}
 	slices.SortFunc(m.ents, func(a, b entry) int { return compareEntries(&a, &b, sc.desc) })
 	return m, nil
+}
+
+// errEnough ends a scan that has seen enough runs.
+var errEnough = errors.New("viewer: enough runs seen")
+
+// sampleKeys adds the keys of rv to m.keys.
+func (m *matching) sampleKeys(rv *run.RunView) {
+	add := func(set map[string]bool, k string) {
+		if !set[k] {
+			set[strings.Clone(k)] = true
+		}
+	}
+	rv.EachParam(func(k, _ string) { add(m.keys[0], k) })
+	rv.EachMetric(func(k string, _ run.Series) { add(m.keys[1], k) })
+	rv.EachTag(func(k, _ string) { add(m.keys[2], k) })
 }
 
 // hint says why a filter matched nothing (a key no run has), or "".
@@ -305,9 +337,9 @@ func (v *Viewer) queryRuns(ctx context.Context, q runsQuery) (*runsPage, error) 
 		if page.Hint, err = m.hint(snap); err != nil {
 			return err
 		}
-		page.AllParams, page.Params = columns(m.params, m.sampled, q.Params)
-		page.AllMetrics, page.Metrics = metricColumns(m.metrics, m.sampled, q.Metrics, sc)
-		page.AllTags = sortedKeys(m.tags)
+		_, page.Params = columns(m.params, m.sampled, q.Params)
+		_, page.Metrics = metricColumns(m.metrics, m.sampled, q.Metrics, sc)
+		page.AllParams, page.AllMetrics, page.AllTags = sortedKeys(m.keys[0]), sortedKeys(m.keys[1]), sortedKeys(m.keys[2])
 
 		pos := make(map[run.ID]int, len(ents))
 		for i := range ents {

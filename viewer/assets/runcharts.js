@@ -6,6 +6,7 @@
 import {fetchJSON, num, fmtNum, el, color, axes} from "./common.js";
 import {lazyCharts} from "./chart.js";
 import {Parallel} from "./parallel.js";
+import {suggest} from "./suggest.js";
 
 const root = document.getElementById("runcharts");
 const exp = root.dataset.experiment;
@@ -210,6 +211,7 @@ function curves(d) {
 }
 
 const state = {data: null};
+suggest(document.getElementById("filter"), () => state.data && {params: state.data.all_params, metrics: state.data.all_metrics, tags: state.data.all_tags});
 
 async function load() {
   const q = new URLSearchParams();

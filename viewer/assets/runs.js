@@ -4,6 +4,7 @@
 // param and metric columns (kept in the URL), paging as you scroll, and
 // selection of runs to compare.
 import {fetchJSON, num, fmtNum, fmtTime, fmtDur, el} from "./common.js";
+import {suggest} from "./suggest.js";
 
 const table = document.getElementById("runs");
 const exp = table.dataset.experiment;
@@ -288,5 +289,6 @@ function watchEnd() {
   while (last && last.hidden) last = last.previousElementSibling;
   if (last && state.next) endObserver.observe(last);
 }
+suggest(filterBox, () => state.page && {params: state.page.all_params, metrics: state.page.all_metrics, tags: state.page.all_tags});
 toggleSelect("", false);
 reload();
