@@ -127,13 +127,7 @@ type ImportReport struct {
 // conflict: reported in Skipped and left as it is.
 func Import(ctx context.Context, t *run.Tracker, reg *registry.Registry, src string, o *ImportOptions) (*ImportReport, error) {
 	start := time.Now()
-	var opts ImportOptions
-	if o != nil {
-		opts = *o
-	}
-	if opts.Concurrency <= 0 {
-		opts.Concurrency = 8
-	}
+	opts := importDefaults(o, 8)
 	var (
 		s   source
 		err error
@@ -161,6 +155,19 @@ func Import(ctx context.Context, t *run.Tracker, reg *registry.Registry, src str
 		defer c.close()
 	}
 	return importFrom(ctx, start, t, reg, s, src, opts)
+}
+
+// importDefaults is o (nil: the zero options) with concurrency runs read
+// at once unless o says how many.
+func importDefaults(o *ImportOptions, concurrency int) ImportOptions {
+	var opts ImportOptions
+	if o != nil {
+		opts = *o
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = concurrency
+	}
+	return opts
 }
 
 // importFrom brings what s holds into (t, reg) and reports it as an

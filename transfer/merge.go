@@ -23,13 +23,7 @@ import (
 // writes nothing.
 func Merge(ctx context.Context, t *run.Tracker, reg *registry.Registry, ot *run.Tracker, oreg *registry.Registry, o *ImportOptions) (*ImportReport, error) {
 	start := time.Now()
-	var opts ImportOptions
-	if o != nil {
-		opts = *o
-	}
-	if opts.Concurrency <= 0 {
-		opts.Concurrency = 4
-	}
+	opts := importDefaults(o, 4)
 	return importFrom(ctx, start, t, reg, &storeSource{t: ot, reg: oreg}, ot.Store().Path(), opts)
 }
 

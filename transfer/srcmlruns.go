@@ -269,20 +269,29 @@ func (s *mlrunsSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, e
 // readKeyed0 lists the keys of a folder of one file per key.
 func readKeyed0(dir string) ([]string, error) {
 	var out []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err := walkUnder(dir, func(rel string, _ fs.DirEntry) error {
+		out = append(out, rel)
+		return nil
+	})
+	return out, err
+}
+
+// walkUnder calls each with every entry under dir that is not a folder,
+// by slash-separated path; a missing dir has none.
+func walkUnder(dir string, each func(rel string, d fs.DirEntry) error) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) && p == dir {
 				return fs.SkipDir
 			}
 			return err
 		}
-		if !d.IsDir() {
-			rel, _ := filepath.Rel(dir, p)
-			out = append(out, filepath.ToSlash(rel))
+		if d.IsDir() {
+			return nil
 		}
-		return nil
+		rel, _ := filepath.Rel(dir, p)
+		return each(filepath.ToSlash(rel), d)
 	})
-	return out, err
 }
 
 func (s *mlrunsSource) inputs(expDir, runDir string) ([]srcInput, error) {
@@ -389,13 +398,7 @@ func (s *mlrunsSource) open(ctx context.Context, r *srcRun, p string) (io.ReadCl
 // slash-separated path.
 func walkFiles(dir string) ([]srcFile, error) {
 	var out []srcFile
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && p == dir {
-				return fs.SkipDir
-			}
-			return err
-		}
+	err := walkUnder(dir, func(rel string, d fs.DirEntry) error {
 		if !d.Type().IsRegular() {
 			return nil
 		}
@@ -403,8 +406,7 @@ func walkFiles(dir string) ([]srcFile, error) {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(dir, p)
-		out = append(out, srcFile{Path: filepath.ToSlash(rel), Size: fi.Size()})
+		out = append(out, srcFile{Path: rel, Size: fi.Size()})
 		return nil
 	})
 	slices.SortFunc(out, func(a, b srcFile) int { return strings.Compare(a.Path, b.Path) })
