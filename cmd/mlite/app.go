@@ -292,6 +292,20 @@ func group(use string, aliases []string, short, example string, subs ...*cobra.C
 	return c
 }
 
+// listing marks an ls command: list is another name for it and --csv
+// applies.
+func listing(c *cobra.Command) {
+	c.Aliases = []string{"list"}
+	csvOK(c)
+}
+
+// searchFlags adds the flags of an ls command that searches: repeatable
+// --experiment (-e) and --filter (-f), with their help for this command.
+func searchFlags(c *cobra.Command, exps *[]string, filter *string, expsHelp, filterHelp string) {
+	c.Flags().StringArrayVarP(exps, "experiment", "e", nil, expsHelp)
+	c.Flags().StringVarP(filter, "filter", "f", "", filterHelp)
+}
+
 // csvOK marks a command whose output is a table, so --csv applies.
 func csvOK(c *cobra.Command) {
 	if c.Annotations == nil {

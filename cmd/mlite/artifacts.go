@@ -31,13 +31,9 @@ func (a *app) artifactsLs() *cobra.Command {
 		`  mlite artifacts ls lgbm_smote
   mlite artifacts ls lgbm_smote model -r`,
 		cobra.RangeArgs(1, 2), func(ctx context.Context, c *cobra.Command, args []string) error {
-			db, r, err := a.openRun(ctx, args[0])
+			db, r, dir, err := a.openRunPath(ctx, args)
 			if err != nil {
 				return err
-			}
-			dir := ""
-			if len(args) > 1 {
-				dir = args[1]
 			}
 			files, err := db.ListArtifacts(ctx, r.ID, dir, recursive)
 			if err != nil {
@@ -116,13 +112,9 @@ func (a *app) artifactsGet() *cobra.Command {
 		`  mlite artifacts get lgbm_smote model -o ./downloads
   mlite artifacts get lgbm_smote plots/roc.png`,
 		cobra.RangeArgs(1, 2), func(ctx context.Context, c *cobra.Command, args []string) error {
-			db, r, err := a.openRun(ctx, args[0])
+			db, r, p, err := a.openRunPath(ctx, args)
 			if err != nil {
 				return err
-			}
-			p := ""
-			if len(args) > 1 {
-				p = args[1]
 			}
 			files, err := artifactFiles(ctx, db, r.ID, p)
 			if err != nil {

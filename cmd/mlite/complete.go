@@ -67,37 +67,31 @@ func runNames(ctx context.Context, db *mlite.DB, _ []string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, r := range page.Runs {
-		if r.Name != "" {
-			out = append(out, r.Name)
-		}
-	}
-	return out, nil
+	return namesOf(page.Runs, nil, func(r *run.Record) string { return r.Name })
 }
 
 // experimentNames lists the names of every experiment.
 func experimentNames(ctx context.Context, db *mlite.DB, _ []string) ([]string, error) {
 	exps, err := db.Experiments(ctx, run.All)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range exps {
-		out = append(out, e.Name)
-	}
-	return out, nil
+	return namesOf(exps, err, func(e *run.Experiment) string { return e.Name })
 }
 
 // modelNames lists registered model names.
 func modelNames(ctx context.Context, db *mlite.DB, _ []string) ([]string, error) {
 	models, _, err := db.Registry().SearchModels(ctx, registry.SearchOptions{MaxResults: completionLimit})
+	return namesOf(models, err, func(m *registry.RegisteredModel) string { return m.Name })
+}
+
+// namesOf returns the names of xs that have one, in order, or err.
+func namesOf[T any](xs []T, err error, name func(T) string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, m := range models {
-		out = append(out, m.Name)
+	for _, x := range xs {
+		if n := name(x); n != "" {
+			out = append(out, n)
+		}
 	}
 	return out, nil
 }

@@ -41,8 +41,7 @@ func (a *app) experimentsLs() *cobra.Command {
 			}
 			return a.printExperiments(exps)
 		})
-	c.Aliases = []string{"list"}
-	csvOK(c)
+	listing(c)
 	view = viewFlags(c)
 	return c
 }

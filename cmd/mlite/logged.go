@@ -91,13 +91,11 @@ func (a *app) loggedLs() *cobra.Command {
 					s.ExperimentIDs = append(s.ExperimentIDs, x.ID)
 				}
 			}
-			for _, e := range experiments {
-				x, err := resolveExperiment(ctx, db, e)
-				if err != nil {
-					return err
-				}
-				s.ExperimentIDs = append(s.ExperimentIDs, x.ID)
+			ids, err := experimentIDs(ctx, db, experiments)
+			if err != nil {
+				return err
 			}
+			s.ExperimentIDs = append(s.ExperimentIDs, ids...)
 			if runName != "" {
 				r, err := resolveRun(ctx, db, runName, run.Active)
 				if err != nil {
@@ -141,11 +139,10 @@ func (a *app) loggedLs() *cobra.Command {
 			a.out.table(t)
 			return nil
 		})
-	c.Aliases = []string{"list"}
-	csvOK(c)
+	listing(c)
+	searchFlags(c, &experiments, &filter, "an experiment name or id (repeatable; default: every active one)",
+		"a filter, e.g. \"metrics.auc > 0.8 AND params.C = '1.0'\"")
 	f := c.Flags()
-	f.StringArrayVarP(&experiments, "experiment", "e", nil, "an experiment name or id (repeatable; default: every active one)")
-	f.StringVarP(&filter, "filter", "f", "", "a filter, e.g. \"metrics.auc > 0.8 AND params.C = '1.0'\"")
 	f.StringVar(&runName, "run", "", "only models logged by this run (id or name)")
 	f.IntVarP(&maxN, "max", "n", 100, "the most models to list")
 	return c

@@ -79,13 +79,7 @@ var timePattern = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`)
 //
 // With -times, table times (2026-01-02 15:04:05) become YYYY-MM-DD hh:mm:ss.
 func cmdMaskids(ts *testscript.TestScript, neg bool, args []string) {
-	times := len(args) > 0 && args[0] == "-times"
-	if times {
-		args = args[1:]
-	}
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: maskids [-times] stdout|stderr|FILE OUTFILE")
-	}
+	times, args := scriptArgs(ts, neg, args, "-times", 2, "maskids [-times] stdout|stderr|FILE OUTFILE")
 	in := ts.ReadFile(args[0])
 	if times {
 		in = timePattern.ReplaceAllString(in, "YYYY-MM-DD hh:mm:ss")
@@ -99,6 +93,21 @@ func cmdMaskids(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(s), 0o644))
 }
 
+// scriptArgs reads the arguments of a script command that takes an
+// optional leading flag and then n arguments, and says whether the flag
+// was given; other arguments, or a negated command, stop the script with
+// the usage.
+func scriptArgs(ts *testscript.TestScript, neg bool, args []string, flag string, n int, usage string) (bool, []string) {
+	set := len(args) > 0 && args[0] == flag
+	if set {
+		args = args[1:]
+	}
+	if neg || len(args) != n {
+		ts.Fatalf("usage: %s", usage)
+	}
+	return set, args
+}
+
 // cmdFixture copies a format fixture of the repository
 // (testdata/stores/vN: a store and its blob folder) to FILE; with -newer it
 // then raises the copy's format number above the one this mlite reads, as
@@ -106,13 +115,7 @@ func cmdMaskids(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	fixture [-newer] vN FILE
 func cmdFixture(ts *testscript.TestScript, neg bool, args []string) {
-	newer := len(args) > 0 && args[0] == "-newer"
-	if newer {
-		args = args[1:]
-	}
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: fixture [-newer] vN FILE")
-	}
+	newer, args := scriptArgs(ts, neg, args, "-newer", 2, "fixture [-newer] vN FILE")
 	src, err := filepath.Abs(filepath.Join("..", "..", "testdata", "stores", args[0], "store.mlite"))
 	ts.Check(err)
 	dst := ts.MkAbs(args[1])

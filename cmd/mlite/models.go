@@ -167,8 +167,7 @@ func (a *app) modelsLs() *cobra.Command {
 			a.out.table(t)
 			return nil
 		})
-	c.Aliases = []string{"list"}
-	csvOK(c)
+	listing(c)
 	f := c.Flags()
 	f.StringVarP(&filter, "filter", "f", "", "a filter on name and tags, e.g. \"name LIKE 'Credit%'\"")
 	f.StringArrayVarP(&orderBy, "order-by", "o", nil, "an order, e.g. \"last_updated_timestamp DESC\" (repeatable)")

@@ -27,13 +27,7 @@ func canMount() bool {
 //
 //	romount [-ro] DIR
 func cmdROMount(ts *testscript.TestScript, neg bool, args []string) {
-	ro := len(args) > 0 && args[0] == "-ro"
-	if ro {
-		args = args[1:]
-	}
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: romount [-ro] DIR")
-	}
+	ro, args := scriptArgs(ts, neg, args, "-ro", 1, "romount [-ro] DIR")
 	dir := ts.MkAbs(args[0])
 	if ro {
 		ts.Check(syscall.Mount("", dir, "", syscall.MS_REMOUNT|syscall.MS_RDONLY, ""))

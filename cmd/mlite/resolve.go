@@ -71,6 +71,19 @@ func resolveRuns(ctx context.Context, db *mlite.DB, names []string, prefer run.L
 	return runs, nil
 }
 
+// experimentIDs finds the experiments refs name (see resolveExperiment).
+func experimentIDs(ctx context.Context, db *mlite.DB, refs []string) ([]run.ExperimentID, error) {
+	var ids []run.ExperimentID
+	for _, ref := range refs {
+		e, err := resolveExperiment(ctx, db, ref)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, e.ID)
+	}
+	return ids, nil
+}
+
 // resolveExperiment finds the experiment s names: its id or its name,
 // active or deleted.
 func resolveExperiment(ctx context.Context, db *mlite.DB, s string) (*run.Experiment, error) {
@@ -262,6 +275,17 @@ func (a *app) openRun(ctx context.Context, ref string) (*mlite.DB, *run.Record, 
 		return nil, nil, err
 	}
 	return db, runs[0], nil
+}
+
+// openRunPath opens the store and finds the run of a command's RUN [PATH]
+// arguments, and the artifact path ("" without one).
+func (a *app) openRunPath(ctx context.Context, args []string) (*mlite.DB, *run.Record, string, error) {
+	db, r, err := a.openRun(ctx, args[0])
+	p := ""
+	if len(args) > 1 {
+		p = args[1]
+	}
+	return db, r, p, err
 }
 
 // openRuns opens the store and finds the runs refs name (see resolveRuns).

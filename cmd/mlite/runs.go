@@ -36,12 +36,8 @@ func (a *app) runsLs() *cobra.Command {
 				return err
 			}
 			o := run.SearchOptions{Filter: filter, OrderBy: orderBy, View: view(), MaxResults: maxRuns}
-			for _, s := range exps {
-				e, err := resolveExperiment(ctx, db, s)
-				if err != nil {
-					return err
-				}
-				o.ExperimentIDs = append(o.ExperimentIDs, e.ID)
+			if o.ExperimentIDs, err = experimentIDs(ctx, db, exps); err != nil {
+				return err
 			}
 			page, err := db.SearchRuns(ctx, o)
 			if err != nil {
@@ -68,11 +64,10 @@ func (a *app) runsLs() *cobra.Command {
 			}
 			return nil
 		})
-	c.Aliases = []string{"list"}
-	csvOK(c)
+	listing(c)
+	searchFlags(c, &exps, &filter, "only runs of this experiment, by name or id (repeatable)",
+		"a search filter, MLflow's syntax: \"metrics.auc > 0.8 and params.model = 'lgbm'\"")
 	f := c.Flags()
-	f.StringArrayVarP(&exps, "experiment", "e", nil, "only runs of this experiment, by name or id (repeatable)")
-	f.StringVarP(&filter, "filter", "f", "", "a search filter, MLflow's syntax: \"metrics.auc > 0.8 and params.model = 'lgbm'\"")
 	f.StringArrayVarP(&orderBy, "order-by", "o", nil, "an order, e.g. \"metrics.auc DESC\" (repeatable; default start_time DESC)")
 	f.IntVarP(&maxRuns, "max", "n", 100, "the most runs to list")
 	view = viewFlags(c)
