@@ -257,3 +257,44 @@ func BenchmarkRunsPage(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkChartView: the chart view's data (every matching run as
+// columns: 20 params and 10 metrics each) of an experiment of 10,000 runs,
+// server side, JSON.
+func BenchmarkChartView(b *testing.B) {
+	runsStore.once.Do(func() { runsStore.path, runsStore.exp, runsStore.err = buildRunsStore() })
+	if runsStore.err != nil {
+		b.Fatal(runsStore.err)
+	}
+	v := benchViewer(b, runsStore.path)
+	for _, bc := range []struct {
+		name, query string
+		runs        int
+	}{
+		{"all", "", 10_000},
+		{"filtered", "?filter=" + "params.model+%3D+%27lgbm%27", 0},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			url := "/api/mlite/experiments/" + runsStore.exp.String() + "/points" + bc.query
+			rec := serve(b, v, url)
+			var p struct {
+				Total   int                  `json:"total"`
+				Params  map[string][]*string `json:"params"`
+				Metrics map[string][]any     `json:"metrics"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+				b.Fatal(err)
+			}
+			if bc.runs > 0 && (p.Total != bc.runs || len(p.Params) != 20 || len(p.Metrics) != 10 || len(p.Metrics["loss"]) != bc.runs) {
+				b.Fatalf("got %d runs, %d param and %d metric columns; want %d, 20, 10", p.Total, len(p.Params), len(p.Metrics), bc.runs)
+			}
+			b.SetBytes(int64(rec.Body.Len()))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				serve(b, v, url)
+			}
+			b.ReportMetric(float64(p.Total), "runs")
+		})
+	}
+}

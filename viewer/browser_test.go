@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -311,4 +312,46 @@ func openViewer(t testing.TB, path string, o *mlite.Options) (*mlite.DB, *Viewer
 		t.Fatal(err)
 	}
 	return db, v
+}
+
+var drawTime = flag.Bool("drawtime", false, "measure how long the runs table and the chart view of the 10,000-run benchmark store take to draw (TestBrowserDrawTime)")
+
+// TestBrowserDrawTime measures, with -drawtime, the time from navigation
+// to a drawn page (the page's "mlite-drawn" performance mark: the runs
+// table's first page, the chart view's scatter and parallel plot) for the
+// 10,000-run benchmark store, at 1400x900. It logs figures and asserts
+// none: timing is for the note, not a pass/fail condition.
+func TestBrowserDrawTime(t *testing.T) {
+	if !*drawTime {
+		t.Skip("a measurement: run with -drawtime (under flock /tmp/mlite-heavy.lock)")
+	}
+	runsStore.once.Do(func() { runsStore.path, runsStore.exp, runsStore.err = buildRunsStore() })
+	if runsStore.err != nil {
+		t.Fatal(runsStore.err)
+	}
+	_, base := serveStore(t, runsStore.path)
+	bctx := browsertest.New(t, 1400, 900)
+	const mark = `(performance.getEntriesByName("mlite-drawn")[0] || {startTime: 0}).startTime`
+	for _, page := range []struct{ name, path string }{
+		{"runs table", "/experiments/" + runsStore.exp.String()},
+		{"chart view", "/experiments/" + runsStore.exp.String() + "/charts"},
+	} {
+		var times []time.Duration
+		for range 5 {
+			sctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+			err := chromedp.Do(sctx, chromedp.Navigate(base+page.path), waitJS(mark+` > 0`))
+			var ms float64
+			if err == nil {
+				ms, err = chromedp.Run(sctx, chromedp.Evaluate[float64](mark))
+			}
+			cancel()
+			if err != nil {
+				t.Fatalf("%s: %v", page.name, err)
+			}
+			times = append(times, time.Duration(ms*float64(time.Millisecond)))
+		}
+		slices.Sort(times)
+		t.Logf("%s of 10,000 runs drawn after %v (median of 5; fastest %v, slowest %v)", page.name,
+			times[2].Round(time.Millisecond), times[0].Round(time.Millisecond), times[4].Round(time.Millisecond))
+	}
 }

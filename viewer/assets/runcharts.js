@@ -243,6 +243,7 @@ async function load() {
   drawScatter(d);
   parallel(d);
   curves(d);
+  performance.mark("mlite-drawn"); // the scatter and the parallel plot drawn
   root.dataset.ready = "true";
 }
 load();

@@ -214,6 +214,7 @@ async function reload() {
     errBox.textContent = "";
     filterBox.removeAttribute("aria-invalid");
     render(page, false);
+    if (!performance.getEntriesByName("mlite-drawn").length) performance.mark("mlite-drawn"); // the first page drawn
   } catch (e) {
     if (seq !== state.seq) return;
     errBox.textContent = e.message;
