@@ -149,22 +149,12 @@ func metaInt(m map[string]any, k string) int64 {
 // slashes being nested folders; a missing folder is empty.
 func readKeyed(dir string) (map[string]string, error) {
 	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && p == dir {
-				return fs.SkipDir
-			}
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
+	err := walkUnder(dir, func(p, rel string, _ fs.DirEntry) error {
 		b, err := readSmall(p)
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = string(b)
+		out[rel] = string(b)
 		return nil
 	})
 	return out, err
@@ -269,16 +259,17 @@ func (s *mlrunsSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, e
 // readKeyed0 lists the keys of a folder of one file per key.
 func readKeyed0(dir string) ([]string, error) {
 	var out []string
-	err := walkUnder(dir, func(rel string, _ fs.DirEntry) error {
+	err := walkUnder(dir, func(_, rel string, _ fs.DirEntry) error {
 		out = append(out, rel)
 		return nil
 	})
 	return out, err
 }
 
-// walkUnder calls each with every entry under dir that is not a folder,
-// by slash-separated path; a missing dir has none.
-func walkUnder(dir string, each func(rel string, d fs.DirEntry) error) error {
+// walkUnder calls each with every entry under dir that is not a folder:
+// its path p, and rel, its slash-separated path under dir; a missing dir
+// has none.
+func walkUnder(dir string, each func(p, rel string, d fs.DirEntry) error) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) && p == dir {
@@ -290,7 +281,7 @@ func walkUnder(dir string, each func(rel string, d fs.DirEntry) error) error {
 			return nil
 		}
 		rel, _ := filepath.Rel(dir, p)
-		return each(filepath.ToSlash(rel), d)
+		return each(p, filepath.ToSlash(rel), d)
 	})
 }
 
@@ -398,7 +389,7 @@ func (s *mlrunsSource) open(ctx context.Context, r *srcRun, p string) (io.ReadCl
 // slash-separated path.
 func walkFiles(dir string) ([]srcFile, error) {
 	var out []srcFile
-	err := walkUnder(dir, func(rel string, d fs.DirEntry) error {
+	err := walkUnder(dir, func(_, rel string, d fs.DirEntry) error {
 		if !d.Type().IsRegular() {
 			return nil
 		}
