@@ -25,6 +25,7 @@ var layers = map[string][]string{
 	"internal/artpath":      nil,
 	"internal/browsertest":  nil,
 	"internal/chunkenc":     nil,
+	"internal/cputime":      nil,
 	"internal/fixture":      nil,
 	"internal/golden":       nil,
 	"internal/flock":        nil,

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mlite/mlite/internal/cputime"
 )
 
 // Benchmark data, generated once per test binary.
@@ -26,14 +28,14 @@ type cpuMeter struct {
 	mark   time.Duration
 }
 
-func startCPU(b *testing.B) *cpuMeter { return &cpuMeter{b: b, start: cpuTime()} }
+func startCPU(b *testing.B) *cpuMeter { return &cpuMeter{b: b, start: cputime.Used()} }
 
 // pause and resume exclude untimed work, alongside b.StopTimer/StartTimer.
-func (m *cpuMeter) pause()  { m.mark = cpuTime() }
-func (m *cpuMeter) resume() { m.paused += cpuTime() - m.mark }
+func (m *cpuMeter) pause()  { m.mark = cputime.Used() }
+func (m *cpuMeter) resume() { m.paused += cputime.Used() - m.mark }
 
 func (m *cpuMeter) report(bytes int64) {
-	used := cpuTime() - m.start - m.paused
+	used := cputime.Used() - m.start - m.paused
 	if used <= 0 || m.b.N == 0 {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mlite/mlite/internal/cputime"
 	"github.com/mlite/mlite/run"
 )
 
@@ -152,7 +153,7 @@ func BenchmarkDownloadArtifact(b *testing.B) {
 			defer srv.Close()
 			url := fmt.Sprintf("%s/api/2.0/mlflow-artifacts/artifacts/0/%s/artifacts/big.bin", srv.URL, r.ID())
 			b.SetBytes(size)
-			cpu := cpuTime()
+			cpu := cputime.Used()
 			for b.Loop() {
 				resp, err := http.Get(url)
 				must(b, err)
@@ -164,7 +165,7 @@ func BenchmarkDownloadArtifact(b *testing.B) {
 			}
 			// Server and client together, in this process: less
 			// disturbed by a busy machine than the wall clock.
-			if used := cpuTime() - cpu; used > 0 {
+			if used := cputime.Used() - cpu; used > 0 {
 				b.ReportMetric(float64(size)*float64(b.N)/1e6/used.Seconds(), "MB/cpu-s")
 			}
 		})
