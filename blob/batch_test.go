@@ -21,10 +21,7 @@ func smallFile(i int) []byte {
 func TestBatch(t *testing.T) {
 	for _, noSync := range []bool{false, true} {
 		t.Run(fmt.Sprintf("NoSync=%v", noSync), func(t *testing.T) {
-			s, err := Open(filepath.Join(t.TempDir(), "b-blobs"), &Options{NoSync: noSync})
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := openStore(t, &Options{NoSync: noSync})
 			ctx := context.Background()
 			// Content stored before the batch, aged: the batch reuses
 			// and touches it.
@@ -90,10 +87,7 @@ func TestBatch(t *testing.T) {
 // TestBatchBackgroundFailure: a rename that fails in the background fails
 // the batch's next Put or its Commit, and leaves no temp file.
 func TestBatchBackgroundFailure(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "b-blobs"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openStore(t, nil)
 	ctx := context.Background()
 	d := Sum(smallFile(1))
 	// A dangling symbolic link where the blob's subfolder should be:
@@ -105,7 +99,7 @@ func TestBatchBackgroundFailure(t *testing.T) {
 	if _, err := b.Put(ctx, bytes.NewReader(smallFile(1))); err != nil {
 		t.Fatalf("Put: %v (the failure is the background's)", err)
 	}
-	err = b.Commit(ctx)
+	err := b.Commit(ctx)
 	if err == nil || !strings.Contains(err.Error(), d.String()) {
 		t.Fatalf("Commit: got %v, want an error naming %s", err, d)
 	}
@@ -134,10 +128,7 @@ func TestBatchDiscard(t *testing.T) {
 }
 
 func TestBatchCancel(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "b-blobs"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openStore(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	b := s.NewBatch()
 	if _, err := b.Put(ctx, bytes.NewReader(smallFile(1))); err != nil {

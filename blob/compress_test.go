@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -30,10 +29,7 @@ func inlineSize(t *testing.T, src source) int64 {
 }
 
 func TestCompressPending(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "c-blobs"), nil) // with fsync
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openStore(t, nil) // with fsync
 	ctx := context.Background()
 	text, random, small := source{"text", 5<<20 + 3}, source{"random", 3 << 20}, source{"text", 200 << 10}
 	var infos []Info

@@ -16,7 +16,14 @@ import (
 // newStore opens a store without fsync in a fresh temp dir.
 func newStore(t testing.TB) *Store {
 	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "test.mlite-blobs"), &Options{NoSync: true})
+	return openStore(t, &Options{NoSync: true})
+}
+
+// openStore opens a new blob folder with opts (nil: the defaults, with
+// fsync), failing the test on error.
+func openStore(t testing.TB, opts *Options) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "test.mlite-blobs"), opts)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
