@@ -9,12 +9,8 @@ import (
 )
 
 func TestExclusiveExcludes(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "x.lock")
 	ctx := context.Background()
-	a, err := Acquire(ctx, path, true, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, a := lockNew(t, true)
 	if _, err := Acquire(ctx, path, true, 20*time.Millisecond); !errors.Is(err, ErrTimeout) {
 		t.Fatalf("second exclusive lock: got %v, want ErrTimeout", err)
 	}
@@ -39,12 +35,8 @@ func TestExclusiveExcludes(t *testing.T) {
 }
 
 func TestSharedShares(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "x.lock")
 	ctx := context.Background()
-	a, err := Acquire(ctx, path, false, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, a := lockNew(t, false)
 	defer a.Unlock()
 	b, err := Acquire(ctx, path, false, 20*time.Millisecond)
 	if err != nil {
@@ -54,12 +46,8 @@ func TestSharedShares(t *testing.T) {
 }
 
 func TestAbandonedWaiterReleases(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "x.lock")
 	ctx := context.Background()
-	a, err := Acquire(ctx, path, true, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, a := lockNew(t, true)
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	if _, err := Acquire(cctx, path, true, time.Second); !errors.Is(err, context.Canceled) {
@@ -73,4 +61,16 @@ func TestAbandonedWaiterReleases(t *testing.T) {
 		t.Fatalf("lock after abandoned waiter: %v", err)
 	}
 	b.Unlock()
+}
+
+// lockNew locks a new lock file, exclusive or shared, failing the test on
+// error; it returns the file's path and the lock.
+func lockNew(t *testing.T, exclusive bool) (string, *Lock) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "x.lock")
+	l, err := Acquire(context.Background(), path, exclusive, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, l
 }

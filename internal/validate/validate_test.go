@@ -241,7 +241,8 @@ func TestMetric(t *testing.T) {
 	}
 }
 
-func TestNames(t *testing.T) {
+// TestNamesAndIDs: the checks of one string, names and ids.
+func TestNamesAndIDs(t *testing.T) {
 	tests := []struct {
 		name string
 		f    func(string) error
@@ -257,19 +258,6 @@ func TestNames(t *testing.T) {
 		{"ModelName", ModelName, "with spaces and ünïcode", ""},
 		{"ModelName", ModelName, "", `model name "": must not be empty`},
 		{"ModelName", ModelName, strings.Repeat("m", 257), "over the limit of 256"},
-	}
-	for _, tt := range tests {
-		checkErr(t, tt.name+"("+quote(tt.in)+")", tt.f(tt.in), tt.want)
-	}
-}
-
-func TestIDs(t *testing.T) {
-	tests := []struct {
-		name string
-		f    func(string) error
-		in   string
-		want string
-	}{
 		{"RunID", RunID, "0123456789abcdef0123456789abcdef", ""},
 		{"RunID", RunID, "A", ""},
 		{"RunID", RunID, "a_-b", ""},
