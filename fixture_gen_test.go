@@ -64,20 +64,22 @@ func (c *fixtureClock) at(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// fixtureRunIDs returns run ids as version-4 UUIDs derived from a counter,
-// so they look like the ids MLflow makes and never change.
-func fixtureRunIDs() func() run.ID {
+// fixtureIDs returns ids derived from a counter and what ("run", "logged
+// model"), so that they never change; with uuid4 they are version-4 UUIDs,
+// so they look like the run ids MLflow makes.
+func fixtureIDs[ID ~[16]byte](what string, uuid4 bool) func() ID {
 	var mu sync.Mutex
 	n := 0
-	return func() run.ID {
+	return func() ID {
 		mu.Lock()
 		defer mu.Unlock()
 		n++
-		sum := sha256.Sum256(fmt.Appendf(nil, "mlite format fixture run %d", n))
-		var id run.ID
-		copy(id[:], sum[:16])
-		id[6] = id[6]&0x0f | 0x40
-		id[8] = id[8]&0x3f | 0x80
+		sum := sha256.Sum256(fmt.Appendf(nil, "mlite format fixture %s %d", what, n))
+		id := ID(sum[:16])
+		if uuid4 {
+			id[6] = id[6]&0x0f | 0x40
+			id[8] = id[8]&0x3f | 0x80
+		}
 		return id
 	}
 }
@@ -160,7 +162,7 @@ func generateV2(ctx context.Context, path string) (err error) {
 			err = cerr
 		}
 	}()
-	tr, err := run.New(st, &run.Options{User: fixtureUser, NoCapture: true, Now: clock.Now, NewRunID: fixtureRunIDs(), NewModelID: fixtureModelIDs()})
+	tr, err := run.New(st, &run.Options{User: fixtureUser, NoCapture: true, Now: clock.Now, NewRunID: fixtureIDs[run.ID]("run", true), NewModelID: fixtureIDs[run.ModelID]("logged model", false)})
 	if err != nil {
 		return err
 	}

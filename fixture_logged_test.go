@@ -5,31 +5,13 @@ package mlite_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"fmt"
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/mlite/mlite/registry"
 	"github.com/mlite/mlite/run"
 	"github.com/mlite/mlite/store"
 )
-
-// fixtureModelIDs gives the fixture's logged models fixed ids.
-func fixtureModelIDs() func() run.ModelID {
-	var mu sync.Mutex
-	n := 0
-	return func() run.ModelID {
-		mu.Lock()
-		defer mu.Unlock()
-		n++
-		sum := sha256.Sum256(fmt.Appendf(nil, "mlite format fixture logged model %d", n))
-		var id run.ModelID
-		copy(id[:], sum[:16])
-		return id
-	}
-}
 
 // loggedModels logs MLflow 3 logged models from the sweep's best run: one
 // READY with params, tags, metrics on datasets, files and a registry

@@ -286,6 +286,14 @@ func startRun(t testing.TB, tr *run.Tracker) *run.Run {
 	return r
 }
 
+// logText logs text as r's artifact path, failing the test on error.
+func logText(t testing.TB, r *run.Run, text, path string) {
+	t.Helper()
+	if err := r.LogText(ctx, text, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // isRoot reports whether permission bits do not bind this process.
 func isRoot() bool { return os.Geteuid() == 0 }
 
@@ -685,9 +693,7 @@ func (s snapshot) unchanged(t *testing.T, tr *run.Tracker, what string) {
 func TestBadArtifactPaths(t *testing.T) {
 	tr := newTracker(t, nil)
 	r := startRun(t, tr)
-	if err := r.LogText(ctx, "keep", "keep/me.txt"); err != nil {
-		t.Fatal(err)
-	}
+	logText(t, r, "keep", "keep/me.txt")
 	local := filepath.Join(t.TempDir(), "f.txt")
 	writeFile(t, local, strings.NewReader("x"))
 	before := snap(t, tr, r.ID())
@@ -745,9 +751,7 @@ func TestPathConflicts(t *testing.T) {
 	tr := newTracker(t, nil)
 	r := startRun(t, tr)
 	for _, p := range []string{"a/b/c.txt", "file"} {
-		if err := r.LogText(ctx, p, p); err != nil {
-			t.Fatal(err)
-		}
+		logText(t, r, p, p)
 	}
 	before := snap(t, tr, r.ID())
 	for _, p := range []string{"a", "a/b", "file/x", "file/x/y"} {
@@ -764,9 +768,7 @@ func TestPathConflicts(t *testing.T) {
 func TestSourceErrors(t *testing.T) {
 	tr := newTracker(t, nil)
 	r := startRun(t, tr)
-	if err := r.LogText(ctx, "keep", "keep.txt"); err != nil {
-		t.Fatal(err)
-	}
+	logText(t, r, "keep", "keep.txt")
 	dir := t.TempDir()
 
 	t.Run("missing", func(t *testing.T) {
@@ -865,9 +867,7 @@ func TestCorruptBlobDetected(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := r.LogText(ctx, "fine", "fine.txt"); err != nil {
-		t.Fatal(err)
-	}
+	logText(t, r, "fine", "fine.txt")
 	p := blobPath(tr.Blobs(), blob.Sum(content))
 	flipByte(t, p, -3)
 
@@ -950,9 +950,7 @@ func TestBlobFolderBroken(t *testing.T) {
 		}
 		tr := newTracker(t, nil)
 		r := startRun(t, tr)
-		if err := r.LogText(ctx, "keep", "keep.txt"); err != nil {
-			t.Fatal(err)
-		}
+		logText(t, r, "keep", "keep.txt")
 		before := snap(t, tr, r.ID())
 		dirs := []string{tr.Blobs().Dir(), filepath.Join(tr.Blobs().Dir(), "tmp")}
 		for _, d := range dirs {
@@ -974,9 +972,7 @@ func TestBlobFolderBroken(t *testing.T) {
 	t.Run("deleted", func(t *testing.T) {
 		tr := newTracker(t, nil)
 		r := startRun(t, tr)
-		if err := r.LogText(ctx, "keep", "keep.txt"); err != nil {
-			t.Fatal(err)
-		}
+		logText(t, r, "keep", "keep.txt")
 		want := listing(t, tr, r.ID())
 		if err := os.RemoveAll(tr.Blobs().Dir()); err != nil {
 			t.Fatal(err)
@@ -999,9 +995,7 @@ func TestBlobFolderBroken(t *testing.T) {
 func TestDeletedAndEndedRuns(t *testing.T) {
 	tr := newTracker(t, nil)
 	r := startRun(t, tr)
-	if err := r.LogText(ctx, "a", "a.txt"); err != nil {
-		t.Fatal(err)
-	}
+	logText(t, r, "a", "a.txt")
 	if err := r.End(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -1039,9 +1033,7 @@ func TestDeleteArtifact(t *testing.T) {
 	tr := newTracker(t, nil)
 	r := startRun(t, tr)
 	for _, p := range []string{"model", "model.pkl", "model2/x", "plots/a.png", "plots/b.png", "plots.txt"} {
-		if err := r.LogText(ctx, p, p); err != nil {
-			t.Fatal(err)
-		}
+		logText(t, r, p, p)
 	}
 	paths := func() []string {
 		var ps []string
@@ -1073,9 +1065,7 @@ func TestDeleteArtifact(t *testing.T) {
 func TestOpenArtifactErrors(t *testing.T) {
 	tr := newTracker(t, nil)
 	r := startRun(t, tr)
-	if err := r.LogText(ctx, "x", "dir/x.txt"); err != nil {
-		t.Fatal(err)
-	}
+	logText(t, r, "x", "dir/x.txt")
 	if _, err := tr.OpenArtifact(ctx, r.ID(), "dir"); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("open a folder: got %v, want ErrInvalid", err)
 	}
@@ -1094,9 +1084,7 @@ func TestDownloadStaysInside(t *testing.T) {
 	tr := newTracker(t, nil)
 	r := startRun(t, tr)
 	for _, p := range []string{"data/x.txt", "top.txt"} {
-		if err := r.LogText(ctx, p, p); err != nil {
-			t.Fatal(err)
-		}
+		logText(t, r, p, p)
 	}
 	dst := t.TempDir()
 	outside := t.TempDir()

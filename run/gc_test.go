@@ -65,10 +65,7 @@ func storedSize(t testing.TB, bs *blob.Store, ds ...blob.Digest) int64 {
 func TestGCFreesPurgedRunsUniqueBlobs(t *testing.T) {
 	tr := newTracker(t, nil)
 	bs := tr.Blobs()
-	x, err := tr.CreateExperiment(ctx, "gc", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := createExperiment(t, tr, "gc")
 	content := func(s string) []byte { return bytes.Repeat([]byte(s), 5000) }
 	shared, a1, a2, b1, c1, d1 := content("shared"), content("a1"), content("a2"), content("b1"), content("c1"), content("d1")
 	logAll := func(r *run.Run, files map[string][]byte) {
@@ -216,9 +213,7 @@ func TestReferrerKeepsBlobs(t *testing.T) {
 	tr := newTracker(t, nil)
 	bs := tr.Blobs()
 	r := startRun(t, tr)
-	if err := r.LogText(ctx, "model bytes", "model/weights"); err != nil {
-		t.Fatal(err)
-	}
+	logText(t, r, "model bytes", "model/weights")
 	held := blob.Sum([]byte("model bytes"))
 	var calls atomic.Int64
 	tr.AddReferrer(run.ReferrerFunc(func(tx *store.Tx, fn func(blob.Digest, run.Ref) error) error {

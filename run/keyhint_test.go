@@ -11,14 +11,8 @@ import (
 func TestMissingKeys(t *testing.T) {
 	ctx := context.Background()
 	tr := newTracker(t, nil)
-	x, err := tr.CreateExperiment(ctx, "sweep", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := tr.CreateExperiment(ctx, "other", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := createExperiment(t, tr, "sweep")
+	other := createExperiment(t, tr, "other")
 	for _, c := range []struct {
 		exp run.ExperimentID
 		m   string

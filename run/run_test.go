@@ -48,6 +48,16 @@ func newTracker(t *testing.T, opts *run.Options) *run.Tracker {
 	return tr
 }
 
+// createExperiment creates experiment name in tr, failing the test on error.
+func createExperiment(t testing.TB, tr *run.Tracker, name string) *run.Experiment {
+	t.Helper()
+	x, err := tr.CreateExperiment(context.Background(), name, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
 var ctx = context.Background()
 
 func TestExperimentLifecycle(t *testing.T) {

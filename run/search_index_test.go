@@ -18,14 +18,8 @@ import (
 func TestSearchDefaultOrderUsesTheIndex(t *testing.T) {
 	ctx := context.Background()
 	tr := newTracker(t, nil)
-	exp, err := tr.CreateExperiment(ctx, "e", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := tr.CreateExperiment(ctx, "other", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	exp := createExperiment(t, tr, "e")
+	other := createExperiment(t, tr, "other")
 	starts := []int64{-5000, -1, 0, 1, 1, 1, 1_700_000_000_000, 1_700_000_000_000, 1_700_000_000_001}
 	var all []string
 	for i := range 120 {
@@ -101,10 +95,7 @@ func TestSearchExperimentsScanOrLookup(t *testing.T) {
 	sizes := map[string]int{"small": 4, "big": 150, "other": 60}
 	exps := map[string]run.ExperimentID{}
 	for name, n := range sizes {
-		x, err := tr.CreateExperiment(ctx, name, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		x := createExperiment(t, tr, name)
 		exps[name] = x.ID
 		for i := range n {
 			r, err := tr.StartRun(ctx, x.ID)

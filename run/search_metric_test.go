@@ -22,12 +22,9 @@ import (
 func TestSearchByMetricUsesTheIndex(t *testing.T) {
 	ctx := context.Background()
 	tr := newTracker(t, nil)
-	other, err := tr.CreateExperiment(ctx, "other", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := createExperiment(t, tr, "other")
 	values := []float64{0.5, 0.25, math.NaN(), 0.75, -1, math.Copysign(0, -1), 0, 0.5, math.Inf(1), math.Inf(-1)}
-	err = tr.Store().Update(ctx, func(tx *store.Tx) error {
+	err := tr.Store().Update(ctx, func(tx *store.Tx) error {
 		for i := range 600 {
 			r := &store.Run{ID: store.RunID(uuid.New()), Name: fmt.Sprint("r", i), Status: store.Finished,
 				StartTime: int64(1000 + i%40), Params: map[string]string{"even": fmt.Sprint(i%2 == 0)}}

@@ -99,9 +99,7 @@ func TestSnapshotReads(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := r.LogText(ctx, "hello", "notes/readme.txt"); err != nil {
-		t.Fatal(err)
-	}
+	logText(t, r, "hello", "notes/readme.txt")
 	// No Flush: a snapshot sees what was logged before it.
 	err = tr.Snapshot(ctx, func(s *run.Snapshot) error {
 		var names []string
