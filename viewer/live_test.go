@@ -36,9 +36,9 @@ func TestMain(m *testing.M) {
 	case "":
 		os.Exit(m.Run())
 	case "live":
-		exitWith(liveWriter())
+		exitWith(write(liveWriter))
 	case "hammer":
-		exitWith(hammerWriter())
+		exitWith(write(hammerWriter))
 	default:
 		fmt.Fprintln(os.Stderr, "unknown role", os.Getenv(envRole))
 		os.Exit(2)
@@ -53,33 +53,32 @@ func exitWith(err error) {
 	os.Exit(0)
 }
 
-// openWriter opens the store and resumes the run named by the environment.
-func openWriter() (*mlite.DB, *run.Run, error) {
+// write opens the store, resumes the run named by the environment, lets
+// writer log into it, and closes the store.
+func write(writer func(ctx context.Context, r *run.Run) error) error {
 	db, err := mlite.Open(os.Getenv(envDB), &mlite.Options{NoCapture: true})
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
+	defer db.Close()
 	id, err := parseRunID(os.Getenv(envRun))
 	if err != nil {
-		db.Close()
-		return nil, nil, err
+		return err
 	}
-	r, err := db.ResumeRun(context.Background(), id)
+	ctx := context.Background()
+	r, err := db.ResumeRun(ctx, id)
 	if err != nil {
-		db.Close()
-		return nil, nil, err
+		return err
 	}
-	return db, r, nil
+	if err := writer(ctx, r); err != nil {
+		return err
+	}
+	return db.Close()
 }
 
 // liveWriter logs points 1..N of the metric "live", a few a second, each
 // durable at once, then prints "done" and exits, leaving the run RUNNING.
-func liveWriter() error {
-	ctx := context.Background()
-	db, r, err := openWriter()
-	if err != nil {
-		return err
-	}
+func liveWriter(ctx context.Context, r *run.Run) error {
 	n, _ := strconv.Atoi(os.Getenv(envPoints))
 	for i := 1; i <= n; i++ {
 		if err := r.LogMetric("live", math.Sin(float64(i)/5), run.Step(int64(i))); err != nil {
@@ -90,18 +89,13 @@ func liveWriter() error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return db.Close()
+	return nil
 }
 
 // hammerWriter logs as fast as it can for the time envFor says: metric
 // points in batches, params, tags and small artifacts, flushing often.
 // Any error fails it.
-func hammerWriter() error {
-	ctx := context.Background()
-	db, r, err := openWriter()
-	if err != nil {
-		return err
-	}
+func hammerWriter(ctx context.Context, r *run.Run) error {
 	d, err := time.ParseDuration(os.Getenv(envFor))
 	if err != nil {
 		return err
@@ -134,7 +128,7 @@ func hammerWriter() error {
 		return fmt.Errorf("end: %w", err)
 	}
 	fmt.Println("steps", step)
-	return db.Close()
+	return nil
 }
 
 // writerCmd starts this test binary as a writer process.
