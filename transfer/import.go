@@ -104,12 +104,7 @@ type ImportReport struct {
 	Experiments int    `json:"experiments_created"`
 	Runs        int    `json:"runs_created"`
 	RunsUpdated int    `json:"runs_updated"`
-	Points      int64  `json:"metric_points"`
-	Artifacts   int    `json:"artifacts"`
-	Bytes       int64  `json:"artifact_bytes"`
-	Models      int    `json:"models_created"`
-	Versions    int    `json:"versions_created"`
-	Registry    int    `json:"registry_changes"`
+	Counts
 	// Skipped lists what was not imported, and why (conflicts included).
 	Skipped []string      `json:"skipped"`
 	Reads   int64         `json:"reads"`

@@ -77,6 +77,17 @@ type Progress struct {
 	Done, Total int64
 }
 
+// Counts are what a push sent, or an import or a merge wrote, that both
+// report alike.
+type Counts struct {
+	Points    int64 `json:"metric_points"`
+	Artifacts int   `json:"artifacts"`
+	Bytes     int64 `json:"artifact_bytes"`
+	Models    int   `json:"models_created"`
+	Versions  int   `json:"versions_created"`
+	Registry  int   `json:"registry_changes"`
+}
+
 // Report says what a push sent (or, with DryRun, would send).
 type Report struct {
 	Remote      string `json:"remote"`
@@ -87,12 +98,7 @@ type Report struct {
 	Params      int    `json:"params"`
 	Tags        int    `json:"tags"`
 	Inputs      int    `json:"inputs"`
-	Points      int64  `json:"metric_points"`
-	Artifacts   int    `json:"artifacts"`
-	Bytes       int64  `json:"artifact_bytes"`
-	Models      int    `json:"models_created"`
-	Versions    int    `json:"versions_created"`
-	Registry    int    `json:"registry_changes"`
+	Counts
 	// Skipped lists what was not pushed, and why.
 	Skipped []string `json:"skipped"`
 	// Reads, Writes and Retries count the requests answered by the server.
