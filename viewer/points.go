@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -12,15 +13,34 @@ import (
 )
 
 // column is one JSON array of the chart view's data being written: a value
-// for each run of the scan, null where the run has none.
+// for each run of the scan, null where the run has none. It is written in
+// chunks that double up to maxChunk and are never copied to grow: an
+// experiment of 10,000 runs has a few hundred thousand values.
 type column struct {
-	b []byte
-	n int // values written
+	chunks [][]byte // the chunks filled
+	b      []byte   // the chunk being written
+	n      int      // values written
+}
+
+// maxChunk is the largest chunk of a column.
+const maxChunk = 64 << 10
+
+// room makes k bytes free in c.b.
+func (c *column) room(k int) {
+	if cap(c.b)-len(c.b) >= k {
+		return
+	}
+	size := min(max(2*cap(c.b), 256), maxChunk)
+	if len(c.b) > 0 {
+		c.chunks = append(c.chunks, c.b)
+	}
+	c.b = make([]byte, 0, max(size, k))
 }
 
 // fill pads the column with null up to n values.
 func (c *column) fill(n int) {
 	for ; c.n < n; c.n++ {
+		c.room(5)
 		if c.n > 0 {
 			c.b = append(c.b, ',')
 		}
@@ -32,10 +52,48 @@ func (c *column) fill(n int) {
 // that have none.
 func (c *column) at(i int) {
 	c.fill(i)
+	c.room(1)
 	if c.n > 0 {
 		c.b = append(c.b, ',')
 	}
 	c.n++
+}
+
+// str writes s as the value begun by at.
+func (c *column) str(s string) {
+	c.room(6*len(s) + 2) // the longest escaping: \u00XX a byte
+	c.b = appendString(c.b, s)
+}
+
+// id writes a run id, in hex, as the value begun by at.
+func (c *column) id(id run.ID) {
+	c.room(2*len(id) + 2)
+	c.b = append(c.b, '"')
+	c.b = hex.AppendEncode(c.b, id[:])
+	c.b = append(c.b, '"')
+}
+
+// num writes f as the value begun by at.
+func (c *column) num(f float64) {
+	c.room(32)
+	c.b = appendNum(c.b, f)
+}
+
+// len is the length of what c holds.
+func (c *column) len() int {
+	n := len(c.b)
+	for _, ch := range c.chunks {
+		n += len(ch)
+	}
+	return n
+}
+
+// appendTo appends what c holds to b.
+func (c *column) appendTo(b []byte) []byte {
+	for _, ch := range c.chunks {
+		b = append(b, ch...)
+	}
+	return append(b, c.b...)
 }
 
 // appendString appends s as a JSON string: as it is when it is plain
@@ -93,28 +151,24 @@ func (v *Viewer) pointsJSON(ctx context.Context, q runsQuery) ([]byte, error) {
 	err = v.db.Snapshot(ctx, func(snap *run.Snapshot) error {
 		m, err = scanRuns(snap, q, sc, time.Now().UnixMilli(), func(n int, rv *run.RunView) {
 			ids.at(n)
-			ids.b = append(ids.b, '"')
-			ids.b = append(ids.b, rv.ID().String()...)
-			ids.b = append(ids.b, '"')
+			ids.id(rv.ID())
 			names.at(n)
-			names.b = appendString(names.b, rv.Name())
+			names.str(rv.Name())
 			parents.at(n)
 			if p := rv.Parent(); !p.IsZero() {
-				parents.b = append(parents.b, '"')
-				parents.b = append(parents.b, p.String()...)
-				parents.b = append(parents.b, '"')
+				parents.id(p)
 			} else {
-				parents.b = append(parents.b, `""`...)
+				parents.str("")
 			}
 			rv.EachParam(func(k, val string) {
 				c := col(params, k)
 				c.at(n)
-				c.b = appendString(c.b, val)
+				c.str(val)
 			})
 			rv.EachMetric(func(k string, s run.Series) {
 				c := col(metrics, k)
 				c.at(n)
-				c.b = appendNum(c.b, s.Latest.Value)
+				c.num(s.Latest.Value)
 				if s.Count > 1 && !histories[k] {
 					histories[string([]byte(k))] = true
 				}
@@ -130,12 +184,17 @@ func (v *Viewer) pointsJSON(ctx context.Context, q runsQuery) ([]byte, error) {
 		return nil, err
 	}
 	total := len(m.ents)
-	size := len(ids.b) + len(names.b) + len(parents.b) + 256
-	for _, c := range params {
-		size += len(c.b) + 8*total
+	size := ids.len() + names.len() + parents.len() + 16*total + 256
+	for _, cols := range []map[string]*column{params, metrics} {
+		for k, c := range cols {
+			c.fill(total) // the runs after the last that has it
+			size += c.len() + len(k) + 8
+		}
 	}
-	for _, c := range metrics {
-		size += len(c.b) + 8*total
+	for _, ks := range m.keys {
+		for k := range ks {
+			size += len(k) + 3
+		}
 	}
 	b := make([]byte, 0, size)
 	b = append(b, `{"experiment_id":"`...)
@@ -159,7 +218,7 @@ func (v *Viewer) pointsJSON(ctx context.Context, q runsQuery) ([]byte, error) {
 		col  *column
 	}{{"run_ids", &ids}, {"run_names", &names}, {"parents", &parents}} {
 		b = append(b, `,"`+c.name+`":[`...)
-		b = append(b, c.col.b...)
+		b = c.col.appendTo(b)
 		b = append(b, ']')
 	}
 	for _, cols := range []struct {
@@ -171,11 +230,9 @@ func (v *Viewer) pointsJSON(ctx context.Context, q runsQuery) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			c := cols.cols[k]
-			c.fill(total)
 			b = appendString(b, k)
 			b = append(b, ":["...)
-			b = append(b, c.b...)
+			b = cols.cols[k].appendTo(b)
 			b = append(b, ']')
 		}
 		b = append(b, '}')

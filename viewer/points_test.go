@@ -1,7 +1,9 @@
 package viewer
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"testing"
@@ -72,4 +74,52 @@ func TestAPIPoints(t *testing.T) {
 	}
 	var bad map[string]any
 	f.getJSON(t, base+"?filter="+url.QueryEscape("metrics.auc >"), 400, &bad)
+}
+
+// TestColumn: a column written across many chunks, with gaps, escapes and
+// numbers that JSON cannot carry, reads back as the values it was given.
+func TestColumn(t *testing.T) {
+	var strs, nums column
+	var wantS []any
+	var wantN []any
+	for i := range 3000 {
+		switch {
+		case i%7 == 3: // none
+			wantS, wantN = append(wantS, nil), append(wantN, nil)
+		case i%11 == 5:
+			s := fmt.Sprintf("<\"%d\"\n\u00e9\x01>", i)
+			strs.at(i)
+			strs.str(s)
+			nums.at(i)
+			nums.num(math.Inf(-1))
+			wantS, wantN = append(wantS, s), append(wantN, "-Infinity")
+		default:
+			s := fmt.Sprint("value-", i)
+			strs.at(i)
+			strs.str(s)
+			nums.at(i)
+			nums.num(float64(i) / 3)
+			wantS, wantN = append(wantS, s), append(wantN, float64(i)/3)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		col  *column
+		want []any
+	}{{"strings", &strs, wantS}, {"numbers", &nums, wantN}} {
+		c.col.fill(3001) // a last run without it
+		c.want = append(c.want, nil)
+		b := c.col.appendTo([]byte("["))
+		b = append(b, ']')
+		if len(b) != c.col.len()+2 {
+			t.Errorf("%s: len says %d bytes, got %d", c.name, c.col.len(), len(b)-2)
+		}
+		var got []any
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("%s: %v in %.200s", c.name, err, b)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) || len(c.col.chunks) < 2 {
+			t.Errorf("%s (%d chunks): got %.300v, want %.300v", c.name, len(c.col.chunks), got, c.want)
+		}
+	}
 }
