@@ -273,6 +273,21 @@ func TestBrowserRunCharts(t *testing.T) {
 		waitJS(`document.getElementById("scatter").dataset.points === "6" && document.querySelector("#best thead").textContent.includes("metrics.f1")`),
 		chromedp.Reload(),
 		waitJS(`document.getElementById("runcharts").dataset.ready === "true" && document.getElementById("scatter-y").value === "metrics.f1"`),
+		// Runs selected in the table are the chart view's curves.
+		chromedp.Navigate(base+"/experiments/"+rep.ExperimentID),
+		waitJS(`document.querySelectorAll("#runs tbody tr.run.child input.select").length === 12`),
+		chromedp.Click(chromedp.CSS(`#runs tbody tr.run.child:nth-child(2) input.select`)),
+		chromedp.Click(chromedp.CSS(`#runs tbody tr.run.child:nth-child(3) input.select`)),
+		waitJS(`new URL(document.getElementById("charts-tab").href).searchParams.get("runs").split(",").length === 2`),
+		chromedp.Click(chromedp.CSS(`#charts-tab`)),
+		waitJS(`document.getElementById("runcharts") !== null && document.getElementById("runcharts").dataset.ready === "true"`),
+		waitJS(`document.getElementById("curves-note").textContent.includes("2 runs selected")`),
+		js(`document.getElementById("charts").scrollIntoView()`),
+		waitJS(`document.querySelectorAll("#charts .chart").length === 3 && (() => { const loaded = [...document.querySelectorAll("#charts .chart")].filter(c => c.dataset.series);
+		  return loaded.length > 0 && loaded.every(c => c.dataset.series === "2"); })()`),
+		// The table tab goes back to the same filtered table.
+		chromedp.Click(chromedp.CSS(`#table-tab`)),
+		waitJS(`location.pathname === "/experiments/`+rep.ExperimentID+`" && document.querySelectorAll("#runs tbody tr.run").length === 13`),
 	)
 	if err != nil {
 		t.Fatal(err)
