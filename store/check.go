@@ -161,21 +161,7 @@ func (t *Tx) check(ctx context.Context) []Problem {
 		}
 		return nil
 	})
-	t.tx.Bucket(bucketArtifacts).ForEach(func(k, v []byte) error {
-		if len(k) <= 16 {
-			c.add(fmt.Sprintf("artifact key %x", k), "too short")
-			return nil
-		}
-		var id RunID
-		copy(id[:], k)
-		if _, err := DecodeArtifact(string(k[16:]), v); err != nil {
-			c.add(fmt.Sprintf("run %s artifact %q", id, k[16:]), "%v", err)
-		}
-		if runs[id] == nil {
-			c.add(fmt.Sprintf("run %s artifact %q", id, k[16:]), "run does not exist")
-		}
-		return nil
-	})
+	checkFiles(t, c, bucketArtifacts, "artifact", "run", "artifact", func(id RunID) bool { return runs[id] != nil })
 	t.tx.Bucket(bucketDatasets).ForEach(func(k, v []byte) error {
 		if _, err := DecodeDataset(v); err != nil {
 			c.add(fmt.Sprintf("dataset key %x", k), "%v", err)
@@ -203,6 +189,31 @@ func checkRecords[T any](t *Tx, c *checker, bucket []byte, keyFormat string, dec
 			return nil
 		}
 		fn(k, x)
+		return nil
+	})
+}
+
+// checkFiles checks a files bucket, whose keys are a 16-byte owner id and
+// a path: every value decodes and every owner exists. Problems read
+// "<keyWhat> key <hex>" for a short key, "<owner> <id> <file> <path>" for
+// an entry.
+func checkFiles[ID interface {
+	~[16]byte
+	String() string
+}](t *Tx, c *checker, bucket []byte, keyWhat, owner, file string, exists func(ID) bool) {
+	t.tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+		if len(k) <= 16 {
+			c.add(fmt.Sprintf("%s key %x", keyWhat, k), "too short")
+			return nil
+		}
+		id := ID(k[:16])
+		where := fmt.Sprintf("%s %s %s %q", owner, id, file, k[16:])
+		if _, err := DecodeArtifact(string(k[16:]), v); err != nil {
+			c.add(where, "%v", err)
+		}
+		if !exists(id) {
+			c.add(where, "%s does not exist", owner)
+		}
 		return nil
 	})
 }

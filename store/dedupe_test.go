@@ -48,7 +48,7 @@ func TestRepeatedPointsCollapse(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			err := s.View(ctx, func(tx *Tx) error {
+			mustView(t, s, func(tx *Tx) error {
 				got, err := tx.Run(r.ID)
 				if err != nil {
 					return err
@@ -65,9 +65,6 @@ func TestRepeatedPointsCollapse(t *testing.T) {
 				}
 				return nil
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
 		})
 	}
 }

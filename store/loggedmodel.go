@@ -528,22 +528,7 @@ func (t *Tx) checkLoggedModels(c *checker, exps map[ExperimentID]*Experiment, ru
 		}
 		return nil
 	})
-	t.tx.Bucket(bucketLoggedModelFiles).ForEach(func(k, v []byte) error {
-		if len(k) <= 16 {
-			c.add(fmt.Sprintf("logged model file key %x", k), "too short")
-			return nil
-		}
-		var id ModelID
-		copy(id[:], k)
-		where := fmt.Sprintf("logged model %s file %q", id, k[16:])
-		if _, err := DecodeArtifact(string(k[16:]), v); err != nil {
-			c.add(where, "%v", err)
-		}
-		if models[id] == nil {
-			c.add(where, "logged model does not exist")
-		}
-		return nil
-	})
+	checkFiles(t, c, bucketLoggedModelFiles, "logged model file", "logged model", "file", func(id ModelID) bool { return models[id] != nil })
 	t.tx.Bucket(bucketRunModels).ForEach(func(k, v []byte) error {
 		run, rm, err := DecodeRunModel(k, v)
 		if err != nil {

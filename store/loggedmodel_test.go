@@ -111,7 +111,7 @@ func TestLoggedModels(t *testing.T) {
 	r := newRun(t, s, 0)
 	old, young := seedLoggedModel(), seedLoggedModel()
 	young.ID, young.CreationTime = ModelID{7}, old.CreationTime+10
-	err := s.Update(ctx, func(tx *Tx) error {
+	mustUpdate(t, s, func(tx *Tx) error {
 		for _, m := range []*LoggedModel{old, young} {
 			if err := tx.CreateLoggedModel(m); err != nil {
 				return err
@@ -144,16 +144,13 @@ func TestLoggedModels(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if v := formatOf(t, s); v != 2 {
 		t.Fatalf("after the first logged model: format %d, want 2", v)
 	}
 	if v := s.FormatVersion(); v != 2 {
 		t.Errorf("Store.FormatVersion after the first logged model: got %d, want 2", v)
 	}
-	err = s.View(ctx, func(tx *Tx) error {
+	err := s.View(ctx, func(tx *Tx) error {
 		var ids []ModelID
 		if err := tx.LoggedModels(0, func(m *LoggedModel) (bool, error) { ids = append(ids, m.ID); return true, nil }); err != nil {
 			return err

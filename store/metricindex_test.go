@@ -50,7 +50,7 @@ func TestMetricOrderIndex(t *testing.T) {
 	ids := map[string]RunID{}
 	put := func(name string, key string, v float64) {
 		t.Helper()
-		err := s.Update(ctx, func(tx *Tx) error {
+		mustUpdate(t, s, func(tx *Tx) error {
 			id, ok := ids[name]
 			var r *Run
 			if !ok {
@@ -71,9 +71,6 @@ func TestMetricOrderIndex(t *testing.T) {
 			}
 			return tx.PutRun(r)
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
 	}
 	put("a", "auc", 0.5)
 	put("b", "auc", 0.9)

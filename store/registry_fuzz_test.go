@@ -102,7 +102,7 @@ func FuzzDecodeModelVersion(f *testing.F) {
 func TestRegistryRecords(t *testing.T) {
 	s := openTest(t, nil)
 	ctx := context.Background()
-	err := s.Update(ctx, func(tx *Tx) error {
+	mustUpdate(t, s, func(tx *Tx) error {
 		m := seedModel()
 		m.Aliases = nil
 		if err := tx.CreateRegisteredModel(m); err != nil {
@@ -155,9 +155,6 @@ func TestRegistryRecords(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if probs, err := s.Check(ctx); err != nil || len(probs) != 0 {
 		t.Fatalf("Check: %v %v", probs, err)
 	}
@@ -178,7 +175,7 @@ func TestRegistryRecords(t *testing.T) {
 func TestCheckRegistryProblems(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, nil)
-	err := s.Update(ctx, func(tx *Tx) error {
+	mustUpdate(t, s, func(tx *Tx) error {
 		if err := tx.CreateRegisteredModel(&RegisteredModel{Name: "m", NextVersion: 3, Aliases: map[string]int64{"a": 2}}); err != nil {
 			return err
 		}
@@ -197,9 +194,6 @@ func TestCheckRegistryProblems(t *testing.T) {
 		}
 		return tx.tx.Bucket(bucketRegVersions).Put(versionKey("ghost", 1), encodeModelVersion(&ModelVersion{Name: "ghost", Version: 1, Status: Ready}))
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	probs, err := s.Check(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -49,6 +49,23 @@ func mustCheck(t testing.TB, s *Store) {
 	}
 }
 
+// mustUpdate runs fn in a write transaction of s, failing the test on
+// error.
+func mustUpdate(t testing.TB, s *Store, fn func(*Tx) error) {
+	t.Helper()
+	if err := s.Update(context.Background(), fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mustView runs fn in a read transaction of s, failing the test on error.
+func mustView(t testing.TB, s *Store, fn func(*Tx) error) {
+	t.Helper()
+	if err := s.View(context.Background(), fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func newRun(t testing.TB, s *Store, exp ExperimentID) *Run {
 	t.Helper()
 	r := &Run{ExperimentID: exp, Name: "r", Status: Running, StartTime: 1000}
@@ -202,8 +219,7 @@ func TestOpenRejectsNewerFormat(t *testing.T) {
 
 func TestExperimentNamesUnique(t *testing.T) {
 	s := openTest(t, nil)
-	ctx := context.Background()
-	err := s.Update(ctx, func(tx *Tx) error {
+	mustUpdate(t, s, func(tx *Tx) error {
 		a := &Experiment{Name: "a"}
 		if err := tx.CreateExperiment(a); err != nil {
 			return err
@@ -231,9 +247,6 @@ func TestExperimentNamesUnique(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestWriterAppliesAndReportsErrors(t *testing.T) {
@@ -370,7 +383,7 @@ func TestPurgeAndCompact(t *testing.T) {
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	err := s.Update(ctx, func(tx *Tx) error {
+	mustUpdate(t, s, func(tx *Tx) error {
 		for _, id := range ids[1:] {
 			if err := tx.PurgeRun(id); err != nil {
 				return err
@@ -378,9 +391,6 @@ func TestPurgeAndCompact(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	mustCheck(t, s)
 	before, after, err := s.Compact(ctx)
 	if err != nil {
@@ -463,7 +473,7 @@ func TestArtifactIndex(t *testing.T) {
 	s := openTest(t, nil)
 	ctx := context.Background()
 	r := newRun(t, s, 0)
-	err := s.Update(ctx, func(tx *Tx) error {
+	mustUpdate(t, s, func(tx *Tx) error {
 		for i, p := range []string{"plots/a.png", "plots/b.png", "model/MLmodel", "readme.txt"} {
 			if err := tx.PutArtifact(r.ID, Artifact{Path: p, Digest: [32]byte{byte(i)}, Size: int64(i * 10), Mode: 0o644}); err != nil {
 				return err
@@ -471,9 +481,6 @@ func TestArtifactIndex(t *testing.T) {
 		}
 		return tx.PutArtifact(r.ID, Artifact{Path: "readme.txt", Digest: [32]byte{9}, Size: 99})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	s.View(ctx, func(tx *Tx) error {
 		var got []string
 		tx.Artifacts(r.ID, "plots/", func(a Artifact) error { got = append(got, a.Path); return nil })

@@ -22,7 +22,7 @@ func TestRunViewAgreesWithDecode(t *testing.T) {
 	if err := s.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	err := s.View(ctx, func(tx *Tx) error {
+	mustView(t, s, func(tx *Tx) error {
 		full, err := tx.Run(want.ID)
 		if err != nil {
 			return err
@@ -72,7 +72,4 @@ func TestRunViewAgreesWithDecode(t *testing.T) {
 			return nil
 		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
