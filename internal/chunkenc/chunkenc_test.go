@@ -13,6 +13,20 @@ func fmtPoint(p Point) string {
 	return fmt.Sprintf("{%d %d %v/%#x}", p.Step, p.Time, p.Value, math.Float64bits(p.Value))
 }
 
+// checkChunk checks that chunk, what a wrote, is a.Size() bytes long and
+// decodes to want.
+func checkChunk(t *testing.T, what string, a *Appender, chunk []byte, want []Point) {
+	t.Helper()
+	if len(chunk) != a.Size() {
+		t.Fatalf("%s: len(Bytes) = %d, Size() = %d", what, len(chunk), a.Size())
+	}
+	got, err := AppendPoints(nil, chunk)
+	if err != nil {
+		t.Fatalf("%s: AppendPoints: %v", what, err)
+	}
+	comparePoints(t, what, got, want)
+}
+
 func comparePoints(t *testing.T, name string, got, want []Point) {
 	t.Helper()
 	if len(got) != len(want) {
@@ -175,14 +189,7 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatalf("Bytes overwrote dst")
 			}
 			chunk = chunk[len(prefix):]
-			if len(chunk) != a.Size() {
-				t.Fatalf("len(Bytes) = %d, Size() = %d", len(chunk), a.Size())
-			}
-			got, err := AppendPoints(nil, chunk)
-			if err != nil {
-				t.Fatalf("AppendPoints: %v", err)
-			}
-			comparePoints(t, "AppendPoints", got, pts)
+			checkChunk(t, "AppendPoints", a, chunk, pts)
 
 			// Appending to a non-empty dst keeps its points.
 			pre := []Point{{Step: -9, Time: -9, Value: -9}}

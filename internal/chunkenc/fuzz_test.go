@@ -163,14 +163,7 @@ func FuzzRoundTrip(f *testing.F) {
 			}
 		}
 		chunk := a.Bytes(nil)
-		if len(chunk) != a.Size() {
-			t.Fatalf("len(Bytes) = %d, Size() = %d", len(chunk), a.Size())
-		}
-		got, err := AppendPoints(nil, chunk)
-		if err != nil {
-			t.Fatalf("AppendPoints: %v", err)
-		}
-		comparePoints(t, "round trip", got, pts)
+		checkChunk(t, "round trip", a, chunk, pts)
 		want := bruteHeader(pts)
 		h, err := ReadHeader(chunk)
 		if err != nil || !sameHeader(&h, &want) {
