@@ -194,9 +194,11 @@ def test_push_kill_resume_compare_idempotent_incremental(team, tmp_path):
     points = compare(team, tmp_path / "first")
     assert points > 5000, points
 
-    # A second push sends nothing: not one request.
-    _, rep = push(team)
-    assert (rep["reads"], rep["writes"]) == (0, 0), rep
+    # A second push sends nothing: one read (the server's id) and not one
+    # write, through the same URL or another one of the same server.
+    for url in (team.url, team.url.replace("127.0.0.1", "localhost")):
+        _, rep = push(team, to=url)
+        assert (rep["reads"], rep["writes"]) == (1, 0), (url, rep)
     _, rep = push(team, "--dry-run")
     assert rep["metric_points"] == 0 and rep["runs_created"] == 0 and rep["artifacts"] == 0, rep
 
@@ -215,9 +217,13 @@ def test_push_kill_resume_compare_idempotent_incremental(team, tmp_path):
         lc.log_batch(new.info.run_id, metrics=[Metric("m", float(i), now, i) for i in range(10)], params=[Param("p", "1")])
         lc.log_text(new.info.run_id, "new bytes", "notes/new.txt")
         lc.set_terminated(new.info.run_id)
+        # A tag deleted here after the push is deleted there by the next.
+        gone = next(k for k in old.data.tags if not k.startswith("mlflow."))
+        lc.delete_tag(old.info.run_id, gone)
     finally:
         stop(proc)
     _, rep = push(team)
+    assert rep["deleted"] == 1, rep
     assert rep["metric_points"] == 2510, rep
     assert rep["runs_created"] == 1 and rep["artifacts"] == 1 and rep["params"] == 1, rep
     assert rep["versions_created"] == 0 and rep["models_created"] == 0, rep
@@ -412,3 +418,142 @@ def test_push_bad_servers_leave_the_store_and_resume(team, tmp_path):
     assert len(runs) == 1, runs
     steps = sorted(m.step for m in rc.get_metric_history(runs[0].info.run_id, "loss"))
     assert steps == list(range(5000)), f"got {len(steps)} points on the server, want 5000 distinct steps"
+
+
+def logged_models(c: MlflowClient, exp_name: str, tmp: Path) -> dict:
+    """The logged models of an experiment, by name: params, tags (without
+    mlflow.modelVersions, which each server keeps from its own versions),
+    status, type, metric values, file digests and the runs linking them
+    (by run name); and the registered versions made from them."""
+    x = c.get_experiment_by_name(exp_name)
+    assert x is not None, f"experiment {exp_name!r} is missing"
+    out = {}
+    names = {}
+    for m in c.search_logged_models([x.experiment_id]):
+        names[m.model_id] = m.name
+        d = Path(mlflow.artifacts.download_artifacts(artifact_uri=m.artifact_location, dst_path=str(tmp / m.model_id),
+                                                     tracking_uri=c._tracking_client.tracking_uri))
+        files = {str(f.relative_to(d)): hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(d.rglob("*")) if f.is_file()}
+        out[m.name] = {
+            "params": m.params, "tags": {k: v for k, v in m.tags.items() if k != "mlflow.modelVersions"},
+            "status": str(m.status), "type": m.model_type, "files": files,
+            "metrics": sorted((v.key, repr(v.value), v.timestamp, v.step, v.dataset_name or "", v.dataset_digest or "") for v in m.metrics or []),
+        }
+    for r in c.search_runs([x.experiment_id]):
+        r = c.get_run(r.info.run_id)  # (MLflow's search_runs leaves model inputs out)
+        for i in r.inputs.model_inputs:
+            out[names[i.model_id]].setdefault("links", []).append((r.info.run_name, "input"))
+        for o in r.outputs.model_outputs:
+            out[names[o.model_id]].setdefault("links", []).append((r.info.run_name, "output", o.step))
+    for v in c.search_model_versions("name = 'ClfLM'"):
+        # (the client's ModelVersion leaves out the model_id the servers send)
+        mid = v.model_id or v.source.removeprefix("models:/")
+        out[names[mid]].setdefault("versions", []).append((str(v.version), v.source == f"models:/{mid}"))
+    return out
+
+
+def test_push_and_import_logged_models(team, tmp_path):
+    """MLflow 3 logged models and run-model links: pushed to the server,
+    compared with the mlflow client, pushed again with no write, and
+    imported back."""
+    store = team.tmp / "lm.mlite"
+    lm = SimpleNamespace(**{**vars(team), "store": store})
+    proc, local_url = start_mlite(team.bin, store, team.tmp)
+    try:
+        subprocess.run([sys.executable, "-c", LOG_LM_SCRIPT, local_url, str(tmp_path / "model"), "lm-push"],
+                       check=True, env=env(), cwd=tmp_path, timeout=600)
+        lc = MlflowClient(local_url, local_url)
+        model_id = lc.search_logged_models([lc.get_experiment_by_name("lm-push").experiment_id])[0].model_id
+        want = logged_models(lc, "lm-push", tmp_path / "want")
+    finally:
+        stop(proc)
+    assert want["clf"]["links"] and want["clf"]["versions"], want
+
+    _, rep = push(lm)
+    assert rep["logged_models_created"] == 1 and rep["versions_created"] == 1, rep
+    rc = MlflowClient(team.url, team.url)
+    got = logged_models(rc, "lm-push", tmp_path / "got")
+    assert got == want, f"on the server: got {got}, want {want}"
+    _, rep = push(lm)
+    assert rep["writes"] == 0, rep
+
+    # A tag deleted here is deleted there.
+    proc, local_url = start_mlite(team.bin, store, team.tmp)
+    try:
+        MlflowClient(local_url, local_url).delete_logged_model_tag(model_id, "tmp")
+    finally:
+        stop(proc)
+    _, rep = push(lm)
+    assert rep["deleted"] == 1 and rep["logged_models_updated"] == 1, rep
+    del want["clf"]["tags"]["tmp"]
+    assert logged_models(rc, "lm-push", tmp_path / "got2") == want
+
+    # Imported back from the server into a new store: the same.
+    back = team.tmp / "lm-back.mlite"
+    rep = mlite_import(team, team.url, back)
+    assert rep["logged_models_created"] >= 1, rep
+    proc, back_url = start_mlite(team.bin, back, team.tmp, "--read-only")
+    try:
+        bc = MlflowClient(back_url, back_url)
+        got = logged_models(bc, "lm-push", tmp_path / "back")
+    finally:
+        stop(proc)
+    assert got == want, f"imported back: got {got}, want {want}"
+    rep = mlite_import(team, team.url, back)
+    assert rep["logged_models_created"] + rep["logged_models_updated"] + rep["versions_created"] == 0, rep
+
+
+# What the mlflow client logs for the logged model tests (argv: tracking
+# URI, a folder to write the model's files in, the experiment): a run that
+# logs a logged model (params, tags, files, metric values on datasets,
+# linked as its output, READY, registered), and a run that uses it.
+LOG_LM_SCRIPT = r"""
+import os, sys, time
+from pathlib import Path
+import mlflow
+from mlflow import MlflowClient
+from mlflow.entities import LoggedModelInput, LoggedModelOutput, LoggedModelStatus, Metric
+mlflow.set_tracking_uri(sys.argv[1])
+c = MlflowClient(sys.argv[1], sys.argv[1])
+x = c.create_experiment(sys.argv[3])
+r = c.create_run(x, run_name="trainer")
+m = c.create_logged_model(x, name="clf", source_run_id=r.info.run_id, params={"C": "1.0"}, tags={"team": "risk", "tmp": "x"}, model_type="sklearn")
+d = Path(sys.argv[2])
+d.mkdir()
+(d / "MLmodel").write_text("flavors: {}\n")
+(d / "model.pkl").write_bytes(os.urandom(20_000))
+c.log_model_artifacts(m.model_id, str(d))
+now = int(time.time() * 1000)
+c.log_batch(r.info.run_id, metrics=[Metric("auc", 0.9, now, 1, model_id=m.model_id, dataset_name="val", dataset_digest="d1"),
+                                    Metric("auc", 0.8, now + 1, 1, model_id=m.model_id, dataset_name="train", dataset_digest="d2")])
+c.log_outputs(r.info.run_id, [LoggedModelOutput(m.model_id, 3)])
+c.finalize_logged_model(m.model_id, LoggedModelStatus.READY)
+c.set_terminated(r.info.run_id)
+u = c.create_run(x, run_name="scorer")
+c.log_inputs(u.info.run_id, models=[LoggedModelInput(m.model_id)])
+c.set_terminated(u.info.run_id)
+c.create_registered_model("ClfLM")
+c.create_model_version("ClfLM", f"models:/{m.model_id}", r.info.run_id, model_id=m.model_id)
+"""
+
+
+@pytest.mark.parametrize("kind", ["mlruns", "mlflow.db"])
+def test_import_logged_models(team, tmp_path, monkeypatch, kind):
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    path = tmp_path / kind
+    uri = path.as_uri() if kind == "mlruns" else f"sqlite:///{path}"
+    e = env()
+    e["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    subprocess.run([sys.executable, "-c", LOG_LM_SCRIPT, uri, str(tmp_path / "model"), "lm-import"], check=True, env=e, cwd=tmp_path, timeout=600)
+    want = logged_models(MlflowClient(uri, uri), "lm-import", tmp_path / "want")
+    db = tmp_path / "imported.mlite"
+    rep = mlite_import(team, str(path), db)
+    assert rep["logged_models_created"] == 1 and rep["versions_created"] == 1, rep
+    proc, url = start_mlite(team.bin, db, team.tmp, "--read-only")
+    try:
+        got = logged_models(MlflowClient(url, url), "lm-import", tmp_path / "got")
+    finally:
+        stop(proc)
+    assert got == want, f"got {got}, want {want}"
+    rep = mlite_import(team, str(path), db)
+    assert rep["logged_models_created"] + rep["logged_models_updated"] + rep["runs_updated"] == 0, rep

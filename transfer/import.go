@@ -29,8 +29,23 @@ type source interface {
 	files(ctx context.Context, r *srcRun) ([]srcFile, error)
 	open(ctx context.Context, r *srcRun, path string) (io.ReadCloser, error)
 	models(ctx context.Context) ([]*srcModel, error)
+	// loggedModels lists the active logged models of an experiment.
+	loggedModels(ctx context.Context, exp *srcExperiment) ([]*srcLogged, error)
 	counts() (reads int64)
 }
+
+// srcLogged is a logged model at the source. Its files are read as a
+// run's (tree).
+type srcLogged struct {
+	ID, Name, ModelType, SourceRunID, StatusMessage string
+	Status                                          store.ModelStatus
+	Created, Updated                                int64
+	Tags, Params                                    map[string]string
+	Metrics                                         []store.ModelMetric
+	artifactRoot                                    string
+}
+
+func (m *srcLogged) tree() *srcRun { return &srcRun{ID: m.ID, artifactRoot: m.artifactRoot} }
 
 type srcExperiment struct {
 	ID, Name         string
@@ -46,6 +61,8 @@ type srcRun struct {
 	Params, Tags           map[string]string
 	Metrics                []string
 	Inputs                 []srcInput
+	// Models are the logged models the run used and produced.
+	Models []store.RunModel
 	// artifactRoot is where the source keeps the run's files (its own
 	// meaning: a proxy path, a folder).
 	artifactRoot string
@@ -269,6 +286,28 @@ func (im *importer) run(ctx context.Context) error {
 			return nil
 		})
 		if err != nil {
+			return err
+		}
+	}
+	// Logged models once their source runs are here, then the runs'
+	// links to them.
+	for _, x := range exps {
+		if x.Deleted {
+			continue
+		}
+		lms, err := im.src.loggedModels(ctx, x)
+		if err != nil {
+			return err
+		}
+		err = parallel(ctx, len(lms), im.o.Concurrency, func(ctx context.Context, i int) error {
+			return im.importLogged(ctx, local[x.ID], lms[i])
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, r := range all {
+		if err := im.links(ctx, r); err != nil {
 			return err
 		}
 	}
@@ -544,13 +583,19 @@ func missing(src, have []store.Point) []store.Point {
 }
 
 func (im *importer) artifacts(ctx context.Context, r *srcRun, id store.RunID, what string) error {
+	return im.files(ctx, r, store.RunFiles(id), what)
+}
+
+// files copies the files of the source's tree r (a run's, or a logged
+// model's read as one) that index ix lacks or holds with another size.
+func (im *importer) files(ctx context.Context, r *srcRun, ix store.Index, what string) error {
 	files, err := im.src.files(ctx, r)
 	if err != nil {
 		return fmt.Errorf("transfer: %s: artifacts: %w", what, err)
 	}
 	have := map[string]int64{}
 	if err := im.st.View(ctx, func(tx *store.Tx) error {
-		return tx.Artifacts(id, "", func(a store.Artifact) error { have[a.Path] = a.Size; return nil })
+		return tx.Files(ix, "", func(a store.Artifact) error { have[a.Path] = a.Size; return nil })
 	}); err != nil {
 		return err
 	}
@@ -575,7 +620,7 @@ func (im *importer) artifacts(ctx context.Context, r *srcRun, id store.RunID, wh
 			return fmt.Errorf("transfer: %s: artifact %s: got %d bytes, the source listed %d", what, f.Path, info.Size, f.Size)
 		}
 		if err := im.st.Update(ctx, func(tx *store.Tx) error {
-			return tx.PutArtifact(id, store.Artifact{Path: f.Path, Digest: info.Digest, Size: info.Size, Mode: 0o644})
+			return tx.PutFile(ix, store.Artifact{Path: f.Path, Digest: info.Digest, Size: info.Size, Mode: 0o644})
 		}); err != nil {
 			return err
 		}
@@ -716,16 +761,25 @@ func (im *importer) importVersion(tx *store.Tx, m *store.RegisteredModel, v *src
 	}
 	mv := &store.ModelVersion{Name: name, Version: number, CreationTime: v.Created, LastUpdatedTime: v.Updated, Description: v.Description,
 		UserID: v.User, Stage: stage, Source: v.Source, RunID: v.RunID, Status: store.VersionStatus(3), Tags: cloneMap(v.Tags)}
+	if mid, err := store.ParseModelID(v.ModelID); err == nil {
+		if _, err := tx.LoggedModel(mid); err == nil {
+			mv.ModelID = mid
+		}
+	}
 	if err := tx.PutModelVersion(mv); err != nil {
 		return 0, fmt.Errorf("transfer: %s: %w", what, err)
 	}
-	return number, im.versionFiles(tx, name, number, v.Source, what)
+	return number, im.versionFiles(tx, name, number, v.Source, mv.ModelID, what)
 }
 
-// versionFiles gives version number of model name the files of its source
-// run under the source path.
-func (im *importer) versionFiles(tx *store.Tx, name string, number int64, source, what string) error {
+// versionFiles gives version number of model name the files of its source:
+// its source run's under the source path, or its logged model's.
+func (im *importer) versionFiles(tx *store.Tx, name string, number int64, source string, model store.ModelID, what string) error {
 	rest, ok := strings.CutPrefix(source, "runs:/")
+	if id, isModel := registry.LoggedModelURI(source); isModel && id == model {
+		// A version made from a logged model has the model's files.
+		return tx.Files(store.ModelFiles(id), "", func(a store.Artifact) error { return tx.PutModelVersionFile(name, number, a) })
+	}
 	if !ok {
 		im.skip("%s: source %s is not a runs:/ URI; the version has no files here", what, source)
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -72,6 +73,9 @@ func (s *storeSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, er
 			for k := range r.Metrics {
 				sr.Metrics = append(sr.Metrics, k)
 			}
+			if sr.Models, err = s.t.RunModels(ctx, r.ID); err != nil {
+				return nil, err
+			}
 			for _, in := range r.Inputs {
 				for _, d := range sets {
 					if d.Name == in.Name && d.Digest == in.Digest {
@@ -98,12 +102,23 @@ func (s *storeSource) history(ctx context.Context, r *srcRun, key string) ([]sto
 	return s.t.MetricHistory(ctx, id, key, run.AllSteps)
 }
 
-func (s *storeSource) files(ctx context.Context, r *srcRun) ([]srcFile, error) {
+// tree returns the file tree r names: a run's, or a logged model's (its
+// id starts with m-).
+func (s *storeSource) tree(r *srcRun) (run.Tree, error) {
+	if strings.HasPrefix(r.ID, "m-") {
+		id, err := run.ParseModelID(r.ID)
+		return s.t.ModelTree(id), err
+	}
 	id, err := run.ParseID(r.ID)
+	return s.t.RunTree(id), err
+}
+
+func (s *storeSource) files(ctx context.Context, r *srcRun) ([]srcFile, error) {
+	tr, err := s.tree(r)
 	if err != nil {
 		return nil, err
 	}
-	fs, err := s.t.ListArtifacts(ctx, id, "", true)
+	fs, err := tr.List(ctx, "", true)
 	if err != nil {
 		return nil, err
 	}
@@ -117,12 +132,33 @@ func (s *storeSource) files(ctx context.Context, r *srcRun) ([]srcFile, error) {
 }
 
 func (s *storeSource) open(ctx context.Context, r *srcRun, p string) (io.ReadCloser, error) {
-	id, err := run.ParseID(r.ID)
+	tr, err := s.tree(r)
 	if err != nil {
 		return nil, err
 	}
 	s.reads.Add(1)
-	return s.t.OpenArtifact(ctx, id, p)
+	return tr.Open(ctx, p)
+}
+
+func (s *storeSource) loggedModels(ctx context.Context, x *srcExperiment) ([]*srcLogged, error) {
+	id, err := run.ParseExperimentID(x.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*srcLogged
+	s.reads.Add(1)
+	err = s.t.Store().View(ctx, func(tx *store.Tx) error {
+		out = out[:0]
+		return tx.LoggedModels(id, func(m *store.LoggedModel) (bool, error) {
+			if m.Lifecycle == store.Active {
+				out = append(out, &srcLogged{ID: m.ID.String(), Name: m.Name, ModelType: m.ModelType, SourceRunID: m.SourceRunID,
+					StatusMessage: m.StatusMessage, Status: m.Status, Created: m.CreationTime, Updated: m.LastUpdatedTime,
+					Tags: m.Tags, Params: m.Params, Metrics: m.Metrics})
+			}
+			return true, nil
+		})
+	})
+	return out, err
 }
 
 func (s *storeSource) models(ctx context.Context) ([]*srcModel, error) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/mlite/mlite/internal/jsonfloat"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -83,9 +82,13 @@ type Counts struct {
 	Points    int64 `json:"metric_points"`
 	Artifacts int   `json:"artifacts"`
 	Bytes     int64 `json:"artifact_bytes"`
-	Models    int   `json:"models_created"`
-	Versions  int   `json:"versions_created"`
-	Registry  int   `json:"registry_changes"`
+	// LoggedModels counts the logged models created; LoggedUpdated those
+	// whose params, tags, metric values, files or status changed.
+	LoggedModels  int `json:"logged_models_created"`
+	LoggedUpdated int `json:"logged_models_updated"`
+	Models        int `json:"models_created"`
+	Versions      int `json:"versions_created"`
+	Registry      int `json:"registry_changes"`
 }
 
 // Report says what a push sent (or, with DryRun, would send).
@@ -99,6 +102,9 @@ type Report struct {
 	Tags        int    `json:"tags"`
 	Inputs      int    `json:"inputs"`
 	Counts
+	// Deleted counts the tags and aliases deleted on the server because
+	// they were deleted here after a push sent them.
+	Deleted int `json:"deleted"`
 	// Skipped lists what was not pushed, and why.
 	Skipped []string `json:"skipped"`
 	// Reads, Writes and Retries count the requests answered by the server.
@@ -124,21 +130,9 @@ type pusher struct {
 
 	mu       sync.Mutex
 	inputsMu sync.Mutex
-	// probeOnce checks the server before the first request.
-	probeOnce sync.Once
-	probeErr  error
-	rep       Report
-	exps      map[store.ExperimentID]string // local -> remote experiment id
-	runIDs    map[store.RunID]string        // local -> remote run id
-}
-
-// Peer returns the name under which a push to serverURL keeps its marks.
-func Peer(serverURL string) (string, error) {
-	c, err := mlflowclient.New(serverURL, nil)
-	if err != nil {
-		return "", fmt.Errorf("transfer: %w", err)
-	}
-	return "mlflow:" + c.URL(), nil
+	rep      Report
+	exps     map[store.ExperimentID]string // local -> remote experiment id
+	runIDs   map[store.RunID]string        // local -> remote run id
 }
 
 // Push copies what the store holds and the server lacks to the MLflow
@@ -163,7 +157,6 @@ func Push(ctx context.Context, t *run.Tracker, reg *registry.Registry, serverURL
 		return nil, fmt.Errorf("transfer: %w", err)
 	}
 	p.c = c
-	p.peer = "mlflow:" + c.URL()
 	p.rep = Report{Remote: c.URL(), DryRun: p.o.DryRun, Skipped: []string{}}
 	err = p.push(ctx)
 	p.rep.Reads, p.rep.Writes, p.rep.Retries = c.Counts()
@@ -178,6 +171,9 @@ func Push(ctx context.Context, t *run.Tracker, reg *registry.Registry, serverURL
 func (p *pusher) push(ctx context.Context) error {
 	plan, err := p.plan(ctx)
 	if err != nil {
+		return err
+	}
+	if err := p.identify(ctx); err != nil {
 		return err
 	}
 	if err := p.pushExperiments(ctx, plan); err != nil {
@@ -340,18 +336,9 @@ func (p *pusher) progress(phase string, done, total int64) {
 	p.o.Progress(Progress{Phase: phase, Done: done, Total: total})
 }
 
-// mark reads a mark.
+// mark reads a mark of the peer.
 func (p *pusher) mark(ctx context.Context, kind store.SyncKind, key []byte) (store.SyncMark, bool, error) {
-	var (
-		m  store.SyncMark
-		ok bool
-	)
-	err := p.st.View(ctx, func(tx *store.Tx) error {
-		var err error
-		m, ok, err = tx.SyncMark(p.peer, kind, key)
-		return err
-	})
-	return m, ok, err
+	return p.markOf(ctx, p.peer, kind, key)
 }
 
 // marks reads the marks of keys at once (the zero mark where there is
@@ -389,26 +376,8 @@ func (p *pusher) setMark(ctx context.Context, kind store.SyncKind, key []byte, m
 	return p.setMarks(ctx, kind, [][]byte{key}, []store.SyncMark{m})
 }
 
-// call sends one request with a slot of the in-flight budget. Before the
-// first, one reading request checks that the server answers and takes the
-// credentials, so that a server that is down or refuses them fails the
-// push before anything is written to the store.
+// call sends one request with a slot of the in-flight budget.
 func (p *pusher) call(ctx context.Context, fn func() error) error {
-	p.probeOnce.Do(func() {
-		var out struct {
-			Experiments []json.RawMessage `json:"experiments"`
-		}
-		err := p.c.Get(ctx, "experiments/search", url.Values{"max_results": {"1"}}, &out)
-		switch {
-		case errors.Is(err, mlflowclient.ErrUnauthorized):
-			p.probeErr = fmt.Errorf("transfer: %s refused the credentials (set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD): %w", p.c.URL(), err)
-		case err != nil:
-			p.probeErr = fmt.Errorf("transfer: %s does not answer as an MLflow tracking server: %w", p.c.URL(), err)
-		}
-	})
-	if p.probeErr != nil {
-		return p.probeErr
-	}
 	select {
 	case p.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -420,6 +389,25 @@ func (p *pusher) call(ctx context.Context, fn func() error) error {
 
 func (p *pusher) post(ctx context.Context, path string, in, out any) error {
 	return p.call(ctx, func() error { return p.c.Post(ctx, path, in, out) })
+}
+
+func (p *pusher) del(ctx context.Context, path string, in any) error {
+	return p.call(ctx, func() error { return p.c.Delete(ctx, path, in) })
+}
+
+// dropGone deletes on the server, with del, the names that the keyed state
+// old says a push sent and m lacks: tags (or aliases) deleted here since.
+// One the server no longer has counts as deleted.
+func (p *pusher) dropGone(ctx context.Context, old []byte, m map[string]string, del func(name string) error) error {
+	for _, k := range gone(old, m) {
+		if !p.o.DryRun {
+			if err := del(k); err != nil && !errors.Is(err, mlflowclient.ErrNotFound) {
+				return fmt.Errorf("deleting %q: %w", k, err)
+			}
+		}
+		p.count(func(r *Report) { r.Deleted++ })
+	}
+	return nil
 }
 
 func (p *pusher) get(ctx context.Context, path string, q url.Values, out any) error {
@@ -466,7 +454,7 @@ func (p *pusher) pushExperiments(ctx context.Context, pl *plan) error {
 		if err != nil {
 			return err
 		}
-		if string(tm.State) == string(sum) {
+		if sameState(tm.State, sum) {
 			continue
 		}
 		for _, t := range kvs(tags) {
@@ -477,7 +465,13 @@ func (p *pusher) pushExperiments(ctx context.Context, pl *plan) error {
 			}
 			p.count(func(r *Report) { r.Tags++ })
 		}
-		if err := p.setMark(ctx, markExpTags, expKey(x.ID), store.SyncMark{State: sum}); err != nil {
+		err = p.dropGone(ctx, tm.State, tags, func(k string) error {
+			return p.post(ctx, "experiments/delete-experiment-tag", map[string]string{"experiment_id": remote, "key": k}, nil)
+		})
+		if err != nil {
+			return fmt.Errorf("transfer: experiment %q: %w", x.Name, err)
+		}
+		if err := p.setMark(ctx, markExpTags, expKey(x.ID), store.SyncMark{State: keyedState(sum, tags)}); err != nil {
 			return err
 		}
 	}
@@ -596,6 +590,10 @@ func (p *pusher) pushRuns(ctx context.Context, pl *plan) error {
 		if err != nil {
 			return err
 		}
+	}
+	// Logged models next: they name their source run, and runs link them.
+	if err := p.pushLoggedModels(ctx, pl); err != nil {
+		return err
 	}
 	return parallel(ctx, len(pl.runs), p.o.Concurrency, func(ctx context.Context, i int) error {
 		if err := p.pushRun(ctx, pl.runs[i]); err != nil {
@@ -761,7 +759,7 @@ func (p *pusher) pushRun(ctx context.Context, r *store.Run) error {
 		if err != nil {
 			return err
 		}
-		if string(m.State) == string(sum) {
+		if sameState(m.State, sum) {
 			continue
 		}
 		items := kvs(s.m)
@@ -784,11 +782,26 @@ func (p *pusher) pushRun(ctx context.Context, r *store.Run) error {
 			}
 			items = items[n:]
 		}
-		if err := p.setMark(ctx, s.kind, key, store.SyncMark{State: sum}); err != nil {
+		state := sum
+		if s.kind == markTags {
+			// Tags deleted here since the last push go there too (params
+			// cannot be deleted in MLflow).
+			err := p.dropGone(ctx, m.State, s.m, func(k string) error {
+				return p.post(ctx, "runs/delete-tag", map[string]string{"run_id": remote, "key": k}, nil)
+			})
+			if err != nil {
+				return fmt.Errorf("transfer: %s: %w", what, err)
+			}
+			state = keyedState(sum, s.m)
+		}
+		if err := p.setMark(ctx, s.kind, key, store.SyncMark{State: state}); err != nil {
 			return err
 		}
 	}
 	if err := p.pushInputs(ctx, r, remote, what); err != nil {
+		return err
+	}
+	if err := p.pushLinks(ctx, r, remote, what); err != nil {
 		return err
 	}
 	if err := p.pushMetrics(ctx, r, remote, what); err != nil {
@@ -988,45 +1001,17 @@ func (p *pusher) pushArtifacts(ctx context.Context, r *store.Run, remote, what s
 	if err != nil {
 		return err
 	}
-	files = slices.DeleteFunc(files, func(f run.FileInfo) bool { return f.IsDir })
-	marks, err := p.marks(ctx, markArtifact, mapSlice(files, func(f run.FileInfo) []byte { return runSubKey(r.ID, f.Path) }))
-	if err != nil {
+	todo, err := p.filesToSend(ctx, markArtifact, r.ID[:], files)
+	if err != nil || len(todo) == 0 {
 		return err
 	}
-	var todo []run.FileInfo
-	for i, f := range files {
-		if string(marks[i].State) != string(f.Digest[:]) {
-			todo = append(todo, f)
+	uri := ""
+	if !p.o.DryRun {
+		var info remoteRun
+		if err := p.get(ctx, "runs/get", url.Values{"run_id": {remote}}, &info); err != nil {
+			return fmt.Errorf("transfer: %s: %w", what, err)
 		}
+		uri = info.Run.Info.ArtifactURI
 	}
-	if len(todo) == 0 {
-		return nil
-	}
-	if p.o.DryRun {
-		for _, f := range todo {
-			p.count(func(rep *Report) { rep.Artifacts++; rep.Bytes += f.Size })
-		}
-		return nil
-	}
-	var info remoteRun
-	if err := p.get(ctx, "runs/get", url.Values{"run_id": {remote}}, &info); err != nil {
-		return fmt.Errorf("transfer: %s: %w", what, err)
-	}
-	root, err := mlflowclient.ArtifactPath(info.Run.Info.ArtifactURI)
-	if err != nil {
-		return fmt.Errorf("transfer: %s: %w", what, err)
-	}
-	return parallel(ctx, len(todo), p.o.Concurrency, func(ctx context.Context, i int) error {
-		f := todo[i]
-		err := p.call(ctx, func() error {
-			return p.c.Upload(ctx, root, f.Path, f.Size, func() (io.ReadCloser, error) {
-				return p.t.Blobs().Open(ctx, f.Digest)
-			})
-		})
-		if err != nil {
-			return fmt.Errorf("transfer: %s: artifact %s: %w", what, f.Path, err)
-		}
-		p.count(func(rep *Report) { rep.Artifacts++; rep.Bytes += f.Size })
-		return p.setMark(ctx, markArtifact, runSubKey(r.ID, f.Path), store.SyncMark{State: f.Digest[:]})
-	})
+	return p.sendFiles(ctx, markArtifact, r.ID[:], todo, uri, what)
 }

@@ -267,10 +267,14 @@ func TestPushCopiesIdempotentIncremental(t *testing.T) {
 	}
 	same(t, src, srv.db)
 
-	before := srv.calls.Load()
-	rep, err = push(t, src, srv.url, nil)
-	if err != nil || srv.calls.Load() != before || rep.Reads+rep.Writes != 0 {
-		t.Errorf("second push: got %v, %d requests (%+v), want none", err, srv.calls.Load()-before, rep)
+	// A second push reads the server's id and sends nothing, through this
+	// URL or another one of the same server.
+	for _, url := range []string{srv.url, strings.Replace(srv.url, "127.0.0.1", "localhost", 1)} {
+		before := srv.calls.Load()
+		rep, err = push(t, src, url, nil)
+		if err != nil || srv.calls.Load() != before+1 || rep.Reads != 1 || rep.Writes != 0 {
+			t.Errorf("second push to %s: got %v, %d requests (%+v), want one read", url, err, srv.calls.Load()-before, rep)
+		}
 	}
 
 	// More logging: only the new points, the new run and the new tag go.
@@ -304,6 +308,66 @@ func TestPushCopiesIdempotentIncremental(t *testing.T) {
 		t.Errorf("incremental push: got %+v, want 101 points and 1 run", rep)
 	}
 	same(t, src, srv.db)
+}
+
+// TestPushDeletesWhatWasDeletedHere deletes, after a push, a run tag, an
+// experiment tag, a registered model's tag, a version's tag and an alias:
+// the next push deletes each on the server, and only those.
+func TestPushDeletesWhatWasDeletedHere(t *testing.T) {
+	ctx := context.Background()
+	src, srv := mlitetest.New(t), newServer(t)
+	fill(t, src)
+	if _, err := push(t, src, srv.url, nil); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := src.GetExperimentByName(ctx, "sweep")
+	page, _ := src.ListRuns(ctx, x.ID, run.ListOptions{})
+	var child *run.Record
+	for _, r := range page.Runs {
+		if r.Name == "child-a" {
+			child = r
+		}
+	}
+	reg := src.Registry()
+	steps := []error{
+		src.DeleteRunTag(ctx, child.ID, "kind"),
+		src.DeleteExperimentTag(ctx, x.ID, "team"),
+		reg.DeleteModelTag(ctx, "Credit", "owner"),
+		reg.DeleteVersionTag(ctx, "Credit", 1, "checked"),
+		reg.DeleteAlias(ctx, "Credit", "champion"),
+	}
+	for _, err := range steps {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := push(t, src, srv.url, nil)
+	if err != nil || rep.Deleted != 5 {
+		t.Fatalf("push after deleting: got %v, %+v, want 5 deleted", err, rep)
+	}
+	dst := srv.db
+	dx, _ := dst.GetExperimentByName(ctx, "sweep")
+	if _, ok := dx.Tags["team"]; ok {
+		t.Errorf("experiment tags on the server: got %v, want no team", dx.Tags)
+	}
+	dpage, _ := dst.ListRuns(ctx, dx.ID, run.ListOptions{})
+	for _, r := range dpage.Runs {
+		if _, ok := r.Tags["kind"]; ok != (r.Name == "child-b") {
+			t.Errorf("run %s on the server: tags %v", r.Name, r.Tags)
+		}
+	}
+	m, _ := dst.Registry().GetModel(ctx, "Credit")
+	if len(m.Tags) != 0 || len(m.Aliases) != 0 {
+		t.Errorf("model on the server: got tags %v aliases %v, want none", m.Tags, m.Aliases)
+	}
+	vs, _ := dst.Registry().Versions(ctx, "Credit")
+	if len(vs) != 2 || len(vs[0].Tags) != 0 {
+		t.Errorf("versions on the server: got %+v, want version 1 without tags", vs)
+	}
+	again, err := push(t, src, srv.url, nil)
+	if err != nil || again.Writes != 0 {
+		t.Errorf("push again: got %v, %+v, want no writes", err, again)
+	}
 }
 
 func TestPushBadServers(t *testing.T) {
@@ -556,5 +620,183 @@ func TestMergeSharedRunsAndAConflict(t *testing.T) {
 	}
 	if files, _ := a.Registry().Files(ctx, "Credit", 4); len(files) != 1 || files[0].Path != "m.txt" {
 		t.Errorf("version 4 files: got %+v", files)
+	}
+}
+
+// fillLogged logs, in experiment "lm", a run that logs a logged model
+// (params, tags, two files, two metric values on a dataset), links it as
+// its output, finalizes it READY and registers it; and a second run that
+// uses it as an input.
+func fillLogged(t *testing.T, db *mlite.DB) (run.ModelID, store.RunID) {
+	t.Helper()
+	ctx := context.Background()
+	tr := db.Tracker
+	exp, err := db.CreateExperiment(ctx, "lm", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := db.StartRun(ctx, exp.ID, run.Name("trainer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := tr.CreateLoggedModel(ctx, exp.ID, run.LoggedModelOptions{Name: "clf", SourceRunID: r.ID().String(), ModelType: "sklearn",
+		Params: map[string]string{"C": "1.0"}, Tags: map[string]string{"team": "risk", "tmp": "x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, b := range map[string]string{"MLmodel": "flavors: {}\n", "model.pkl": strings.Repeat("w", 5000)} {
+		if err := tr.LogModelReader(ctx, m.ID, strings.NewReader(b), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = tr.LogBatch(ctx, r.ID(), run.Batch{Metrics: []run.Metric{
+		{Key: "auc", Value: 0.9, Time: 1000, Step: 1, ModelID: m.ID, DatasetName: "val", DatasetDigest: "d1"},
+		{Key: "auc", Value: 0.8, Time: 1001, Step: 1, ModelID: m.ID, DatasetName: "train", DatasetDigest: "d2"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.LinkModels(ctx, r.ID(), []run.RunModel{{Model: m.ID, Output: true, Step: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.FinalizeLoggedModel(ctx, m.ID, run.ModelReady); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.End(ctx); err != nil {
+		t.Fatal(err)
+	}
+	user, err := db.StartRun(ctx, exp.ID, run.Name("scorer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.LinkModels(ctx, user.ID(), []run.RunModel{{Model: m.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := user.End(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Registry().CreateVersion(ctx, "Clf", "models:/"+m.ID.String(), ""); err != nil {
+		t.Fatal(err)
+	}
+	return m.ID, r.ID()
+}
+
+// sameLogged checks that dst's experiment "lm" holds src's logged models
+// (by name: params, tags, status, metric values, files), linked to the runs
+// of the same names, and that dst's version of Clf names dst's copy.
+func sameLogged(t *testing.T, src, dst *mlite.DB) {
+	t.Helper()
+	ctx := context.Background()
+	models := func(db *mlite.DB) (map[string]*run.LoggedModel, map[string]string) {
+		x, err := db.GetExperimentByName(ctx, "lm")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := db.Tracker.SearchLoggedModels(ctx, run.LoggedModelSearch{ExperimentIDs: []run.ExperimentID{x.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]*run.LoggedModel{}
+		for _, m := range page.Models {
+			out[m.Name] = m
+		}
+		links := map[string]string{}
+		runs, _ := db.ListRuns(ctx, x.ID, run.ListOptions{})
+		for _, r := range runs.Runs {
+			ls, _ := db.Tracker.RunModels(ctx, r.ID)
+			for _, l := range ls {
+				links[r.Name] += fmt.Sprintf("%s:%v:%d ", page.Models[slices.IndexFunc(page.Models, func(m *run.LoggedModel) bool { return m.ID == l.Model })].Name, l.Output, l.Step)
+			}
+		}
+		return out, links
+	}
+	want, wantLinks := models(src)
+	got, gotLinks := models(dst)
+	if len(got) != len(want) {
+		t.Fatalf("logged models: got %d, want %d", len(got), len(want))
+	}
+	for name, w := range want {
+		g := got[name]
+		if g == nil {
+			t.Errorf("logged model %s is missing", name)
+			continue
+		}
+		delete(g.Tags, "mlflow.modelVersions")
+		delete(w.Tags, "mlflow.modelVersions")
+		if g.Status != w.Status || g.ModelType != w.ModelType || fmt.Sprint(g.Params) != fmt.Sprint(w.Params) || fmt.Sprint(g.Tags) != fmt.Sprint(w.Tags) {
+			t.Errorf("logged model %s: got %s %s %v %v, want %s %s %v %v", name, g.Status, g.ModelType, g.Params, g.Tags, w.Status, w.ModelType, w.Params, w.Tags)
+		}
+		strip := func(ms []run.ModelMetric) string {
+			var out []string
+			for _, x := range ms {
+				out = append(out, fmt.Sprint(x.Key, x.Value, x.Time, x.Step, x.DatasetName, x.DatasetDigest))
+			}
+			slices.Sort(out)
+			return strings.Join(out, ";")
+		}
+		if strip(g.Metrics) != strip(w.Metrics) {
+			t.Errorf("logged model %s: metrics: got %s, want %s", name, strip(g.Metrics), strip(w.Metrics))
+		}
+		gf, _ := dst.Tracker.ListModelArtifacts(ctx, g.ID, "", true)
+		wf, _ := src.Tracker.ListModelArtifacts(ctx, w.ID, "", true)
+		if fmt.Sprint(gf) != fmt.Sprint(wf) {
+			t.Errorf("logged model %s: files: got %v, want %v", name, gf, wf)
+		}
+	}
+	if fmt.Sprint(gotLinks) != fmt.Sprint(wantLinks) {
+		t.Errorf("run-model links: got %v, want %v", gotLinks, wantLinks)
+	}
+	vs, err := dst.Registry().Versions(ctx, "Clf")
+	if err != nil || len(vs) != 1 || vs[0].ModelID != got["clf"].ID {
+		t.Errorf("version of Clf: got %+v %v, want one made from the copy %s", vs, err, got["clf"].ID)
+	}
+}
+
+func TestPushLoggedModels(t *testing.T) {
+	ctx := context.Background()
+	src, srv := mlitetest.New(t), newServer(t)
+	id, _ := fillLogged(t, src)
+	dry, err := push(t, src, srv.url, &transfer.Options{DryRun: true})
+	if err != nil || dry.LoggedModels != 1 {
+		t.Fatalf("dry run: got %v %+v, want 1 logged model", err, dry)
+	}
+	rep, err := push(t, src, srv.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.LoggedModels != 1 || rep.Versions != 1 || len(rep.Skipped) != 0 {
+		t.Errorf("push: got %+v, want 1 logged model and 1 version", rep)
+	}
+	sameLogged(t, src, srv.db)
+	again, err := push(t, src, srv.url, nil)
+	if err != nil || again.Writes != 0 {
+		t.Errorf("push again: got %v %+v, want no writes", err, again)
+	}
+	// A tag deleted and one set here go there.
+	if err := src.Tracker.DeleteLoggedModelTag(ctx, id, "tmp"); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Tracker.SetLoggedModelTags(ctx, id, map[string]string{"stage": "checked"}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = push(t, src, srv.url, nil)
+	if err != nil || rep.LoggedUpdated != 1 || rep.Deleted != 1 {
+		t.Errorf("push after tags changed: got %v %+v, want 1 updated, 1 deleted", err, rep)
+	}
+	sameLogged(t, src, srv.db)
+
+	// Import brings them back.
+	back := mlitetest.New(t)
+	irep, err := transfer.Import(ctx, back.Tracker, back.Registry(), srv.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if irep.LoggedModels != 1 {
+		t.Errorf("import: got %+v, want 1 logged model", irep)
+	}
+	sameLogged(t, src, back)
+	irep, err = transfer.Import(ctx, back.Tracker, back.Registry(), srv.url, nil)
+	if err != nil || irep.LoggedModels+irep.LoggedUpdated+irep.Versions != 0 {
+		t.Errorf("import again: got %v %+v, want nothing", err, irep)
 	}
 }

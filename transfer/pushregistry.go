@@ -74,7 +74,7 @@ func (p *pusher) pushModel(ctx context.Context, md model) error {
 			err := p.post(ctx, "registered-models/create", map[string]any{"name": m.Name, "description": m.Description, "tags": kvs(m.Tags)}, nil)
 			switch {
 			case err == nil:
-				state = sum
+				state = keyedState(sum, m.Tags)
 			case errors.Is(err, mlflowclient.ErrExists):
 				// The server's model of this name receives the versions;
 				// its description and tags are set to ours below.
@@ -88,7 +88,7 @@ func (p *pusher) pushModel(ctx context.Context, md model) error {
 			return err
 		}
 	}
-	if string(mk.State) != string(sum) {
+	if !sameState(mk.State, sum) {
 		if !p.o.DryRun {
 			if err := p.patch(ctx, "registered-models/update", map[string]any{"name": m.Name, "description": m.Description}); err != nil {
 				return fmt.Errorf("transfer: %s: description: %w", what, err)
@@ -99,8 +99,14 @@ func (p *pusher) pushModel(ctx context.Context, md model) error {
 				}
 			}
 		}
+		err := p.dropGone(ctx, mk.State, m.Tags, func(k string) error {
+			return p.del(ctx, "registered-models/delete-tag", map[string]string{"name": m.Name, "key": k})
+		})
+		if err != nil {
+			return fmt.Errorf("transfer: %s: %w", what, err)
+		}
 		p.count(func(r *Report) { r.Registry++ })
-		if err := p.setMark(ctx, markModel, key, store.SyncMark{Ref: m.Name, State: sum}); err != nil {
+		if err := p.setMark(ctx, markModel, key, store.SyncMark{Ref: m.Name, State: keyedState(sum, m.Tags)}); err != nil {
 			return err
 		}
 	}
@@ -125,7 +131,7 @@ func (p *pusher) pushModel(ctx context.Context, md model) error {
 	}
 	asum := (&digest{}).strMap(aliases).sum()
 	am, _, err := p.mark(ctx, markAliases, key)
-	if err != nil || string(am.State) == string(asum) {
+	if err != nil || sameState(am.State, asum) {
 		return err
 	}
 	for _, a := range slices.Sorted(maps.Keys(aliases)) {
@@ -136,7 +142,13 @@ func (p *pusher) pushModel(ctx context.Context, md model) error {
 		}
 		p.count(func(r *Report) { r.Registry++ })
 	}
-	return p.setMark(ctx, markAliases, key, store.SyncMark{State: asum})
+	err = p.dropGone(ctx, am.State, aliases, func(a string) error {
+		return p.del(ctx, "registered-models/alias", map[string]string{"name": m.Name, "alias": a})
+	})
+	if err != nil {
+		return fmt.Errorf("transfer: %s: alias: %w", what, err)
+	}
+	return p.setMark(ctx, markAliases, key, store.SyncMark{State: keyedState(asum, aliases)})
 }
 
 func (p *pusher) patch(ctx context.Context, path string, in any) error {
@@ -144,30 +156,51 @@ func (p *pusher) patch(ctx context.Context, path string, in any) error {
 }
 
 // remoteSource turns a version's source into the server's: runs:/<local
-// run>/path names the pushed run. It returns "" when the source run was not
-// pushed.
-func (p *pusher) remoteSource(ctx context.Context, v *registry.ModelVersion) (source, runID string, err error) {
+// run>/path names the pushed run, models:/m-<local id> the pushed logged
+// model. It returns "" when the source run or model was not pushed, and
+// the remote logged model's id for a version made from one.
+func (p *pusher) remoteSource(ctx context.Context, v *registry.ModelVersion) (source, runID, modelID string, err error) {
+	if v.ModelID != (store.ModelID{}) {
+		m, _, err := p.mark(ctx, markLogged, modelKey(v.ModelID))
+		if err != nil || m.Ref == "" {
+			return "", "", "", err
+		}
+		modelID = m.Ref
+	}
+	runID = p.remoteRunOf(v.RunID)
+	if v.RunID != "" && runID == "" {
+		// A run this push did not look at may have been pushed before.
+		if id, perr := store.ParseRunID(v.RunID); perr == nil {
+			m, _, err := p.mark(ctx, markRun, runKey(id))
+			if err != nil {
+				return "", "", "", err
+			}
+			runID = m.Ref
+		}
+	}
+	if _, ok := registry.LoggedModelURI(v.Source); ok {
+		if modelID == "" {
+			return "", "", "", nil
+		}
+		return "models:/" + modelID, runID, modelID, nil
+	}
 	rest, ok := strings.CutPrefix(v.Source, "runs:/")
-	local := v.RunID
-	path := ""
-	if ok {
-		local, path, _ = strings.Cut(rest, "/")
+	if !ok {
+		if runID == "" {
+			return "", "", "", nil
+		}
+		return v.Source, runID, modelID, nil
 	}
-	if local == "" {
-		return "", "", nil
-	}
-	id, err := store.ParseRunID(local)
-	if err != nil {
-		return "", "", nil
+	local, path, _ := strings.Cut(rest, "/")
+	id, perr := store.ParseRunID(local)
+	if perr != nil {
+		return "", "", "", nil
 	}
 	m, found, err := p.mark(ctx, markRun, runKey(id))
 	if err != nil || !found || m.Ref == "" {
-		return "", "", err
+		return "", "", "", err
 	}
-	if !ok {
-		return v.Source, m.Ref, nil
-	}
-	return "runs:/" + m.Ref + "/" + path, m.Ref, nil
+	return "runs:/" + m.Ref + "/" + path, m.Ref, modelID, nil
 }
 
 type remoteVersion struct {
@@ -192,7 +225,7 @@ func (p *pusher) pushVersion(ctx context.Context, name string, v *registry.Model
 			p.count(func(r *Report) { r.Versions++ })
 			return "dry-run", nil
 		}
-		source, runID, err := p.remoteSource(ctx, v)
+		source, runID, modelID, err := p.remoteSource(ctx, v)
 		if err != nil {
 			return "", err
 		}
@@ -213,6 +246,9 @@ func (p *pusher) pushVersion(ctx context.Context, name string, v *registry.Model
 				MV remoteVersion `json:"model_version"`
 			}
 			req := map[string]any{"name": name, "source": source, "run_id": runID, "description": v.Description, "tags": kvs(v.Tags)}
+			if modelID != "" {
+				req["model_id"] = modelID
+			}
 			if err := p.post(ctx, "model-versions/create", req, &got); err != nil {
 				return "", fmt.Errorf("transfer: %s: %w", what, err)
 			}
@@ -221,7 +257,7 @@ func (p *pusher) pushVersion(ctx context.Context, name string, v *registry.Model
 			}
 			num = got.MV.Version
 			p.count(func(r *Report) { r.Versions++ })
-			mk.State = (&digest{}).str(v.Description).strMap(v.Tags).str(registry.None.String()).sum()
+			mk.State = keyedState((&digest{}).str(v.Description).strMap(v.Tags).str(registry.None.String()).sum(), v.Tags)
 		}
 		mk.Ref = num
 		if err := p.setMark(ctx, markVersion, key, mk); err != nil {
@@ -229,7 +265,7 @@ func (p *pusher) pushVersion(ctx context.Context, name string, v *registry.Model
 		}
 	}
 	sum := (&digest{}).str(v.Description).strMap(v.Tags).str(v.Stage.String()).sum()
-	if string(mk.State) == string(sum) {
+	if sameState(mk.State, sum) {
 		return mk.Ref, nil
 	}
 	if !p.o.DryRun {
@@ -241,13 +277,19 @@ func (p *pusher) pushVersion(ctx context.Context, name string, v *registry.Model
 				return "", fmt.Errorf("transfer: %s: tag %q: %w", what, t.Key, err)
 			}
 		}
+		err := p.dropGone(ctx, mk.State, v.Tags, func(k string) error {
+			return p.del(ctx, "model-versions/delete-tag", map[string]string{"name": name, "version": mk.Ref, "key": k})
+		})
+		if err != nil {
+			return "", fmt.Errorf("transfer: %s: %w", what, err)
+		}
 		req := map[string]any{"name": name, "version": mk.Ref, "stage": v.Stage.String(), "archive_existing_versions": false}
 		if err := p.post(ctx, "model-versions/transition-stage", req, nil); err != nil {
 			return "", fmt.Errorf("transfer: %s: stage %s: %w", what, v.Stage, err)
 		}
 	}
 	p.count(func(r *Report) { r.Registry++ })
-	mk.State = sum
+	mk.State = keyedState(sum, v.Tags)
 	return mk.Ref, p.setMark(ctx, markVersion, key, mk)
 }
 

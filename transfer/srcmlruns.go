@@ -202,7 +202,7 @@ func (s *mlrunsSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, e
 	}
 	var out []*srcRun
 	for _, e := range ents {
-		if !e.IsDir() || e.Name() == "tags" || e.Name() == "datasets" {
+		if !e.IsDir() || e.Name() == "tags" || e.Name() == "datasets" || e.Name() == "models" {
 			continue
 		}
 		rdir := filepath.Join(dir, e.Name())
@@ -239,9 +239,14 @@ func (s *mlrunsSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, e
 			return nil, err
 		}
 		r.Metrics = metrics
-		if r.Inputs, err = s.inputs(dir, rdir); err != nil {
+		if r.Inputs, r.Models, err = s.inputs(dir, rdir); err != nil {
 			return nil, err
 		}
+		outs, err := s.outputs(rdir)
+		if err != nil {
+			return nil, err
+		}
+		r.Models = append(r.Models, outs...)
 		r.dir = rdir
 		r.artifactRoot = filepath.Join(rdir, "artifacts")
 		if u := metaStr(m, "artifact_uri"); strings.HasPrefix(u, "file://") {
@@ -285,30 +290,36 @@ func walkUnder(dir string, each func(p, rel string, d fs.DirEntry) error) error 
 	})
 }
 
-func (s *mlrunsSource) inputs(expDir, runDir string) ([]srcInput, error) {
+// inputs reads a run's dataset inputs and the logged models it used.
+func (s *mlrunsSource) inputs(expDir, runDir string) (out []srcInput, links []store.RunModel, err error) {
 	ents, err := os.ReadDir(filepath.Join(runDir, "inputs"))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []srcInput
 	for _, e := range ents {
 		m, err := readMeta(filepath.Join(runDir, "inputs", e.Name(), "meta.yaml"))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if metaStr(m, "source_type") == "MODEL" {
+			if id, err := store.ParseModelID(metaStr(m, "source_id")); err == nil {
+				links = append(links, store.RunModel{Model: id})
+			}
+			continue
 		}
 		if metaStr(m, "source_type") != "DATASET" {
 			continue
 		}
 		id := metaStr(m, "source_id")
 		if id == "" || strings.ContainsAny(id, `/\`) || id == ".." {
-			return nil, fmt.Errorf("transfer: %s: bad dataset id %q", filepath.Join(runDir, "inputs", e.Name(), "meta.yaml"), id)
+			return nil, nil, fmt.Errorf("transfer: %s: bad dataset id %q", filepath.Join(runDir, "inputs", e.Name(), "meta.yaml"), id)
 		}
 		d, err := readMeta(filepath.Join(expDir, "datasets", id, "meta.yaml"))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		in := srcInput{Dataset: store.Dataset{Name: metaStr(d, "name"), Digest: metaStr(d, "digest"), SourceType: metaStr(d, "source_type"),
 			Source: metaStr(d, "source"), Schema: metaStr(d, "schema"), Profile: metaStr(d, "profile")}, Tags: map[string]string{}}
@@ -319,15 +330,136 @@ func (s *mlrunsSource) inputs(expDir, runDir string) ([]srcInput, error) {
 		}
 		out = append(out, in)
 	}
+	return out, links, nil
+}
+
+// outputs reads the logged models a run produced.
+func (s *mlrunsSource) outputs(runDir string) ([]store.RunModel, error) {
+	ents, err := os.ReadDir(filepath.Join(runDir, "outputs"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	var out []store.RunModel
+	for _, e := range ents {
+		if err != nil {
+			break
+		}
+		var m map[string]any
+		if m, err = readMeta(filepath.Join(runDir, "outputs", e.Name(), "meta.yaml")); err != nil {
+			break
+		}
+		if id, perr := store.ParseModelID(metaStr(m, "source_id")); perr == nil && metaStr(m, "destination_type") == "MODEL_OUTPUT" {
+			out = append(out, store.RunModel{Model: id, Output: true, Step: metaInt(m, "step")})
+		}
+	}
+	return out, err
+}
+
+func (s *mlrunsSource) loggedModels(ctx context.Context, x *srcExperiment) ([]*srcLogged, error) {
+	dir := filepath.Join(s.root, x.ID, "models")
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("transfer: %w", err)
+	}
+	var out []*srcLogged
+	for _, e := range ents {
+		mdir := filepath.Join(dir, e.Name())
+		m, err := readMeta(filepath.Join(mdir, "meta.yaml"))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.reads.Add(1)
+		if metaStr(m, "lifecycle_stage") == "deleted" {
+			continue
+		}
+		st, ok := store.ParseModelStatus(metaStr(m, "status"))
+		if !ok {
+			return nil, fmt.Errorf("transfer: %s: status %q", filepath.Join(mdir, "meta.yaml"), metaStr(m, "status"))
+		}
+		lm := &srcLogged{ID: metaStr(m, "model_id"), Name: metaStr(m, "name"), ModelType: metaStr(m, "model_type"), SourceRunID: metaStr(m, "source_run_id"),
+			StatusMessage: metaStr(m, "status_message"), Status: st, Created: metaInt(m, "creation_timestamp"), Updated: metaInt(m, "last_updated_timestamp"),
+			artifactRoot: filepath.Join(mdir, "artifacts")}
+		if lm.ID != e.Name() {
+			return nil, fmt.Errorf("transfer: %s: model_id %q is not its folder's name", filepath.Join(mdir, "meta.yaml"), lm.ID)
+		}
+		if u := metaStr(m, "artifact_location"); strings.HasPrefix(u, "file://") {
+			if pu, err := url.Parse(u); err == nil {
+				lm.artifactRoot = pu.Path
+			}
+		}
+		if lm.Params, err = readKeyed(filepath.Join(mdir, "params")); err != nil {
+			return nil, err
+		}
+		if lm.Tags, err = readKeyed(filepath.Join(mdir, "tags")); err != nil {
+			return nil, err
+		}
+		if lm.Metrics, err = modelMetrics(filepath.Join(mdir, "metrics")); err != nil {
+			return nil, err
+		}
+		out = append(out, lm)
+	}
+	return out, ctx.Err()
+}
+
+// modelMetrics reads a logged model's metrics/ folder: per key, lines
+// "timestamp value step run_id [dataset_name dataset_digest]".
+func modelMetrics(dir string) ([]store.ModelMetric, error) {
+	keys, err := readKeyed0(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.ModelMetric
+	for _, k := range keys {
+		b, err := readSmall(filepath.Join(dir, filepath.FromSlash(k)))
+		if err != nil {
+			return nil, err
+		}
+		for n, line := range bytes.Split(b, []byte("\n")) {
+			if len(bytes.TrimSpace(line)) == 0 {
+				continue
+			}
+			x, err := parseModelMetricLine(line)
+			if err != nil {
+				return nil, fmt.Errorf("transfer: %s line %d: %w", filepath.Join(dir, k), n+1, err)
+			}
+			x.Key = k
+			out = append(out, x)
+		}
+	}
 	return out, nil
 }
 
+// parseModelMetricLine reads one line of a logged model's metric file:
+// "timestamp value step run_id [dataset_name dataset_digest]".
+func parseModelMetricLine(line []byte) (store.ModelMetric, error) {
+	f := bytes.Fields(line)
+	if len(f) != 4 && len(f) != 6 {
+		return store.ModelMetric{}, fmt.Errorf("want \"timestamp value step run_id [dataset_name dataset_digest]\", got %d fields", len(f))
+	}
+	p, err := parseMetricLine(bytes.Join(f[:3], []byte(" ")))
+	if err != nil {
+		return store.ModelMetric{}, err
+	}
+	x := store.ModelMetric{Value: p.Value, Time: p.Time, Step: p.Step, RunID: string(f[3])}
+	if len(f) == 6 {
+		x.DatasetName, x.DatasetDigest = string(f[4]), string(f[5])
+	}
+	return x, nil
+}
+
 // parseMetricLine reads one line of a metric file: "timestamp value step"
-// (older files have no step).
+// (older files have no step; a value logged on a dataset is followed by
+// the dataset's name and digest, which a run's series does not keep).
 func parseMetricLine(line []byte) (store.Point, error) {
 	f := bytes.Fields(line)
-	if len(f) != 2 && len(f) != 3 {
-		return store.Point{}, fmt.Errorf("want \"timestamp value step\", got %d fields", len(f))
+	if len(f) != 2 && len(f) != 3 && len(f) != 5 {
+		return store.Point{}, fmt.Errorf("want \"timestamp value step [dataset_name dataset_digest]\", got %d fields", len(f))
 	}
 	ts, err := strconv.ParseInt(string(f[0]), 10, 64)
 	if err != nil {
@@ -338,7 +470,7 @@ func parseMetricLine(line []byte) (store.Point, error) {
 		return store.Point{}, fmt.Errorf("value %q: not a number", f[1])
 	}
 	var step int64
-	if len(f) == 3 {
+	if len(f) >= 3 {
 		if step, err = strconv.ParseInt(string(f[2]), 10, 64); err != nil {
 			return store.Point{}, fmt.Errorf("step %q: not an integer", f[2])
 		}

@@ -3,6 +3,7 @@ package transfer
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -162,6 +163,12 @@ func (s *serverSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, e
 						} `json:"dataset"`
 					} `json:"dataset_inputs"`
 				} `json:"inputs"`
+				Outputs struct {
+					Models []struct {
+						ID   string `json:"model_id"`
+						Step i64    `json:"step"`
+					} `json:"model_outputs"`
+				} `json:"outputs"`
 			} `json:"runs"`
 			Next string `json:"next_page_token"`
 		}
@@ -174,6 +181,11 @@ func (s *serverSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, e
 			for _, m := range r.Data.Metrics {
 				sr.Metrics = append(sr.Metrics, m.Key)
 			}
+			for _, o := range r.Outputs.Models {
+				if id, err := store.ParseModelID(o.ID); err == nil {
+					sr.Models = append(sr.Models, store.RunModel{Model: id, Output: true, Step: int64(o.Step)})
+				}
+			}
 			for _, in := range r.Inputs.Datasets {
 				d := in.Dataset
 				sr.Inputs = append(sr.Inputs, srcInput{Dataset: store.Dataset{Name: d.Name, Digest: d.Digest, SourceType: d.SourceType, Source: d.Source, Schema: d.Schema, Profile: d.Profile}, Tags: tagMap(in.Tags)})
@@ -182,7 +194,31 @@ func (s *serverSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, e
 		}
 		return page.Next, nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// MLflow's runs/search leaves the runs' model inputs out: runs/get
+	// has them.
+	for _, r := range out {
+		var got struct {
+			Run struct {
+				Inputs struct {
+					Models []struct {
+						ID string `json:"model_id"`
+					} `json:"model_inputs"`
+				} `json:"inputs"`
+			} `json:"run"`
+		}
+		if err := s.c.Get(ctx, "runs/get", url.Values{"run_id": {r.ID}}, &got); err != nil {
+			return nil, fmt.Errorf("transfer: run %s: %w", r.ID, err)
+		}
+		for _, in := range got.Run.Inputs.Models {
+			if id, err := store.ParseModelID(in.ID); err == nil {
+				r.Models = append(r.Models, store.RunModel{Model: id})
+			}
+		}
+	}
+	return out, nil
 }
 
 func (s *serverSource) history(ctx context.Context, r *srcRun, key string) ([]store.Point, error) {
@@ -321,6 +357,67 @@ func (s *serverSource) versions(ctx context.Context, name string) ([]*srcVersion
 		for _, v := range page.Versions {
 			out = append(out, &srcVersion{Version: int64(v.Version), Created: int64(v.Created), Updated: int64(v.Updated), Description: v.Description,
 				User: v.User, Stage: v.Stage, Source: v.Source, RunID: v.RunID, Status: v.Status, ModelID: v.ModelID, Tags: tagMap(v.Tags)})
+		}
+		return page.Next, nil
+	})
+	return out, err
+}
+
+func (s *serverSource) loggedModels(ctx context.Context, x *srcExperiment) ([]*srcLogged, error) {
+	var out []*srcLogged
+	err := pages(func(token string) (string, error) {
+		var page struct {
+			Models []struct {
+				Info struct {
+					ID          string `json:"model_id"`
+					Name        string `json:"name"`
+					Created     i64    `json:"creation_timestamp_ms"`
+					Updated     i64    `json:"last_updated_timestamp_ms"`
+					ArtifactURI string `json:"artifact_uri"`
+					Status      string `json:"status"`
+					ModelType   string `json:"model_type"`
+					SourceRunID string `json:"source_run_id"`
+					Message     string `json:"status_message"`
+					Tags        []kv   `json:"tags"`
+				} `json:"info"`
+				Data struct {
+					Params  []kv `json:"params"`
+					Metrics []struct {
+						Key           string `json:"key"`
+						Value         f64    `json:"value"`
+						Time          i64    `json:"timestamp"`
+						Step          i64    `json:"step"`
+						DatasetName   string `json:"dataset_name"`
+						DatasetDigest string `json:"dataset_digest"`
+						RunID         string `json:"run_id"`
+					} `json:"metrics"`
+				} `json:"data"`
+			} `json:"models"`
+			Next string `json:"next_page_token"`
+		}
+		err := s.c.Post(ctx, "logged-models/search", pageBody(map[string]any{"experiment_ids": []string{x.ID}, "max_results": 100}, token), &page)
+		if errors.Is(err, mlflowclient.ErrNotFound) && token == "" {
+			return "", nil // a server of MLflow 2
+		}
+		if err != nil {
+			return "", fmt.Errorf("transfer: logged models of experiment %q: %w", x.Name, err)
+		}
+		for _, m := range page.Models {
+			i := m.Info
+			st, ok := store.ParseModelStatus(i.Status)
+			if !ok {
+				return "", fmt.Errorf("transfer: logged model %s: status %q: %w", i.ID, i.Status, mlflowclient.ErrBadAnswer)
+			}
+			sm := &srcLogged{ID: i.ID, Name: i.Name, ModelType: i.ModelType, SourceRunID: i.SourceRunID, StatusMessage: i.Message, Status: st,
+				Created: int64(i.Created), Updated: int64(i.Updated), Tags: tagMap(i.Tags), Params: tagMap(m.Data.Params), artifactRoot: i.ArtifactURI}
+			for _, v := range m.Data.Metrics {
+				sm.Metrics = append(sm.Metrics, store.ModelMetric{Key: v.Key, Value: float64(v.Value), Time: int64(v.Time), Step: int64(v.Step),
+					DatasetName: v.DatasetName, DatasetDigest: v.DatasetDigest, RunID: v.RunID})
+			}
+			out = append(out, sm)
+		}
+		if len(page.Models) == 0 {
+			return "", nil
 		}
 		return page.Next, nil
 	})

@@ -148,6 +148,9 @@ func (s *sqliteSource) runs(ctx context.Context, x *srcExperiment) ([]*srcRun, e
 		if r.Params, err = s.kvs(ctx, "SELECT key, value FROM params WHERE run_uuid = ?", r.ID); err != nil {
 			return nil, err
 		}
+		if r.Models, err = s.runModels(ctx, r.ID); err != nil {
+			return nil, err
+		}
 		if r.Tags, err = s.kvs(ctx, "SELECT key, value FROM tags WHERE run_uuid = ?", r.ID); err != nil {
 			return nil, err
 		}
@@ -307,4 +310,107 @@ func (s *sqliteSource) models(ctx context.Context) ([]*srcModel, error) {
 		kept = append(kept, m)
 	}
 	return kept, nil
+}
+
+func (s *sqliteSource) loggedModels(ctx context.Context, x *srcExperiment) ([]*srcLogged, error) {
+	if ok, err := s.has(ctx, "logged_models", ""); !ok || err != nil {
+		return nil, err
+	}
+	var out []*srcLogged
+	err := s.query(ctx, `SELECT model_id, name, artifact_location, creation_timestamp_ms, last_updated_timestamp_ms, status, lifecycle_stage,
+		model_type, source_run_id, status_message FROM logged_models WHERE experiment_id = ? ORDER BY creation_timestamp_ms, model_id`, []any{x.ID}, func(rows *sql.Rows) error {
+		var (
+			m                      srcLogged
+			status                 int64
+			stage, mtype, src, msg sql.NullString
+		)
+		if err := rows.Scan(&m.ID, &m.Name, &m.artifactRoot, &m.Created, &m.Updated, &status, &stage, &mtype, &src, &msg); err != nil {
+			return err
+		}
+		if stage.String == "deleted" {
+			return nil
+		}
+		st, ok := store.ParseModelStatus(strconv.FormatInt(status, 10))
+		if !ok {
+			return fmt.Errorf("logged model %s: status %d", m.ID, status)
+		}
+		m.Status, m.ModelType, m.SourceRunID, m.StatusMessage = st, mtype.String, src.String, msg.String
+		out = append(out, &m)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range out {
+		if m.Params, err = s.kvs(ctx, "SELECT param_key, param_value FROM logged_model_params WHERE model_id = ?", m.ID); err != nil {
+			return nil, err
+		}
+		if m.Tags, err = s.kvs(ctx, "SELECT tag_key, tag_value FROM logged_model_tags WHERE model_id = ?", m.ID); err != nil {
+			return nil, err
+		}
+		err := s.query(ctx, `SELECT metric_name, metric_value, metric_timestamp_ms, metric_step, run_id, dataset_name, dataset_digest
+			FROM logged_model_metrics WHERE model_id = ? ORDER BY metric_timestamp_ms, metric_step, metric_name`, []any{m.ID}, func(rows *sql.Rows) error {
+			var (
+				x         store.ModelMetric
+				v         sql.NullFloat64
+				run       sql.NullString
+				name, dig sql.NullString
+			)
+			if err := rows.Scan(&x.Key, &v, &x.Time, &x.Step, &run, &name, &dig); err != nil {
+				return err
+			}
+			x.Value, x.RunID, x.DatasetName, x.DatasetDigest = v.Float64, run.String, name.String, dig.String
+			if !v.Valid {
+				x.Value = math.NaN()
+			}
+			m.Metrics = append(m.Metrics, x)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// runModels reads the logged models run id used and produced.
+func (s *sqliteSource) runModels(ctx context.Context, id string) ([]store.RunModel, error) {
+	if ok, err := s.has(ctx, "inputs", "step"); !ok || err != nil {
+		return nil, err
+	}
+	var out []store.RunModel
+	err := s.query(ctx, `SELECT destination_type, destination_id, step FROM inputs
+		WHERE source_id = ? AND (source_type = 'RUN_INPUT' AND destination_type = 'MODEL_INPUT' OR source_type = 'RUN_OUTPUT' AND destination_type = 'MODEL_OUTPUT')`, []any{id}, func(rows *sql.Rows) error {
+		var (
+			kind, model string
+			step        sql.NullInt64
+		)
+		if err := rows.Scan(&kind, &model, &step); err != nil {
+			return err
+		}
+		mid, err := store.ParseModelID(model)
+		if err != nil {
+			return nil // MLflow records any id a client gives; mlite keeps model ids only
+		}
+		l := store.RunModel{Model: mid, Output: kind == "MODEL_OUTPUT"}
+		if l.Output {
+			l.Step = step.Int64
+		}
+		out = append(out, l)
+		return nil
+	})
+	return out, err
+}
+
+// has reports whether the database has table, and column in it if column
+// is not "" (the tables of MLflow 3's logged models are missing from a
+// database of MLflow 2).
+func (s *sqliteSource) has(ctx context.Context, table, column string) (bool, error) {
+	n := 0
+	q, args := "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", []any{table}
+	if column != "" {
+		q, args = "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?", []any{table, column}
+	}
+	err := s.query(ctx, q, args, func(rows *sql.Rows) error { return rows.Scan(&n) })
+	return n > 0, err
 }

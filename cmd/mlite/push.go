@@ -73,8 +73,8 @@ func printPushReport(a *app, _ string, r *transfer.Report) {
 	if r.DryRun {
 		verb = "would push to"
 	}
-	a.out.printf("%s %s: %d experiments and %d runs created, %d runs updated; %d params, %d tags, %d inputs, %d metric points, %d artifacts (%d bytes); %d models and %d versions created, %d registry changes\n",
-		verb, r.Remote, r.Experiments, r.Runs, r.RunsUpdated, r.Params, r.Tags, r.Inputs, r.Points, r.Artifacts, r.Bytes, r.Models, r.Versions, r.Registry)
+	a.out.printf("%s %s: %d experiments and %d runs created, %d runs updated; %d params, %d tags, %d inputs, %d metric points, %d artifacts (%d bytes); %d logged models created, %d updated; %d models and %d versions created, %d registry changes; %d tags and aliases deleted\n",
+		verb, r.Remote, r.Experiments, r.Runs, r.RunsUpdated, r.Params, r.Tags, r.Inputs, r.Points, r.Artifacts, r.Bytes, r.LoggedModels, r.LoggedUpdated, r.Models, r.Versions, r.Registry, r.Deleted)
 	for _, s := range r.Skipped {
 		a.out.printf("skipped: %s\n", s)
 	}
@@ -120,8 +120,8 @@ func printImportReport(a *app, verb string, r *transfer.ImportReport) {
 	if r.DryRun {
 		done = "would " + verb + " from"
 	}
-	a.out.printf("%s %s: %d experiments and %d runs created, %d runs updated; %d metric points, %d artifacts (%d bytes); %d models and %d versions created, %d registry changes\n",
-		done, r.Source, r.Experiments, r.Runs, r.RunsUpdated, r.Points, r.Artifacts, r.Bytes, r.Models, r.Versions, r.Registry)
+	a.out.printf("%s %s: %d experiments and %d runs created, %d runs updated; %d metric points, %d artifacts (%d bytes); %d logged models created, %d updated; %d models and %d versions created, %d registry changes\n",
+		done, r.Source, r.Experiments, r.Runs, r.RunsUpdated, r.Points, r.Artifacts, r.Bytes, r.LoggedModels, r.LoggedUpdated, r.Models, r.Versions, r.Registry)
 	for _, s := range r.Skipped {
 		a.out.printf("skipped: %s\n", s)
 	}

@@ -345,6 +345,12 @@ func (c *Client) Patch(ctx context.Context, path string, in, out any) error {
 	return c.api(ctx, http.MethodPatch, path, nil, in, out)
 }
 
+// Delete sends a JSON DELETE request to /api/2.0/mlflow/<path> (MLflow's
+// DELETE endpoints read their arguments from the body).
+func (c *Client) Delete(ctx context.Context, path string, in any) error {
+	return c.api(ctx, http.MethodDelete, path, nil, in, nil)
+}
+
 // ArtifactPath turns an artifact URI the server reported for a run or a
 // logged model ("mlflow-artifacts:/1/<run>/artifacts", with or without
 // "//host") into the path under the artifact proxy.
