@@ -15,17 +15,8 @@ import threading
 
 import numpy as np
 import pytest
-from mlflow.entities import (
-    Dataset,
-    DatasetInput,
-    InputTag,
-    LoggedModelInput,
-    LoggedModelOutput,
-    Metric,
-    Param,
-    RunTag,
-    ViewType,
-)
+from mlflow.entities import Dataset, DatasetInput, InputTag, LoggedModelInput, LoggedModelOutput
+from mlflow.entities import Metric, Param, RunTag, ViewType
 from mlflow.exceptions import MlflowException
 from mlflow.protos.service_pb2 import SearchRuns
 from mlflow.store.tracking.rest_store import RestStore
@@ -201,6 +192,8 @@ def test_threads_share_nothing(stores):
 # Answers the decoder takes and answers it leaves to MLflow's parser.
 DECODED = [
     {},
+    {"info": {"run_id": "r", "run_name": "n", "experiment_id": "1", "user_id": "u", "status": "KILLED",
+              "start_time": 1, "end_time": 2, "lifecycle_stage": "deleted", "artifact_uri": "a", "run_uuid": "r"}},
     {"info": {}, "data": {}, "inputs": {}, "outputs": {}},
     {"info": {"run_id": "r", "status": "FAILED", "start_time": 5, "end_time": 0, "run_name": None},
      "data": {"metrics": [{"key": "k"}, {"key": "k", "value": "NaN", "timestamp": 1, "step": -2}],
@@ -214,6 +207,9 @@ DECODED = [
 LEFT_TO_MLFLOW = [
     {"info": {"start_time": "5"}},
     {"info": {"status": 3}},
+    {"info": {"status": []}},
+    {"info": {"run_id": "r", "run_name": "n", "experiment_id": "1", "user_id": "u", "status": "KILLED",
+              "start_time": 1, "end_time": "2", "lifecycle_stage": "deleted", "artifact_uri": "a"}},
     {"data": {"metrics": [{"value": "1.5"}]}},
     {"data": {"params": [{"key": 1}]}},
     {"info": []},

@@ -58,40 +58,33 @@ class Unexpected(Exception):
     """The answer holds a value this decoder leaves to MLflow's parser."""
 
 
-def obj(d: dict, key: str) -> dict:
-    v = d.get(key)
-    if v is None:
-        return {}
-    if type(v) is not dict:
-        raise Unexpected(key)
-    return v
-
-
-def list_of(d: dict, key: str) -> list:
-    v = d.get(key)
-    if v is None:
-        return []
-    if type(v) is not list:
-        raise Unexpected(key)
-    return v
-
-
-def string(d: dict, key: str, default="") -> str | None:
+def _typed(d: dict, key: str, t: type, default):
+    """d[key], of JSON type t; default when it is missing or null."""
     v = d.get(key)
     if v is None:
         return default
-    if type(v) is not str:
+    if type(v) is not t:
         raise Unexpected(key)
     return v
+
+
+def obj(d: dict, key: str) -> dict:
+    """The object d[key] ({} if missing)."""
+    return _typed(d, key, dict, {})
+
+
+def list_of(d: dict, key: str) -> list:
+    """The array d[key] ([] if missing)."""
+    return _typed(d, key, list, [])
+
+
+def string(d: dict, key: str, default="") -> str | None:
+    """The string d[key] (default if missing)."""
+    return _typed(d, key, str, default)
 
 
 def _int(d: dict, key: str) -> int:
-    v = d.get(key)
-    if v is None:
-        return 0
-    if type(v) is not int:
-        raise Unexpected(key)
-    return v
+    return _typed(d, key, int, 0)
 
 
 def _float(d: dict, key: str) -> float:
@@ -145,21 +138,35 @@ def metric(m: dict) -> Metric:
 
 def run_info(i: dict) -> RunInfo:
     """A RunInfo from a RunInfo message's JSON."""
-    status = i.get("status")
-    if status is None:
-        status = "RUNNING"
-    elif status not in _STATUSES:
-        raise Unexpected("status")
+    g = i.get
+    fields = (g("run_id"), g("run_name"), g("experiment_id"), g("user_id"), g("lifecycle_stage"), g("artifact_uri"))
+    status, start, end = g("status"), g("start_time"), g("end_time")
+    if not (
+        all(type(f) is str for f in fields)
+        and type(start) is int
+        and (end is None or type(end) is int)
+        and type(status) is str
+        and status in _STATUSES
+    ):
+        # Not the common answer: a field missing, null or of another type.
+        fields = tuple(string(i, k) for k in ("run_id", "run_name", "experiment_id", "user_id",
+                                              "lifecycle_stage", "artifact_uri"))
+        start, end = _int(i, "start_time"), _int(i, "end_time")
+        if status is None:
+            status = "RUNNING"
+        elif type(status) is not str or status not in _STATUSES:
+            raise Unexpected("status")
+    run_id, run_name, experiment_id, user_id, lifecycle_stage, artifact_uri = fields
     return RunInfo(
-        run_id=string(i, "run_id"),
-        run_name=string(i, "run_name"),
-        experiment_id=string(i, "experiment_id"),
-        user_id=string(i, "user_id"),
+        run_id=run_id,
+        run_name=run_name,
+        experiment_id=experiment_id,
+        user_id=user_id,
         status=status,
-        start_time=_int(i, "start_time"),
-        end_time=_int(i, "end_time") or None,
-        lifecycle_stage=string(i, "lifecycle_stage"),
-        artifact_uri=string(i, "artifact_uri"),
+        start_time=start,
+        end_time=end or None,
+        lifecycle_stage=lifecycle_stage,
+        artifact_uri=artifact_uri,
     )
 
 
