@@ -202,22 +202,23 @@ def _fast_tracking(base):
             )
             with _decode.paused_gc():
                 answer = self._fast(SearchRuns, json.loads(message_to_json(request)))
-                if answer is None:
-                    return super()._search_runs(
-                        experiment_ids, filter_string, run_view_type, max_results, order_by, page_token
-                    )
-                try:
-                    runs = [_decode.run(r) for r in _decode.list_of(answer, "runs")]
-                    token = _decode.string(answer, "next_page_token")
-                except _decode.Unexpected:
-                    proto = SearchRuns.Response()
-                    parse_dict(answer, proto)
-                    runs = [Run.from_proto(r) for r in proto.runs]
-                    token = proto.next_page_token
+                if answer is not None:
+                    try:
+                        runs = [_decode.run(r) for r in _decode.list_of(answer, "runs")]
+                        token = _decode.string(answer, "next_page_token")
+                    except _decode.Unexpected:
+                        proto = SearchRuns.Response()
+                        parse_dict(answer, proto)
+                        runs = [Run.from_proto(r) for r in proto.runs]
+                        token = proto.next_page_token
+            if answer is None:
+                return super()._search_runs(
+                    experiment_ids, filter_string, run_view_type, max_results, order_by, page_token
+                )
             return runs, token or None
 
         def get_run(self, run_id):
-            answer = self._fast(GetRun, {"run_uuid": run_id, "run_id": run_id})
+            answer = self._fast(GetRun, {"run_uuid": run_id, "run_id": run_id}) if _is_str(run_id) else None
             if answer is None:
                 return super().get_run(run_id)
             try:
