@@ -3,7 +3,6 @@ package run_test
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,33 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mlite/mlite/internal/benchdata"
 	"github.com/mlite/mlite/run"
 )
-
-// onlyReader hides a reader's WriteTo, so that io.CopyBuffer uses the
-// buffer it is given.
-type onlyReader struct{ r io.Reader }
-
-func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
 
 // Benchmarks of logging artifacts against what the disk does, measured in
 // the same run: each reports mlite's rate, the plain copy + fsync's rate
 // of the same bytes, and their ratio ("x-copy", goal 0.9 or more), with
 // fsync on (a synced store).
-
-// numericCSV returns size bytes of a numeric CSV (ids, counts, prices,
-// ratios), the same for the same seed: data zstd compresses about 2.5x.
-func numericCSV(seed uint64, size int64) []byte {
-	var b bytes.Buffer
-	b.Grow(int(size) + 128)
-	b.WriteString("id,age,income,debt_ratio,score,label\n")
-	x := seed*2654435761 + 1
-	next := func(n uint64) uint64 { x ^= x << 13; x ^= x >> 7; x ^= x << 17; return x % n }
-	for row := 0; int64(b.Len()) < size; row++ {
-		fmt.Fprintf(&b, "%d,%d,%d.%02d,0.%06d,%d.%04d,%d\n", row, 18+next(60), next(100000), next(100), next(1000000), next(4), next(10000), next(2))
-	}
-	return b.Bytes()[:size]
-}
 
 // syncedTracker opens a tracker over a new synced store in a temp folder.
 func syncedTracker(b *testing.B) (*run.Tracker, string) {
@@ -52,24 +32,6 @@ func syncedTracker(b *testing.B) (*run.Tracker, string) {
 	return tr, dir
 }
 
-// copySync copies r to a new file at path, in chunks of 1 MiB as Put
-// reads, and fsyncs it: the reference.
-func copySync(b *testing.B, path string, r io.Reader) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := io.CopyBuffer(f, onlyReader{r}, make([]byte, 1<<20)); err != nil {
-		b.Fatal(err)
-	}
-	if err := f.Sync(); err != nil {
-		b.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		b.Fatal(err)
-	}
-}
-
 // BenchmarkLogArtifactVsCopy logs one large file, 128 MiB of numeric CSV
 // or of random bytes, new content each time, and copies the same bytes
 // with fsync. For the CSV it then reports the stored size after the
@@ -80,12 +42,9 @@ func BenchmarkLogArtifactVsCopy(b *testing.B) {
 		b.Run(kind, func(b *testing.B) {
 			var data []byte
 			if kind == "csv" {
-				data = numericCSV(1, size)
+				data = benchdata.NumericCSV(1, size)
 			} else {
-				var err error
-				if data, err = io.ReadAll(genReader(1, size, false)); err != nil {
-					b.Fatal(err)
-				}
+				data = benchdata.Random(1, size)
 			}
 			tr, dir := syncedTracker(b)
 			r := startRun(b, tr)
@@ -97,7 +56,9 @@ func BenchmarkLogArtifactVsCopy(b *testing.B) {
 				start := time.Now()
 				// A new file each time: truncating or deleting the last
 				// one would slow the next writes.
-				copySync(b, filepath.Join(dir, "copy"+strconv.Itoa(i)), bytes.NewReader(data))
+				if err := benchdata.CopySync(filepath.Join(dir, "copy"+strconv.Itoa(i)), bytes.NewReader(data)); err != nil {
+					b.Fatal(err)
+				}
 				copyT += time.Since(start)
 				start = time.Now()
 				if err := r.LogReader(ctx, bytes.NewReader(data), "f"+strconv.Itoa(i)); err != nil {
@@ -120,23 +81,6 @@ func BenchmarkLogArtifactVsCopy(b *testing.B) {
 				b.ReportMetric(float64(stored)/(float64(size)*float64(i)), "stored-ratio")
 			}
 		})
-	}
-}
-
-// smallFiles writes n files of size bytes, as
-// testdata/mlflow_log_artifacts.py does, under dir (seven subfolders);
-// seed makes their content new.
-func smallFiles(b *testing.B, dir string, n, size, seed int) {
-	for i := range n {
-		d := filepath.Join(dir, "d"+strconv.Itoa(i%7))
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			b.Fatal(err)
-		}
-		row := fmt.Sprintf("row %d,0.%d\n", i, i*7)
-		body := fmt.Sprintf("%06d%06d\n", seed, i) + strings.Repeat(row, size/len(row))
-		if err := os.WriteFile(filepath.Join(d, "f"+strconv.Itoa(i)+".txt"), []byte(body[:size]), 0o644); err != nil {
-			b.Fatal(err)
-		}
 	}
 }
 
@@ -188,7 +132,9 @@ func BenchmarkLogArtifactsSmallFiles(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		src := filepath.Join(dir, "src"+strconv.Itoa(i))
-		smallFiles(b, src, n, size, i)
+		if err := benchdata.SmallFiles(src, n, size, i); err != nil {
+			b.Fatal(err)
+		}
 		b.StartTimer()
 		start := time.Now()
 		if err := r.LogArtifacts(ctx, src, "batch"+strconv.Itoa(i)); err != nil {

@@ -15,7 +15,7 @@ import (
 // server is a serving command (ui, server, serve, quickstart --ui) running
 // in the background of a test.
 type server struct {
-	t              *testing.T
+	t              testing.TB
 	name           string
 	cancel         context.CancelFunc
 	done           chan error
@@ -28,7 +28,7 @@ type server struct {
 // for its standard output to match addr, whose first submatch is the
 // address. It fails the test when the command returns first or prints no
 // address. The command is stopped when the test ends, if not before.
-func startServer(t *testing.T, name string, exec func(context.Context, []string, io.Writer, io.Writer) error, args []string, addr string, wait time.Duration) *server {
+func startServer(t testing.TB, name string, exec func(context.Context, []string, io.Writer, io.Writer) error, args []string, addr string, wait time.Duration) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{t: t, name: name, cancel: cancel, done: make(chan error, 1)}

@@ -1,0 +1,275 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/internal/benchdata"
+	"github.com/mlite/mlite/internal/pyclient"
+	"github.com/mlite/mlite/run"
+)
+
+// Benchmarks of artifacts through `mlite server` (run in this process,
+// on 127.0.0.1, over a synced store) and the CLI, each beside the plain
+// copy + fsync of the same bytes measured in the same run: "x-copy" is
+// copy time over mlite's (goal 0.9 or more).
+
+// benchSize is the size of the large file: a numeric CSV or random bytes.
+const benchSize = 128 << 20
+
+// benchData returns the large file's bytes of kind "csv" or "random".
+func benchData(kind string) []byte {
+	if kind == "csv" {
+		return benchdata.NumericCSV(1, benchSize)
+	}
+	return benchdata.Random(1, benchSize)
+}
+
+// benchServer starts `mlite server` on a new synced store and creates a
+// run there; it returns the server's URL and the run's artifact proxy URL.
+func benchServer(b *testing.B) (url, artifacts string) {
+	b.Helper()
+	srv := startServer(b, "server", runServe, []string{"server", "--db", filepath.Join(b.TempDir(), "s.mlite"), "--port", "0", "--quiet"}, `at (http://\S+)/ `, 30*time.Second)
+	resp, err := http.Post(srv.url+"/api/2.0/mlflow/runs/create", "application/json", strings.NewReader(`{"experiment_id": "0"}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var created struct {
+		Run struct {
+			Info struct {
+				RunID string `json:"run_id"`
+			} `json:"info"`
+		} `json:"run"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || created.Run.Info.RunID == "" {
+		b.Fatalf("create run: status %s, %v", resp.Status, err)
+	}
+	return srv.url, srv.url + "/api/2.0/mlflow-artifacts/artifacts/0/" + created.Run.Info.RunID + "/artifacts/"
+}
+
+// upload PUTs data to url through the artifact proxy.
+func upload(b *testing.B, url string, data []byte) {
+	req, err := http.NewRequest(http.MethodPut, url, bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Fatalf("PUT %s: %s %s", url, resp.Status, body)
+	}
+}
+
+// vsCopy accumulates an operation's time and that of the copy + fsync of
+// the same bytes, and reports both rates and their ratio.
+type vsCopy struct {
+	op, copy time.Duration
+	bytes    int64
+}
+
+// copyOf times the copy + fsync of data to a new file in dir.
+func (v *vsCopy) copyOf(b *testing.B, dir string, data []byte) {
+	start := time.Now()
+	if err := benchdata.CopySync(filepath.Join(dir, fmt.Sprintf("copy%d", time.Now().UnixNano())), bytes.NewReader(data)); err != nil {
+		b.Fatal(err)
+	}
+	v.copy += time.Since(start)
+}
+
+// timed adds the time fn takes to the operation's.
+func (v *vsCopy) timed(fn func()) {
+	start := time.Now()
+	fn()
+	v.op += time.Since(start)
+}
+
+func (v *vsCopy) report(b *testing.B, unit string) {
+	mb := float64(v.bytes) / 1e6
+	b.ReportMetric(mb/v.op.Seconds(), unit+"-MB/s")
+	b.ReportMetric(mb/v.copy.Seconds(), "copy-MB/s")
+	b.ReportMetric(v.copy.Seconds()/v.op.Seconds(), "x-copy")
+}
+
+// BenchmarkServerArtifacts uploads (PUT) and downloads (GET) a 128 MiB
+// numeric CSV and 128 MiB of random bytes through `mlite server`'s
+// artifact proxy with Go's HTTP client, new content for each upload.
+// A download streams what the upload stored: raw, or compressed if the
+// server's background pass got to it.
+func BenchmarkServerArtifacts(b *testing.B) {
+	_, artifacts := benchServer(b)
+	dir := b.TempDir()
+	for _, kind := range []string{"csv", "random"} {
+		data := benchData(kind)
+		b.Run("upload-"+kind, func(b *testing.B) {
+			var v vsCopy
+			i := 0
+			for b.Loop() {
+				copy(data, fmt.Sprintf("%08d", i)) // new content
+				v.copyOf(b, dir, data)
+				v.timed(func() { upload(b, artifacts+"up-"+kind+strconv.Itoa(i), data) })
+				v.bytes += int64(len(data))
+				i++
+			}
+			v.report(b, "upload")
+		})
+		b.Run("download-"+kind, func(b *testing.B) {
+			url := artifacts + "down-" + kind
+			upload(b, url, data)
+			var v vsCopy
+			for b.Loop() {
+				v.copyOf(b, dir, data)
+				v.timed(func() {
+					resp, err := http.Get(url)
+					if err != nil {
+						b.Fatal(err)
+					}
+					n, err := io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if err != nil || n != int64(len(data)) || resp.StatusCode != http.StatusOK {
+						b.Fatalf("GET %s: %d bytes, status %d, %v", url, n, resp.StatusCode, err)
+					}
+				})
+				v.bytes += int64(len(data))
+			}
+			v.report(b, "download")
+		})
+	}
+}
+
+// mlflowScript logs, with the mlflow client through the server, the file
+// argv[3] with log_artifact and the folder argv[4] with log_artifacts into
+// run argv[2], and prints the seconds each took.
+const mlflowScript = `
+import json, sys, time
+from mlflow.tracking import MlflowClient
+
+client = MlflowClient(sys.argv[1])
+run, path, folder = sys.argv[2], sys.argv[3], sys.argv[4]
+t = time.perf_counter()
+client.log_artifact(run, path, "file")
+file_s = time.perf_counter() - t
+t = time.perf_counter()
+client.log_artifacts(run, folder, "folder")
+folder_s = time.perf_counter() - t
+print("MLITE-RESULT " + json.dumps({"file": file_s, "folder": folder_s}))
+`
+
+// BenchmarkServerMLflowClient logs a 128 MiB numeric CSV (log_artifact)
+// and a folder of 5,000 files of 2 KB (log_artifacts) with the mlflow
+// Python client through `mlite server`, and copies the same file and
+// folder with fsync in the same run. It skips without a python3 that
+// imports mlflow.
+func BenchmarkServerMLflowClient(b *testing.B) {
+	const files, fileSize = 5000, 2048
+	py := pyclient.Need(b)
+	url, artifacts := benchServer(b)
+	parts := strings.Split(strings.TrimSuffix(artifacts, "/artifacts/"), "/")
+	runID := parts[len(parts)-1]
+	dir := b.TempDir()
+	data := benchData("csv")
+	var file, folder vsCopy
+	var filesDone int
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		src := filepath.Join(dir, "src"+strconv.Itoa(i))
+		if err := benchdata.SmallFiles(src, files, fileSize, i); err != nil {
+			b.Fatal(err)
+		}
+		big := filepath.Join(dir, "big"+strconv.Itoa(i)+".csv")
+		copy(data, fmt.Sprintf("%08d", i))
+		if err := os.WriteFile(big, data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		file.copyOf(b, dir, data)
+		start := time.Now()
+		if _, err := benchdata.CopyTreeSync(src, filepath.Join(dir, "tree"+strconv.Itoa(i))); err != nil {
+			b.Fatal(err)
+		}
+		folder.copy += time.Since(start)
+		stdout, stderr, err := pyclient.Run(py, mlflowScript, pyclient.Env(), url, runID, big, src)
+		if err != nil {
+			b.Fatalf("mlflow client: %v\n%s", err, stderr)
+		}
+		_, res, ok := strings.Cut(stdout, "MLITE-RESULT ")
+		var took struct{ File, Folder float64 }
+		if !ok || json.Unmarshal([]byte(res), &took) != nil {
+			b.Fatalf("mlflow client printed no result: %s\n%s", stdout, stderr)
+		}
+		file.op += time.Duration(took.File * float64(time.Second))
+		folder.op += time.Duration(took.Folder * float64(time.Second))
+		file.bytes += int64(len(data))
+		folder.bytes += files * fileSize
+		filesDone += files
+		i++
+	}
+	file.report(b, "log_artifact")
+	b.ReportMetric(float64(filesDone)/folder.op.Seconds(), "log_artifacts-files/s")
+	b.ReportMetric(float64(filesDone)/folder.copy.Seconds(), "copy-files/s")
+	b.ReportMetric(folder.copy.Seconds()/folder.op.Seconds(), "folder-x-copy")
+}
+
+// BenchmarkCLIArtifactsLog runs `mlite artifacts log` (in this process)
+// of a 128 MiB numeric CSV and of random bytes into a synced store, new
+// content each time, beside the copy + fsync of the same file.
+func BenchmarkCLIArtifactsLog(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	db := filepath.Join(dir, "cli.mlite")
+	st, err := mlite.Open(db, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := st.SetExperiment(ctx, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.StartRun(ctx, e.ID, run.Name("bench")); err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+	for _, kind := range []string{"csv", "random"} {
+		data := benchData(kind)
+		b.Run(kind, func(b *testing.B) {
+			var v vsCopy
+			i := 0
+			for b.Loop() {
+				b.StopTimer()
+				local := filepath.Join(dir, kind+strconv.Itoa(i))
+				copy(data, fmt.Sprintf("%08d", i))
+				if err := os.WriteFile(local, data, 0o644); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				v.copyOf(b, dir, data)
+				v.timed(func() {
+					if err := execute(ctx, []string{"--db", db, "artifacts", "log", "bench", local}, io.Discard, io.Discard); err != nil {
+						b.Fatal(err)
+					}
+				})
+				v.bytes += int64(len(data))
+				i++
+			}
+			v.report(b, "log")
+		})
+	}
+}
