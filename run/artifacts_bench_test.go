@@ -131,8 +131,8 @@ func BenchmarkLogArtifactsSmallFiles(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		b.StopTimer()
-		src := filepath.Join(dir, "src"+strconv.Itoa(i))
-		if err := benchdata.SmallFiles(src, n, size, i); err != nil {
+		src, err := benchdata.SmallFiles(dir, n, size, i)
+		if err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()

@@ -9,8 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -37,11 +35,12 @@ func benchData(kind string) []byte {
 }
 
 // benchServer starts `mlite server` on a new synced store and creates a
-// run there; it returns the server's URL and the run's artifact proxy URL.
-func benchServer(b *testing.B) (url, artifacts string) {
+// run there; it returns the server's URL, the run's id and its artifact
+// proxy URL.
+func benchServer(b *testing.B) (url, runID, artifacts string) {
 	b.Helper()
 	srv := startServer(b, "server", runServe, []string{"server", "--db", filepath.Join(b.TempDir(), "s.mlite"), "--port", "0", "--quiet"}, `at (http://\S+)/ `, 30*time.Second)
-	resp, err := http.Post(srv.url+"/api/2.0/mlflow/runs/create", "application/json", strings.NewReader(`{"experiment_id": "0"}`))
+	resp, err := http.Post(srv.url+"/api/2.0/mlflow/runs/create", "application/json", bytes.NewReader([]byte(`{"experiment_id": "0"}`)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -56,7 +55,8 @@ func benchServer(b *testing.B) (url, artifacts string) {
 	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || created.Run.Info.RunID == "" {
 		b.Fatalf("create run: status %s, %v", resp.Status, err)
 	}
-	return srv.url, srv.url + "/api/2.0/mlflow-artifacts/artifacts/0/" + created.Run.Info.RunID + "/artifacts/"
+	id := created.Run.Info.RunID
+	return srv.url, id, srv.url + "/api/2.0/mlflow-artifacts/artifacts/0/" + id + "/artifacts/"
 }
 
 // upload PUTs data to url through the artifact proxy.
@@ -112,7 +112,7 @@ func (v *vsCopy) report(b *testing.B, unit string) {
 // A download streams what the upload stored: raw, or compressed if the
 // server's background pass got to it.
 func BenchmarkServerArtifacts(b *testing.B) {
-	_, artifacts := benchServer(b)
+	_, _, artifacts := benchServer(b)
 	dir := b.TempDir()
 	for _, kind := range []string{"csv", "random"} {
 		data := benchData(kind)
@@ -122,7 +122,7 @@ func BenchmarkServerArtifacts(b *testing.B) {
 			for b.Loop() {
 				copy(data, fmt.Sprintf("%08d", i)) // new content
 				v.copyOf(b, dir, data)
-				v.timed(func() { upload(b, artifacts+"up-"+kind+strconv.Itoa(i), data) })
+				v.timed(func() { upload(b, artifacts+fmt.Sprint("up-", kind, i), data) })
 				v.bytes += int64(len(data))
 				i++
 			}
@@ -178,9 +178,7 @@ print("MLITE-RESULT " + json.dumps({"file": file_s, "folder": folder_s}))
 func BenchmarkServerMLflowClient(b *testing.B) {
 	const files, fileSize = 5000, 2048
 	py := pyclient.Need(b)
-	url, artifacts := benchServer(b)
-	parts := strings.Split(strings.TrimSuffix(artifacts, "/artifacts/"), "/")
-	runID := parts[len(parts)-1]
+	url, runID, _ := benchServer(b)
 	dir := b.TempDir()
 	data := benchData("csv")
 	var file, folder vsCopy
@@ -188,19 +186,19 @@ func BenchmarkServerMLflowClient(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		b.StopTimer()
-		src := filepath.Join(dir, "src"+strconv.Itoa(i))
-		if err := benchdata.SmallFiles(src, files, fileSize, i); err != nil {
-			b.Fatal(err)
-		}
-		big := filepath.Join(dir, "big"+strconv.Itoa(i)+".csv")
+		big := filepath.Join(dir, fmt.Sprintf("big%d.csv", i))
 		copy(data, fmt.Sprintf("%08d", i))
 		if err := os.WriteFile(big, data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		src, err := benchdata.SmallFiles(dir, files, fileSize, i)
+		if err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
 		file.copyOf(b, dir, data)
 		start := time.Now()
-		if _, err := benchdata.CopyTreeSync(src, filepath.Join(dir, "tree"+strconv.Itoa(i))); err != nil {
+		if _, err := benchdata.CopyTreeSync(src, filepath.Join(dir, fmt.Sprint("tree", i))); err != nil {
 			b.Fatal(err)
 		}
 		folder.copy += time.Since(start)
@@ -208,9 +206,9 @@ func BenchmarkServerMLflowClient(b *testing.B) {
 		if err != nil {
 			b.Fatalf("mlflow client: %v\n%s", err, stderr)
 		}
-		_, res, ok := strings.Cut(stdout, "MLITE-RESULT ")
+		_, res, ok := bytes.Cut([]byte(stdout), []byte("MLITE-RESULT "))
 		var took struct{ File, Folder float64 }
-		if !ok || json.Unmarshal([]byte(res), &took) != nil {
+		if !ok || json.Unmarshal(res, &took) != nil {
 			b.Fatalf("mlflow client printed no result: %s\n%s", stdout, stderr)
 		}
 		file.op += time.Duration(took.File * float64(time.Second))
@@ -254,7 +252,7 @@ func BenchmarkCLIArtifactsLog(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				b.StopTimer()
-				local := filepath.Join(dir, kind+strconv.Itoa(i))
+				local := filepath.Join(dir, fmt.Sprint(kind, i))
 				copy(data, fmt.Sprintf("%08d", i))
 				if err := os.WriteFile(local, data, 0o644); err != nil {
 					b.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 )
@@ -71,22 +70,23 @@ func CopySync(path string, r io.Reader) error {
 	return f.Close()
 }
 
-// SmallFiles writes n files of size bytes under dir, in seven subfolders,
-// as run/testdata/mlflow_log_artifacts.py does; seed makes their content
-// new.
-func SmallFiles(dir string, n, size, seed int) error {
+// SmallFiles writes n files of size bytes, in seven subfolders, under a
+// new folder "src<seed>" of dir, as run/testdata/mlflow_log_artifacts.py
+// does, and returns that folder; seed makes their content new.
+func SmallFiles(dir string, n, size, seed int) (string, error) {
+	src := filepath.Join(dir, fmt.Sprint("src", seed))
 	for i := range n {
-		d := filepath.Join(dir, "d"+strconv.Itoa(i%7))
+		d := filepath.Join(src, fmt.Sprint("d", i%7))
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			return err
+			return "", err
 		}
 		row := fmt.Sprintf("row %d,0.%d\n", i, i*7)
 		body := fmt.Sprintf("%06d%06d\n", seed, i) + strings.Repeat(row, size/len(row))
-		if err := os.WriteFile(filepath.Join(d, "f"+strconv.Itoa(i)+".txt"), []byte(body[:size]), 0o644); err != nil {
-			return err
+		if err := os.WriteFile(filepath.Join(d, fmt.Sprintf("f%d.txt", i)), []byte(body[:size]), 0o644); err != nil {
+			return "", err
 		}
 	}
-	return nil
+	return src, nil
 }
 
 // CopyTreeSync copies the files under src to dst, keeping their paths,
