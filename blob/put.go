@@ -154,8 +154,11 @@ func (s *Store) putLarge(ctx context.Context, r io.Reader, first *[]byte, b *Bat
 }
 
 // spool reads r to its end, hashing it in this goroutine while another
-// writes it to t at offset headerSize. first is the first chunk, full.
-// It returns the content's size and digest.
+// writes it to t at offset headerSize, and a third has the kernel start
+// writing each chunk to the disk (unless NoSync), so that the disk works
+// while the content is hashed and the final fsync has little left to
+// write. first is the first chunk, full. It returns the content's size
+// and digest.
 func (s *Store) spool(ctx context.Context, r io.Reader, first *[]byte, t *tempFile) (int64, Digest, error) {
 	type chunk struct {
 		b *[]byte
@@ -169,6 +172,11 @@ func (s *Store) spool(ctx context.Context, r io.Reader, first *[]byte, t *tempFi
 		done    = make(chan struct{})
 		written = int64(headerSize)
 	)
+	var wb *writeback
+	if !s.opts.NoSync {
+		wb = newWriteback(t.f)
+		defer wb.stop()
+	}
 	go func() {
 		defer close(done)
 		for c := range work {
@@ -176,6 +184,8 @@ func (s *Store) spool(ctx context.Context, r io.Reader, first *[]byte, t *tempFi
 				if _, err := t.f.WriteAt((*c.b)[:c.n], written); err != nil {
 					werr = err
 					failed.Store(true)
+				} else {
+					wb.add(written, int64(c.n))
 				}
 				written += int64(c.n)
 			}
