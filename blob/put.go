@@ -153,24 +153,27 @@ func (s *Store) putLarge(ctx context.Context, r io.Reader, first *[]byte, b *Bat
 	return s.finish(ctx, b, t, d, h, headerSize+size, pending)
 }
 
-// spool reads r to its end, hashing it in this goroutine while another
-// writes it to t at offset headerSize, and a third has the kernel start
-// writing each chunk to the disk (unless NoSync), so that the disk works
-// while the content is hashed and the final fsync has little left to
-// write. first is the first chunk, full. It returns the content's size
-// and digest.
+// spool reads r to its end and writes it to t at offset headerSize, in
+// four stages on their own goroutines, so that the reading, the hashing,
+// the writing and the disk overlap: one goroutine reads r into chunks,
+// this one hashes them, another writes them to t, and a fourth has the
+// kernel start writing each chunk to the disk (unless NoSync), so that the
+// final fsync has little left to write. first is the first chunk, full.
+// It returns the content's size and digest.
 func (s *Store) spool(ctx context.Context, r io.Reader, first *[]byte, t *tempFile) (int64, Digest, error) {
 	type chunk struct {
-		b *[]byte
-		n int
+		b   *[]byte
+		n   int
+		err error // the source failed or ctx was cancelled: b is nil
 	}
+	read := make(chan chunk, spoolBuffers)
 	work := make(chan chunk, spoolBuffers)
 	free := make(chan *[]byte, spoolBuffers)
 	var (
-		werr    error // the writer's error, read after done
-		failed  atomic.Bool
-		done    = make(chan struct{})
-		written = int64(headerSize)
+		werr   error // the writer's error, read after wrote
+		failed atomic.Bool
+		wrote  = make(chan struct{})
+		taken  = 1 // buffers the reader took (first included), read after read closes
 	)
 	var wb *writeback
 	if !s.opts.NoSync {
@@ -178,72 +181,83 @@ func (s *Store) spool(ctx context.Context, r io.Reader, first *[]byte, t *tempFi
 		defer wb.stop()
 	}
 	go func() {
-		defer close(done)
+		defer close(wrote)
+		off := int64(headerSize)
 		for c := range work {
 			if werr == nil {
-				if _, err := t.f.WriteAt((*c.b)[:c.n], written); err != nil {
+				if _, err := t.f.WriteAt((*c.b)[:c.n], off); err != nil {
 					werr = err
 					failed.Store(true)
 				} else {
-					wb.add(written, int64(c.n))
+					wb.add(off, int64(c.n))
 				}
-				written += int64(c.n)
+				off += int64(c.n)
 			}
 			free <- c.b
+		}
+	}()
+	// The reader stops after it sent the last chunk or an error, or when
+	// the writer failed; this goroutine takes all it sends.
+	go func() {
+		defer close(read)
+		read <- chunk{b: first, n: len(*first)}
+		size := int64(len(*first))
+		for {
+			if err := ctx.Err(); err != nil {
+				read <- chunk{err: fmt.Errorf("blob: put: %w", err)}
+				return
+			}
+			if failed.Load() {
+				return
+			}
+			var buf *[]byte
+			select {
+			case buf = <-free:
+			default:
+				if taken < spoolBuffers {
+					buf = bufPool.Get().(*[]byte)
+					taken++
+				} else {
+					buf = <-free
+				}
+			}
+			n, err := io.ReadFull(r, *buf)
+			size += int64(n)
+			switch {
+			case err == io.ErrUnexpectedEOF:
+				read <- chunk{b: buf, n: n}
+				return
+			case err == io.EOF:
+				free <- buf // never blocks: it holds every buffer
+				return
+			case err != nil:
+				free <- buf
+				read <- chunk{err: fmt.Errorf("blob: put: read source after %d bytes: %w", size-int64(n), err)}
+				return
+			}
+			read <- chunk{b: buf, n: n}
 		}
 	}()
 
 	hash := sha256.New()
 	var (
-		size      int64
-		rerr      error
-		allocated = 1
-		buf       = first
-		n         = len(*first)
-		last      = false
+		size int64
+		rerr error
 	)
-	for {
-		hash.Write((*buf)[:n])
-		size += int64(n)
-		work <- chunk{buf, n}
-		if last {
-			break
-		}
-		if err := ctx.Err(); err != nil {
-			rerr = fmt.Errorf("blob: put: %w", err)
-			break
-		}
-		if failed.Load() {
-			break
-		}
-		select {
-		case buf = <-free:
-		default:
-			if allocated < spoolBuffers {
-				buf = bufPool.Get().(*[]byte)
-				allocated++
-			} else {
-				buf = <-free
-			}
-		}
-		var err error
-		n, err = io.ReadFull(r, *buf)
-		if err == io.ErrUnexpectedEOF {
-			last = true
-			continue
-		}
-		if err != nil {
-			bufPool.Put(buf)
-			allocated--
-			if err != io.EOF {
-				rerr = fmt.Errorf("blob: put: read source after %d bytes: %w", size, err)
-			}
-			break
+	for c := range read {
+		switch {
+		case c.err != nil:
+			rerr = c.err
+		case c.b != nil:
+			hash.Write((*c.b)[:c.n])
+			size += int64(c.n)
+			work <- c
 		}
 	}
 	close(work)
-	<-done
-	for range allocated {
+	<-wrote
+	// Every buffer came back: the writer returns what it took.
+	for range taken {
 		bufPool.Put(<-free)
 	}
 	if rerr != nil {
