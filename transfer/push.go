@@ -51,6 +51,12 @@ type Options struct {
 	DryRun bool
 	// Concurrency is how many requests are in flight at once; default 8.
 	Concurrency int
+	// Writers is how many of them may write the server's tracking store
+	// (log_batch and the like; not artifact uploads) at once; default 2.
+	// An MLflow server spends its time in its database, which takes one
+	// writer at a time (SQLite) or a few; more writers in flight only
+	// queue there, and past its connection pool (15 by default) they fail.
+	Writers int
 	// Retries and Timeout are passed to the HTTP client (see
 	// mlflowclient.Options); zero means its defaults.
 	Retries int
@@ -126,7 +132,8 @@ type pusher struct {
 	c    *mlflowclient.Client
 	peer string
 	o    Options
-	sem  chan struct{}
+	sem  chan struct{} // requests in flight
+	wsem chan struct{} // writing requests in flight
 
 	mu       sync.Mutex
 	inputsMu sync.Mutex
@@ -148,7 +155,11 @@ func Push(ctx context.Context, t *run.Tracker, reg *registry.Registry, serverURL
 	if p.o.Concurrency <= 0 {
 		p.o.Concurrency = 8
 	}
+	if p.o.Writers <= 0 {
+		p.o.Writers = 2
+	}
 	p.sem = make(chan struct{}, p.o.Concurrency)
+	p.wsem = make(chan struct{}, min(p.o.Writers, p.o.Concurrency))
 	c, err := mlflowclient.New(serverURL, &mlflowclient.Options{
 		Token: p.o.Token, Username: p.o.Username, Password: p.o.Password, InsecureTLS: p.o.InsecureTLS,
 		Retries: p.o.Retries, Timeout: p.o.Timeout, MaxConns: p.o.Concurrency, HTTP: p.o.HTTP,
@@ -387,12 +398,24 @@ func (p *pusher) call(ctx context.Context, fn func() error) error {
 	return fn()
 }
 
+// write is call for a request that writes the server's tracking store: it
+// takes a slot of the writers' budget too.
+func (p *pusher) write(ctx context.Context, fn func() error) error {
+	select {
+	case p.wsem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-p.wsem }()
+	return p.call(ctx, fn)
+}
+
 func (p *pusher) post(ctx context.Context, path string, in, out any) error {
-	return p.call(ctx, func() error { return p.c.Post(ctx, path, in, out) })
+	return p.write(ctx, func() error { return p.c.Post(ctx, path, in, out) })
 }
 
 func (p *pusher) del(ctx context.Context, path string, in any) error {
-	return p.call(ctx, func() error { return p.c.Delete(ctx, path, in) })
+	return p.write(ctx, func() error { return p.c.Delete(ctx, path, in) })
 }
 
 // dropGone deletes on the server, with del, the names that the keyed state

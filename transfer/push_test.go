@@ -99,6 +99,7 @@ func fill(t *testing.T, db *mlite.DB) {
 // middleware that counts and may spoil requests.
 type server struct {
 	db    *mlite.DB
+	api   http.Handler // the MLflow API, behind the middleware
 	url   string
 	calls atomic.Int64
 	spoil atomic.Pointer[func(n int64, w http.ResponseWriter, r *http.Request) bool]
@@ -107,6 +108,7 @@ type server struct {
 func newServer(t *testing.T) *server {
 	s := &server{db: mlitetest.New(t)}
 	h := mlflowapi.New(s.db, nil)
+	s.api = h
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := s.calls.Add(1)
 		if f := s.spoil.Load(); f != nil && (*f)(n, w, r) {
@@ -799,4 +801,29 @@ func TestPushLoggedModels(t *testing.T) {
 	if err != nil || irep.LoggedModels+irep.LoggedUpdated+irep.Versions != 0 {
 		t.Errorf("import again: got %v %+v, want nothing", err, irep)
 	}
+}
+
+// TestPushWritersBound checks that no more writing requests than
+// Options.Writers are in flight at once, however many requests are.
+func TestPushWritersBound(t *testing.T) {
+	src, srv := mlitetest.New(t), newServer(t)
+	fill(t, src)
+	var cur, most atomic.Int64
+	srv.setSpoil(func(_ int64, w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodGet && strings.Contains(r.URL.Path, "/api/2.0/mlflow/") {
+			n := cur.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			defer cur.Add(-1)
+		}
+		srv.api.ServeHTTP(w, r) // counted while it is served
+		return true
+	})
+	if _, err := push(t, src, srv.url, &transfer.Options{Concurrency: 8, Writers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if most.Load() > 2 {
+		t.Errorf("writing requests in flight: got %d at once, want at most 2", most.Load())
+	}
+	same(t, src, srv.db)
 }

@@ -152,7 +152,7 @@ func (p *pusher) pushModel(ctx context.Context, md model) error {
 }
 
 func (p *pusher) patch(ctx context.Context, path string, in any) error {
-	return p.call(ctx, func() error { return p.c.Patch(ctx, path, in, nil) })
+	return p.write(ctx, func() error { return p.c.Patch(ctx, path, in, nil) })
 }
 
 // remoteSource turns a version's source into the server's: runs:/<local

@@ -18,6 +18,7 @@ func (a *app) pushCmd() *cobra.Command {
 		since       string
 		dryRun      bool
 		concurrency int
+		writers     int
 	)
 	c := command("push --to URL", "Copy the store's experiments, runs, artifacts and models to an MLflow tracking server",
 		`  mlite push --to http://mlflow.example.internal:5000
@@ -34,7 +35,7 @@ func (a *app) pushCmd() *cobra.Command {
 				}
 				o.Since = t
 			}
-			o.DryRun, o.Concurrency = dryRun, concurrency
+			o.DryRun, o.Concurrency, o.Writers = dryRun, concurrency, writers
 			transfer.CredentialsFromEnv(&o)
 			db, err := a.openDB(ctx)
 			if err != nil {
@@ -52,6 +53,7 @@ func (a *app) pushCmd() *cobra.Command {
 	f.StringVar(&since, "since", "", "push only runs started or ended since this time (2026-12-01, RFC 3339, or a duration such as 24h)")
 	f.BoolVar(&dryRun, "dry-run", false, "say what would be sent, send nothing and record nothing")
 	f.IntVar(&concurrency, "concurrency", 8, "requests in flight at once")
+	f.IntVar(&writers, "writers", 2, "of those, requests writing the server's database (its SQLite takes one writer at a time)")
 	return c
 }
 
