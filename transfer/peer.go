@@ -136,8 +136,11 @@ func (p *pusher) serverID(ctx context.Context) (string, error) {
 	case err != nil:
 		return "", fmt.Errorf("transfer: %s: writing its id: %w", p.c.URL(), err)
 	}
-	// Read back: of two pushes naming a new server at once, the last
-	// write is the id both keep.
+	// Read back, and keep what the server holds: of two first pushes to
+	// one server at the same moment, the one that wrote first reads the
+	// other's id. Only if it read back before the other wrote (a window of
+	// one request) do both keep their own, and the store whose id the
+	// server does not hold sends its runs again as new on its next push.
 	if id, err = read(); err == nil && id == "" {
 		err = fmt.Errorf("transfer: %s: its id is not on its Default experiment after writing it: %w", p.c.URL(), mlflowclient.ErrBadAnswer)
 	}
