@@ -137,15 +137,14 @@ var smallEncoder = sync.OnceValues(func() (*zstd.Encoder, error) {
 // decoders pools stream decoders. With concurrency 1 a decoder decodes in
 // the caller's goroutine (a reader's pipeline gives it one of its own) and
 // owns no goroutine, so dropping one from the pool leaks nothing. Frame
-// checksums are not checked: the reader checks the SHA-256 of the whole
-// content, which any damage a checksum would catch changes too. Lowmem
-// off: the decoder keeps its buffers for speed (a window is at most
-// maxWindow anyway).
+// checksums stay checked: a file whose checksum is damaged is not a valid
+// zstd stream (FORMAT.md), even if its content is whole. Lowmem off: the
+// decoder keeps its buffers for speed (a window is at most maxWindow
+// anyway).
 var decoders = sync.Pool{New: func() any {
 	d, err := zstd.NewReader(nil,
 		zstd.WithDecoderConcurrency(1),
 		zstd.WithDecoderLowmem(false),
-		zstd.IgnoreChecksum(true),
 		zstd.WithDecoderMaxWindow(maxWindow),
 		zstd.WithDecoderMaxMemory(maxWindow),
 	)

@@ -315,3 +315,26 @@ func TestCorruptTailWithheld(t *testing.T) {
 		}
 	}
 }
+
+// TestCorruptChecksum: a zstd blob whose last frame checksum is damaged is
+// corrupt, though its content is whole: the file is no valid zstd stream.
+func TestCorruptChecksum(t *testing.T) {
+	ctx := context.Background()
+	for _, src := range []source{{"text", 200 << 10}, {"text", 3<<20 + 7}} {
+		s := newStore(t)
+		info, err := s.Put(ctx, src.open())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CompressPending(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := s.Stat(ctx, info.Digest); err != nil || st.Codec != Zstd {
+			t.Fatalf("%v: got %+v, %v; want a zstd blob", src, st, err)
+		}
+		mutateFile(t, s.path(info.Digest), func(b []byte) []byte { b[len(b)-3] ^= 0x40; return b })
+		if err := s.Verify(ctx, info.Digest); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%v: Verify: got %v, want ErrCorrupt", src, err)
+		}
+	}
+}
