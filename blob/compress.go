@@ -78,9 +78,9 @@ type CompressOptions struct {
 	// Workers is the number of goroutines compressing one blob. Zero:
 	// Options.Concurrency (GOMAXPROCS by default).
 	Workers int
-	// Yield pauses the pass, between frames, while a Put or a Batch of
-	// this Store is in progress, so that logging keeps the disk and the
-	// cores.
+	// Yield pauses the pass, between frames, while a Put, a Batch or a
+	// reader of this Store is in progress, so that logging and downloads
+	// keep the disk and the cores.
 	Yield bool
 	// Rescan first looks for raw blobs that should be marked and are not
 	// (their mark was lost in a crash, or a writer that did not mark
@@ -159,7 +159,7 @@ func (s *Store) CompressPending(ctx context.Context, o *CompressOptions) (Compre
 	return rep, nil
 }
 
-// waitIdle waits until no Put or Batch of s is in progress.
+// waitIdle waits until no Put, Batch or reader of s is in progress.
 func (s *Store) waitIdle(ctx context.Context) error {
 	for s.active.Load() > 0 {
 		select {

@@ -184,29 +184,45 @@ func TestCompressConcurrent(t *testing.T) {
 	}
 }
 
-// TestCompressYield: a pass that yields waits while a Batch is open.
+// TestCompressYield: a pass that yields waits while a batch or a reader
+// of the store is open, and runs once it is over.
 func TestCompressYield(t *testing.T) {
-	s := newStore(t)
 	ctx := context.Background()
-	if _, err := s.Put(ctx, source{"text", 2 << 20}.open()); err != nil {
-		t.Fatal(err)
-	}
-	b := s.NewBatch()
-	done := make(chan CompressReport)
-	go func() {
-		rep, _ := s.CompressPending(ctx, &CompressOptions{Yield: true})
-		done <- rep
-	}()
-	select {
-	case rep := <-done:
-		t.Fatalf("the pass ran while a batch was open: %+v", rep)
-	case <-time.After(200 * time.Millisecond):
-	}
-	if err := b.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if rep := <-done; rep.Compressed != 1 {
-		t.Errorf("after the batch: got %+v, want one blob compressed", rep)
+	for _, what := range []string{"batch", "reader"} {
+		t.Run(what, func(t *testing.T) {
+			s := newStore(t)
+			info, err := s.Put(ctx, source{"text", 2 << 20}.open())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var end func() error
+			if what == "batch" {
+				b := s.NewBatch()
+				end = func() error { return b.Commit(ctx) }
+			} else {
+				rc, err := s.Open(ctx, info.Digest)
+				if err != nil {
+					t.Fatal(err)
+				}
+				end = rc.Close
+			}
+			done := make(chan CompressReport)
+			go func() {
+				rep, _ := s.CompressPending(ctx, &CompressOptions{Yield: true})
+				done <- rep
+			}()
+			select {
+			case rep := <-done:
+				t.Fatalf("the pass ran while a %s was open: %+v", what, rep)
+			case <-time.After(200 * time.Millisecond):
+			}
+			if err := end(); err != nil {
+				t.Fatal(err)
+			}
+			if rep := <-done; rep.Compressed != 1 {
+				t.Errorf("after the %s: got %+v, want one blob compressed", what, rep)
+			}
+		})
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -65,6 +66,10 @@ func (s *Store) open(ctx context.Context, op string, d Digest) (*reader, error) 
 		return nil, err
 	}
 	r.closer = f
+	// An open reader holds off a compression pass that yields (as a Put
+	// does), so that a download keeps the cores.
+	s.active.Add(1)
+	r.active = &s.active
 	return r, nil
 }
 
@@ -85,9 +90,10 @@ type reader struct {
 	dec    *zstd.Decoder // nil for raw
 	closer io.Closer     // the file, or nil
 	hash   hash.Hash
-	n      int64 // content bytes read so far
-	err    error // sticky: io.EOF after a verified end, or the failure
-	pipe   *pipe // nil until the first read of large content
+	n      int64         // content bytes read so far
+	err    error         // sticky: io.EOF after a verified end, or the failure
+	pipe   *pipe         // nil until the first read of large content
+	active *atomic.Int64 // the Store's count of activity, decremented by Close; or nil
 }
 
 // errClosed is returned by reads after Close.
@@ -235,6 +241,10 @@ func (r *reader) Close() error {
 	if r.closer != nil {
 		_ = r.closer.Close()
 		r.closer = nil
+	}
+	if r.active != nil {
+		r.active.Add(-1)
+		r.active = nil
 	}
 	if r.err == nil || r.err == io.EOF {
 		r.err = errClosed

@@ -119,7 +119,8 @@ type Store struct {
 	tmp  string
 	opts Options
 
-	// active counts the Puts and open Batches of this Store, which a
+	// active counts the Puts, open Batches and open readers of this
+	// Store, which a
 	// compression pass may yield to.
 	active atomic.Int64
 }
