@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -97,5 +98,116 @@ func TestServeErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("mlite %s: got %v, want an error containing %q", strings.Join(tt.args, " "), err, tt.want)
 		}
+	}
+}
+
+// server is a serving command (ui, server, serve, quickstart --ui) running
+// in the background of a test.
+type server struct {
+	t              testing.TB
+	name           string
+	cancel         context.CancelFunc
+	done           chan error
+	stopped        bool
+	stdout, stderr syncBuffer
+	url            string // the first submatch of the address pattern
+}
+
+// startServer runs args with exec in the background and waits up to wait
+// for its standard output to match addr, whose first submatch is the
+// address. It fails the test when the command returns first or prints no
+// address. The command is stopped when the test ends, if not before.
+func startServer(t testing.TB, name string, exec func(context.Context, []string, io.Writer, io.Writer) error, args []string, addr string, wait time.Duration) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{t: t, name: name, cancel: cancel, done: make(chan error, 1)}
+	t.Cleanup(func() {
+		if !s.stopped {
+			s.stop()
+		}
+	})
+	go func() { s.done <- exec(ctx, args, &s.stdout, &s.stderr) }()
+	re := regexp.MustCompile(addr)
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := re.FindStringSubmatch(s.stdout.String()); m != nil {
+			s.url = m[1]
+			return s
+		}
+		select {
+		case err := <-s.done:
+			s.stopped = true
+			t.Fatalf("%s returned early: %v\nstderr: %s", name, err, s.stderr.String())
+		default:
+		}
+	}
+	cancel()
+	t.Fatalf("%s printed no address: stdout %q stderr %q", name, s.stdout.String(), s.stderr.String())
+	return nil
+}
+
+// stop cancels the command and returns what it returned; the test fails if
+// it does not stop within 10 s. A command not stopped is stopped when the
+// test ends.
+func (s *server) stop() error {
+	s.t.Helper()
+	s.cancel()
+	s.stopped = true
+	select {
+	case err := <-s.done:
+		return err
+	case <-time.After(10 * time.Second):
+		s.t.Errorf("%s did not stop after cancel", s.name)
+	}
+	return nil
+}
+
+// fetch sends url a GET, or a POST of the JSON body when body is not empty,
+// and returns the response's status line and body.
+func fetch(t *testing.T, url, body string) (status string, got string) {
+	t.Helper()
+	var (
+		resp *http.Response
+		err  error
+	)
+	if body == "" {
+		resp, err = http.Get(url)
+	} else {
+		resp, err = http.Post(url, "application/json", strings.NewReader(body))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.Status, string(b)
+}
+
+// trackingServer runs `mlite server` over the store at path on a free port,
+// with args added, until the test ends, and returns its URL.
+func trackingServer(t *testing.T, path string, args ...string) string {
+	t.Helper()
+	return startServer(t, "server", runServe, append([]string{"server", "--db", path, "--port", "0"}, args...), `at (http://\S+)/ `, 30*time.Second).url
+}
+
+// TestServerStopsPastSilentConnection stops a server while a client holds a
+// connection it never sent a request on (http.Transport dials such spares):
+// net/http's graceful shutdown waits on it, and past the grace period the
+// server closes it and stops without an error.
+func TestServerStopsPastSilentConnection(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mlite.db")
+	s := startServer(t, "server", runServe, []string{"server", "--db", path, "--port", "0"}, `at (http://\S+)/ `, 30*time.Second)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := s.stop(); err != nil {
+		t.Fatalf("server stopped with %v", err)
+	}
+	if out := s.stdout.String(); !strings.Contains(out, "closed the connections still open") {
+		t.Errorf("stdout %q: want the forced close said", out)
 	}
 }
