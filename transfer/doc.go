@@ -80,5 +80,6 @@
 //
 // Package transfer imports run, registry, store (for marks, types and the
 // bulk writes of an import, which keep ids, times and version numbers) and
-// internal/mlflowclient (docs/architecture.md, "Copies").
+// internal/mlflowclient (docs/architecture.md, "Copies"), and
+// internal/capread for the small files of an mlruns folder.
 package transfer

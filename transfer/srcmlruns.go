@@ -19,6 +19,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/mlite/mlite/internal/capread"
 	"github.com/mlite/mlite/store"
 )
 
@@ -60,19 +61,11 @@ func (s *mlrunsSource) counts() int64 { return s.reads.Load() }
 const maxMetaFile = 32 << 20
 
 func readSmall(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+	b, err := capread.ReadFile(path, maxMetaFile)
+	if tb := (*capread.TooBigError)(nil); errors.As(err, &tb) {
+		return nil, fmt.Errorf("transfer: %w", err)
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxMetaFile+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxMetaFile {
-		return nil, fmt.Errorf("transfer: %s: over %d bytes", path, maxMetaFile)
-	}
-	return b, nil
+	return b, err
 }
 
 // readMeta decodes a meta.yaml into a map of its top-level fields.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mlite/mlite/internal/capread"
 	"github.com/mlite/mlite/internal/httpsend"
 	"io"
 	"mime"
@@ -201,7 +202,7 @@ func makePreview(ctx context.Context, open opener, p string, size int64, raw str
 		return nil, err
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxPreview+1))
+	b, over, err := capread.ReadAll(rc, maxPreview)
 	if err != nil {
 		return nil, err
 	}
@@ -209,9 +210,7 @@ func makePreview(ctx context.Context, open opener, p string, size int64, raw str
 	if pv.Kind != "text" {
 		return pv, nil
 	}
-	if len(b) > maxPreview {
-		b, pv.Truncated = b[:maxPreview], true
-	}
+	pv.Truncated = over
 	if !pv.Truncated && strings.EqualFold(path.Ext(p), ".json") {
 		var out bytes.Buffer
 		if json.Indent(&out, b, "", "  ") == nil {
@@ -233,13 +232,9 @@ func (v *Viewer) readText(ctx context.Context, id run.ID, p string) (string, boo
 		return "", false, err
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxPreview+1))
+	b, cut, err := capread.ReadAll(rc, maxPreview)
 	if err != nil {
 		return "", false, err
-	}
-	cut := len(b) > maxPreview
-	if cut {
-		b = b[:maxPreview]
 	}
 	return strings.ToValidUTF8(string(b), "\uFFFD"), cut, nil
 }

@@ -52,7 +52,7 @@
 // nosniff, so an artifact cannot run script in the viewer's origin.
 //
 // Package viewer imports the root package mlite, mlflowapi, run, registry,
-// registry/mlmodel, internal/repro and internal/httpsend, and only the
+// registry/mlmodel, internal/repro, internal/capread and internal/httpsend, and only the
 // standard library besides. It reads through run and registry only: a page that reads many
 // things at once reads them in one run.Tracker.Snapshot; it never opens a
 // store transaction nor imports store or query (layers_test.go checks).

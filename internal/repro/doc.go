@@ -37,5 +37,5 @@
 // (MaxTagValueLength) keeps the whole lines or arguments that fit and ends
 // with "… and N more".
 //
-// It imports only the standard library.
+// It imports only the standard library and internal/capread.
 package repro

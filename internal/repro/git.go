@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mlite/mlite/internal/capread"
 )
 
 // Caps on what is read from a git directory: it may be damaged or hostile,
@@ -36,11 +38,11 @@ func readGit(dir string) (info gitInfo, found bool) {
 		return gitInfo{}, false
 	}
 	commonDir := readCommonDir(gitDir)
-	head, err := readSmall(filepath.Join(gitDir, "HEAD"), maxSmallFile)
+	head, err := capread.ReadFile(filepath.Join(gitDir, "HEAD"), maxSmallFile)
 	if err == nil {
 		info.commit, info.branch = resolveHead(gitDir, commonDir, head)
 	}
-	if cfg, err := readSmall(filepath.Join(commonDir, "config"), maxConfigFile); err == nil {
+	if cfg, err := capread.ReadFile(filepath.Join(commonDir, "config"), maxConfigFile); err == nil {
 		info.repoURL = cleanRemoteURL(remoteURL(cfg, "origin"))
 	}
 	return info, true
@@ -68,7 +70,7 @@ func findGitDir(dir string) (string, bool) {
 }
 
 func gitDirFromFile(p string) (string, bool) {
-	b, err := readSmall(p, maxSmallFile)
+	b, err := capread.ReadFile(p, maxSmallFile)
 	if err != nil {
 		return "", false
 	}
@@ -88,7 +90,7 @@ func gitDirFromFile(p string) (string, bool) {
 // config shared by all work trees: the one named by gitDir/commondir (a
 // linked work tree), else gitDir itself.
 func readCommonDir(gitDir string) string {
-	b, err := readSmall(filepath.Join(gitDir, "commondir"), maxSmallFile)
+	b, err := capread.ReadFile(filepath.Join(gitDir, "commondir"), maxSmallFile)
 	if err != nil {
 		return gitDir
 	}
@@ -136,7 +138,7 @@ func resolveRef(gitDir, commonDir, ref string, depth int) string {
 		dirs = append(dirs, commonDir)
 	}
 	for _, d := range dirs {
-		b, err := readSmall(filepath.Join(d, filepath.FromSlash(ref)), maxSmallFile)
+		b, err := capread.ReadFile(filepath.Join(d, filepath.FromSlash(ref)), maxSmallFile)
 		if err != nil {
 			continue
 		}
@@ -392,27 +394,3 @@ func cleanRemoteURL(raw string) string {
 	}
 	return u.String()
 }
-
-// readSmall reads a whole file of at most max bytes; a bigger file is an
-// error.
-func readSmall(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
-		return nil, errTooBig
-	}
-	return b, nil
-}
-
-type constError string
-
-func (e constError) Error() string { return string(e) }
-
-const errTooBig = constError("repro: file too big")
