@@ -23,6 +23,7 @@ const module = "github.com/mlite/mlite"
 var layers = map[string][]string{
 	// Small helpers: no mlite imports.
 	"internal/artpath":      nil,
+	"internal/benchdata":    nil,
 	"internal/browsertest":  nil,
 	"internal/capread":      nil,
 	"internal/chunkenc":     nil,
