@@ -36,7 +36,7 @@ func (g *gen) loggedModels() {
 	g.do("logged model metrics", g.tr.LogBatch(ctx, g.best, run.Batch{Metrics: []run.Metric{
 		{Key: "val_auc", Value: 0.9125, Time: g.clock.Now().UnixMilli(), Step: 3, ModelID: ready.ID, DatasetName: "val", DatasetDigest: "d1g35t"},
 		{Key: "val_auc", Value: 0.875, Time: g.clock.Now().UnixMilli(), Step: 3, ModelID: ready.ID, DatasetName: "test", DatasetDigest: "7e57"},
-		{Key: "loss", Value: -0.0, Time: g.clock.Now().UnixMilli(), Step: 0, ModelID: ready.ID},
+		{Key: "loss", Value: 0, Time: g.clock.Now().UnixMilli(), Step: 0, ModelID: ready.ID},
 	}}))
 	g.do("logged model param", g.tr.LogLoggedModelParams(ctx, ready.ID, map[string]string{"n_features": "3"}))
 	g.do("logged model tag", g.tr.SetLoggedModelTags(ctx, ready.ID, map[string]string{"tmp": "x", "stage": "candidate"}))
