@@ -17,14 +17,6 @@ import (
 	"github.com/mlite/mlite/run"
 )
 
-// fileInfoJSON is an artifact listing entry, MLflow's FileInfo.
-type fileInfoJSON struct {
-	Path     string `json:"path"`
-	IsDir    bool   `json:"is_dir"`
-	FileSize int64  `json:"file_size"`
-	Digest   string `json:"digest,omitempty"`
-}
-
 func (a *app) artifactsLs() *cobra.Command {
 	var recursive bool
 	c := command("ls RUN [PATH]", "List a run's artifacts (one folder level, or all files with -r)",

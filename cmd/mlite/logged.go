@@ -20,48 +20,6 @@ func (a *app) modelsLogged() *cobra.Command {
 		a.loggedLs(), a.loggedShow())
 }
 
-// loggedModelJSON is a logged model as --json prints it, with MLflow's names.
-type loggedModelJSON struct {
-	ModelID                string            `json:"model_id"`
-	ExperimentID           string            `json:"experiment_id"`
-	Name                   string            `json:"name"`
-	CreationTimestampMS    int64             `json:"creation_timestamp_ms"`
-	LastUpdatedTimestampMS int64             `json:"last_updated_timestamp_ms"`
-	ArtifactURI            string            `json:"artifact_uri"`
-	Status                 string            `json:"status"`
-	ModelType              string            `json:"model_type,omitempty"`
-	SourceRunID            string            `json:"source_run_id,omitempty"`
-	LifecycleStage         string            `json:"lifecycle_stage"`
-	Tags                   map[string]string `json:"tags"`
-	Params                 map[string]string `json:"params"`
-	Metrics                []modelMetricJSON `json:"metrics"`
-}
-
-type modelMetricJSON struct {
-	Key           string    `json:"key"`
-	Value         jsonFloat `json:"value"`
-	Timestamp     int64     `json:"timestamp"`
-	Step          int64     `json:"step"`
-	DatasetName   string    `json:"dataset_name,omitempty"`
-	DatasetDigest string    `json:"dataset_digest,omitempty"`
-	RunID         string    `json:"run_id,omitempty"`
-}
-
-func toLoggedModelJSON(m *run.LoggedModel) loggedModelJSON {
-	js := loggedModelJSON{
-		ModelID: m.ID.String(), ExperimentID: m.ExperimentID.String(), Name: m.Name,
-		CreationTimestampMS: m.CreationTime, LastUpdatedTimestampMS: m.LastUpdatedTime,
-		ArtifactURI: m.ArtifactLocation, Status: m.Status.String(), ModelType: m.ModelType,
-		SourceRunID: m.SourceRunID, LifecycleStage: m.Lifecycle.String(),
-		Tags: orEmpty(m.Tags), Params: orEmpty(m.Params), Metrics: []modelMetricJSON{},
-	}
-	for _, x := range m.Metrics {
-		js.Metrics = append(js.Metrics, modelMetricJSON{Key: x.Key, Value: jsonFloat(x.Value), Timestamp: x.Time, Step: x.Step,
-			DatasetName: x.DatasetName, DatasetDigest: x.DatasetDigest, RunID: x.RunID})
-	}
-	return js
-}
-
 // shortStatus is "READY" for LOGGED_MODEL_READY.
 func shortStatus(s run.ModelStatus) string { return strings.TrimPrefix(s.String(), "LOGGED_MODEL_") }
 

@@ -14,14 +14,6 @@ import (
 	"github.com/mlite/mlite/run"
 )
 
-// metricPointJSON is one metric point, with MLflow's field names.
-type metricPointJSON struct {
-	Key       string    `json:"key"`
-	Value     jsonFloat `json:"value"`
-	Timestamp int64     `json:"timestamp"`
-	Step      int64     `json:"step"`
-}
-
 // noMetric is the error for a run without metric key.
 func noMetric(r *run.Record, key string) error {
 	return &sentinelError{msg: fmt.Sprintf("run %s (%s) has no metric %q", r.Name, r.ID, key), err: mlite.ErrNotFound}

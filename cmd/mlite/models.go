@@ -14,55 +14,6 @@ import (
 	"github.com/mlite/mlite/run"
 )
 
-// modelJSON is a registered model as --json prints it, with MLflow's names.
-type modelJSON struct {
-	Name                 string            `json:"name"`
-	CreationTimestamp    int64             `json:"creation_timestamp"`
-	LastUpdatedTimestamp int64             `json:"last_updated_timestamp"`
-	Description          string            `json:"description"`
-	Tags                 map[string]string `json:"tags"`
-	Aliases              map[string]int64  `json:"aliases"`
-	LatestVersions       []versionJSON     `json:"latest_versions"`
-}
-
-// versionJSON is a model version as --json prints it.
-type versionJSON struct {
-	Name                 string            `json:"name"`
-	Version              int64             `json:"version"`
-	CreationTimestamp    int64             `json:"creation_timestamp"`
-	LastUpdatedTimestamp int64             `json:"last_updated_timestamp"`
-	CurrentStage         string            `json:"current_stage"`
-	Description          string            `json:"description"`
-	UserID               string            `json:"user_id"`
-	Source               string            `json:"source"`
-	RunID                string            `json:"run_id"`
-	Status               string            `json:"status"`
-	Tags                 map[string]string `json:"tags"`
-	Aliases              []string          `json:"aliases"`
-}
-
-func toVersionJSON(v *registry.ModelVersion, m *registry.RegisteredModel) versionJSON {
-	return versionJSON{
-		Name: v.Name, Version: v.Version, CreationTimestamp: v.CreationTime, LastUpdatedTimestamp: v.LastUpdatedTime,
-		CurrentStage: v.Stage.String(), Description: v.Description, UserID: v.UserID, Source: v.Source,
-		RunID: v.RunID, Status: v.Status.String(), Tags: orEmpty(v.Tags), Aliases: aliasesOf(m, v.Version),
-	}
-}
-
-func toModelJSON(m *registry.RegisteredModel, latest []*registry.ModelVersion) modelJSON {
-	j := modelJSON{
-		Name: m.Name, CreationTimestamp: m.CreationTime, LastUpdatedTimestamp: m.LastUpdatedTime,
-		Description: m.Description, Tags: orEmpty(m.Tags), Aliases: m.Aliases, LatestVersions: []versionJSON{},
-	}
-	if j.Aliases == nil {
-		j.Aliases = map[string]int64{}
-	}
-	for _, v := range latest {
-		j.LatestVersions = append(j.LatestVersions, toVersionJSON(v, m))
-	}
-	return j
-}
-
 // aliasesOf returns the aliases of model m that point at version v, sorted.
 func aliasesOf(m *registry.RegisteredModel, v int64) []string {
 	out := []string{}
@@ -546,34 +497,6 @@ func (a *app) modelsAudit() *cobra.Command {
 	return c
 }
 
-// eventJSON is an audit event as --json prints it.
-type eventJSON struct {
-	Seq       uint64           `json:"seq"`
-	Timestamp int64            `json:"timestamp"`
-	UserID    string           `json:"user_id"`
-	Action    string           `json:"action"`
-	Name      string           `json:"name"`
-	Version   int64            `json:"version,omitempty"`
-	Key       string           `json:"key,omitempty"`
-	From      string           `json:"from"`
-	To        string           `json:"to"`
-	Gates     []gateResultJSON `json:"gates,omitempty"`
-}
-
-type gateResultJSON struct {
-	Requirement string `json:"requirement"`
-	Passed      bool   `json:"passed"`
-	Detail      string `json:"detail,omitempty"`
-}
-
-func toGateResultsJSON(rs []registry.GateResult) []gateResultJSON {
-	out := []gateResultJSON{}
-	for _, r := range rs {
-		out = append(out, gateResultJSON{r.Requirement, r.Passed, r.Detail})
-	}
-	return out
-}
-
 // printEvents prints audit events as a table, JSON or CSV.
 func (a *app) printEvents(events []registry.Event) error {
 	if a.jsonOut {
@@ -698,64 +621,6 @@ func (a *app) modelsLineage() *cobra.Command {
 			a.printSection(t)
 			return nil
 		})
-}
-
-// lineageJSON is a version's lineage as --json prints it.
-type lineageJSON struct {
-	Model      modelJSON       `json:"model"`
-	Version    versionJSON     `json:"version"`
-	Run        *runJSON        `json:"run"`
-	Experiment *experimentJSON `json:"experiment"`
-	ParentRun  *runJSON        `json:"parent_run"`
-	Git        map[string]any  `json:"git"`
-	Files      []fileInfoJSON  `json:"files"`
-	Events     []eventJSON     `json:"events"`
-}
-
-func toLineageJSON(l *registry.Lineage) lineageJSON {
-	j := lineageJSON{
-		Model:   toModelJSON(l.Model, nil),
-		Version: toVersionJSON(l.Version, l.Model),
-		Git:     map[string]any{"commit": l.Git.Commit, "branch": l.Git.Branch, "repo": l.Git.Repo, "dirty": l.Git.Dirty},
-		Files:   []fileInfoJSON{},
-		Events:  []eventJSON{},
-	}
-	if l.Run != nil {
-		r := toRunJSON(l.Run)
-		j.Run = &r
-	}
-	if l.Experiment != nil {
-		e := toExperimentJSON(l.Experiment)
-		j.Experiment = &e
-	}
-	if l.Parent != nil {
-		p := toRunJSON(l.Parent)
-		j.ParentRun = &p
-	}
-	for _, f := range l.Files {
-		j.Files = append(j.Files, fileInfoJSON{Path: f.Path, FileSize: f.Size, Digest: fmt.Sprintf("%x", f.Digest)})
-	}
-	for _, e := range l.Events {
-		j.Events = append(j.Events, eventJSON{Seq: e.Seq, Timestamp: e.Time, UserID: e.User, Action: e.Action, Name: e.Model,
-			Version: e.Version, Key: e.Key, From: e.From, To: e.To})
-	}
-	return j
-}
-
-// gateJSON is a promotion gate as --json prints it.
-type gateJSON struct {
-	Target       string            `json:"target"`
-	RequiredTags map[string]string `json:"required_tags"`
-	MetricFilter string            `json:"metric_filter"`
-	Checks       []string          `json:"checks"`
-}
-
-func toGateJSON(g registry.Gate) gateJSON {
-	j := gateJSON{Target: g.Target, RequiredTags: orEmpty(g.RequiredTags), MetricFilter: g.MetricFilter, Checks: g.Checks}
-	if j.Checks == nil {
-		j.Checks = []string{}
-	}
-	return j
 }
 
 // gateRequirements lists a gate's requirements as text.

@@ -340,27 +340,6 @@ func (a *app) printSection(t *table) {
 	a.out.table(t)
 }
 
-// runShowJSON is a run with its inputs, as `runs show --json` prints it.
-type runShowJSON struct {
-	runJSON
-	Inputs []inputJSON `json:"inputs"`
-}
-
-type inputJSON struct {
-	Name    string            `json:"name"`
-	Digest  string            `json:"digest"`
-	Context string            `json:"context,omitempty"`
-	Tags    map[string]string `json:"tags"`
-}
-
-func toRunShowJSON(r *run.Record) runShowJSON {
-	j := runShowJSON{runJSON: toRunJSON(r), Inputs: []inputJSON{}}
-	for _, in := range r.Inputs {
-		j.Inputs = append(j.Inputs, inputJSON{Name: in.Name, Digest: in.Digest, Context: in.Tags[run.TagDatasetContext], Tags: orEmpty(in.Tags)})
-	}
-	return j
-}
-
 // runAction is a command that resolves runs and changes each.
 func (a *app) runAction(use, short, example, verb string, prefer run.Lifecycle, act func(ctx context.Context, id run.ID) error) *cobra.Command {
 	c := command(use, short, example, cobra.MinimumNArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
