@@ -338,3 +338,66 @@ func chartQueryFrom(r *http.Request) (chartQuery, error) {
 	}
 	return q, nil
 }
+
+func (v *Viewer) apiAudit(r *http.Request) (any, error) {
+	name := r.PathValue("name")
+	evs, err := v.reg.Audit(r.Context(), name)
+	if err != nil {
+		return nil, notFoundModel(err, name)
+	}
+	return map[string]any{"events": eventRows(evs)}, nil
+}
+
+// lineageJSON is a version's lineage as the API gives it.
+type lineageJSON struct {
+	Name       string            `json:"name"`
+	Version    int64             `json:"version"`
+	Stage      string            `json:"current_stage"`
+	Source     string            `json:"source"`
+	RunID      string            `json:"run_id"`
+	Run        *runSummary       `json:"run,omitempty"`
+	Experiment *experimentRef    `json:"experiment,omitempty"`
+	Parent     *runSummary       `json:"parent_run,omitempty"`
+	Git        map[string]string `json:"git"`
+	Files      []fileRow         `json:"files"`
+	Events     []eventRow        `json:"events"`
+}
+
+type experimentRef struct {
+	ID   string `json:"experiment_id"`
+	Name string `json:"name"`
+}
+
+func (v *Viewer) apiLineage(r *http.Request) (any, error) {
+	name, ver, err := parseVersion(r)
+	if err != nil {
+		return nil, err
+	}
+	lin, err := v.reg.Lineage(r.Context(), name, ver)
+	if err != nil {
+		return nil, notFoundVersion(err, name, ver)
+	}
+	out := &lineageJSON{Name: lin.Version.Name, Version: lin.Version.Version, Stage: lin.Version.Stage.String(),
+		Source: lin.Version.Source, RunID: lin.Version.RunID, Events: eventRows(lin.Events), Files: []fileRow{},
+		Git: map[string]string{"commit": lin.Git.Commit, "branch": lin.Git.Branch, "repo_url": lin.Git.Repo, "dirty": boolStr(lin.Git.Dirty)}}
+	if lin.Run != nil {
+		out.Run = summarize(lin.Run)
+	}
+	if lin.Experiment != nil {
+		out.Experiment = &experimentRef{lin.Experiment.ID.String(), lin.Experiment.Name}
+	}
+	if lin.Parent != nil {
+		out.Parent = summarize(lin.Parent)
+	}
+	for _, f := range lin.Files {
+		out.Files = append(out.Files, fileRow{Path: f.Path, Size: f.Size})
+	}
+	return out, nil
+}
+
+func boolStr(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
