@@ -230,7 +230,7 @@ func (p *pusher) pushVersion(ctx context.Context, name string, v *registry.Model
 			return "", err
 		}
 		if source == "" {
-			p.skip("%s: its source %s names a run that was not pushed", what, v.Source)
+			p.skip("%s: its source %s names a run or logged model that was not pushed", what, v.Source)
 			return "", nil
 		}
 		num := ""
