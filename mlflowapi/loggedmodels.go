@@ -75,10 +75,7 @@ func writeLoggedModel(w *jsonWriter, m *run.LoggedModel) {
 	w.openObj("data")
 	w.keyValues("params", m.Params)
 	writeArray(w, "metrics", m.Metrics, func(w *jsonWriter, x run.ModelMetric) {
-		w.str("key", x.Key)
-		w.float("value", x.Value)
-		w.int("timestamp", x.Time)
-		w.int("step", x.Step)
+		writeMetric(w, x.Key, run.Point{Step: x.Step, Time: x.Time, Value: x.Value})
 		w.strOpt("dataset_name", x.DatasetName)
 		w.strOpt("dataset_digest", x.DatasetDigest)
 		w.str("model_id", m.ID.String())

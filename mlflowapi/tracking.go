@@ -320,7 +320,8 @@ func writeRunInfo(w *jsonWriter, name string, rec *run.Record) {
 	w.close()
 }
 
-// writeMetric writes the fields of MLflow's Metric message.
+// writeMetric writes the fields of MLflow's Metric message that every
+// metric has (a logged model's metric adds its dataset, model and run).
 func writeMetric(w *jsonWriter, key string, pt run.Point) {
 	w.str("key", key)
 	w.float("value", pt.Value)
