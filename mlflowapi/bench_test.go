@@ -53,7 +53,7 @@ func BenchmarkSearchRunsJSON(b *testing.B) {
 		if len(page.Runs) != 100 {
 			b.Fatalf("got %d runs, want 100", len(page.Runs))
 		}
-		l, err := h.runList(ctx, page.Runs, page.NextPageToken)
+		l, err := h.runList(ctx, page)
 		must(b, err)
 		w := &jsonWriter{}
 		for b.Loop() {

@@ -126,7 +126,11 @@ func (h *Handler) runByID(ctx context.Context, id run.ID) (runList, error) {
 	if err != nil {
 		return runList{}, err
 	}
-	return h.runList(ctx, []*run.Record{rec}, "")
+	models, err := h.tr.RunModelsOf(ctx, []run.ID{id})
+	if err != nil {
+		return runList{}, err
+	}
+	return h.runList(ctx, &run.Page{Runs: []*run.Record{rec}, Models: models})
 }
 
 // runSearch is a runs/search request; none is set when it lists no
@@ -171,7 +175,7 @@ func (h *Handler) searchRuns(ctx context.Context, s runSearch) (runList, error) 
 	if err != nil {
 		return runList{}, err
 	}
-	return h.runList(ctx, page.Runs, page.NextPageToken)
+	return h.runList(ctx, page)
 }
 
 // runList is runs for a response, with the datasets their inputs name.
@@ -189,19 +193,12 @@ type datasetKey struct {
 	name, digest string
 }
 
-// runList reads the datasets of runs' inputs, once per experiment.
-func (h *Handler) runList(ctx context.Context, runs []*run.Record, next string) (runList, error) {
-	l := runList{runs: runs, next: next}
-	ids := make([]run.ID, len(runs))
-	for i, rec := range runs {
-		ids[i] = rec.ID
-	}
-	var err error
-	if l.models, err = h.tr.RunModelsOf(ctx, ids); err != nil {
-		return runList{}, err
-	}
+// runList is page for a response, with its runs' model links (page.Models)
+// and the datasets of its runs' inputs, read once per experiment.
+func (h *Handler) runList(ctx context.Context, page *run.Page) (runList, error) {
+	l := runList{runs: page.Runs, next: page.NextPageToken, models: page.Models}
 	var read map[run.ExperimentID]bool
-	for _, rec := range runs {
+	for _, rec := range page.Runs {
 		if len(rec.Inputs) == 0 || read[rec.ExperimentID] {
 			continue
 		}

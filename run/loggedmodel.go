@@ -320,21 +320,33 @@ func (t *Tracker) RunModels(ctx context.Context, id ID) ([]RunModel, error) {
 // RunModelsOf returns the logged models linked to each of the runs ids,
 // read in one transaction; runs without links are left out.
 func (t *Tracker) RunModelsOf(ctx context.Context, ids []ID) (map[ID][]RunModel, error) {
-	out := map[ID][]RunModel{}
+	var out map[ID][]RunModel
 	err := t.st.View(ctx, func(tx *store.Tx) error {
-		clear(out)
-		for _, id := range ids {
-			links, err := tx.RunModels(id)
-			if err != nil {
-				return err
-			}
-			if len(links) > 0 {
-				out[id] = links
-			}
-		}
-		return nil
+		var err error
+		out, err = runModelsOf(tx, ids)
+		return err
 	})
 	return out, err
+}
+
+// runModelsOf reads the logged models linked to each of the runs ids in
+// tx; runs without links are left out, and the map is nil when no run has
+// any.
+func runModelsOf(tx *store.Tx, ids []ID) (map[ID][]RunModel, error) {
+	var out map[ID][]RunModel
+	for _, id := range ids {
+		links, err := tx.RunModels(id)
+		if err != nil {
+			return nil, err
+		}
+		if len(links) > 0 {
+			if out == nil {
+				out = map[ID][]RunModel{}
+			}
+			out[id] = links
+		}
+	}
+	return out, nil
 }
 
 // Logged model artifacts: the same tree operations as a run's.

@@ -182,6 +182,14 @@ func TestLoggedModelMetricsAndLinks(t *testing.T) {
 	if len(links) != 2 || links[0] != (run.RunModel{Model: in.ID}) || links[1] != (run.RunModel{Model: m.ID, Output: true, Step: 2}) {
 		t.Errorf("run models: got %+v, want input %s then output %s at step 2", links, in.ID, m.ID)
 	}
+	plain := startRun(t, tr)
+	page, err := tr.SearchRuns(ctx, run.SearchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Runs) != 2 || !reflect.DeepEqual(page.Models, map[run.ID][]run.RunModel{r.ID(): links}) {
+		t.Errorf("search: got %d runs with models %+v, want 2 runs, %s with %+v and %s with none", len(page.Runs), page.Models, r.ID(), links, plain.ID())
+	}
 	if err := tr.LinkModels(ctx, r.ID(), []run.RunModel{{Model: missing}}); err != nil {
 		t.Errorf("link to an unknown model (MLflow records any id): %v", err)
 	}

@@ -198,6 +198,10 @@ type ListOptions struct {
 type Page struct {
 	Runs          []*Record
 	NextPageToken string // empty on the last page
+	// Models holds the logged models linked to the page's runs (model
+	// inputs, then outputs), by run; runs without links are left out. Only
+	// SearchRuns fills it, from the transaction that read the runs.
+	Models map[ID][]RunModel
 }
 
 // MaxResultsLimit is the largest page MLflow allows for runs.

@@ -166,14 +166,16 @@ func (t *Tracker) SearchRuns(ctx context.Context, o SearchOptions) (*Page, error
 			page.NextPageToken = order.TokenFromKey(rows[len(rows)-1].key)
 		}
 		page.Runs = make([]*Record, len(rows))
+		ids := make([]ID, len(rows))
 		for i, row := range rows {
 			r, err := tx.Run(row.id)
 			if err != nil {
 				return err
 			}
-			page.Runs[i] = r
+			page.Runs[i], ids[i] = r, row.id
 		}
-		return nil
+		page.Models, err = runModelsOf(tx, ids)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("run: search: %w", err)
