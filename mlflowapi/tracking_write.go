@@ -33,10 +33,12 @@ type createExperimentRequest struct {
 func decodeCreateExperiment(a *args) createExperimentRequest {
 	var q createExperimentRequest
 	q.name = a.required("name")
-	if loc := a.str("artifact_location"); loc != "" {
+	loc := a.str("artifact_location")
+	q.tags = a.tags("tags")
+	// As MLflow, every field's type is checked before the location's value.
+	if loc != "" {
 		a.fail(checkArtifactLocation(loc))
 	}
-	q.tags = a.tags("tags")
 	return q
 }
 

@@ -25,6 +25,7 @@ var writeCases = []struct {
 	{"w_experiments_create_location", "experiments/create", `{"name": "elsewhere", "artifact_location": "s3://bucket/x"}`, ""},
 	{"w_experiments_create_runs_location", "experiments/create", `{"name": "elsewhere", "artifact_location": "runs:/abc/x"}`, ""},
 	{"w_experiments_create_host_location", "experiments/create", `{"name": "elsewhere", "artifact_location": "https://host/x"}`, ""},
+	{"w_experiments_create_location_bad_tags", "experiments/create", `{"name": "x", "artifact_location": "my_location", "tags": "5"}`, ""},
 	{"w_experiments_update", "experiments/update", `{"experiment_id": "3", "new_name": "fresher"}`, ""},
 	{"w_experiments_update_taken", "experiments/update", `{"experiment_id": "3", "new_name": "credit"}`, ""},
 	{"w_experiments_update_missing", "experiments/update", `{"experiment_id": "99", "new_name": "x"}`, ""},
