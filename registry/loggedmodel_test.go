@@ -35,9 +35,24 @@ func TestCreateVersionFromLoggedModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `[{"name": "credit", "version": "1"}, {"name": "credit", "version": "2"}]`
+	want := `[{"name": "credit", "version": 1}, {"name": "credit", "version": 2}]`
 	if tag := got.Tags[registry.TagModelVersions]; tag != want {
 		t.Errorf("%s: got %s, want %s", registry.TagModelVersions, tag, want)
+	}
+	// An entry the client wrote (its version a string) stays as it is.
+	client := `[{"name": "credit", "version": "2"}]`
+	if err := db.SetLoggedModelTags(ctx, lm.ID, map[string]string{registry.TagModelVersions: client}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.CreateVersion(ctx, "credit", source, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = db.GetLoggedModel(ctx, lm.ID); err != nil {
+		t.Fatal(err)
+	}
+	want = `[{"name": "credit", "version": "2"}, {"name": "credit", "version": 3}]`
+	if tag := got.Tags[registry.TagModelVersions]; tag != want {
+		t.Errorf("%s after the client's: got %s, want %s", registry.TagModelVersions, tag, want)
 	}
 	back, err := reg.GetVersion(ctx, "credit", mv.Version)
 	if err != nil || back.ModelID != lm.ID {

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -441,23 +442,27 @@ func (r *Registry) CreateVersion(ctx context.Context, name, source, runID string
 }
 
 // tagModelVersions adds version v of model name to logged model id's
-// mlflow.modelVersions tag, as MLflow's server does on registration.
+// mlflow.modelVersions tag, as MLflow's server does on registration: the
+// version is a JSON number there (the client, registering through
+// mlflow.register_model, appends its own entry with a string).
 func tagModelVersions(tx *store.Tx, id store.ModelID, name string, v int64) error {
 	lm, err := tx.LoggedModel(id)
 	if err != nil {
 		return err
 	}
 	type entry struct {
-		Name    string `json:"name"`
-		Version string `json:"version"`
+		Name    string          `json:"name"`
+		Version json.RawMessage `json:"version"`
 	}
 	var list []entry
 	if old := lm.Tags[TagModelVersions]; old != "" {
 		// A tag someone else wrote that is not such a list is replaced.
-		_ = json.Unmarshal([]byte(old), &list)
+		if json.Unmarshal([]byte(old), &list) != nil {
+			list = nil
+		}
 	}
-	e := entry{Name: name, Version: strconv.FormatInt(v, 10)}
-	if !slices.Contains(list, e) {
+	e := entry{Name: name, Version: json.RawMessage(strconv.FormatInt(v, 10))}
+	if !slices.ContainsFunc(list, func(o entry) bool { return o.Name == e.Name && bytes.Equal(o.Version, e.Version) }) {
 		list = append(list, e)
 	}
 	b, err := json.Marshal(list)
