@@ -286,26 +286,37 @@ func (r *Registry) DeleteModelTag(ctx context.Context, name, key string) error {
 // canonical artifact path ("" for the run's whole artifact root), as
 // MLflow's parse_runs_uri.
 func ParseRunsURI(uri string) (id run.ID, path string, err error) {
-	bad := func(why string) error {
-		return fmt.Errorf("registry: not a proper runs:/ URI: %q: %s: %w", uri, why, store.ErrInvalid)
+	idStr, p, err := splitRunsURI(uri)
+	if err == nil {
+		id, err = store.ParseRunID(idStr)
 	}
-	rest, ok := cutScheme(uri, "runs")
-	if !ok {
-		return id, "", bad("the scheme is not runs")
+	if err == nil {
+		path, err = artpath.CleanDir(p)
 	}
-	if !strings.HasPrefix(rest, "/") || len(rest) <= 1 {
-		return id, "", bad("runs:/ URIs should be of the form runs:/<run_id>/run-relative/path/to/artifact")
-	}
-	idStr, p, _ := strings.Cut(rest[1:], "/")
-	id, err = store.ParseRunID(idStr)
 	if err != nil {
-		return id, "", bad(err.Error())
-	}
-	path, err = artpath.CleanDir(p)
-	if err != nil {
-		return id, "", bad(err.Error())
+		return id, "", fmt.Errorf("registry: not a proper runs:/ URI: %q: %w: %w", uri, err, store.ErrInvalid)
 	}
 	return id, path, nil
+}
+
+// splitRunsURI splits runs:/<run_id>/<path> into the run id and the path,
+// as written.
+func splitRunsURI(uri string) (id, path string, err error) {
+	rest, ok := cutScheme(uri, "runs")
+	if !ok {
+		return "", "", errors.New("the scheme is not runs")
+	}
+	if !strings.HasPrefix(rest, "/") || len(rest) <= 1 {
+		return "", "", errors.New("runs:/ URIs should be of the form runs:/<run_id>/run-relative/path/to/artifact")
+	}
+	id, path, _ = strings.Cut(rest[1:], "/")
+	return id, path, nil
+}
+
+// isRunID reports whether s is a run id as mlite writes it.
+func isRunID(s string) bool {
+	_, err := store.ParseRunID(s)
+	return err == nil
 }
 
 // cutScheme strips "scheme:" (case-insensitive, as urlparse) and an
@@ -352,6 +363,9 @@ const TagModelVersions = "mlflow.modelVersions"
 // the run or model is purged; a run source must hold at least one file,
 // or name the run's logged model (runs:/<run_id>/<model name>[/<path>], as
 // MLflow 3's client reads it when the run has no artifacts there). A
+// runs:/ source of a run the store does not hold, named by runID too, makes
+// a version that records source and run id and copies nothing, as MLflow's
+// registry (which never reads the run) does. A
 // version made from a logged model keeps its id (ModelVersion.ModelID) and
 // is listed in the model's mlflow.modelVersions tag. The new version is
 // READY in stage None; its number is one above every number the model
@@ -375,6 +389,12 @@ func (r *Registry) CreateVersion(ctx context.Context, name, source, runID string
 			err = tx.Files(store.ModelFiles(mid), "", func(a store.Artifact) error { files = append(files, a); return nil })
 			return cmp.Or(runID, lm.SourceRunID), mid, files, err
 		}
+	} else if raw, _, err := splitRunsURI(source); err == nil && raw != "" && raw == runID && !isRunID(raw) {
+		// A run id that is not one mlite issues, named by run_id too: as
+		// MLflow, the version records the source and copies nothing.
+		resolve = func(*store.Tx) (string, store.ModelID, []store.Artifact, error) {
+			return runID, store.ModelID{}, nil, nil
+		}
 	} else {
 		id, path, err := ParseRunsURI(source)
 		if err != nil {
@@ -385,6 +405,12 @@ func (r *Registry) CreateVersion(ctx context.Context, name, source, runID string
 		}
 		resolve = func(tx *store.Tx) (string, store.ModelID, []store.Artifact, error) {
 			rec, err := tx.Run(id)
+			if errors.Is(err, store.ErrNotFound) && runID == id.String() {
+				// A run this store does not hold (the tracking server may be
+				// another), named by run_id too: as MLflow, the version
+				// records the source and copies nothing.
+				return runID, store.ModelID{}, nil, nil
+			}
 			if err != nil {
 				return "", store.ModelID{}, nil, err
 			}

@@ -195,6 +195,8 @@ func TestCreateVersionErrors(t *testing.T) {
 		{"m", "runs:/" + id.String() + "/model", other, store.ErrInvalid},
 		{"m", "runs:/", "", store.ErrInvalid},
 		{"m", "runs:/nothex/model", "", store.ErrInvalid},
+		{"m", "runs:/nothex/model", "other", store.ErrInvalid},
+		{"m", "runs:/" + other + "/model", "nothex", store.ErrInvalid},
 		{"m", "s3://bucket/model", "", store.ErrInvalid},
 		{"m", "runs:/" + id.String() + "/../x", "", store.ErrInvalid},
 		{"", "runs:/" + id.String() + "/model", "", store.ErrInvalid},
@@ -202,6 +204,29 @@ func TestCreateVersionErrors(t *testing.T) {
 		_, err := reg.CreateVersion(context.Background(), tc.name, tc.source, tc.runID)
 		if !errors.Is(err, tc.want) {
 			t.Errorf("CreateVersion(%q, %q, %q): got %v, want %v", tc.name, tc.source, tc.runID, err, tc.want)
+		}
+	}
+}
+
+// TestCreateVersionOfForeignRun registers versions from runs:/ sources of
+// runs the store does not hold, named by run_id too, as MLflow does (its
+// registry never reads the run): the version records source and run id and
+// has no files.
+func TestCreateVersionOfForeignRun(t *testing.T) {
+	ctx := context.Background()
+	_, reg, _ := setup(t)
+	for i, run := range []string{"run_id", "0123456789abcdef0123456789abcdef"} {
+		source := "runs:/" + run + "/model"
+		mv, err := reg.CreateVersion(ctx, "foreign", source, run)
+		if err != nil {
+			t.Fatalf("CreateVersion(%q, run %q): %v", source, run, err)
+		}
+		if mv.Version != int64(i+1) || mv.Source != source || mv.RunID != run || mv.Status != store.Ready {
+			t.Errorf("version from %q: got %d, source %q, run %q, %s; want %d, %q, %q, READY", source, mv.Version, mv.Source, mv.RunID, mv.Status, i+1, source, run)
+		}
+		files, err := reg.Files(ctx, "foreign", mv.Version)
+		if err != nil || len(files) != 0 {
+			t.Errorf("files of the version from %q: got %v, %v; want none", source, files, err)
 		}
 	}
 }
