@@ -32,7 +32,7 @@ from mlflow import MlflowClient  # noqa: E402
 from mlflow.entities import Metric  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import REPO, start_mlflow, start_mlite, stop  # noqa: E402
+from servers import build_mlite, start_mlflow, start_mlite, stop  # noqa: E402
 
 PER_RUN = 10_000
 
@@ -108,8 +108,7 @@ def main() -> None:
     ap.add_argument("--mb", type=int, default=64)
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="mlite-bench-"))
-    binary = tmp / "mlite"
-    subprocess.run(["go", "build", "-o", str(binary), "./cmd/mlite"], cwd=REPO, check=True)
+    binary = build_mlite(tmp)
     mlflow_proc, url = start_mlflow(tmp)
     procs = [mlflow_proc]
     try:

@@ -15,102 +15,22 @@ os.environ.pop("MLFLOW_TRACKING_URI", None)
 os.environ.pop("MLFLOW_REGISTRY_URI", None)
 
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 from mlflow import MlflowClient
 
 from harness import Target
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_ready(proc: subprocess.Popen, url: str, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            r = requests.get(url + "/api/2.0/mlflow/experiments/get", params={"experiment_id": "0"}, timeout=2)
-            if r.status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} not ready after {timeout}s:\n{log.read_text()[-4000:]}")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    # Each server runs in its own process group (uvicorn starts workers).
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+from servers import build_mlite, start_mlflow, start_mlite, stop
 
 
 @pytest.fixture(scope="session")
 def mlite_binary(tmp_path_factory) -> Path:
     """mlite, built once per session from this checkout."""
-    go = shutil.which("go")
-    if go is None:
+    if shutil.which("go") is None:
         pytest.fail("go is not on PATH: the compat tests build mlite from this checkout")
-    binary = tmp_path_factory.mktemp("bin") / "mlite"
-    subprocess.run([go, "build", "-o", str(binary), "./cmd/mlite"], cwd=REPO, check=True)
-    return binary
-
-
-def start_mlflow(tmp: Path) -> tuple[subprocess.Popen, str]:
-    """Starts a real mlflow server on a fresh sqlite database with proxied
-    artifacts under tmp, on loopback; returns it once ready (the caller
-    stops it with stop)."""
-    port, log = _free_port(), tmp / "mlflow.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server",
-         "--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}",
-         "--artifacts-destination", str(tmp / "mlflow-artifacts"),
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=tmp, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(proc, url, log, 180)
-    except BaseException:
-        stop(proc)
-        raise
-    return proc, url
-
-
-def start_mlite(binary: Path, db: Path, tmp: Path, *extra: str) -> tuple[subprocess.Popen, str]:
-    """Starts mlite server on db, on loopback; returns it once ready."""
-    port, log = _free_port(), tmp / f"mlite-{db.stem}.log"
-    proc = subprocess.Popen(
-        [str(binary), "server", "--db", str(db), "--host", "127.0.0.1", "--port", str(port), "--no-browser", *extra],
-        stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=tmp, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(proc, url, log, 30)
-    except BaseException:
-        stop(proc)
-        raise
-    return proc, url
-
-
-stop = _stop
+    return build_mlite(tmp_path_factory.mktemp("bin"))
 
 
 @pytest.fixture(scope="session")
@@ -129,7 +49,7 @@ def servers(tmp_path_factory, mlite_binary):
         )
     finally:
         for p in procs:
-            _stop(p)
+            stop(p)
 
 
 def pytest_terminal_summary(terminalreporter):

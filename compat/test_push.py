@@ -28,7 +28,7 @@ import requests
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, ViewType
 
-from conftest import _free_port, start_mlflow, start_mlite, stop
+from servers import free_port, start_mlflow, start_mlite, stop
 
 
 @pytest.fixture(scope="module")
@@ -385,7 +385,7 @@ def test_push_bad_servers_leave_the_store_and_resume(team, tmp_path):
 
     before = store_digest(bad)
     # Down: nothing listens on the port.
-    p, _ = push(bad, to=f"http://127.0.0.1:{_free_port()}", check=False)
+    p, _ = push(bad, to=f"http://127.0.0.1:{free_port()}", check=False)
     assert p.returncode != 0 and "connection refused" in p.stderr, p.stderr
     assert store_digest(bad) == before, "a push to a server that is down changed the store"
     # Refusing the credentials.
