@@ -48,7 +48,7 @@ func BenchmarkSearchRunsJSON(b *testing.B) {
 	})
 
 	b.Run("encode", func(b *testing.B) {
-		page, err := tr.SearchRuns(ctx, run.SearchOptions{ExperimentIDs: []run.ExperimentID{exp.ID}, MaxResults: 100})
+		page, err := tr.SearchRuns(ctx, run.SearchOptions{ExperimentIDs: []run.ExperimentID{exp.ID}, MaxResults: 100, Models: true})
 		must(b, err)
 		if len(page.Runs) != 100 {
 			b.Fatalf("got %d runs, want 100", len(page.Runs))

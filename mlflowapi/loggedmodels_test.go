@@ -48,6 +48,7 @@ var loggedModelCases = []struct {
 	{"lm_outputs_unknown_model", "POST", "runs/outputs", `{"run_id": "{run:lgbm}", "models": [{"model_id": "m-0123456789abcdef0123456789abcdef", "step": 1}]}`, ""},
 	{"lm_inputs", "POST", "runs/log-inputs", `{"run_id": "{run:lgbm}", "models": [{"model_id": "{model:model}"}]}`, ""},
 	{"lm_run_after", "GET", "runs/get?run_id={run:rf}", "", ""},
+	{"lm_search_runs_after", "POST", "runs/search", `{"experiment_ids": ["1"], "filter": "attributes.run_id IN ('{run:rf}', '{run:lgbm}')", "order_by": ["attributes.run_name"]}`, ""},
 	{"lm_finalize", "PATCH", "logged-models/{model:model}", `{"model_id": "{model:model}", "status": "LOGGED_MODEL_READY"}`, ""},
 	{"lm_finalize_no_status", "PATCH", "logged-models/{model:model}", `{"model_id": "{model:model}"}`, ""},
 	{"lm_finalize_no_model_id", "PATCH", "logged-models/{model:model}", `{"status": 2}`, ""},

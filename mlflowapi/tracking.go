@@ -171,6 +171,7 @@ func (h *Handler) searchRuns(ctx context.Context, s runSearch) (runList, error) 
 		_, err := run.ParseOrderBy(s.OrderBy)
 		return runList{}, err
 	}
+	s.Models = true // MLflow 3's run answers carry the model inputs and outputs
 	page, err := h.tr.SearchRuns(ctx, s.SearchOptions)
 	if err != nil {
 		return runList{}, err

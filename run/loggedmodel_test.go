@@ -183,7 +183,7 @@ func TestLoggedModelMetricsAndLinks(t *testing.T) {
 		t.Errorf("run models: got %+v, want input %s then output %s at step 2", links, in.ID, m.ID)
 	}
 	plain := startRun(t, tr)
-	page, err := tr.SearchRuns(ctx, run.SearchOptions{})
+	page, err := tr.SearchRuns(ctx, run.SearchOptions{Models: true})
 	if err != nil {
 		t.Fatal(err)
 	}

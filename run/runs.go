@@ -200,7 +200,8 @@ type Page struct {
 	NextPageToken string // empty on the last page
 	// Models holds the logged models linked to the page's runs (model
 	// inputs, then outputs), by run; runs without links are left out. Only
-	// SearchRuns fills it, from the transaction that read the runs.
+	// SearchRuns fills it, when asked (SearchOptions.Models), from the
+	// transaction that read the runs.
 	Models map[ID][]RunModel
 }
 

@@ -26,6 +26,9 @@ type SearchOptions struct {
 	MaxResults int
 	// PageToken continues a search from the page that returned it.
 	PageToken string
+	// Models also reads the logged models linked to the page's runs into
+	// Page.Models, in the transaction that reads the runs.
+	Models bool
 }
 
 // invalidSearch marks a filter, order or token error as bad input: it
@@ -174,7 +177,9 @@ func (t *Tracker) SearchRuns(ctx context.Context, o SearchOptions) (*Page, error
 			}
 			page.Runs[i], ids[i] = r, row.id
 		}
-		page.Models, err = runModelsOf(tx, ids)
+		if o.Models {
+			page.Models, err = runModelsOf(tx, ids)
+		}
 		return err
 	})
 	if err != nil {
