@@ -144,6 +144,10 @@ func (h *Handler) createVersion(ctx context.Context, q createVersionRequest) (ve
 		}
 	}
 	mv, err := h.reg.CreateVersion(ctx, q.name, src, q.runID)
+	if errors.Is(err, mlite.ErrNotFound) && q.runID == "" && strings.HasPrefix(src, "runs:/") {
+		// MLflow refuses a runs:/ source that no run_id vouches for.
+		return versionView{}, invalidParam("Invalid model version source: '%s'. The run_id request parameter must identify the resource that contains the source.", q.source)
+	}
 	if err != nil {
 		// The model exists: what is missing is the source's run or
 		// files, which the registry's message names.
