@@ -4,15 +4,14 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/mlite/mlite/registry/mlmodel"
 	"github.com/mlite/mlite/serving"
+	"github.com/mlite/mlite/serving/servingtest"
 )
 
 // shadowPredictor is a shadow model that sleeps, then fails or answers 0.5
@@ -60,27 +59,19 @@ func TestShadowNeverDelays(t *testing.T) {
 		}})
 		h := serving.New(primary, &serving.Options{Shadow: s})
 		const clients, each = 8, 25
-		var wg sync.WaitGroup
 		var slowest time.Duration
 		var smu sync.Mutex
-		for range clients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for range each {
-					start := time.Now()
-					got := invokeBody(t, h, body)
-					d := time.Since(start)
-					smu.Lock()
-					slowest = max(slowest, d)
-					smu.Unlock()
-					if got != alone {
-						t.Errorf("with a shadow the answer is %s, alone %s", got, alone)
-					}
-				}
-			}()
-		}
-		wg.Wait()
+		servingtest.Concurrently(clients, each, func() {
+			start := time.Now()
+			got := invokeBody(t, h, body)
+			d := time.Since(start)
+			smu.Lock()
+			slowest = max(slowest, d)
+			smu.Unlock()
+			if got != alone {
+				t.Errorf("with a shadow the answer is %s, alone %s", got, alone)
+			}
+		})
 		if sp.delay >= 300*time.Millisecond && slowest >= sp.delay {
 			t.Errorf("slow shadow: the slowest primary answer took %v, as long as the shadow's %v", slowest, sp.delay)
 		}
@@ -102,15 +93,9 @@ func TestShadowNeverDelays(t *testing.T) {
 }
 
 // invokeBody posts a JSON body and returns the response body; any status
-// but 200 fails t.
+// but 200 is an error of t.
 func invokeBody(t *testing.T, h http.Handler, body string) string {
 	t.Helper()
-	req := httptest.NewRequest("POST", "/invocations", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	if rec.Code != 200 {
-		t.Errorf("POST /invocations: got %d %s", rec.Code, rec.Body)
-	}
-	return rec.Body.String()
+	b, _ := servingtest.Post(t, h, []byte(body))
+	return string(b)
 }

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/mlite/mlite/serving/servingtest"
 	"github.com/mlite/mlite/shadow"
 )
 
@@ -25,27 +25,19 @@ func TestServeShadow(t *testing.T) {
 	}
 	body := `{"dataframe_split": {"columns": ["income", "debt_ratio", "age", "utilisation"], "data": [[41000, 0.4, 33, 0.7], [90000, 0.1, 51, null], [20000, 0.9, 22, 1.1]]}}`
 	const clients, each = 4, 30
-	var wg sync.WaitGroup
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range each {
-				resp, err := http.Post(s.url+"/invocations", "application/json", strings.NewReader(body))
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				var got struct{ Predictions []float64 }
-				json.NewDecoder(resp.Body).Decode(&got)
-				resp.Body.Close()
-				if resp.StatusCode != 200 || len(got.Predictions) != 3 {
-					t.Errorf("POST /invocations: %s %v", resp.Status, got.Predictions)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	servingtest.Concurrently(clients, each, func() {
+		resp, err := http.Post(s.url+"/invocations", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		var got struct{ Predictions []float64 }
+		json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || len(got.Predictions) != 3 {
+			t.Errorf("POST /invocations: %s %v", resp.Status, got.Predictions)
+		}
+	})
 	if err := s.stop(); err != nil {
 		t.Fatalf("serve stopped with %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/mlite/mlite/serving"
@@ -25,24 +26,52 @@ import (
 // prediction and pyfunc's.
 const Tolerance = 1e-9
 
-// Invoke posts body (JSON) to h's /invocations and returns the
-// predictions; any status but 200 fails t.
-func Invoke(t testing.TB, h http.Handler, body []byte) []any {
+// Post posts body (JSON) to h's /invocations and returns the response
+// body; any status but 200 is an error of t, and ok is false. Post may run
+// on any goroutine.
+func Post(t testing.TB, h http.Handler, body []byte) (resp []byte, ok bool) {
 	t.Helper()
 	req := httptest.NewRequest("POST", "/invocations", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
-		t.Fatalf("POST /invocations: got %d %s", rec.Code, rec.Body)
+		t.Errorf("POST /invocations: got %d %s", rec.Code, rec.Body)
+	}
+	return rec.Body.Bytes(), rec.Code == http.StatusOK
+}
+
+// Invoke posts body (JSON) to h's /invocations and returns the
+// predictions; any status but 200 fails t.
+func Invoke(t testing.TB, h http.Handler, body []byte) []any {
+	t.Helper()
+	b, ok := Post(t, h, body)
+	if !ok {
+		t.FailNow()
 	}
 	var resp struct {
 		Predictions []any `json:"predictions"`
 	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+	if err := json.Unmarshal(b, &resp); err != nil {
 		t.Fatal(err)
 	}
 	return resp.Predictions
+}
+
+// Concurrently runs f each times on each of clients goroutines and waits
+// for them all.
+func Concurrently(clients, each int, f func()) {
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				f()
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // Compare checks got against want (pyfunc's), row by row, list against
