@@ -195,7 +195,9 @@ func (r *reader) corrupt(reason string) error {
 }
 
 // WriteTo writes the content to w in chunks, verifying it as Read does;
-// io.Copy uses it. It returns nil at a verified end.
+// io.Copy uses it. It returns nil at a verified end. The last chunk of
+// content that does not match its digest is not written (content of at
+// most a chunk is then not written at all).
 func (r *reader) WriteTo(w io.Writer) (int64, error) {
 	if r.err == nil && r.piped() {
 		return r.pipe.writeTo(r, w)
@@ -205,6 +207,9 @@ func (r *reader) WriteTo(w io.Writer) (int64, error) {
 	var total int64
 	for {
 		n, err := io.ReadFull(r, *bp)
+		if err != nil && r.err != nil && r.err != io.EOF {
+			return total, r.err // the bytes of a failed read are not handed out
+		}
 		if n > 0 {
 			m, werr := w.Write((*bp)[:n])
 			total += int64(m)
