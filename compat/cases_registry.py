@@ -22,6 +22,18 @@ def _version(t: Recorder, name: str, model: str, run: str, **extra) -> dict:
                   {"name": model, "source": f"runs:/{run}/model", "run_id": run, **extra})["model_version"]
 
 
+def _model(t: Recorder, versions: int = 0) -> tuple[str, str]:
+    """A source run and the model <prefix>m with versions 1..versions of it
+    (steps "create model", "create 1", ...); returns the run id and the
+    model's name."""
+    run = _source_run(t)
+    m = t.prefix + "m"
+    t.rest("create model", "POST", "registered-models/create", {"name": m})
+    for i in range(versions):
+        _version(t, f"create {i + 1}", m, run)
+    return run, m
+
+
 def _tick() -> None:
     # Timestamps are in milliseconds: keep changes in distinct ones so that
     # orders by time are defined on both servers.
@@ -82,9 +94,7 @@ def registered_models(t: Recorder):
 
 @scenario
 def model_versions(t: Recorder):
-    run = _source_run(t)
-    m = t.prefix + "m"
-    t.rest("create model", "POST", "registered-models/create", {"name": m})
+    run, m = _model(t)
     v1 = _version(t, "create 1", m, run)
     _tick()
     _version(t, "create 2 with description", m, run, description="second", tags=[{"key": "k", "value": "v"}])
@@ -140,11 +150,7 @@ def model_versions(t: Recorder):
 
 @scenario
 def aliases(t: Recorder):
-    run = _source_run(t)
-    m = t.prefix + "m"
-    t.rest("create model", "POST", "registered-models/create", {"name": m})
-    for i in range(3):
-        _version(t, f"create {i + 1}", m, run)
+    _, m = _model(t, 3)
     t.rest("set champion", "POST", "registered-models/alias", {"name": m, "alias": "champion", "version": "1"})
     t.rest("move champion", "POST", "registered-models/alias", {"name": m, "alias": "champion", "version": "2"})
     t.rest("set challenger", "POST", "registered-models/alias", {"name": m, "alias": "challenger", "version": "3"})
@@ -171,11 +177,7 @@ def aliases(t: Recorder):
 
 @scenario
 def latest_versions(t: Recorder):
-    run = _source_run(t)
-    m = t.prefix + "m"
-    t.rest("create model", "POST", "registered-models/create", {"name": m})
-    for i in range(5):
-        _version(t, f"create {i + 1}", m, run)
+    _, m = _model(t, 5)
     for v, stage in (("1", "Production"), ("2", "Staging"), ("3", "Production"), ("4", "Archived")):
         t.rest(f"transition {v} {stage}", "POST", "model-versions/transition-stage",
                {"name": m, "version": v, "stage": stage, "archive_existing_versions": False})
@@ -271,15 +273,7 @@ def registry_search(t: Recorder):
               ["creation_timestamp DESC"], ["timestamp"], ["bogus"], ["name", "last_updated_timestamp"]):
         t.try_rest(f"models order {o}", "GET", "registered-models/search",
                    params={"filter": f"name LIKE '{p}%'", "order_by": o, "max_results": 100})
-    token = None
-    for page in range(5):
-        params = {"filter": f"name LIKE '{p}%'", "max_results": 2}
-        if token:
-            params["page_token"] = token
-        r = t.rest(f"models page {page}", "GET", "registered-models/search", params=params)
-        token = r.get("next_page_token")
-        if not token:
-            break
+    t.pages("models page ", "GET", "registered-models/search", {"filter": f"name LIKE '{p}%'", "max_results": 2}, 5)
     for mr in (0, 1000, 1001, -1):
         t.try_rest(f"models max_results {mr}", "GET", "registered-models/search",
                    params={"filter": f"name LIKE '{p}%'", "max_results": mr})
@@ -300,15 +294,7 @@ def registry_search(t: Recorder):
               ["last_updated_timestamp DESC"], ["creation_timestamp"], ["run_id"], ["bogus"]):
         t.try_rest(f"versions order {o}", "GET", "model-versions/search",
                    params={"filter": f"name LIKE '{p}%'", "order_by": o, "max_results": 100})
-    token = None
-    for page in range(6):
-        params = {"filter": f"name LIKE '{p}%'", "max_results": 2}
-        if token:
-            params["page_token"] = token
-        r = t.rest(f"versions page {page}", "GET", "model-versions/search", params=params)
-        token = r.get("next_page_token")
-        if not token:
-            break
+    t.pages("versions page ", "GET", "model-versions/search", {"filter": f"name LIKE '{p}%'", "max_results": 2}, 6)
     for mr in (0, 1, 200000, 200001, -1):
         t.try_rest(f"versions max_results {mr}", "GET", "model-versions/search",
                    params={"filter": f"name LIKE '{p}%'", "max_results": mr})

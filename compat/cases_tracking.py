@@ -130,15 +130,8 @@ def experiments_search(t: Recorder):
         t.try_rest(f"view {view}", "GET", "experiments/search",
                    params={"filter": f"name LIKE '{p}%'", "view_type": view, "max_results": 10})
     # Paging through by two.
-    token = None
-    for page in range(4):
-        body = {"filter": f"name LIKE '{p}%'", "max_results": 2, "order_by": ["name"], "view_type": "ALL"}
-        if token:
-            body["page_token"] = token
-        r = t.rest(f"page {page}", "POST", "experiments/search", body)
-        token = r.get("next_page_token")
-        if not token:
-            break
+    t.pages("page ", "POST", "experiments/search",
+            {"filter": f"name LIKE '{p}%'", "max_results": 2, "order_by": ["name"], "view_type": "ALL"}, 4)
     for mr in (0, -1, 50000, 50001, "x"):
         t.try_rest(f"max_results {mr}", "POST", "experiments/search", {"max_results": mr, "filter": f"name LIKE '{p}%'"})
     t.try_rest("bad token", "POST", "experiments/search", {"page_token": "garbage"})
@@ -394,15 +387,8 @@ def runs_search(t: Recorder):
     for o in orders:
         t.try_rest(f"order {o}", "POST", "runs/search",
                    {"experiment_ids": [exp, exp2], "order_by": o, "run_view_type": "ALL"})
-    token, seen = None, []
-    for page in range(6):
-        body = {"experiment_ids": [exp, exp2], "max_results": 3, "order_by": ["metrics.auc DESC"], "run_view_type": "ALL"}
-        if token:
-            body["page_token"] = token
-        r = t.rest(f"page {page}", "POST", "runs/search", body)
-        token = r.get("next_page_token")
-        if not token:
-            break
+    t.pages("page ", "POST", "runs/search",
+            {"experiment_ids": [exp, exp2], "max_results": 3, "order_by": ["metrics.auc DESC"], "run_view_type": "ALL"}, 6)
     for mr in (0, 1, 50000, 50001, -5):
         t.try_rest(f"max_results {mr}", "POST", "runs/search", {"experiment_ids": [exp], "max_results": mr})
     t.try_rest("no experiments", "POST", "runs/search", {})

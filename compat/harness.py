@@ -92,6 +92,22 @@ class Recorder:
         except ApiError as e:
             return e
 
+    def pages(self, name: str, method: str, path: str, request: dict, most: int) -> None:
+        """Pages through a search with rest: calls named f"{name}{n}" for n
+        from 0, at most most of them, each sending request (the JSON body of
+        a POST, the query of a GET) with the previous answer's
+        next_page_token, until an answer has none."""
+        token = None
+        for n in range(most):
+            req = {**request, "page_token": token} if token else request
+            if method == "GET":
+                r = self.rest(f"{name}{n}", method, path, params=req)
+            else:
+                r = self.rest(f"{name}{n}", method, path, req)
+            token = r.get("next_page_token")
+            if not token:
+                return
+
     def client(self, name: str, fn: Callable[[Any], Any]) -> Any:
         """Calls fn(MlflowClient) and records its converted result or error;
         returns the raw result, or the ApiError."""
