@@ -668,6 +668,16 @@ func (p *pusher) ensureRun(ctx context.Context, r *store.Run) (string, error) {
 	}
 	var got remoteRun
 	req := map[string]any{"experiment_id": exp, "start_time": r.StartTime, "run_name": r.Name, "user_id": r.User}
+	// The tags go with the run when they fit one batch: a request less.
+	tags := p.remoteTags(r)
+	size := 0
+	for k, v := range tags {
+		size += len(k) + len(v) + 32
+	}
+	withTags := len(tags) <= maxParamsTagsBatch && size < maxBatchBytes
+	if withTags {
+		req["tags"] = kvs(tags)
+	}
 	if err := p.post(ctx, "runs/create", req, &got); err != nil {
 		return "", fmt.Errorf("transfer: run %s (%s): %w", r.ID, r.Name, err)
 	}
@@ -676,7 +686,14 @@ func (p *pusher) ensureRun(ctx context.Context, r *store.Run) (string, error) {
 		return "", fmt.Errorf("transfer: run %s: the server answered without a run id: %w", r.ID, mlflowclient.ErrBadAnswer)
 	}
 	p.count(func(rep *Report) { rep.Runs++ })
-	return id, p.setMark(ctx, markRun, runKey(r.ID), store.SyncMark{Ref: id})
+	if err := p.setMark(ctx, markRun, runKey(r.ID), store.SyncMark{Ref: id}); err != nil {
+		return "", err
+	}
+	if withTags {
+		p.count(func(rep *Report) { rep.Tags += len(tags) })
+		return id, p.setMark(ctx, markTags, runKey(r.ID), store.SyncMark{State: keyedState((&digest{}).strMap(tags).sum(), tags)})
+	}
+	return id, nil
 }
 
 // findRun looks for a run of experiment exp that a killed push created for
