@@ -9,7 +9,6 @@ import (
 	"html/template"
 	"io"
 	"maps"
-	"math"
 	"path"
 	"slices"
 	"strings"
@@ -453,17 +452,9 @@ func fmtTime(ms int64) string {
 	return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
-func fmtFloat(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case math.IsInf(v, 1):
-		return "+Inf"
-	case math.IsInf(v, -1):
-		return "-Inf"
-	}
-	return fmt.Sprintf("%.6g", v)
-}
+// fmtFloat writes v with six significant digits; fmt's %g already names
+// the non-finite values NaN, +Inf and -Inf.
+func fmtFloat(v float64) string { return fmt.Sprintf("%.6g", v) }
 
 func fmtSize(n int64) string {
 	switch {

@@ -135,11 +135,8 @@ func (p *jparser) value(depth int) (any, error) {
 }
 
 func (p *jparser) object(depth int) (any, error) {
-	p.pos++ // '{'
 	o := &jobj{}
-	p.ws()
-	if p.pos < len(p.s) && p.s[p.pos] == '}' {
-		p.pos++
+	if p.open('}') {
 		return o, nil
 	}
 	for {
@@ -162,28 +159,15 @@ func (p *jparser) object(depth int) (any, error) {
 			return nil, err
 		}
 		o.set(k, v)
-		p.ws()
-		if p.pos >= len(p.s) {
-			return nil, p.errf("unterminated object")
-		}
-		switch p.s[p.pos] {
-		case ',':
-			p.pos++
-		case '}':
-			p.pos++
-			return o, nil
-		default:
-			return nil, p.errf("expected ',' or '}'")
+		if more, err := p.more('}', "object"); !more {
+			return o, err
 		}
 	}
 }
 
 func (p *jparser) array(depth int) (any, error) {
-	p.pos++ // '['
 	a := []any{}
-	p.ws()
-	if p.pos < len(p.s) && p.s[p.pos] == ']' {
-		p.pos++
+	if p.open(']') {
 		return a, nil
 	}
 	for {
@@ -193,20 +177,42 @@ func (p *jparser) array(depth int) (any, error) {
 			return nil, err
 		}
 		a = append(a, v)
-		p.ws()
-		if p.pos >= len(p.s) {
-			return nil, p.errf("unterminated array")
-		}
-		switch p.s[p.pos] {
-		case ',':
-			p.pos++
-		case ']':
-			p.pos++
-			return a, nil
-		default:
-			return nil, p.errf("expected ',' or ']'")
+		if more, err := p.more(']', "array"); !more {
+			return a, err
 		}
 	}
+}
+
+// open steps over the opening bracket of an object or array and reports
+// whether the closing one follows at once (the container is empty), in
+// which case it steps over that too.
+func (p *jparser) open(closing byte) bool {
+	p.pos++
+	p.ws()
+	if p.pos < len(p.s) && p.s[p.pos] == closing {
+		p.pos++
+		return true
+	}
+	return false
+}
+
+// more reads what follows a member of an object or array: true after a
+// ',', false with a nil error after the closing bracket, false with an
+// error otherwise.
+func (p *jparser) more(closing byte, what string) (bool, error) {
+	p.ws()
+	if p.pos >= len(p.s) {
+		return false, p.errf("unterminated %s", what)
+	}
+	switch p.s[p.pos] {
+	case ',':
+		p.pos++
+		return true, nil
+	case closing:
+		p.pos++
+		return false, nil
+	}
+	return false, p.errf("expected ',' or '%c'", closing)
 }
 
 func hexVal(s string) (rune, bool) {
@@ -471,18 +477,14 @@ func writeJSONString(b *strings.Builder, s string) {
 
 // writeJSON appends v as json.dumps would. It accepts the parser's types
 // (jnum, *jobj) and plain Go values: nil, bool, string, the integer kinds,
-// float32/float64, []any, []string, []int64, map[string]any (keys sorted,
-// since Go maps have no order).
+// float32/float64, []any, []string, []int64, []float64, []bool,
+// map[string]any (keys sorted, since Go maps have no order).
 func writeJSON(b *strings.Builder, v any) error {
 	switch x := v.(type) {
 	case nil:
 		b.WriteString("null")
 	case bool:
-		if x {
-			b.WriteString("true")
-		} else {
-			b.WriteString("false")
-		}
+		b.WriteString(strconv.FormatBool(x))
 	case string:
 		writeJSONString(b, x)
 	case jnum:
@@ -491,26 +493,8 @@ func writeJSON(b *strings.Builder, v any) error {
 		} else {
 			b.WriteString(pyFloatRepr(x.f))
 		}
-	case int:
-		b.WriteString(strconv.FormatInt(int64(x), 10))
-	case int8:
-		b.WriteString(strconv.FormatInt(int64(x), 10))
-	case int16:
-		b.WriteString(strconv.FormatInt(int64(x), 10))
-	case int32:
-		b.WriteString(strconv.FormatInt(int64(x), 10))
-	case int64:
-		b.WriteString(strconv.FormatInt(x, 10))
-	case uint:
-		b.WriteString(strconv.FormatUint(uint64(x), 10))
-	case uint8:
-		b.WriteString(strconv.FormatUint(uint64(x), 10))
-	case uint16:
-		b.WriteString(strconv.FormatUint(uint64(x), 10))
-	case uint32:
-		b.WriteString(strconv.FormatUint(uint64(x), 10))
-	case uint64:
-		b.WriteString(strconv.FormatUint(x, 10))
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		fmt.Fprint(b, x)
 	case *big.Int:
 		if x == nil {
 			b.WriteString("null")
@@ -523,85 +507,56 @@ func writeJSON(b *strings.Builder, v any) error {
 	case float64:
 		b.WriteString(pyFloatRepr(x))
 	case []any:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			if err := writeJSON(b, e); err != nil {
-				return err
-			}
-		}
-		b.WriteByte(']')
+		return writeJSONList(b, x)
 	case []string:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeJSONString(b, e)
-		}
-		b.WriteByte(']')
+		return writeJSONList(b, x)
 	case []int64:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(strconv.FormatInt(e, 10))
-		}
-		b.WriteByte(']')
+		return writeJSONList(b, x)
 	case []float64:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(pyFloatRepr(e))
-		}
-		b.WriteByte(']')
+		return writeJSONList(b, x)
 	case []bool:
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			if e {
-				b.WriteString("true")
-			} else {
-				b.WriteString("false")
-			}
-		}
-		b.WriteByte(']')
+		return writeJSONList(b, x)
 	case *jobj:
-		b.WriteByte('{')
-		for i, k := range x.keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeJSONString(b, k)
-			b.WriteString(": ")
-			if err := writeJSON(b, x.vals[i]); err != nil {
-				return err
-			}
-		}
-		b.WriteByte('}')
+		return writeJSONObject(b, x.keys, func(i int) any { return x.vals[i] })
 	case map[string]any:
 		keys := sortedKeys(x)
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeJSONString(b, k)
-			b.WriteString(": ")
-			if err := writeJSON(b, x[k]); err != nil {
-				return err
-			}
-		}
-		b.WriteByte('}')
+		return writeJSONObject(b, keys, func(i int) any { return x[keys[i]] })
 	default:
 		return fmt.Errorf("mlmodel: cannot write a %T as JSON", v)
 	}
+	return nil
+}
+
+// writeJSONList appends xs as a JSON array, each element as writeJSON
+// writes it.
+func writeJSONList[T any](b *strings.Builder, xs []T) error {
+	b.WriteByte('[')
+	for i, e := range xs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if err := writeJSON(b, e); err != nil {
+			return err
+		}
+	}
+	b.WriteByte(']')
+	return nil
+}
+
+// writeJSONObject appends a JSON object with keys in the given order and
+// the value of keys[i] given by val(i).
+func writeJSONObject(b *strings.Builder, keys []string, val func(i int) any) error {
+	b.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writeJSONString(b, k)
+		b.WriteString(": ")
+		if err := writeJSON(b, val(i)); err != nil {
+			return err
+		}
+	}
+	b.WriteByte('}')
 	return nil
 }

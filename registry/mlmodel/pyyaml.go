@@ -2,7 +2,6 @@ package mlmodel
 
 import (
 	"fmt"
-	"math"
 	"math/big"
 	"regexp"
 	"sort"
@@ -44,17 +43,17 @@ func (m ymap) put(k string, v *ynode) {
 	m.n.vals = append(m.n.vals, v)
 }
 
+// yamlNonFinite maps json.dumps's names of the non-finite floats to
+// PyYAML's.
+var yamlNonFinite = map[string]string{"NaN": ".nan", "Infinity": ".inf", "-Infinity": "-.inf"}
+
 // pyYAMLFloat formats f as PyYAML's represent_float.
 func pyYAMLFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return ".nan"
-	case math.IsInf(f, 1):
-		return ".inf"
-	case math.IsInf(f, -1):
-		return "-.inf"
+	s := pyFloatRepr(f)
+	if y, ok := yamlNonFinite[s]; ok {
+		return y
 	}
-	s := strings.ToLower(pyFloatRepr(f))
+	s = strings.ToLower(s)
 	if !strings.Contains(s, ".") && strings.Contains(s, "e") {
 		s = strings.Replace(s, "e", ".0e", 1)
 	}
@@ -239,32 +238,16 @@ func analyze(s string) scalarAnalysis {
 			// not, is special: only double quotes can escape it.
 			special = true
 		}
-		switch {
-		case ch == ' ':
-			if i == 0 {
-				leadSpace = true
-			}
-			if i == len(rs)-1 {
-				trailSpace = true
-			}
-			if prevBreak {
-				breakSpace = true
-			}
-			prevSpace, prevBreak = true, false
-		case isBreak(ch):
-			if i == 0 {
-				leadBreak = true
-			}
-			if i == len(rs)-1 {
-				trailBreak = true
-			}
-			if prevSpace {
-				spaceBreak = true
-			}
-			prevSpace, prevBreak = false, true
-		default:
-			prevSpace, prevBreak = false, false
+		space, brk := ch == ' ', isBreak(ch)
+		if i == 0 {
+			leadSpace, leadBreak = space, brk
 		}
+		if i == len(rs)-1 {
+			trailSpace, trailBreak = space, brk
+		}
+		breakSpace = breakSpace || space && prevBreak
+		spaceBreak = spaceBreak || brk && prevSpace
+		prevSpace, prevBreak = space, brk
 		precededByWS = isWS(ch)
 		followedByWS = i+2 >= len(rs) || isWS(rs[i+2])
 	}
@@ -454,6 +437,57 @@ func (e *emitter) scalar(n *ynode, root, simpleKey bool) {
 	e.popIndent()
 }
 
+// runeScan walks a scalar's runes as PyYAML's writers do: end runs from 0
+// to one past the last rune, ch is the rune at end (-1 past the last), and
+// spaces and breaks tell whether the rune before end was a space or a line
+// break; start marks the first rune not written yet.
+type runeScan struct {
+	rs             []rune
+	start, end     int
+	ch             rune
+	spaces, breaks bool
+}
+
+func newRuneScan(text string) *runeScan { return &runeScan{rs: []rune(text), end: -1, ch: -1} }
+
+// next advances to the following position and reports whether there is one.
+func (s *runeScan) next() bool {
+	if s.ch >= 0 {
+		s.spaces = s.ch == ' '
+		s.breaks = isBreak(s.ch)
+	}
+	s.end++
+	if s.end > len(s.rs) {
+		return false
+	}
+	s.ch = -1
+	if s.end < len(s.rs) {
+		s.ch = s.rs[s.end]
+	}
+	return true
+}
+
+// pending returns the runes from start to end and moves start to end.
+func (s *runeScan) pending() string {
+	t := string(s.rs[s.start:s.end])
+	s.start = s.end
+	return t
+}
+
+// endSpaces ends a run of spaces: a single space past the width becomes a
+// line break when fold allows it (and endSpaces reports true), else the
+// spaces are written.
+func (e *emitter) endSpaces(s *runeScan, fold bool) bool {
+	folded := s.start+1 == s.end && e.column > bestWidth && fold
+	if folded {
+		e.writeIndent()
+		s.start = s.end
+	} else {
+		e.write(s.pending())
+	}
+	return folded
+}
+
 func (e *emitter) writePlain(text string, split bool) {
 	if text == "" {
 		return
@@ -463,42 +497,25 @@ func (e *emitter) writePlain(text string, split bool) {
 	}
 	e.whitespace = false
 	e.indention = false
-	rs := []rune(text)
-	spaces, breaks := false, false
-	start := 0
-	for end := 0; end <= len(rs); end++ {
-		var ch rune = -1
-		if end < len(rs) {
-			ch = rs[end]
-		}
+	for s := newRuneScan(text); s.next(); {
+		ch := s.ch
 		switch {
-		case spaces:
-			if ch != ' ' {
-				if start+1 == end && e.column > bestWidth && split {
-					e.writeIndent()
-					e.whitespace = false
-					e.indention = false
-				} else {
-					e.write(string(rs[start:end]))
-				}
-				start = end
-			}
-		case breaks:
-			if ch < 0 || !isBreak(ch) {
-				e.writeBreaks(rs[start:end])
+		case s.spaces:
+			if ch != ' ' && e.endSpaces(s, split) {
 				e.whitespace = false
 				e.indention = false
-				start = end
+			}
+		case s.breaks:
+			if ch < 0 || !isBreak(ch) {
+				e.writeBreaks(s.rs[s.start:s.end])
+				s.start = s.end
+				e.whitespace = false
+				e.indention = false
 			}
 		default:
 			if ch < 0 || ch == ' ' || isBreak(ch) {
-				e.write(string(rs[start:end]))
-				start = end
+				e.write(s.pending())
 			}
-		}
-		if ch >= 0 {
-			spaces = ch == ' '
-			breaks = isBreak(ch)
 		}
 	}
 }
@@ -522,44 +539,26 @@ func (e *emitter) writeBreaks(brs []rune) {
 
 func (e *emitter) writeSingleQuoted(text string, split bool) {
 	e.writeIndicator("'", true, false, false)
-	rs := []rune(text)
-	spaces, breaks := false, false
-	start := 0
-	for end := 0; end <= len(rs); end++ {
-		var ch rune = -1
-		if end < len(rs) {
-			ch = rs[end]
-		}
+	for s := newRuneScan(text); s.next(); {
+		ch := s.ch
 		switch {
-		case spaces:
+		case s.spaces:
 			if ch != ' ' {
-				if start+1 == end && e.column > bestWidth && split && start != 0 && end != len(rs) {
-					e.writeIndent()
-				} else {
-					e.write(string(rs[start:end]))
-				}
-				start = end
+				e.endSpaces(s, split && s.start != 0 && s.end != len(s.rs))
 			}
-		case breaks:
+		case s.breaks:
 			if ch < 0 || !isBreak(ch) {
-				e.writeBreaks(rs[start:end])
-				start = end
+				e.writeBreaks(s.rs[s.start:s.end])
+				s.start = s.end
 			}
 		default:
-			if ch < 0 || ch == ' ' || isBreak(ch) || ch == '\'' {
-				if start < end {
-					e.write(string(rs[start:end]))
-					start = end
-				}
+			if (ch < 0 || ch == ' ' || isBreak(ch) || ch == '\'') && s.start < s.end {
+				e.write(s.pending())
 			}
 		}
 		if ch == '\'' {
 			e.write("''")
-			start = end + 1
-		}
-		if ch >= 0 {
-			spaces = ch == ' '
-			breaks = isBreak(ch)
+			s.start = s.end + 1
 		}
 	}
 	e.writeIndicator("'", false, false, false)
