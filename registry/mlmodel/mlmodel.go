@@ -541,26 +541,6 @@ func Unmarshal(data []byte) (m *Model, err error) {
 	return fromMap(top)
 }
 
-func typeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case string:
-		return "a string"
-	case int64, *big.Int:
-		return "an integer"
-	case float64:
-		return "a number"
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "a mapping"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
 // topField reads the optional top-level key into dst when it holds a T,
 // recording whether the file had the key and whether it was null.
 func topField[T any](m *Model, top map[string]any, key, want string, dst *T) error {
@@ -575,7 +555,7 @@ func topField[T any](m *Model, top map[string]any, key, want string, dst *T) err
 	}
 	x, ok := v.(T)
 	if !ok {
-		return invalidf("%s: want %s, got %s", key, want, typeName(v))
+		return invalidf("%s: want %s, got %s", key, want, jsonKind(v))
 	}
 	*dst = x
 	return nil
@@ -595,7 +575,7 @@ func fromMap(top map[string]any) (*Model, error) {
 		for i, e := range list {
 			s, ok := e.(string)
 			if !ok {
-				return invalidf("%s[%d]: want a string, got %s", key, i, typeName(e))
+				return invalidf("%s[%d]: want a string, got %s", key, i, jsonKind(e))
 			}
 			out = append(out, s)
 		}
@@ -637,11 +617,11 @@ func fromMap(top map[string]any) (*Model, error) {
 				case map[string]any:
 					m.Flavors[name] = c
 				default:
-					return nil, invalidf("flavors: %s: want a mapping, got %s", name, typeName(cfg))
+					return nil, invalidf("flavors: %s: want a mapping, got %s", name, jsonKind(cfg))
 				}
 			}
 		default:
-			return nil, invalidf("flavors: want a mapping, got %s", typeName(v))
+			return nil, invalidf("flavors: want a mapping, got %s", jsonKind(v))
 		}
 	}
 	if v, ok := top[kModelSizeBytes]; ok {
@@ -654,7 +634,7 @@ func fromMap(top map[string]any) (*Model, error) {
 		case *big.Int:
 			return nil, invalidf("model_size_bytes: %s is out of range", x)
 		default:
-			return nil, invalidf("model_size_bytes: want an integer, got %s", typeName(v))
+			return nil, invalidf("model_size_bytes: want an integer, got %s", jsonKind(v))
 		}
 	}
 	if v, ok := top[kSavedInput]; ok {
@@ -669,7 +649,7 @@ func fromMap(top map[string]any) (*Model, error) {
 			}
 			m.SavedInputExample = in
 		default:
-			return nil, invalidf("saved_input_example_info: want a mapping, got %s", typeName(v))
+			return nil, invalidf("saved_input_example_info: want a mapping, got %s", jsonKind(v))
 		}
 	}
 	if v, ok := top[kSignature]; ok {
@@ -684,7 +664,7 @@ func fromMap(top map[string]any) (*Model, error) {
 			}
 			m.Signature, m.sigKeys = sig, keys
 		default:
-			return nil, invalidf("signature: want a mapping, got %s", typeName(v))
+			return nil, invalidf("signature: want a mapping, got %s", jsonKind(v))
 		}
 	}
 	for k, v := range top {
@@ -726,7 +706,7 @@ func inputExampleFromMap(x map[string]any) (*InputExampleInfo, error) {
 		}
 		s, ok := v.(string)
 		if !ok || s == "" {
-			return nil, invalidf("saved_input_example_info: %s: want a non-empty string, got %s", k, typeName(v))
+			return nil, invalidf("saved_input_example_info: %s: want a non-empty string, got %s", k, jsonKind(v))
 		}
 		*dst = s
 	}
@@ -748,7 +728,7 @@ func signatureFromMap(x map[string]any) (*Signature, map[string]bool, error) {
 		}
 		s, ok := v.(string)
 		if !ok {
-			return nil, nil, invalidf("signature: %s: want a JSON string, got %s", k, typeName(v))
+			return nil, nil, invalidf("signature: %s: want a JSON string, got %s", k, jsonKind(v))
 		}
 		if s == "" {
 			// MLflow treats an empty string as absent, and writes null.
@@ -808,11 +788,7 @@ func (m *Model) LogModelHistoryEntry() (string, error) {
 		fl.set(name, c)
 	}
 	o.set("flavors", fl)
-	var b strings.Builder
-	if err := writeJSON(&b, o); err != nil {
-		return "", err
-	}
-	return b.String(), nil
+	return dumpJSON(o)
 }
 
 // AppendLogModelHistory returns the run tag mlflow.log-model.history
@@ -844,12 +820,7 @@ func (m *Model) AppendLogModelHistory(tag string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("mlmodel: BUG: entry is not JSON: %w", err)
 	}
-	list = append(list, e)
-	var b strings.Builder
-	if err := writeJSON(&b, list); err != nil {
-		return "", err
-	}
-	return b.String(), nil
+	return dumpJSON(append(list, e))
 }
 
 func nullIfEmpty(s string) any {

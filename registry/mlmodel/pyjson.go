@@ -43,6 +43,14 @@ func (o *jobj) get(k string) (any, bool) {
 	return nil, false
 }
 
+// add appends a member whose key the object does not hold yet (writers
+// use it to build what they write) and returns o.
+func (o *jobj) add(k string, v any) *jobj {
+	o.keys = append(o.keys, k)
+	o.vals = append(o.vals, v)
+	return o
+}
+
 // set replaces an existing key in place (json.loads keeps the first
 // position and the last value) or appends a new one.
 func (o *jobj) set(k string, v any) {

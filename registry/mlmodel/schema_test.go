@@ -207,9 +207,9 @@ func TestParamEnforce(t *testing.T) {
 
 func jsonText(t *testing.T, v any) string {
 	t.Helper()
-	var b strings.Builder
-	if err := writeJSON(&b, v); err != nil {
+	s, err := dumpJSON(v)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return b.String()
+	return s
 }

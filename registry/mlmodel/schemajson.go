@@ -3,6 +3,7 @@ package mlmodel
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"slices"
 	"sort"
 	"strconv"
@@ -25,124 +26,85 @@ func (s *Schema) JSON() (string, error) {
 	if err := s.Validate(); err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	b.WriteByte('[')
+	var specs []any
 	if len(s.Cols) > 0 {
-		for i, c := range s.Cols {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeColSpec(&b, c)
+		for _, c := range s.Cols {
+			specs = append(specs, colSpecJSON(c))
 		}
 	} else {
-		for i, t := range s.Tensors {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeTensorSpec(&b, t)
+		for _, t := range s.Tensors {
+			specs = append(specs, tensorSpecJSON(t))
 		}
 	}
-	b.WriteByte(']')
-	return b.String(), nil
+	return dumpJSON(specs)
 }
 
 // MarshalJSON implements json.Marshaler with the same content as JSON
 // (encoding/json compacts the spacing).
-func (s *Schema) MarshalJSON() ([]byte, error) {
-	t, err := s.JSON()
-	return []byte(t), err
-}
+func (s *Schema) MarshalJSON() ([]byte, error) { return marshalText(s.JSON()) }
 
 // UnmarshalJSON implements json.Unmarshaler with ParseSchemaJSON's rules.
-func (s *Schema) UnmarshalJSON(b []byte) error {
-	got, err := ParseSchemaJSON(string(b))
+func (s *Schema) UnmarshalJSON(b []byte) error { return unmarshalText(s, b, ParseSchemaJSON) }
+
+// dumpJSON returns v as writeJSON writes it.
+func dumpJSON(v any) (string, error) {
+	var b strings.Builder
+	if err := writeJSON(&b, v); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// marshalText is a MarshalJSON of a JSON method's result.
+func marshalText(text string, err error) ([]byte, error) { return []byte(text), err }
+
+// unmarshalText is an UnmarshalJSON that parses b with parse into dst.
+func unmarshalText[T any](dst *T, b []byte, parse func(string) (*T, error)) error {
+	got, err := parse(string(b))
 	if err != nil {
 		return err
 	}
-	*s = *got
+	*dst = *got
 	return nil
 }
 
-func writeKey(b *strings.Builder, k string) {
-	writeJSONString(b, k)
-	b.WriteString(": ")
-}
-
-// writeTypeBody writes the members of t's dict (without braces):
-// "type": ..., and items/properties/values for composite types.
-func writeTypeBody(b *strings.Builder, t Type) {
-	writeKey(b, "type")
-	writeJSONString(b, string(t.Kind))
+// typeJSON returns t's dict as MLflow writes it: "type", and
+// items/values/properties for composite types.
+func typeJSON(t Type) *jobj {
+	o := (&jobj{}).add("type", string(t.Kind))
 	switch t.Kind {
 	case Array:
-		b.WriteString(", ")
-		writeKey(b, "items")
-		b.WriteByte('{')
-		writeTypeBody(b, *t.Items)
-		b.WriteByte('}')
+		o.add("items", typeJSON(*t.Items))
 	case Map:
-		b.WriteString(", ")
-		writeKey(b, "values")
-		b.WriteByte('{')
-		writeTypeBody(b, *t.Values)
-		b.WriteByte('}')
+		o.add("values", typeJSON(*t.Values))
 	case Object:
-		b.WriteString(", ")
-		writeKey(b, "properties")
-		b.WriteByte('{')
-		for i, p := range t.Properties {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeKey(b, p.Name)
-			b.WriteByte('{')
-			writeTypeBody(b, p.Type)
-			b.WriteString(", ")
-			writeKey(b, "required")
-			b.WriteString(strconv.FormatBool(p.Required))
-			b.WriteByte('}')
+		props := &jobj{}
+		for _, p := range t.Properties {
+			props.add(p.Name, typeJSON(p.Type).add("required", p.Required))
 		}
-		b.WriteByte('}')
+		o.add("properties", props)
 	}
+	return o
 }
 
-func writeColSpec(b *strings.Builder, c ColSpec) {
-	b.WriteByte('{')
-	writeTypeBody(b, c.Type)
+func colSpecJSON(c ColSpec) *jobj {
+	o := typeJSON(c.Type)
 	if c.Name != "" {
-		b.WriteString(", ")
-		writeKey(b, "name")
-		writeJSONString(b, c.Name)
+		o.add("name", c.Name)
 	}
-	b.WriteString(", ")
-	writeKey(b, "required")
-	b.WriteString(strconv.FormatBool(c.Required))
-	b.WriteByte('}')
+	return o.add("required", c.Required)
 }
 
-func writeTensorSpec(b *strings.Builder, t TensorSpec) {
-	b.WriteByte('{')
+func tensorSpecJSON(t TensorSpec) *jobj {
+	o := &jobj{}
 	if t.Name != "" {
-		writeKey(b, "name")
-		writeJSONString(b, t.Name)
-		b.WriteString(", ")
+		o.add("name", t.Name)
 	}
-	writeKey(b, "type")
-	b.WriteString(`"tensor", `)
-	writeKey(b, "tensor-spec")
-	b.WriteByte('{')
-	writeKey(b, "dtype")
-	writeJSONString(b, t.DType)
-	b.WriteString(", ")
-	writeKey(b, "shape")
-	b.WriteByte('[')
+	shape := make([]int64, len(t.Shape))
 	for i, d := range t.Shape {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(strconv.Itoa(d))
+		shape[i] = int64(d)
 	}
-	b.WriteString("]}}")
+	return o.add("type", "tensor").add("tensor-spec", (&jobj{}).add("dtype", t.DType).add("shape", shape))
 }
 
 // JSON returns p as MLflow's ParamSchema.to_json writes it.
@@ -150,63 +112,45 @@ func (p *ParamSchema) JSON() (string, error) {
 	if err := p.Validate(); err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	b.WriteByte('[')
+	specs := make([]any, len(p.Params))
 	for i := range p.Params {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		if err := writeParamSpec(&b, &p.Params[i]); err != nil {
+		spec, err := paramSpecJSON(&p.Params[i])
+		if err != nil {
 			return "", err
 		}
+		specs[i] = spec
 	}
-	b.WriteByte(']')
-	return b.String(), nil
+	return dumpJSON(specs)
 }
 
 // MarshalJSON implements json.Marshaler with the same content as JSON.
-func (p *ParamSchema) MarshalJSON() ([]byte, error) {
-	t, err := p.JSON()
-	return []byte(t), err
-}
+func (p *ParamSchema) MarshalJSON() ([]byte, error) { return marshalText(p.JSON()) }
 
 // UnmarshalJSON implements json.Unmarshaler with ParseParamSchemaJSON's
 // rules.
-func (p *ParamSchema) UnmarshalJSON(b []byte) error {
-	got, err := ParseParamSchemaJSON(string(b))
-	if err != nil {
-		return err
-	}
-	*p = *got
-	return nil
-}
+func (p *ParamSchema) UnmarshalJSON(b []byte) error { return unmarshalText(p, b, ParseParamSchemaJSON) }
 
-func writeParamSpec(b *strings.Builder, ps *ParamSpec) error {
-	b.WriteByte('{')
-	writeKey(b, "name")
-	writeJSONString(b, ps.Name)
-	b.WriteString(", ")
-	writeKey(b, "default")
+// paramSpecJSON returns ps's dict as MLflow writes it; its error is about
+// a default JSON cannot hold.
+func paramSpecJSON(ps *ParamSpec) (*jobj, error) {
 	var def any = ps.Default
 	if ps.raw != nil && sameJSON(ps.Default, ps.dec) {
 		def = ps.raw
 	} else {
 		def = pyDefault(ps.Default)
 	}
-	if err := writeJSON(b, def); err != nil {
-		return fmt.Errorf("mlmodel: param %q default: %w", ps.Name, err)
+	if _, err := dumpJSON(def); err != nil {
+		return nil, fmt.Errorf("mlmodel: param %q default: %w", ps.Name, err)
 	}
-	b.WriteString(", ")
-	writeKey(b, "shape")
-	if ps.Shape == nil {
-		b.WriteString("null")
-	} else {
-		b.WriteString("[-1]")
+	var shape any
+	if ps.Shape != nil {
+		shape = []int64{-1}
 	}
-	b.WriteString(", ")
-	writeTypeBody(b, ps.Type)
-	b.WriteByte('}')
-	return nil
+	o := (&jobj{}).add("name", ps.Name).add("default", def).add("shape", shape)
+	t := typeJSON(ps.Type)
+	o.keys = append(o.keys, t.keys...)
+	o.vals = append(o.vals, t.vals...)
+	return o, nil
 }
 
 // pyDefault turns time.Time defaults (and lists of them) into the ISO text
@@ -242,40 +186,19 @@ func pyISOFormat(t time.Time) string {
 // that names the input and the key; object properties are sorted by name,
 // as MLflow sorts them.
 func ParseSchemaJSON(text string) (*Schema, error) {
-	if len(text) > MaxSchemaJSON {
-		return nil, invalidf("schema JSON is %d bytes, more than %d", len(text), MaxSchemaJSON)
-	}
-	v, err := parseJSON(text)
-	if err != nil {
-		return nil, fmt.Errorf("mlmodel: schema: %w", err)
-	}
-	list, ok := v.([]any)
-	if !ok {
-		return nil, invalidf("schema: want a JSON list, got %s", jsonKind(v))
-	}
-	if len(list) > MaxSchemaInputs {
-		return nil, invalidf("schema: %d inputs, more than %d", len(list), MaxSchemaInputs)
-	}
 	s := &Schema{}
-	for i, e := range list {
-		o, ok := e.(*jobj)
-		if !ok {
-			return nil, invalidf("schema input %d: want an object, got %s", i, jsonKind(e))
-		}
-		tv, _ := o.get("type")
-		if tv == "tensor" {
+	err := parseSpecList(text, specList{"schema", "schema", "inputs", "schema input"}, func(o *jobj) error {
+		if tv, _ := o.get("type"); tv == "tensor" {
 			t, err := decodeTensorSpec(o)
-			if err != nil {
-				return nil, fmt.Errorf("mlmodel: schema input %d: %w", i, err)
-			}
 			s.Tensors = append(s.Tensors, t)
-			continue
+			return err
 		}
 		c, err := decodeColSpec(o)
-		if err != nil {
-			return nil, fmt.Errorf("mlmodel: schema input %d: %w", i, err)
-		}
 		s.Cols = append(s.Cols, c)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -283,6 +206,47 @@ func ParseSchemaJSON(text string) (*Schema, error) {
 	return s, nil
 }
 
+// specList names a JSON list of specs in parseSpecList's errors.
+type specList struct {
+	text  string // the text ("schema" JSON is n bytes, ...)
+	list  string // the list ("schema": want a JSON list, ...)
+	items string // its elements, counted ("inputs")
+	item  string // one element ("schema input" 3: ...)
+}
+
+// parseSpecList parses text, a JSON list of at most MaxSchemaInputs
+// objects of at most MaxSchemaJSON bytes, and hands each object to decode
+// in turn.
+func parseSpecList(text string, n specList, decode func(o *jobj) error) error {
+	if len(text) > MaxSchemaJSON {
+		return invalidf("%s JSON is %d bytes, more than %d", n.text, len(text), MaxSchemaJSON)
+	}
+	v, err := parseJSON(text)
+	if err != nil {
+		return fmt.Errorf("mlmodel: %s: %w", n.list, err)
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return invalidf("%s: want a JSON list, got %s", n.list, jsonKind(v))
+	}
+	if len(list) > MaxSchemaInputs {
+		return invalidf("%s: %d %s, more than %d", n.list, len(list), n.items, MaxSchemaInputs)
+	}
+	for i, e := range list {
+		o, ok := e.(*jobj)
+		if !ok {
+			return invalidf("%s %d: want an object, got %s", n.item, i, jsonKind(e))
+		}
+		if err := decode(o); err != nil {
+			return fmt.Errorf("mlmodel: %s %d: %w", n.item, i, err)
+		}
+	}
+	return nil
+}
+
+// jsonKind names the kind of a decoded value, from the JSON parser (jnum,
+// *jobj) or the YAML reader (int64, *big.Int, float64, map[string]any), for
+// error messages.
 func jsonKind(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -296,10 +260,16 @@ func jsonKind(v any) string {
 			return "an integer"
 		}
 		return "a number"
+	case int64, *big.Int:
+		return "an integer"
+	case float64:
+		return "a number"
 	case []any:
 		return "a list"
 	case *jobj:
 		return "an object"
+	case map[string]any:
+		return "a mapping"
 	}
 	return fmt.Sprintf("%T", v)
 }
@@ -492,31 +462,14 @@ func decodeTensorSpec(o *jobj) (TensorSpec, error) {
 // ParamSchema.from_json reads it (accepting "dtype" for "type", as MLflow
 // does for old files) and checks it with Validate.
 func ParseParamSchemaJSON(text string) (*ParamSchema, error) {
-	if len(text) > MaxSchemaJSON {
-		return nil, invalidf("param schema JSON is %d bytes, more than %d", len(text), MaxSchemaJSON)
-	}
-	v, err := parseJSON(text)
-	if err != nil {
-		return nil, fmt.Errorf("mlmodel: params: %w", err)
-	}
-	list, ok := v.([]any)
-	if !ok {
-		return nil, invalidf("params: want a JSON list, got %s", jsonKind(v))
-	}
-	if len(list) > MaxSchemaInputs {
-		return nil, invalidf("params: %d params, more than %d", len(list), MaxSchemaInputs)
-	}
 	p := &ParamSchema{Params: []ParamSpec{}}
-	for i, e := range list {
-		o, ok := e.(*jobj)
-		if !ok {
-			return nil, invalidf("param %d: want an object, got %s", i, jsonKind(e))
-		}
+	err := parseSpecList(text, specList{"param schema", "params", "params", "param"}, func(o *jobj) error {
 		ps, err := decodeParamSpec(o)
-		if err != nil {
-			return nil, fmt.Errorf("mlmodel: param %d: %w", i, err)
-		}
 		p.Params = append(p.Params, ps)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := p.Validate(); err != nil {
 		return nil, err
