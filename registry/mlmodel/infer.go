@@ -180,44 +180,34 @@ func mapToAny(rv reflect.Value) map[string]any {
 	return m
 }
 
+// numpyDTypes names the numpy dtype of a 1-D array of each scalar kind.
+var numpyDTypes = map[reflect.Kind]string{
+	reflect.Bool: "bool", reflect.String: "str",
+	reflect.Int8: "int8", reflect.Int16: "int16", reflect.Int32: "int32", reflect.Int: "int64", reflect.Int64: "int64",
+	reflect.Uint8: "uint8", reflect.Uint16: "uint16", reflect.Uint32: "uint32", reflect.Uint: "uint64", reflect.Uint64: "uint64",
+	reflect.Float32: "float32", reflect.Float64: "float64",
+}
+
 // numpyDType returns the numpy dtype name of a 1-D array of t.
 func numpyDType(t reflect.Type) (string, bool) {
-	if t == timeType {
+	switch t {
+	case timeType:
 		return "datetime64[ns]", true
-	}
-	if t == bytesType {
+	case bytesType:
 		return "bytes", true
-	}
-	if t == jnumType {
+	case jnumType:
 		return "float64", true
 	}
-	switch t.Kind() {
-	case reflect.Bool:
-		return "bool", true
-	case reflect.Int8:
-		return "int8", true
-	case reflect.Int16:
-		return "int16", true
-	case reflect.Int32:
-		return "int32", true
-	case reflect.Int, reflect.Int64:
-		return "int64", true
-	case reflect.Uint8:
-		return "uint8", true
-	case reflect.Uint16:
-		return "uint16", true
-	case reflect.Uint32:
-		return "uint32", true
-	case reflect.Uint, reflect.Uint64:
-		return "uint64", true
-	case reflect.Float32:
-		return "float32", true
-	case reflect.Float64:
-		return "float64", true
-	case reflect.String:
-		return "str", true
-	}
-	return "", false
+	d, ok := numpyDTypes[t.Kind()]
+	return d, ok
+}
+
+// scalarKinds maps Go's scalar kinds to MLflow's: small integers to
+// integer, others that fit int64 to long.
+var scalarKinds = map[reflect.Kind]Kind{
+	reflect.Bool: Boolean, reflect.String: String, reflect.Float32: Float, reflect.Float64: Double,
+	reflect.Int8: Integer, reflect.Int16: Integer, reflect.Int32: Integer, reflect.Uint8: Integer, reflect.Uint16: Integer,
+	reflect.Int: Long, reflect.Int64: Long, reflect.Uint32: Long,
 }
 
 // goType maps a static Go type to an MLflow type; opt reports a pointer
@@ -239,19 +229,10 @@ func goType(t reflect.Type, depth int) (Type, bool, error) {
 	case jnumType:
 		return Type{Kind: Double}, opt, nil
 	}
+	if k, ok := scalarKinds[t.Kind()]; ok {
+		return Type{Kind: k}, opt, nil
+	}
 	switch t.Kind() {
-	case reflect.Bool:
-		return Type{Kind: Boolean}, opt, nil
-	case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Uint8, reflect.Uint16:
-		return Type{Kind: Integer}, opt, nil
-	case reflect.Int, reflect.Int64, reflect.Uint32:
-		return Type{Kind: Long}, opt, nil
-	case reflect.Float32:
-		return Type{Kind: Float}, opt, nil
-	case reflect.Float64:
-		return Type{Kind: Double}, opt, nil
-	case reflect.String:
-		return Type{Kind: String}, opt, nil
 	case reflect.Interface:
 		return Type{Kind: Any}, true, nil
 	case reflect.Slice, reflect.Array:

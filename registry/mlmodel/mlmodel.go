@@ -544,6 +544,13 @@ func Unmarshal(data []byte) (m *Model, err error) {
 // topField reads the optional top-level key into dst when it holds a T,
 // recording whether the file had the key and whether it was null.
 func topField[T any](m *Model, top map[string]any, key, want string, dst *T) error {
+	return topValue(m, top, key, want, func(x T) error { *dst = x; return nil })
+}
+
+// topValue hands the optional top-level key's value to use when it is a
+// non-null T (else the error names want), recording whether the file had
+// the key and whether it was null.
+func topValue[T any](m *Model, top map[string]any, key, want string, use func(T) error) error {
 	v, ok := top[key]
 	if !ok {
 		return nil
@@ -557,8 +564,7 @@ func topField[T any](m *Model, top map[string]any, key, want string, dst *T) err
 	if !ok {
 		return invalidf("%s: want %s, got %s", key, want, jsonKind(v))
 	}
-	*dst = x
-	return nil
+	return use(x)
 }
 
 func fromMap(top map[string]any) (*Model, error) {
@@ -567,20 +573,21 @@ func fromMap(top map[string]any) (*Model, error) {
 	mapping := func(key string, dst *map[string]any) error { return topField(m, top, key, "a mapping", dst) }
 	flag := func(key string, dst *bool) error { return topField(m, top, key, "true or false", dst) }
 	strList := func(key string, dst *[]string) error {
-		var list []any
-		if err := topField(m, top, key, "a list of strings", &list); err != nil || list == nil {
-			return err
-		}
-		out := make([]string, 0, len(list))
-		for i, e := range list {
-			s, ok := e.(string)
-			if !ok {
-				return invalidf("%s[%d]: want a string, got %s", key, i, jsonKind(e))
+		return topValue(m, top, key, "a list of strings", func(list []any) error {
+			out := make([]string, 0, len(list))
+			for i, e := range list {
+				s, ok := e.(string)
+				if !ok {
+					return invalidf("%s[%d]: want a string, got %s", key, i, jsonKind(e))
+				}
+				out = append(out, s)
 			}
-			out = append(out, s)
-		}
-		*dst = out
-		return nil
+			*dst = out
+			return nil
+		})
+	}
+	mappingWith := func(key string, use func(map[string]any) error) error {
+		return topValue(m, top, key, "a mapping", use)
 	}
 	steps := []error{
 		str(kArtifactPath, &m.ArtifactPath),
@@ -597,74 +604,32 @@ func fromMap(top map[string]any) (*Model, error) {
 		str(kRunID, &m.RunID),
 		flag(kTypeHintFromExpl, &m.TypeHintFromExample),
 		str(kUTCTimeCreated, &m.UTCTimeCreated),
+		mappingWith(kFlavors, func(x map[string]any) (err error) {
+			m.Flavors, err = flavorsFromMap(x)
+			return err
+		}),
+		topValue(m, top, kModelSizeBytes, "an integer", func(v any) error {
+			switch x := v.(type) {
+			case int64:
+				m.ModelSizeBytes = &x
+				return nil
+			case *big.Int:
+				return invalidf("model_size_bytes: %s is out of range", x)
+			}
+			return invalidf("model_size_bytes: want an integer, got %s", jsonKind(v))
+		}),
+		mappingWith(kSavedInput, func(x map[string]any) (err error) {
+			m.SavedInputExample, err = inputExampleFromMap(x)
+			return err
+		}),
+		mappingWith(kSignature, func(x map[string]any) (err error) {
+			m.Signature, m.sigKeys, err = signatureFromMap(x)
+			return err
+		}),
 	}
 	for _, err := range steps {
 		if err != nil {
 			return nil, err
-		}
-	}
-	if v, ok := top[kFlavors]; ok {
-		m.present[kFlavors] = true
-		switch x := v.(type) {
-		case nil:
-			m.nulls[kFlavors] = true
-		case map[string]any:
-			m.Flavors = make(map[string]map[string]any, len(x))
-			for name, cfg := range x {
-				switch c := cfg.(type) {
-				case nil:
-					m.Flavors[name] = nil
-				case map[string]any:
-					m.Flavors[name] = c
-				default:
-					return nil, invalidf("flavors: %s: want a mapping, got %s", name, jsonKind(cfg))
-				}
-			}
-		default:
-			return nil, invalidf("flavors: want a mapping, got %s", jsonKind(v))
-		}
-	}
-	if v, ok := top[kModelSizeBytes]; ok {
-		m.present[kModelSizeBytes] = true
-		switch x := v.(type) {
-		case nil:
-			m.nulls[kModelSizeBytes] = true
-		case int64:
-			m.ModelSizeBytes = &x
-		case *big.Int:
-			return nil, invalidf("model_size_bytes: %s is out of range", x)
-		default:
-			return nil, invalidf("model_size_bytes: want an integer, got %s", jsonKind(v))
-		}
-	}
-	if v, ok := top[kSavedInput]; ok {
-		m.present[kSavedInput] = true
-		switch x := v.(type) {
-		case nil:
-			m.nulls[kSavedInput] = true
-		case map[string]any:
-			in, err := inputExampleFromMap(x)
-			if err != nil {
-				return nil, err
-			}
-			m.SavedInputExample = in
-		default:
-			return nil, invalidf("saved_input_example_info: want a mapping, got %s", jsonKind(v))
-		}
-	}
-	if v, ok := top[kSignature]; ok {
-		m.present[kSignature] = true
-		switch x := v.(type) {
-		case nil:
-			m.nulls[kSignature] = true
-		case map[string]any:
-			sig, keys, err := signatureFromMap(x)
-			if err != nil {
-				return nil, err
-			}
-			m.Signature, m.sigKeys = sig, keys
-		default:
-			return nil, invalidf("signature: want a mapping, got %s", jsonKind(v))
 		}
 	}
 	for k, v := range top {
@@ -676,6 +641,21 @@ func fromMap(top map[string]any) (*Model, error) {
 		}
 	}
 	return m, nil
+}
+
+func flavorsFromMap(x map[string]any) (map[string]map[string]any, error) {
+	fl := make(map[string]map[string]any, len(x))
+	for name, cfg := range x {
+		switch c := cfg.(type) {
+		case nil:
+			fl[name] = nil
+		case map[string]any:
+			fl[name] = c
+		default:
+			return nil, invalidf("flavors: %s: want a mapping, got %s", name, jsonKind(cfg))
+		}
+	}
+	return fl, nil
 }
 
 func inputExampleFromMap(x map[string]any) (*InputExampleInfo, error) {
