@@ -1,7 +1,6 @@
 package mlmodel
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -27,27 +26,7 @@ func FuzzDecodeMLmodel(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := Unmarshal(data)
-		if err != nil {
-			return
-		}
-		out, err := m.Marshal()
-		if err != nil {
-			t.Fatalf("decoded but cannot encode: %v\ninput: %q", err, data)
-		}
-		m2, err := Unmarshal(out)
-		if err != nil {
-			t.Fatalf("cannot decode own output: %v\ninput: %q\noutput:\n%s", err, data, out)
-		}
-		out2, err := m2.Marshal()
-		if err != nil {
-			t.Fatalf("cannot re-encode: %v", err)
-		}
-		if !bytes.Equal(out, out2) {
-			t.Fatalf("encoding is not stable\ninput: %q\nfirst:\n%s\nsecond:\n%s", data, out, out2)
-		}
-	})
+	f.Fuzz(func(t *testing.T, data []byte) { checkStable(t, data, Unmarshal, (*Model).Marshal) })
 }
 
 // FuzzSchemaJSON feeds arbitrary text to ParseSchemaJSON and
@@ -63,31 +42,28 @@ func FuzzSchemaJSON(f *testing.F) {
 	f.Add(`[{"type": "double", "name": "x", "required": false}]`)
 	f.Add(`[{"name": "p", "default": {"b": [1, NaN, -Infinity, 1e400]}, "type": "object", "properties": {"b": {"type": "array", "items": {"type": "any"}}}}]`)
 	f.Fuzz(func(t *testing.T, text string) {
-		if s, err := ParseSchemaJSON(text); err == nil {
-			j, err := s.JSON()
-			if err != nil {
-				t.Fatalf("parsed but cannot write: %v\ninput: %q", err, text)
-			}
-			s2, err := ParseSchemaJSON(j)
-			if err != nil {
-				t.Fatalf("cannot parse own output: %v\ninput: %q\noutput: %s", err, text, j)
-			}
-			if j2, _ := s2.JSON(); j2 != j {
-				t.Fatalf("schema JSON not stable\nfirst:  %s\nsecond: %s", j, j2)
-			}
-		}
-		if p, err := ParseParamSchemaJSON(text); err == nil {
-			j, err := p.JSON()
-			if err != nil {
-				t.Fatalf("parsed params but cannot write: %v\ninput: %q", err, text)
-			}
-			p2, err := ParseParamSchemaJSON(j)
-			if err != nil {
-				t.Fatalf("cannot parse own params output: %v\ninput: %q\noutput: %s", err, text, j)
-			}
-			if j2, _ := p2.JSON(); j2 != j {
-				t.Fatalf("param JSON not stable\nfirst:  %s\nsecond: %s", j, j2)
-			}
-		}
+		checkStable(t, text, ParseSchemaJSON, (*Schema).JSON)
+		checkStable(t, text, ParseParamSchemaJSON, (*ParamSchema).JSON)
 	})
+}
+
+// checkStable checks that whatever parse accepts writes, parses again and
+// writes the same text.
+func checkStable[V any, S ~string | ~[]byte](t *testing.T, in S, parse func(S) (V, error), write func(V) (S, error)) {
+	t.Helper()
+	v, err := parse(in)
+	if err != nil {
+		return
+	}
+	out, err := write(v)
+	if err != nil {
+		t.Fatalf("parsed but cannot write: %v\ninput: %q", err, in)
+	}
+	v2, err := parse(out)
+	if err != nil {
+		t.Fatalf("cannot parse own output: %v\ninput: %q\noutput:\n%s", err, in, out)
+	}
+	if out2, err := write(v2); err != nil || string(out2) != string(out) {
+		t.Fatalf("output not stable (%v)\ninput: %q\nfirst:\n%s\nsecond:\n%s", err, in, out, out2)
+	}
 }

@@ -37,18 +37,9 @@ var mlflowParamsJSON = []string{
 
 func TestSchemaJSONRoundTrip(t *testing.T) {
 	for _, in := range mlflowSchemaJSON {
-		s, err := ParseSchemaJSON(in)
-		if err != nil {
-			t.Errorf("ParseSchemaJSON(%s): %v", in, err)
+		s, ok := roundTrip(t, in, ParseSchemaJSON, (*Schema).JSON)
+		if !ok {
 			continue
-		}
-		got, err := s.JSON()
-		if err != nil {
-			t.Errorf("JSON of %s: %v", in, err)
-			continue
-		}
-		if got != in {
-			t.Errorf("round trip:\ngot  %s\nwant %s", got, in)
 		}
 		// encoding/json works too (compacted).
 		var back Schema
@@ -61,20 +52,29 @@ func TestSchemaJSONRoundTrip(t *testing.T) {
 		}
 	}
 	for _, in := range mlflowParamsJSON {
-		p, err := ParseParamSchemaJSON(in)
-		if err != nil {
-			t.Errorf("ParseParamSchemaJSON(%s): %v", in, err)
-			continue
-		}
-		got, err := p.JSON()
-		if err != nil {
-			t.Errorf("JSON of %s: %v", in, err)
-			continue
-		}
-		if got != in {
-			t.Errorf("round trip:\ngot  %s\nwant %s", got, in)
-		}
+		roundTrip(t, in, ParseParamSchemaJSON, (*ParamSchema).JSON)
 	}
+}
+
+// roundTrip parses in and writes it back, which must give in again; it
+// returns the parsed value and whether all went well.
+func roundTrip[V any](t *testing.T, in string, parse func(string) (V, error), write func(V) (string, error)) (V, bool) {
+	t.Helper()
+	v, err := parse(in)
+	if err != nil {
+		t.Errorf("parse %s: %v", in, err)
+		return v, false
+	}
+	got, err := write(v)
+	if err != nil {
+		t.Errorf("write %s: %v", in, err)
+		return v, false
+	}
+	if got != in {
+		t.Errorf("round trip:\ngot  %s\nwant %s", got, in)
+		return v, false
+	}
+	return v, true
 }
 
 func TestSchemaJSONNormalises(t *testing.T) {

@@ -187,7 +187,7 @@ func pyISOFormat(t time.Time) string {
 // as MLflow sorts them.
 func ParseSchemaJSON(text string) (*Schema, error) {
 	s := &Schema{}
-	err := parseSpecList(text, specList{"schema", "schema", "inputs", "schema input"}, func(o *jobj) error {
+	return parseSpecList(text, specList{"schema", "schema", "inputs", "schema input"}, s, func(o *jobj) error {
 		if tv, _ := o.get("type"); tv == "tensor" {
 			t, err := decodeTensorSpec(o)
 			s.Tensors = append(s.Tensors, t)
@@ -197,13 +197,6 @@ func ParseSchemaJSON(text string) (*Schema, error) {
 		s.Cols = append(s.Cols, c)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Validate(); err != nil {
-		return nil, err
-	}
-	return s, nil
 }
 
 // specList names a JSON list of specs in parseSpecList's errors.
@@ -215,33 +208,37 @@ type specList struct {
 }
 
 // parseSpecList parses text, a JSON list of at most MaxSchemaInputs
-// objects of at most MaxSchemaJSON bytes, and hands each object to decode
-// in turn.
-func parseSpecList(text string, n specList, decode func(o *jobj) error) error {
+// objects of at most MaxSchemaJSON bytes, hands each object to decode in
+// turn and returns dst once it passes its Validate.
+func parseSpecList[T interface{ Validate() error }](text string, n specList, dst T, decode func(o *jobj) error) (T, error) {
+	var zero T
 	if len(text) > MaxSchemaJSON {
-		return invalidf("%s JSON is %d bytes, more than %d", n.text, len(text), MaxSchemaJSON)
+		return zero, invalidf("%s JSON is %d bytes, more than %d", n.text, len(text), MaxSchemaJSON)
 	}
 	v, err := parseJSON(text)
 	if err != nil {
-		return fmt.Errorf("mlmodel: %s: %w", n.list, err)
+		return zero, fmt.Errorf("mlmodel: %s: %w", n.list, err)
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return invalidf("%s: want a JSON list, got %s", n.list, jsonKind(v))
+		return zero, invalidf("%s: want a JSON list, got %s", n.list, jsonKind(v))
 	}
 	if len(list) > MaxSchemaInputs {
-		return invalidf("%s: %d %s, more than %d", n.list, len(list), n.items, MaxSchemaInputs)
+		return zero, invalidf("%s: %d %s, more than %d", n.list, len(list), n.items, MaxSchemaInputs)
 	}
 	for i, e := range list {
 		o, ok := e.(*jobj)
 		if !ok {
-			return invalidf("%s %d: want an object, got %s", n.item, i, jsonKind(e))
+			return zero, invalidf("%s %d: want an object, got %s", n.item, i, jsonKind(e))
 		}
 		if err := decode(o); err != nil {
-			return fmt.Errorf("mlmodel: %s %d: %w", n.item, i, err)
+			return zero, fmt.Errorf("mlmodel: %s %d: %w", n.item, i, err)
 		}
 	}
-	return nil
+	if err := dst.Validate(); err != nil {
+		return zero, err
+	}
+	return dst, nil
 }
 
 // jsonKind names the kind of a decoded value, from the JSON parser (jnum,
@@ -310,16 +307,22 @@ func getBool(o *jobj, key string, def bool) (bool, error) {
 	return b, nil
 }
 
+// optionalName reads a spec's optional "name", which must not be empty;
+// what says what it names in the error.
+func optionalName(o *jobj, what string) (string, error) {
+	name, has, err := getString(o, "name", false)
+	if err == nil && has && name == "" {
+		err = invalidf("empty %s name", what)
+	}
+	return name, err
+}
+
 func decodeColSpec(o *jobj) (ColSpec, error) {
 	var c ColSpec
-	name, has, err := getString(o, "name", false)
-	if err != nil {
+	var err error
+	if c.Name, err = optionalName(o, "column"); err != nil {
 		return c, err
 	}
-	if has && name == "" {
-		return c, invalidf("empty column name")
-	}
-	c.Name = name
 	if c.Required, err = getBool(o, "required", true); err != nil {
 		return c, err
 	}
@@ -338,65 +341,27 @@ func decodeType(o *jobj, depth int, extra ...string) (Type, error) {
 		return Type{}, err
 	}
 	t := Type{Kind: Kind(k)}
-	sub := func(key string) (*Type, error) {
-		v, ok := o.get(key)
-		if !ok {
-			return nil, invalidf("%s type without %q", k, key)
+	if key, ok := typeMembers[t.Kind]; ok {
+		if err := checkKeys(o, append([]string{"type", key}, extra...)...); err != nil {
+			return t, err
 		}
-		so, ok := v.(*jobj)
-		if !ok {
-			return nil, invalidf("%q: want an object, got %s", key, jsonKind(v))
+		so, err := getObject(o, key, k+" type")
+		if err != nil {
+			return t, err
+		}
+		if t.Kind == Object {
+			t.Properties, err = decodeProperties(so, depth)
+			return t, err
 		}
 		st, err := decodeType(so, depth+1)
 		if err != nil {
-			return nil, fmt.Errorf("mlmodel: %s: %w", key, err)
+			return t, fmt.Errorf("mlmodel: %s: %w", key, err)
 		}
-		return &st, nil
-	}
-	switch t.Kind {
-	case Array:
-		if err := checkKeys(o, append([]string{"type", "items"}, extra...)...); err != nil {
-			return t, err
+		if t.Kind == Array {
+			t.Items = &st
+		} else {
+			t.Values = &st
 		}
-		t.Items, err = sub("items")
-		return t, err
-	case Map:
-		if err := checkKeys(o, append([]string{"type", "values"}, extra...)...); err != nil {
-			return t, err
-		}
-		t.Values, err = sub("values")
-		return t, err
-	case Object:
-		if err := checkKeys(o, append([]string{"type", "properties"}, extra...)...); err != nil {
-			return t, err
-		}
-		v, ok := o.get("properties")
-		if !ok {
-			return t, invalidf("object type without \"properties\"")
-		}
-		po, ok := v.(*jobj)
-		if !ok {
-			return t, invalidf("\"properties\": want an object, got %s", jsonKind(v))
-		}
-		if len(po.keys) == 0 {
-			return t, invalidf("object type without properties")
-		}
-		for i, name := range po.keys {
-			pv, ok := po.vals[i].(*jobj)
-			if !ok {
-				return t, invalidf("property %q: want an object, got %s", name, jsonKind(po.vals[i]))
-			}
-			req, err := getBool(pv, "required", true)
-			if err != nil {
-				return t, fmt.Errorf("mlmodel: property %q: %w", name, err)
-			}
-			pt, err := decodeType(pv, depth+1, "required")
-			if err != nil {
-				return t, fmt.Errorf("mlmodel: property %q: %w", name, err)
-			}
-			t.Properties = append(t.Properties, Property{Name: name, Type: pt, Required: req})
-		}
-		sort.SliceStable(t.Properties, func(i, j int) bool { return t.Properties[i].Name < t.Properties[j].Name })
 		return t, nil
 	}
 	if !t.Kind.valid() {
@@ -405,26 +370,60 @@ func decodeType(o *jobj, depth int, extra ...string) (Type, error) {
 	return t, checkKeys(o, append([]string{"type"}, extra...)...)
 }
 
+// typeMembers names the key holding a composite type's members.
+var typeMembers = map[Kind]string{Array: "items", Map: "values", Object: "properties"}
+
+// getObject reads the object o[key]; owner names o in the error for a
+// missing key.
+func getObject(o *jobj, key, owner string) (*jobj, error) {
+	v, ok := o.get(key)
+	if !ok {
+		return nil, invalidf("%s without %q", owner, key)
+	}
+	so, ok := v.(*jobj)
+	if !ok {
+		return nil, invalidf("%q: want an object, got %s", key, jsonKind(v))
+	}
+	return so, nil
+}
+
+// decodeProperties reads an object type's properties, sorted by name.
+func decodeProperties(po *jobj, depth int) ([]Property, error) {
+	if len(po.keys) == 0 {
+		return nil, invalidf("object type without properties")
+	}
+	props := make([]Property, 0, len(po.keys))
+	for i, name := range po.keys {
+		pv, ok := po.vals[i].(*jobj)
+		if !ok {
+			return nil, invalidf("property %q: want an object, got %s", name, jsonKind(po.vals[i]))
+		}
+		req, err := getBool(pv, "required", true)
+		if err != nil {
+			return nil, fmt.Errorf("mlmodel: property %q: %w", name, err)
+		}
+		pt, err := decodeType(pv, depth+1, "required")
+		if err != nil {
+			return nil, fmt.Errorf("mlmodel: property %q: %w", name, err)
+		}
+		props = append(props, Property{Name: name, Type: pt, Required: req})
+	}
+	sort.SliceStable(props, func(i, j int) bool { return props[i].Name < props[j].Name })
+	return props, nil
+}
+
 func decodeTensorSpec(o *jobj) (TensorSpec, error) {
 	var t TensorSpec
 	if err := checkKeys(o, "name", "type", "tensor-spec"); err != nil {
 		return t, err
 	}
-	name, has, err := getString(o, "name", false)
-	if err != nil {
+	var err error
+	if t.Name, err = optionalName(o, "tensor"); err != nil {
 		return t, err
 	}
-	if has && name == "" {
-		return t, invalidf("empty tensor name")
-	}
-	t.Name = name
-	v, ok := o.get("tensor-spec")
-	if !ok {
-		return t, invalidf("tensor without \"tensor-spec\"")
-	}
-	so, ok := v.(*jobj)
-	if !ok {
-		return t, invalidf("\"tensor-spec\": want an object, got %s", jsonKind(v))
+	so, err := getObject(o, "tensor-spec", "tensor")
+	if err != nil {
+		return t, err
 	}
 	if err := checkKeys(so, "dtype", "shape"); err != nil {
 		return t, err
@@ -463,18 +462,11 @@ func decodeTensorSpec(o *jobj) (TensorSpec, error) {
 // does for old files) and checks it with Validate.
 func ParseParamSchemaJSON(text string) (*ParamSchema, error) {
 	p := &ParamSchema{Params: []ParamSpec{}}
-	err := parseSpecList(text, specList{"param schema", "params", "params", "param"}, func(o *jobj) error {
+	return parseSpecList(text, specList{"param schema", "params", "params", "param"}, p, func(o *jobj) error {
 		ps, err := decodeParamSpec(o)
 		p.Params = append(p.Params, ps)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	return p, nil
 }
 
 func decodeParamSpec(o *jobj) (ParamSpec, error) {
