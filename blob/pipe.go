@@ -84,16 +84,25 @@ func (p *pipe) produce(r *reader) {
 				}
 			}
 		}
-		// Ask for one byte past the announced end at most, to see it.
-		want := int64(len(*b))
-		if left := r.h.size - total; left < want {
-			want = left + 1
+		// The chunk that holds the announced end also looks one byte
+		// past it, so that it carries the verdict.
+		want, last := int64(len(*b)), false
+		if left := r.h.size - total; left <= want {
+			want, last = left, true
 		}
 		n, err := io.ReadFull(r.src, (*b)[:want])
+		past := false
+		if last && err == nil {
+			var probe [1]byte
+			m, perr := io.ReadFull(r.src, probe[:])
+			past, err = m > 0, perr
+			if err == nil {
+				err = io.EOF
+			}
+		}
 		c := chunk{b: b, n: n}
 		switch {
-		case total+int64(n) > r.h.size:
-			c.n = int(r.h.size - total)
+		case past:
 			c.err = r.corrupt(fmt.Sprintf("content runs past the %d bytes its header says", r.h.size))
 		case err == io.EOF || err == io.ErrUnexpectedEOF:
 			if r.file.err != nil {

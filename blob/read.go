@@ -194,44 +194,46 @@ func (r *reader) corrupt(reason string) error {
 	return fmt.Errorf("blob: %s %s (%s): %s: %w", r.op, r.d, r.path, reason, ErrCorrupt)
 }
 
-// WriteTo writes the content to w in chunks, verifying it as Read does;
-// io.Copy uses it. It returns nil at a verified end. The last chunk of
-// content that does not match its digest is not written (content of at
-// most a chunk is then not written at all).
+// WriteTo writes the content to w, verifying it as Read does; io.Copy
+// uses it. It returns nil at a verified end. It never writes the last
+// bytes of content that does not match its digest: content larger than a
+// chunk goes out chunk by chunk, each once hashed, and the last with the
+// verdict; smaller content is read whole and checked before any of it is
+// written.
 func (r *reader) WriteTo(w io.Writer) (int64, error) {
 	if r.err == nil && r.piped() {
 		return r.pipe.writeTo(r, w)
 	}
+	if r.err != nil {
+		if r.err == io.EOF {
+			return 0, nil
+		}
+		return 0, r.err
+	}
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
-	var total int64
-	for {
-		n, err := io.ReadFull(r, *bp)
-		if err != nil && r.err != nil && r.err != io.EOF {
-			return total, r.err // the bytes of a failed read are not handed out
-		}
-		if n > 0 {
-			m, werr := w.Write((*bp)[:n])
-			total += int64(m)
-			if werr == nil && m < n {
-				werr = io.ErrShortWrite
-			}
-			if werr != nil {
-				return total, werr
-			}
-		}
-		switch err {
-		case nil:
-		case io.EOF, io.ErrUnexpectedEOF:
-			if r.err == io.EOF {
-				return total, nil
-			}
-			return total, r.err
-		default:
-			return total, err
-		}
+	n, err := io.ReadFull(r, (*bp)[:r.h.size-r.n]) // at most a chunk: not piped
+	if err == nil {
+		var probe [1]byte
+		_, err = io.ReadFull(r, probe[:]) // the end, with the verdict
 	}
+	if r.err != io.EOF {
+		if r.err != nil {
+			return 0, r.err
+		}
+		return 0, err
+	}
+	m, err := w.Write((*bp)[:n])
+	if err == nil && m < n {
+		err = io.ErrShortWrite
+	}
+	return int64(m), err
 }
+
+// WithholdsDamagedTail marks a reader whose WriteTo never writes the last
+// bytes of damaged content (internal/httpsend then has it write a
+// response itself).
+func (r *reader) WithholdsDamagedTail() {}
 
 // Close releases the file and the decoder. It always returns nil.
 func (r *reader) Close() error {
