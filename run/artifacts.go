@@ -641,6 +641,25 @@ func (a *artifactReader) Read(p []byte) (int, error) {
 
 func (a *artifactReader) Close() error { return a.r.Close() }
 
+// WriteTo is the blob reader's: the content goes to w without a copy
+// through a caller's buffer, and the last bytes of damaged content are
+// never written (see WithholdsDamagedTail).
+func (a *artifactReader) WriteTo(w io.Writer) (int64, error) {
+	wt, ok := a.r.(io.WriterTo)
+	if !ok {
+		return io.Copy(w, onlyReader{a})
+	}
+	n, err := wt.WriteTo(w)
+	if err != nil {
+		err = fmt.Errorf("run: read artifact %q of %s: %w", a.path, a.owner, err)
+	}
+	return n, err
+}
+
+// WithholdsDamagedTail says that WriteTo never writes the last bytes of
+// an artifact whose blob is damaged: it reports the damage instead.
+func (a *artifactReader) WithholdsDamagedTail() {}
+
 // DeleteArtifact removes the file or folder p (the whole tree for "" or
 // "/") from run id's artifact index: what MLflow's artifact DELETE does. The
 // blobs stay until GC finds nothing else refers to them. A path that names

@@ -33,6 +33,15 @@ func (e *SentError) Unwrap() error { return e.Err }
 // whole one (with chunked encoding as with a Content-Length).
 func Abort() { panic(http.ErrAbortHandler) }
 
+// Withholder is a reader whose WriteTo never writes the last bytes of a
+// file it finds damaged: it returns the damage as its error instead.
+// Stream has such a reader write a large file to the response itself,
+// without a copy through a buffer of its own.
+type Withholder interface {
+	io.WriterTo
+	WithholdsDamagedTail()
+}
+
 // Stream writes rc with status 200, Content-Length set to size when it is
 // known (≥ 0) or when the file is read whole first. The caller sets the
 // other headers. An error before the status line is returned as is (the
@@ -63,6 +72,18 @@ func Stream(ctx context.Context, w http.ResponseWriter, r *http.Request, size in
 	if r.Method == http.MethodHead {
 		return nil
 	}
+	if wt, ok := rc.(Withholder); ok {
+		// The first bytes go out only when rc writes more: if it
+		// finds the file ends damaged right there, nothing does.
+		hw := &headFirst{w: w, head: buf[:n]}
+		if _, err := wt.WriteTo(hw); err != nil {
+			return &SentError{err}
+		}
+		if err := hw.flush(); err != nil {
+			return &SentError{err}
+		}
+		return nil
+	}
 	// One read behind: the last bytes go out only once rc said io.EOF.
 	pending := buf[:n]
 	next := make([]byte, len(buf))
@@ -87,4 +108,27 @@ func Stream(ctx context.Context, w http.ResponseWriter, r *http.Request, size in
 			return &SentError{err}
 		}
 	}
+}
+
+// headFirst writes head to w before the first write through it.
+type headFirst struct {
+	w    io.Writer
+	head []byte
+}
+
+func (h *headFirst) Write(p []byte) (int, error) {
+	if err := h.flush(); err != nil {
+		return 0, err
+	}
+	return h.w.Write(p)
+}
+
+// flush writes head unless it went out already.
+func (h *headFirst) flush() error {
+	if h.head == nil {
+		return nil
+	}
+	_, err := h.w.Write(h.head)
+	h.head = nil
+	return err
 }

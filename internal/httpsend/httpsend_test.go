@@ -30,7 +30,7 @@ func TestStream(t *testing.T) {
 		announce  bool // the caller knows the size
 		damaged   bool
 		wantWhole bool // the client reads a 200 body without error
-		wantCode  int
+		wantCode  int  // 0: the connection drops before the status line
 	}{
 		{"small", 1000, true, false, true, 200},
 		{"small, unknown size", 1000, false, false, true, 200},
@@ -41,44 +41,93 @@ func TestStream(t *testing.T) {
 		{"small damaged, unknown size", 1000, false, true, false, 500},
 		{"large damaged", 3 << 20, true, true, false, 200},
 		{"large damaged, unknown size", 3 << 20, false, true, false, 200},
+		{"first read's size", Whole, true, false, true, 200},
+		{"first read's size damaged", Whole, true, true, false, 0}, // nothing sent, no status line
 	} {
-		t.Run(tt.name, func(t *testing.T) {
-			data := bytes.Repeat([]byte("0123456789abcdef"), tt.size/16+1)[:tt.size]
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				var rc io.Reader = bytes.NewReader(data)
-				if tt.damaged {
-					rc = damaged{rc}
+		for _, kind := range []string{"reader", "withholder"} {
+			t.Run(tt.name+"/"+kind, func(t *testing.T) {
+				data := bytes.Repeat([]byte("0123456789abcdef"), tt.size/16+1)[:tt.size]
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					var rc io.Reader = bytes.NewReader(data)
+					if kind == "withholder" {
+						rc = &withholder{r: bytes.NewReader(data), damaged: tt.damaged}
+					} else if tt.damaged {
+						rc = damaged{rc}
+					}
+					size := int64(-1)
+					if tt.announce {
+						size = int64(len(data))
+					}
+					err := Stream(r.Context(), w, r, size, rc)
+					var sent *SentError
+					switch {
+					case errors.As(err, &sent):
+						Abort()
+					case err != nil:
+						http.Error(w, err.Error(), 500)
+					}
+				}))
+				defer srv.Close()
+				resp, err := http.Get(srv.URL)
+				if err != nil && tt.wantCode == 0 {
+					return // dropped before the status line: no download
 				}
-				size := int64(-1)
-				if tt.announce {
-					size = int64(len(data))
+				if err != nil {
+					t.Fatal(err)
 				}
-				err := Stream(r.Context(), w, r, size, rc)
-				var sent *SentError
-				switch {
-				case errors.As(err, &sent):
-					Abort()
-				case err != nil:
-					http.Error(w, err.Error(), 500)
+				body, rerr := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != tt.wantCode {
+					t.Errorf("status %d, want %d", resp.StatusCode, tt.wantCode)
 				}
-			}))
-			defer srv.Close()
-			resp, err := http.Get(srv.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, rerr := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tt.wantCode {
-				t.Errorf("status %d, want %d", resp.StatusCode, tt.wantCode)
-			}
-			whole := resp.StatusCode == 200 && rerr == nil
-			if whole != tt.wantWhole {
-				t.Errorf("whole download %v (read error %v), want %v", whole, rerr, tt.wantWhole)
-			}
-			if whole && !bytes.Equal(body, data) {
-				t.Errorf("got %d bytes, not the %d sent", len(body), len(data))
-			}
-		})
+				whole := resp.StatusCode == 200 && rerr == nil
+				if whole != tt.wantWhole {
+					t.Errorf("whole download %v (read error %v), want %v", whole, rerr, tt.wantWhole)
+				}
+				if whole && !bytes.Equal(body, data) {
+					t.Errorf("got %d bytes, not the %d sent", len(body), len(data))
+				}
+			})
+		}
 	}
 }
+
+// withholder reads data as damaged does when damaged, and its WriteTo
+// writes it in chunks of 1 MiB, all but the last when damaged, as a blob
+// reader does.
+type withholder struct {
+	r       *bytes.Reader
+	damaged bool
+}
+
+func (w *withholder) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	if err == io.EOF && w.damaged {
+		return n, errDamaged
+	}
+	return n, err
+}
+
+func (w *withholder) WriteTo(dst io.Writer) (int64, error) {
+	rest := make([]byte, w.r.Len())
+	w.r.Read(rest)
+	var total int64
+	for len(rest) > 0 {
+		n := min(len(rest), 1<<20)
+		if n == len(rest) && w.damaged {
+			return total, errDamaged
+		}
+		m, err := dst.Write(rest[:n])
+		total += int64(m)
+		if err != nil {
+			return total, err
+		}
+		rest = rest[n:]
+	}
+	if w.damaged {
+		return total, errDamaged
+	}
+	return total, nil
+}
+
+func (w *withholder) WithholdsDamagedTail() {}
