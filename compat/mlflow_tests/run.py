@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import importlib.util
 import json
 import os
 import re
@@ -138,6 +139,9 @@ def main() -> int:
     if not os.environ.get("MLFLOW_TESTS_DIR") or not all((tests_dir / f).is_file() for f in FILES):
         print("mlflow_tests: skipped: set MLFLOW_TESTS_DIR to a folder holding MLflow's " + " and ".join(FILES))
         return 0
+    if importlib.util.find_spec("pytest_timeout") is None:
+        print("mlflow_tests: needs pytest-timeout in this Python (pip install pytest-timeout)")
+        return 2
     extra = ["-k", a.k] if a.k else []
 
     with tempfile.TemporaryDirectory(prefix="mlflow-tests-run-") as tmp:
