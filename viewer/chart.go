@@ -70,7 +70,7 @@ func (v *Viewer) chartJSON(ctx context.Context, q chartQuery) ([]byte, error) {
 	}
 	b := make([]byte, 0, 128+n*40)
 	b = append(b, `{"key":`...)
-	b = strconv.AppendQuote(b, q.Key)
+	b = appendString(b, q.Key)
 	b = append(b, `,"width":`...)
 	b = strconv.AppendInt(b, int64(q.Width), 10)
 	b = append(b, `,"series":[`...)
@@ -87,7 +87,7 @@ func (v *Viewer) chartJSON(ctx context.Context, q chartQuery) ([]byte, error) {
 		b = append(b, `{"run_id":"`...)
 		b = append(b, id.String()...)
 		b = append(b, `","run_name":`...)
-		b = strconv.AppendQuote(b, metas[i].name)
+		b = appendString(b, metas[i].name)
 		b = append(b, `,"start_time":`...)
 		b = strconv.AppendInt(b, metas[i].start, 10)
 		b = append(b, `,"count":`...)

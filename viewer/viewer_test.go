@@ -488,9 +488,11 @@ func TestAPIChart(t *testing.T) {
 	if len(none.Series) != 0 {
 		t.Errorf("unknown metric: got %d series, want none", len(none.Series))
 	}
-	// NaN and infinities are strings, never invalid JSON.
+	// NaN and infinities are strings, never invalid JSON; so is a name
+	// with control characters and quotes.
 	ctx := t.Context()
-	r, err := f.db.StartRun(ctx, f.exp.ID)
+	const oddName = "tab\there \x01 \"quoted\" \\ é"
+	r, err := f.db.StartRun(ctx, f.exp.ID, run.Name(oddName))
 	must(t, err)
 	must(t, r.LogMetric("odd", math.NaN(), run.Step(0)))
 	must(t, r.LogMetric("odd", math.Inf(1), run.Step(1)))
@@ -500,6 +502,9 @@ func TestAPIChart(t *testing.T) {
 	f.getJSON(t, "/api/mlite/chart?key=odd&run="+r.ID().String(), 200, &odd)
 	if got := fmt.Sprint(odd.Series[0].Values); got != "[NaN Infinity -Infinity]" {
 		t.Errorf("got values %s, want [NaN Infinity -Infinity]", got)
+	}
+	if got := odd.Series[0].RunName; got != oddName {
+		t.Errorf("got run name %q, want %q", got, oddName)
 	}
 	var s runSummary
 	f.getJSON(t, "/api/mlite/runs/"+r.ID().String(), 200, &s)
