@@ -2,6 +2,7 @@ package serving
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -50,19 +51,10 @@ type handler struct {
 // answering {"predictions": [...]}. Errors are MLflow's JSON body
 // {"error_code": ..., "message": ...}.
 func New(m *Model, o *Options) http.Handler {
-	h := &handler{m: m, mux: http.NewServeMux()}
-	if o != nil {
-		h.o = *o
-	}
-	if h.o.MaxBodyBytes <= 0 {
-		h.o.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if h.o.Timeout <= 0 {
-		h.o.Timeout = DefaultTimeout
-	}
-	if h.o.Version == "" {
-		h.o.Version = "mlite"
-	}
+	h := &handler{m: m, o: valueOf(o), mux: http.NewServeMux()}
+	h.o.MaxBodyBytes = positiveOr(h.o.MaxBodyBytes, DefaultMaxBodyBytes)
+	h.o.Timeout = positiveOr(h.o.Timeout, DefaultTimeout)
+	h.o.Version = cmp.Or(h.o.Version, "mlite")
 	ping := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, "\n")
@@ -75,6 +67,24 @@ func New(m *Model, o *Options) http.Handler {
 	})
 	h.mux.HandleFunc("POST /invocations", h.invocations)
 	return h.mux
+}
+
+// valueOf returns *o, or the zero options for nil.
+func valueOf[T any](o *T) T {
+	if o == nil {
+		var zero T
+		return zero
+	}
+	return *o
+}
+
+// positiveOr returns v, or def when v is zero or negative (an option left
+// to its default).
+func positiveOr[T int | int64 | float64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // writeError writes MLflow's error body.

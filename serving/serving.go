@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path"
@@ -66,55 +67,89 @@ type Featurer interface {
 // go_mlite flavor's config.
 type LoadFunc func(files fs.FS, flavor map[string]any) (Predictor, error)
 
-var (
-	loadersMu     sync.RWMutex
-	loaders       = map[string]LoadFunc{}
-	flavorLoaders = map[string]LoadFunc{}
-)
+// loaderTable holds loaders by name; it is safe for concurrent use.
+type loaderTable struct {
+	mu sync.RWMutex
+	m  map[string]LoadFunc
+}
+
+// The loaders of go_mlite models by model_type and of other models by
+// MLflow flavor.
+var loaders, flavorLoaders loaderTable
+
+func (t *loaderTable) set(name string, load LoadFunc) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[string]LoadFunc{}
+	}
+	t.m[name] = load
+}
+
+// get returns the loader of the first of names that has one, and its name.
+func (t *loaderTable) get(names ...string) (string, LoadFunc) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for _, n := range names {
+		if l := t.m[n]; l != nil {
+			return n, l
+		}
+	}
+	return "", nil
+}
+
+// names returns the names with a loader, sorted.
+func (t *loaderTable) names() []string {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return slices.Sorted(maps.Keys(t.m))
+}
+
+// Loader adapts a flavor package's loader, which returns its own model
+// type, to a LoadFunc.
+func Loader[P Predictor](load func(files fs.FS, flavor map[string]any) (P, error)) LoadFunc {
+	return func(files fs.FS, flavor map[string]any) (Predictor, error) {
+		p, err := load(files, flavor)
+		if err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+}
+
+// ReadFlavorFile reads the file that the flavor config's key (data,
+// model_file, ...) names inside the model directory files. Its errors, a
+// key that names no path inside the model or a file that cannot be read,
+// wrap bad (a flavor package's error for a model it cannot serve).
+func ReadFlavorFile(files fs.FS, flavor map[string]any, key string, bad error) ([]byte, error) {
+	name, _ := flavor[key].(string)
+	if name == "" || !fs.ValidPath(path.Clean(name)) {
+		return nil, fmt.Errorf("%w: %s %q is not a path inside the model", bad, key, name)
+	}
+	raw, err := fs.ReadFile(files, path.Clean(name))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", bad, err)
+	}
+	return raw, nil
+}
 
 // RegisterFlavor makes load the loader of models with the MLflow flavor
 // named flavor (lightgbm, xgboost, ...), replacing any earlier one; load
 // gets that flavor's config. A model with a go_mlite flavor is loaded by its
 // model_type's loader; otherwise by the loader of the first of its flavors,
 // sorted by name, that has one. Flavor packages call it from init.
-func RegisterFlavor(flavor string, load LoadFunc) {
-	loadersMu.Lock()
-	defer loadersMu.Unlock()
-	flavorLoaders[flavor] = load
-}
+func RegisterFlavor(flavor string, load LoadFunc) { flavorLoaders.set(flavor, load) }
 
 // Flavors returns the MLflow flavors, other than go_mlite, with a
 // registered loader, sorted.
-func Flavors() []string {
-	loadersMu.RLock()
-	defer loadersMu.RUnlock()
-	names := make([]string, 0, len(flavorLoaders))
-	for f := range flavorLoaders {
-		names = append(names, f)
-	}
-	slices.Sort(names)
-	return names
-}
+func Flavors() []string { return flavorLoaders.names() }
 
 // Register makes load the loader of go_mlite models whose model_type is
 // modelType, replacing any earlier one. Model packages call it from init.
-func Register(modelType string, load LoadFunc) {
-	loadersMu.Lock()
-	defer loadersMu.Unlock()
-	loaders[modelType] = load
-}
+func Register(modelType string, load LoadFunc) { loaders.set(modelType, load) }
 
 // ModelTypes returns the model types with a registered loader, sorted.
-func ModelTypes() []string {
-	loadersMu.RLock()
-	defer loadersMu.RUnlock()
-	types := make([]string, 0, len(loaders))
-	for t := range loaders {
-		types = append(types, t)
-	}
-	slices.Sort(types)
-	return types
-}
+func ModelTypes() []string { return loaders.names() }
 
 // Model is a model ready to serve.
 type Model struct {
@@ -215,9 +250,7 @@ func LoadFS(files fs.FS) (*Model, error) {
 	if !hasColumns(mm) {
 		return nil, fmt.Errorf("%w: the model has no column input signature to check requests against", ErrNotServable)
 	}
-	loadersMu.RLock()
-	load := loaders[typ]
-	loadersMu.RUnlock()
+	_, load := loaders.get(typ)
 	if load == nil {
 		known := ModelTypes()
 		if len(known) == 0 {
@@ -279,6 +312,38 @@ func Matrix(f *mlmodel.Frame, n int) ([]float64, error) {
 	return out, nil
 }
 
+// PredictFrame is a tree flavor's Predict: it turns f into a matrix of n
+// features (see Matrix) and scores it with predictMatrix.
+func PredictFrame(ctx context.Context, f *mlmodel.Frame, n int, predictMatrix func(ctx context.Context, x []float64, rows int) ([]float64, error)) ([]float64, error) {
+	x, err := Matrix(f, n)
+	if err != nil {
+		return nil, err
+	}
+	return predictMatrix(ctx, x, f.Rows)
+}
+
+// ScoreRows is a tree flavor's row loop: x holds rows rows of n features,
+// row after row, and score writes the answer of one row into out, which
+// holds width numbers (one for width 0). ScoreRows returns the answers,
+// row after row, or ctx's error if ctx ends first (it looks every 1024
+// rows).
+func ScoreRows(ctx context.Context, x []float64, rows, n, width int, score func(row, out []float64)) ([]float64, error) {
+	if len(x) != rows*n {
+		return nil, fmt.Errorf("serving: %d numbers for %d rows of %d features", len(x), rows, n)
+	}
+	w := max(width, 1)
+	out := make([]float64, rows*w)
+	for i := range rows {
+		if i%1024 == 1023 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		score(x[i*n:(i+1)*n], out[i*w:(i+1)*w])
+	}
+	return out, nil
+}
+
 // hasColumns reports whether mm has a column-based input signature.
 func hasColumns(mm *mlmodel.Model) bool {
 	return mm.Signature != nil && mm.Signature.Inputs != nil && !mm.Signature.Inputs.IsTensor() && len(mm.Signature.Inputs.Cols) > 0
@@ -287,21 +352,8 @@ func hasColumns(mm *mlmodel.Model) bool {
 // loadFlavor loads a model without a go_mlite flavor with the loader of
 // its first flavor, by name, that has one.
 func loadFlavor(files fs.FS, mm *mlmodel.Model) (*Model, error) {
-	have := make([]string, 0, len(mm.Flavors))
-	for f := range mm.Flavors {
-		have = append(have, f)
-	}
-	slices.Sort(have)
-	var name string
-	var load LoadFunc
-	loadersMu.RLock()
-	for _, f := range have {
-		if l := flavorLoaders[f]; l != nil {
-			name, load = f, l
-			break
-		}
-	}
-	loadersMu.RUnlock()
+	have := slices.Sorted(maps.Keys(mm.Flavors))
+	name, load := flavorLoaders.get(have...)
 	if load == nil {
 		served := append([]string{mlmodel.GoFlavor}, Flavors()...)
 		return nil, fmt.Errorf("%w: its flavors are %s; mlite serves %s",

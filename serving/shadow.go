@@ -74,16 +74,9 @@ type Shadow struct {
 
 // NewShadow starts the shadow scoring of m; Close stops it.
 func NewShadow(m *Model, o *ShadowOptions) *Shadow {
-	s := &Shadow{m: m, done: make(chan struct{})}
-	if o != nil {
-		s.o = *o
-	}
-	if s.o.Queue <= 0 {
-		s.o.Queue = DefaultShadowQueue
-	}
-	if s.o.Timeout <= 0 {
-		s.o.Timeout = DefaultShadowTimeout
-	}
+	s := &Shadow{m: m, o: valueOf(o), done: make(chan struct{})}
+	s.o.Queue = positiveOr(s.o.Queue, DefaultShadowQueue)
+	s.o.Timeout = positiveOr(s.o.Timeout, DefaultShadowTimeout)
 	if s.o.Sample <= 0 || s.o.Sample > 1 {
 		s.o.Sample = 1
 	}

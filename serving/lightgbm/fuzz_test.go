@@ -1,10 +1,10 @@
 package lightgbm
 
 import (
-	"context"
-	"math"
 	"os"
 	"testing"
+
+	"github.com/mlite/mlite/serving/servingtest"
 )
 
 // FuzzParse: any model text parses or fails with ErrModel, and a parsed
@@ -22,13 +22,6 @@ func FuzzParse(f *testing.F) {
 		if err != nil || m.nFeatures > 1<<12 {
 			return
 		}
-		x := make([]float64, 3*m.nFeatures)
-		for j := range m.nFeatures {
-			x[m.nFeatures+j] = math.NaN()
-			x[2*m.nFeatures+j] = 1e300
-		}
-		if _, err := m.PredictMatrix(context.Background(), x, 3); err != nil {
-			t.Fatal(err)
-		}
+		servingtest.ScoreEdgeRows(t, m.nFeatures, m.PredictMatrix)
 	})
 }

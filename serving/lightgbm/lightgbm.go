@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"path"
 	"strconv"
 	"strings"
 
@@ -23,9 +22,7 @@ const Flavor = "lightgbm"
 var ErrModel = errors.New("lightgbm: bad model")
 
 func init() {
-	serving.RegisterFlavor(Flavor, func(files fs.FS, flavor map[string]any) (serving.Predictor, error) {
-		return LoadFlavor(files, flavor)
-	})
+	serving.RegisterFlavor(Flavor, serving.Loader(LoadFlavor))
 }
 
 // boosterClass is the model_class of a model saved in LightGBM's own
@@ -45,12 +42,9 @@ func LoadFlavor(files fs.FS, flavor map[string]any) (*Model, error) {
 		return nil, fmt.Errorf("%w: the lightgbm flavor holds a %s saved with %s in %s; only a LightGBM Booster (model.lgb) is served in Go",
 			serving.ErrNeedsPython, class, format, data)
 	}
-	if !fs.ValidPath(path.Clean(data)) {
-		return nil, fmt.Errorf("%w: data %q is not a path inside the model", ErrModel, data)
-	}
-	raw, err := fs.ReadFile(files, path.Clean(data))
+	raw, err := serving.ReadFlavorFile(files, flavor, "data", ErrModel)
 	if err != nil {
-		return nil, fmt.Errorf("lightgbm: %w", err)
+		return nil, err
 	}
 	return Parse(raw)
 }
@@ -237,29 +231,14 @@ func (m *Model) Objective() string { return m.objective }
 // Predict scores the rows of f, whose columns are the model's features in
 // order.
 func (m *Model) Predict(ctx context.Context, f *mlmodel.Frame) ([]float64, error) {
-	x, err := serving.Matrix(f, m.nFeatures)
-	if err != nil {
-		return nil, err
-	}
-	return m.PredictMatrix(ctx, x, f.Rows)
+	return serving.PredictFrame(ctx, f, m.nFeatures, m.PredictMatrix)
 }
 
 // PredictMatrix scores rows rows of features, row after row.
 func (m *Model) PredictMatrix(ctx context.Context, x []float64, rows int) ([]float64, error) {
-	if len(x) != rows*m.nFeatures {
-		return nil, fmt.Errorf("lightgbm: %d numbers for %d rows of %d features", len(x), rows, m.nFeatures)
-	}
-	out := make([]float64, rows*max(m.width, 1))
 	raw := make([]float64, m.groups)
-	w := len(out) / max(rows, 1)
 	iterations := float64(len(m.trees) / m.groups)
-	for i := range rows {
-		if i%1024 == 1023 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		row := x[i*m.nFeatures : (i+1)*m.nFeatures]
+	return serving.ScoreRows(ctx, x, rows, m.nFeatures, m.width, func(row, out []float64) {
 		clear(raw)
 		for t := range m.trees {
 			raw[t%m.groups] += m.trees[t].predict(row)
@@ -269,7 +248,6 @@ func (m *Model) PredictMatrix(ctx context.Context, x []float64, rows int) ([]flo
 				raw[k] /= iterations
 			}
 		}
-		m.transform(raw, out[i*w:(i+1)*w])
-	}
-	return out, nil
+		m.transform(raw, out)
+	})
 }

@@ -10,6 +10,7 @@ package servingtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"math"
 	"net/http"
@@ -193,4 +194,19 @@ func contains(s []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// ScoreEdgeRows scores three rows of n features, zeros, NaNs and 1e300,
+// with predictMatrix (a tree flavor's PredictMatrix) and fails t on an
+// error: what a flavor's fuzz test asks of every model it loads.
+func ScoreEdgeRows(t testing.TB, n int, predictMatrix func(ctx context.Context, x []float64, rows int) ([]float64, error)) {
+	t.Helper()
+	x := make([]float64, 3*n)
+	for j := range n {
+		x[n+j] = math.NaN()
+		x[2*n+j] = 1e300
+	}
+	if _, err := predictMatrix(context.Background(), x, 3); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -16,20 +16,14 @@ import numpy as np
 import pandas as pd
 
 import mlflow
+from loans import loan_features
 
 serving = sys.argv[1]
 rows, trees = 40, 6
 
 rng = np.random.default_rng(7)
 n = 600
-X = pd.DataFrame(
-    {
-        "income": rng.normal(50000, 15000, n),
-        "debt_ratio": rng.uniform(0, 1, n),
-        "age": rng.integers(18, 80, n).astype("int64"),
-        "utilisation": rng.uniform(0, 1.2, n),
-    }
-)
+X = loan_features(rng, n)
 X.loc[rng.random(n) < 0.1, "utilisation"] = np.nan
 z = -2.0 * X["debt_ratio"] + 1.5 * X["utilisation"].fillna(0.5) - X["income"] / 50000 + rng.normal(0, 0.5, n)
 y_bin = (z > z.median()).astype(int)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 import mlflow
+from loans import loan_features
 
 family, out_dir = sys.argv[1], sys.argv[2]
 rows = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
@@ -25,16 +26,7 @@ trees = int(sys.argv[4]) if len(sys.argv) > 4 else 20
 
 rng = np.random.default_rng(15)
 n = 2000
-X = pd.DataFrame(
-    {
-        "income": rng.normal(50000, 15000, n),
-        "debt_ratio": rng.uniform(0, 1, n),
-        "age": rng.integers(18, 80, n).astype("int64"),
-        "utilisation": rng.uniform(0, 1.2, n),
-        "late_payments": rng.poisson(1.0, n).astype("float64"),
-        "score": rng.normal(0, 1, n).astype("float32"),
-    }
-)
+X = loan_features(rng, n, extra=True)
 # Missing values: the trees must send them where the library does.
 X.loc[rng.random(n) < 0.05, "utilisation"] = np.nan
 X.loc[rng.random(n) < 0.03, "late_payments"] = np.nan

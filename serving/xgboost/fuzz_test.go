@@ -1,11 +1,11 @@
 package xgboost
 
 import (
-	"context"
-	"math"
 	"os"
 	"testing"
 	"testing/fstest"
+
+	"github.com/mlite/mlite/serving/servingtest"
 )
 
 // FuzzLoad: any model file (JSON or UBJSON) loads or fails with an error,
@@ -31,13 +31,6 @@ func FuzzLoad(f *testing.F) {
 		if err != nil || m.nFeatures > 1<<12 {
 			return
 		}
-		x := make([]float64, 3*m.nFeatures)
-		for j := range m.nFeatures {
-			x[m.nFeatures+j] = math.NaN()
-			x[2*m.nFeatures+j] = 1e300
-		}
-		if _, err := m.PredictMatrix(context.Background(), x, 3); err != nil {
-			t.Fatal(err)
-		}
+		servingtest.ScoreEdgeRows(t, m.nFeatures, m.PredictMatrix)
 	})
 }

@@ -21,31 +21,21 @@ func buildTree(t map[string]any, nFeatures int) (tree, error) {
 			return out, fmt.Errorf("vector leaves (multi-target trees) are not served in Go")
 		}
 	}
-	left, err := int32s(t["left_children"])
-	if err != nil {
-		return out, fmt.Errorf("left_children: %w", err)
-	}
+	r := &nodeReader{t: t, n: -1}
+	left := nodeValues(r, "left_children", toInt32)
 	n := len(left)
-	if n == 0 {
+	if r.err == nil && n == 0 {
 		return out, errors.New("no nodes")
 	}
-	right, err := int32s(t["right_children"])
-	if err != nil || len(right) != n {
-		return out, fmt.Errorf("right_children: %d values for %d nodes (%v)", len(right), n, err)
+	r.n = n
+	right := nodeValues(r, "right_children", toInt32)
+	feature := nodeValues(r, "split_indices", toInt32)
+	cond := nodeValues(r, "split_conditions", toFloat32)
+	dl := nodeValues(r, "default_left", toInt32)
+	if r.err != nil {
+		return out, r.err
 	}
-	feature, err := int32s(t["split_indices"])
-	if err != nil || len(feature) != n {
-		return out, fmt.Errorf("split_indices: %d values for %d nodes (%v)", len(feature), n, err)
-	}
-	cond, err := float32s(t["split_conditions"])
-	if err != nil || len(cond) != n {
-		return out, fmt.Errorf("split_conditions: %d values for %d nodes (%v)", len(cond), n, err)
-	}
-	dl, err := int32s(t["default_left"])
-	if err != nil || len(dl) != n {
-		return out, fmt.Errorf("default_left: %d values for %d nodes (%v)", len(dl), n, err)
-	}
-	if st, err := int32s(t["split_type"]); err == nil {
+	if st := nodeValues(&nodeReader{t: t, n: -1}, "split_type", toInt32); st != nil {
 		for i, s := range st {
 			if s != 0 && i < n && left[i] != -1 {
 				return out, fmt.Errorf("node %d is a categorical split, which is not served in Go", i)
@@ -123,34 +113,44 @@ func toFloat32(v any) (float32, error) {
 	return 0, fmt.Errorf("%v (%T) is not a number", v, v)
 }
 
-func int32s(v any) ([]int32, error) {
-	l, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("not a list")
-	}
-	out := make([]int32, len(l))
-	for i, x := range l {
-		n, err := toInt(x)
-		if err != nil {
-			return nil, fmt.Errorf("value %d: %w", i, err)
-		}
-		out[i] = int32(n)
-	}
-	return out, nil
+// toInt32 reads an integer as toInt does, as an int32.
+func toInt32(v any) (int32, error) {
+	n, err := toInt(v)
+	return int32(n), err
 }
 
-func float32s(v any) ([]float32, error) {
-	l, ok := v.([]any)
-	if !ok {
-		return nil, fmt.Errorf("not a list")
+// nodeReader reads a tree's lists of one value per node, keeping the first
+// error.
+type nodeReader struct {
+	t   map[string]any
+	n   int // values per list; any number while n < 0
+	err error
+}
+
+// nodeValues reads the list r.t[key], each value with conv. After an error
+// (this one's or an earlier one's) it returns nil and r.err holds the
+// first.
+func nodeValues[T any](r *nodeReader, key string, conv func(any) (T, error)) []T {
+	if r.err != nil {
+		return nil
 	}
-	out := make([]float32, len(l))
+	l, ok := r.t[key].([]any)
+	switch {
+	case !ok:
+		r.err = fmt.Errorf("%s: not a list", key)
+		return nil
+	case r.n >= 0 && len(l) != r.n:
+		r.err = fmt.Errorf("%s: %d values for %d nodes", key, len(l), r.n)
+		return nil
+	}
+	out := make([]T, len(l))
 	for i, x := range l {
-		f, err := toFloat32(x)
+		v, err := conv(x)
 		if err != nil {
-			return nil, fmt.Errorf("value %d: %w", i, err)
+			r.err = fmt.Errorf("%s: value %d: %w", key, i, err)
+			return nil
 		}
-		out[i] = f
+		out[i] = v
 	}
-	return out, nil
+	return out
 }

@@ -26,18 +26,13 @@ const Flavor = "xgboost"
 var ErrModel = errors.New("xgboost: bad model")
 
 func init() {
-	serving.RegisterFlavor(Flavor, func(files fs.FS, flavor map[string]any) (serving.Predictor, error) {
-		return LoadFlavor(files, flavor)
-	})
+	serving.RegisterFlavor(Flavor, serving.Loader(LoadFlavor))
 }
 
 // LoadFlavor loads the model of an xgboost flavor whose config is flavor
 // from a model directory.
 func LoadFlavor(files fs.FS, flavor map[string]any) (*Model, error) {
 	data, _ := flavor["data"].(string)
-	if data == "" || !fs.ValidPath(path.Clean(data)) {
-		return nil, fmt.Errorf("%w: data %q is not a path inside the model", ErrModel, data)
-	}
 	format, _ := flavor["model_format"].(string)
 	if format == "" {
 		format = strings.TrimPrefix(path.Ext(data), ".")
@@ -46,9 +41,12 @@ func LoadFlavor(files fs.FS, flavor map[string]any) (*Model, error) {
 	if class == "" {
 		class = "xgboost.core.Booster"
 	}
-	raw, err := fs.ReadFile(files, path.Clean(data))
+	if format != "json" && format != "ubj" {
+		return nil, fmt.Errorf("%w: model_format %q: only json and ubj models are served in Go (save the model with model_format=\"ubj\")", ErrModel, format)
+	}
+	raw, err := serving.ReadFlavorFile(files, flavor, "data", ErrModel)
 	if err != nil {
-		return nil, fmt.Errorf("xgboost: %w", err)
+		return nil, err
 	}
 	var doc any
 	switch format {
@@ -62,8 +60,6 @@ func LoadFlavor(files fs.FS, flavor map[string]any) (*Model, error) {
 		}
 	case "ubj":
 		doc, err = ubjson.Decode(raw)
-	default:
-		return nil, fmt.Errorf("%w: model_format %q: only json and ubj models are served in Go (save the model with model_format=\"ubj\")", ErrModel, format)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrModel, data, err)
@@ -99,38 +95,23 @@ func (m *Model) Width() int { return m.width }
 // Predict scores the rows of f, whose columns are the model's features in
 // order.
 func (m *Model) Predict(ctx context.Context, f *mlmodel.Frame) ([]float64, error) {
-	x, err := serving.Matrix(f, m.nFeatures)
-	if err != nil {
-		return nil, err
-	}
-	return m.PredictMatrix(ctx, x, f.Rows)
+	return serving.PredictFrame(ctx, f, m.nFeatures, m.PredictMatrix)
 }
 
 // PredictMatrix scores rows rows of features, row after row.
 func (m *Model) PredictMatrix(ctx context.Context, x []float64, rows int) ([]float64, error) {
-	if len(x) != rows*m.nFeatures {
-		return nil, fmt.Errorf("xgboost: %d numbers for %d rows of %d features", len(x), rows, m.nFeatures)
-	}
-	w := max(m.width, 1)
-	out := make([]float64, rows*w)
-	row := make([]float32, m.nFeatures)
+	row32 := make([]float32, m.nFeatures)
 	sum := make([]float32, m.groups)
-	for i := range rows {
-		if i%1024 == 1023 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		for j, v := range x[i*m.nFeatures : (i+1)*m.nFeatures] {
-			row[j] = float32(v) // XGBoost's DMatrix holds float32
+	return serving.ScoreRows(ctx, x, rows, m.nFeatures, m.width, func(row, out []float64) {
+		for j, v := range row {
+			row32[j] = float32(v) // XGBoost's DMatrix holds float32
 		}
 		copy(sum, m.margin)
 		for t := range m.trees {
-			sum[m.group[t]] += m.trees[t].predict(row)
+			sum[m.group[t]] += m.trees[t].predict(row32)
 		}
-		m.transform(sum, out[i*w:(i+1)*w])
-	}
-	return out, nil
+		m.transform(sum, out)
+	})
 }
 
 // tree is one regression tree; a node whose left child is -1 is a leaf
