@@ -373,137 +373,70 @@ func nullAllowedRequired(k Kind) bool {
 }
 
 func enforceColumn(label string, c ColSpec, vals []any, present []bool) (Column, error) {
-	n := len(vals)
 	col := Column{Name: c.Name, Type: c.Type}
-	setNull := func(i int) {
+	nullOK := !c.Required || nullAllowedRequired(c.Type.Kind)
+	// null reports whether value i is missing, marking it in col.Nulls, or
+	// refuses it in a required column that takes no nulls.
+	null := func(i int, v any) (bool, error) {
+		if (present == nil || present[i]) && !isNullValue(v) {
+			return false, nil
+		}
+		if !nullOK {
+			return true, colErr(label, i, "null in the required %s column", c.Type)
+		}
 		if col.Nulls == nil {
-			col.Nulls = make([]bool, n)
+			col.Nulls = make([]bool, len(vals))
 		}
 		col.Nulls[i] = true
+		return true, nil
 	}
-	isNull := func(i int, v any) bool {
-		if present != nil && !present[i] {
-			return true
-		}
-		return isNullValue(v)
-	}
-	nullOK := !c.Required || nullAllowedRequired(c.Type.Kind)
-	checkNull := func(i int) error {
-		if !nullOK {
-			return colErr(label, i, "null in the required %s column", c.Type)
-		}
-		setNull(i)
-		return nil
-	}
+	var err error
 	switch k := c.Type.Kind; k {
 	case Boolean:
-		col.Bools = make([]bool, n)
-		for i, v := range vals {
-			if isNull(i, v) {
-				if err := checkNull(i); err != nil {
-					return col, err
-				}
-				continue
-			}
-			b, err := toBool(v)
-			if err != nil {
-				return col, colErr(label, i, "%v", err)
-			}
-			col.Bools[i] = b
-		}
+		col.Bools, err = convertColumn(label, vals, false, null, toBool)
 	case Integer, Long:
-		col.Ints = make([]int64, n)
-		for i, v := range vals {
-			if isNull(i, v) {
-				if err := checkNull(i); err != nil {
-					return col, err
-				}
-				continue
-			}
-			x, err := toInt(v, k)
-			if err != nil {
-				return col, colErr(label, i, "%v", err)
-			}
-			col.Ints[i] = x
-		}
+		col.Ints, err = convertColumn(label, vals, 0, null, func(v any) (int64, error) { return toInt(v, k) })
 	case Float, Double:
-		col.Floats = make([]float64, n)
-		for i, v := range vals {
-			if isNull(i, v) {
-				if err := checkNull(i); err != nil {
-					return col, err
-				}
-				col.Floats[i] = math.NaN()
-				continue
-			}
-			x, err := toFloat(v, k)
-			if err != nil {
-				return col, colErr(label, i, "%v", err)
-			}
-			col.Floats[i] = x
-		}
+		col.Floats, err = convertColumn(label, vals, math.NaN(), null, func(v any) (float64, error) { return toFloat(v, k) })
 	case String:
-		col.Strings = make([]string, n)
-		for i, v := range vals {
-			if isNull(i, v) {
-				if err := checkNull(i); err != nil {
-					return col, err
-				}
-				continue
-			}
-			s, ok := v.(string)
-			if !ok {
-				return col, colErr(label, i, "cannot use %s as string", describe(v))
-			}
-			col.Strings[i] = s
-		}
+		col.Strings, err = convertColumn(label, vals, "", null, toString)
 	case Binary:
-		col.Bytes = make([][]byte, n)
-		for i, v := range vals {
-			if isNull(i, v) {
-				if err := checkNull(i); err != nil {
-					return col, err
-				}
-				continue
-			}
-			b, err := toBytes(v)
-			if err != nil {
-				return col, colErr(label, i, "%v", err)
-			}
-			col.Bytes[i] = b
-		}
+		col.Bytes, err = convertColumn(label, vals, nil, null, toBytes)
 	case Datetime:
-		col.Times = make([]time.Time, n)
-		for i, v := range vals {
-			if isNull(i, v) {
-				if err := checkNull(i); err != nil {
-					return col, err
-				}
-				continue
-			}
-			t, err := toTime(v)
-			if err != nil {
-				return col, colErr(label, i, "%v", err)
-			}
-			col.Times[i] = t
-		}
+		col.Times, err = convertColumn(label, vals, time.Time{}, null, toTime)
 	default:
-		col.Values = make([]any, n)
-		for i, v := range vals {
-			if isNull(i, v) {
-				if err := checkNull(i); err != nil {
-					return col, err
-				}
-				continue
-			}
-			x, err := enforceValue(v, c.Type, c.Required, 0)
-			if err != nil {
-				return col, colErr(label, i, "%v", err)
-			}
-			col.Values[i] = x
-		}
+		col.Values, err = convertColumn(label, vals, nil, null, func(v any) (any, error) { return enforceValue(v, c.Type, c.Required, 0) })
 	}
-	return col, nil
+	return col, err
+}
+
+// convertColumn converts the values of column label with conv, each null
+// one (as null tells, or refuses) to nullValue.
+func convertColumn[T any](label string, vals []any, nullValue T, null func(int, any) (bool, error), conv func(any) (T, error)) ([]T, error) {
+	out := make([]T, len(vals))
+	for i, v := range vals {
+		isNull, err := null(i, v)
+		if err != nil {
+			return out, err
+		}
+		if isNull {
+			out[i] = nullValue
+			continue
+		}
+		x, err := conv(v)
+		if err != nil {
+			return out, colErr(label, i, "%v", err)
+		}
+		out[i] = x
+	}
+	return out, nil
+}
+
+func toString(v any) (string, error) {
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	return "", fmt.Errorf("cannot use %s as string", describe(v))
 }
 
 // isNullValue reports JSON null, a nil pointer or a NaN in a non-float
@@ -589,30 +522,14 @@ type number struct {
 
 func toNumber(v any) (number, bool) {
 	switch x := deref(v).(type) {
-	case int:
-		return number{isInt: true, i: int64(x)}, true
-	case int8:
-		return number{isInt: true, i: int64(x)}, true
-	case int16:
-		return number{isInt: true, i: int64(x)}, true
-	case int32:
-		return number{isInt: true, i: int64(x)}, true
-	case int64:
-		return number{isInt: true, i: x}, true
-	case uint:
-		return unsignedNumber(uint64(x)), true
-	case uint8:
-		return number{isInt: true, i: int64(x)}, true
-	case uint16:
-		return number{isInt: true, i: int64(x)}, true
-	case uint32:
-		return number{isInt: true, i: int64(x)}, true
-	case uint64:
-		return unsignedNumber(x), true
-	case float32:
-		return number{f: float64(x), is32: true}, true
 	case float64:
 		return number{f: x}, true
+	case float32:
+		return number{f: float64(x), is32: true}, true
+	case int, int8, int16, int32, int64:
+		return number{isInt: true, i: reflect.ValueOf(x).Int()}, true
+	case uint, uint8, uint16, uint32, uint64:
+		return unsignedNumber(reflect.ValueOf(x).Uint()), true
 	case json.Number:
 		s := x.String()
 		if !strings.ContainsAny(s, ".eE") {
@@ -764,11 +681,7 @@ func enforceValue(v any, t Type, required bool, depth int) (any, error) {
 	case Float, Double:
 		return toFloat(v, t.Kind)
 	case String:
-		s, ok := v.(string)
-		if !ok {
-			return nil, fmt.Errorf("cannot use %s as string", describe(v))
-		}
-		return s, nil
+		return toString(v)
 	case Binary:
 		return toBytes(v)
 	case Datetime:
@@ -791,56 +704,60 @@ func enforceValue(v any, t Type, required bool, depth int) (any, error) {
 			out[i] = x
 		}
 		return out, nil
-	case Map:
+	case Map, Object:
 		m, ok := v.(map[string]any)
 		if !ok {
 			return nil, fmt.Errorf("cannot use %s as %s (want an object)", describe(v), t)
 		}
-		out := make(map[string]any, len(m))
-		for k, e := range m {
-			x, err := enforceValue(e, *t.Values, required, depth+1)
-			if err != nil {
-				return nil, fmt.Errorf("key %q: %w", k, err)
-			}
-			out[k] = x
+		if t.Kind == Map {
+			return enforceMap(m, "key", depth, func(string) (Type, bool) { return *t.Values, required })
 		}
-		return out, nil
-	case Object:
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("cannot use %s as %s (want an object)", describe(v), t)
-		}
-		var missing, extra []string
-		props := make(map[string]Property, len(t.Properties))
-		for _, p := range t.Properties {
-			props[p.Name] = p
-			if _, ok := m[p.Name]; !ok && p.Required {
-				missing = append(missing, p.Name)
-			}
-		}
-		if len(missing) > 0 {
-			return nil, fmt.Errorf("missing required properties %s", pyrepr.StrList(missing))
-		}
-		for k := range m {
-			if _, ok := props[k]; !ok {
-				extra = append(extra, k)
-			}
-		}
-		if len(extra) > 0 {
-			sort.Strings(extra)
-			return nil, fmt.Errorf("properties not defined in the schema: %s", pyrepr.StrList(extra))
-		}
-		out := make(map[string]any, len(m))
-		for k, e := range m {
-			x, err := enforceValue(e, props[k].Type, props[k].Required, depth+1)
-			if err != nil {
-				return nil, fmt.Errorf("property %q: %w", k, err)
-			}
-			out[k] = x
-		}
-		return out, nil
+		return enforceObject(m, t, depth)
 	}
 	return nil, fmt.Errorf("unknown type %s", t)
+}
+
+// enforceObject checks the object m against the object type t: its
+// required properties present, no property t does not define, each value
+// of its property's type.
+func enforceObject(m map[string]any, t Type, depth int) (map[string]any, error) {
+	var missing, extra []string
+	props := make(map[string]Property, len(t.Properties))
+	for _, p := range t.Properties {
+		props[p.Name] = p
+		if _, ok := m[p.Name]; !ok && p.Required {
+			missing = append(missing, p.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("missing required properties %s", pyrepr.StrList(missing))
+	}
+	for k := range m {
+		if _, ok := props[k]; !ok {
+			extra = append(extra, k)
+		}
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		return nil, fmt.Errorf("properties not defined in the schema: %s", pyrepr.StrList(extra))
+	}
+	return enforceMap(m, "property", depth, func(k string) (Type, bool) { return props[k].Type, props[k].Required })
+}
+
+// enforceMap enforces each value of m with the type and requiredness
+// typeOf gives its key; an error names the key as a what ("key",
+// "property").
+func enforceMap(m map[string]any, what string, depth int, typeOf func(k string) (Type, bool)) (map[string]any, error) {
+	out := make(map[string]any, len(m))
+	for k, e := range m {
+		t, required := typeOf(k)
+		x, err := enforceValue(e, t, required, depth+1)
+		if err != nil {
+			return nil, fmt.Errorf("%s %q: %w", what, k, err)
+		}
+		out[k] = x
+	}
+	return out, nil
 }
 
 // asList returns v's items when v is a slice or array (other than []byte).
