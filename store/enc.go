@@ -68,24 +68,17 @@ func (d *decoder) uvarint() uint64 {
 	}
 	v, n := binary.Uvarint(d.b[d.off:])
 	if n <= 0 {
-		d.fail("bad unsigned varint")
+		d.fail("bad varint")
 		return 0
 	}
 	d.off += n
 	return v
 }
 
+// varint reads a signed varint: an unsigned one, zigzag-decoded.
 func (d *decoder) varint() int64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(d.b[d.off:])
-	if n <= 0 {
-		d.fail("bad signed varint")
-		return 0
-	}
-	d.off += n
-	return v
+	u := d.uvarint()
+	return int64(u>>1) ^ -int64(u&1)
 }
 
 func (d *decoder) float() float64 {

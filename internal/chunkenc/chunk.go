@@ -192,15 +192,11 @@ func (d *decoder) uvarint(what string) uint64 {
 	return v
 }
 
+// varint reads a signed varint: an unsigned one, zigzag-decoded.
 func (d *decoder) varint(what string) int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail(what)
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
+	return unzigzag(d.uvarint(what))
 }
+
 
 func (d *decoder) byte(what string) byte {
 	if len(d.b) < 1 {
