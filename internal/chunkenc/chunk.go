@@ -197,7 +197,6 @@ func (d *decoder) varint(what string) int64 {
 	return unzigzag(d.uvarint(what))
 }
 
-
 func (d *decoder) byte(what string) byte {
 	if len(d.b) < 1 {
 		d.fail(what)
