@@ -267,13 +267,7 @@ func TestCorruptTailWithheld(t *testing.T) {
 	const size = 3<<20 + 512<<10 // the last chunk is 512 KiB
 	for _, src := range []source{{"random", size}, {"text", size}, {"random", 3 << 20}, {"text", 512 << 10}} {
 		s := newStore(t)
-		info, err := s.Put(ctx, src.open())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.CompressPending(ctx, nil); err != nil {
-			t.Fatal(err)
-		}
+		info := putSettled(t, s, src.open())
 		st, err := s.Stat(ctx, info.Digest)
 		if err != nil {
 			t.Fatal(err)
@@ -281,13 +275,7 @@ func TestCorruptTailWithheld(t *testing.T) {
 		// Another content of the same size, under this digest's name.
 		other := source{src.kind, src.size + 1}
 		s2 := newStore(t)
-		oinfo, err := s2.Put(ctx, io.LimitReader(other.open(), src.size))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s2.CompressPending(ctx, nil); err != nil {
-			t.Fatal(err)
-		}
+		oinfo := putSettled(t, s2, io.LimitReader(other.open(), src.size))
 		body, err := os.ReadFile(s2.path(oinfo.Digest))
 		if err != nil {
 			t.Fatal(err)
@@ -326,13 +314,7 @@ func TestCorruptChecksum(t *testing.T) {
 	ctx := context.Background()
 	for _, src := range []source{{"text", 200 << 10}, {"text", 3<<20 + 7}} {
 		s := newStore(t)
-		info, err := s.Put(ctx, src.open())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.CompressPending(ctx, nil); err != nil {
-			t.Fatal(err)
-		}
+		info := putSettled(t, s, src.open())
 		if st, err := s.Stat(ctx, info.Digest); err != nil || st.Codec != Zstd {
 			t.Fatalf("%v: got %+v, %v; want a zstd blob", src, st, err)
 		}
@@ -341,4 +323,19 @@ func TestCorruptChecksum(t *testing.T) {
 			t.Errorf("%v: Verify: got %v, want ErrCorrupt", src, err)
 		}
 	}
+}
+
+// putSettled puts r into s and runs the compression pass, so the blob is
+// stored as it will stay.
+func putSettled(t *testing.T, s *Store, r io.Reader) Info {
+	t.Helper()
+	ctx := context.Background()
+	info, err := s.Put(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CompressPending(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	return info
 }
