@@ -101,6 +101,10 @@ def test_two_processes_one_file(store, tmp_path):
     go = str(tmp_path / "go")
     procs = []
     env = dict(os.environ)
+    # The experiment exists before the processes start: mlflow 3.17.2's
+    # set_experiment, when it loses the race to create one, returns without
+    # making it active, and that process would log into Default.
+    mlite("experiments", "create", "shared", "--db", store)
     for who in ("a", "b"):
         code = LOG_MANY.format(uri=f"mlite://{store}", who=who, go=go, runs=runs, steps=steps)
         procs.append(subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, env=env,
