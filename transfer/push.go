@@ -389,25 +389,24 @@ func (p *pusher) setMark(ctx context.Context, kind store.SyncKind, key []byte, m
 
 // call sends one request with a slot of the in-flight budget.
 func (p *pusher) call(ctx context.Context, fn func() error) error {
-	select {
-	case p.sem <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	defer func() { <-p.sem }()
-	return fn()
+	return withSlot(ctx, p.sem, fn)
 }
 
 // write is call for a request that writes the server's tracking store: it
 // takes a slot of the writers' budget too.
 func (p *pusher) write(ctx context.Context, fn func() error) error {
+	return withSlot(ctx, p.wsem, func() error { return p.call(ctx, fn) })
+}
+
+// withSlot runs fn holding a slot of sem, waiting for one until ctx ends.
+func withSlot(ctx context.Context, sem chan struct{}, fn func() error) error {
 	select {
-	case p.wsem <- struct{}{}:
+	case sem <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	defer func() { <-p.wsem }()
-	return p.call(ctx, fn)
+	defer func() { <-sem }()
+	return fn()
 }
 
 func (p *pusher) post(ctx context.Context, path string, in, out any) error {
