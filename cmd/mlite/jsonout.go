@@ -194,18 +194,20 @@ func toVersionJSON(v *registry.ModelVersion, m *registry.RegisteredModel) versio
 	}
 }
 
+// toVersionsJSON is toVersionJSON for each of versions of m, [] for none.
+func toVersionsJSON(versions []*registry.ModelVersion, m *registry.RegisteredModel) []versionJSON {
+	vs := []versionJSON{}
+	for _, v := range versions {
+		vs = append(vs, toVersionJSON(v, m))
+	}
+	return vs
+}
+
 func toModelJSON(m *registry.RegisteredModel, latest []*registry.ModelVersion) modelJSON {
-	j := modelJSON{
+	return modelJSON{
 		Name: m.Name, CreationTimestamp: m.CreationTime, LastUpdatedTimestamp: m.LastUpdatedTime,
-		Description: m.Description, Tags: orEmpty(m.Tags), Aliases: m.Aliases, LatestVersions: []versionJSON{},
+		Description: m.Description, Tags: orEmpty(m.Tags), Aliases: orEmptyAliases(m.Aliases), LatestVersions: toVersionsJSON(latest, m),
 	}
-	if j.Aliases == nil {
-		j.Aliases = map[string]int64{}
-	}
-	for _, v := range latest {
-		j.LatestVersions = append(j.LatestVersions, toVersionJSON(v, m))
-	}
-	return j
 }
 
 // gateJSON is a promotion gate as --json prints it.

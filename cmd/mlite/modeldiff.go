@@ -15,19 +15,11 @@ func (a *app) modelsDiff() *cobra.Command {
 		`  mlite models diff CreditDefaultModel 2 3
   mlite models diff CreditDefaultModel 2 3 --json`,
 		cobra.ExactArgs(3), func(ctx context.Context, c *cobra.Command, args []string) error {
-			v1, err := parseVersion(args[1])
+			db, vs, err := a.openVersions(ctx, args[1], args[2])
 			if err != nil {
 				return err
 			}
-			v2, err := parseVersion(args[2])
-			if err != nil {
-				return err
-			}
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			d, err := db.Registry().Diff(ctx, args[0], v1, v2)
+			d, err := db.Registry().Diff(ctx, args[0], vs[0], vs[1])
 			if err != nil {
 				return err
 			}

@@ -133,6 +133,24 @@ func dash(s string) string {
 	return s
 }
 
+// openVersions parses the VERSION arguments versions, then (with no usage
+// error found) opens the store.
+func (a *app) openVersions(ctx context.Context, versions ...string) (*mlite.DB, []int64, error) {
+	ns := make([]int64, len(versions))
+	for i, v := range versions {
+		n, err := parseVersion(v)
+		if err != nil {
+			return nil, nil, err
+		}
+		ns[i] = n
+	}
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, ns, nil
+}
+
 // openModel opens the store and reads registered model name with its
 // versions, in version order, at one moment.
 func (a *app) openModel(ctx context.Context, name string) (*mlite.DB, *registry.RegisteredModel, []*registry.ModelVersion, error) {
@@ -175,10 +193,6 @@ func (a *app) modelsShow() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				vs := []versionJSON{}
-				for _, v := range versions {
-					vs = append(vs, toVersionJSON(v, m))
-				}
 				gs := []gateJSON{}
 				for _, g := range gates {
 					gs = append(gs, toGateJSON(g))
@@ -187,7 +201,7 @@ func (a *app) modelsShow() *cobra.Command {
 					modelJSON
 					Versions []versionJSON `json:"versions"`
 					Gates    []gateJSON    `json:"gates"`
-				}{toModelJSON(m, latest), vs, gs})
+				}{toModelJSON(m, latest), toVersionsJSON(versions, m), gs})
 			}
 			info := &table{}
 			info.add("Model", m.Name)
@@ -250,11 +264,7 @@ func (a *app) modelsVersions() *cobra.Command {
 			}
 			switch {
 			case a.jsonOut:
-				vs := []versionJSON{}
-				for _, v := range versions {
-					vs = append(vs, toVersionJSON(v, m))
-				}
-				return a.out.json(vs)
+				return a.out.json(toVersionsJSON(versions, m))
 			case a.csvOut:
 				var rows [][]string
 				for _, v := range versions {
@@ -289,12 +299,7 @@ func (a *app) modelsRegister() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if a.jsonOut {
-				m, _ := db.Registry().GetModel(ctx, v.Name)
-				return a.out.json(toVersionJSON(v, m))
-			}
-			a.out.printf("registered %s version %d from %s (run %s)\n", v.Name, v.Version, v.Source, r.Name)
-			return nil
+			return a.doneVersion(ctx, db, v, "registered %s version %d from %s (run %s)", v.Name, v.Version, v.Source, r.Name)
 		})
 }
 
@@ -304,14 +309,11 @@ func (a *app) modelsTransition() *cobra.Command {
 		`  mlite models transition CreditDefaultModel 3 Staging
   mlite models transition CreditDefaultModel 3 Production --archive-existing`,
 		cobra.ExactArgs(3), func(ctx context.Context, c *cobra.Command, args []string) error {
-			n, err := parseVersion(args[1])
+			db, vs, err := a.openVersions(ctx, args[1])
 			if err != nil {
 				return err
 			}
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
+			n := vs[0]
 			if err := registerShadowChecks(ctx, db, args[0]); err != nil {
 				return err
 			}
@@ -319,12 +321,7 @@ func (a *app) modelsTransition() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if a.jsonOut {
-				m, _ := db.Registry().GetModel(ctx, v.Name)
-				return a.out.json(toVersionJSON(v, m))
-			}
-			a.out.printf("%s version %d is now in %s\n", v.Name, v.Version, a.out.paint(stageStyle(v.Stage), v.Stage.String()))
-			return nil
+			return a.doneVersion(ctx, db, v, "%s version %d is now in %s", v.Name, v.Version, a.out.paint(stageStyle(v.Stage), v.Stage.String()))
 		})
 	c.Flags().BoolVar(&archive, "archive-existing", false, "archive the model's other versions in that stage (Staging and Production only)")
 	return c
@@ -427,6 +424,17 @@ func (a *app) modelsTag() *cobra.Command {
 		})
 	c.Flags().Int64Var(&version, "version", 0, "tag this version rather than the model")
 	return c
+}
+
+// doneVersion reports a changed version: as JSON (with its aliases) under
+// --json, else as the message format and args make.
+func (a *app) doneVersion(ctx context.Context, db *mlite.DB, v *registry.ModelVersion, format string, args ...any) error {
+	if a.jsonOut {
+		m, _ := db.Registry().GetModel(ctx, v.Name)
+		return a.out.json(toVersionJSON(v, m))
+	}
+	a.out.printf(format+"\n", args...)
+	return nil
 }
 
 func orEmptyAliases(m map[string]int64) map[string]int64 {
@@ -544,14 +552,11 @@ func (a *app) modelsLineage() *cobra.Command {
 		`  mlite models lineage CreditDefaultModel 3
   mlite models lineage CreditDefaultModel 3 --json`,
 		cobra.ExactArgs(2), func(ctx context.Context, c *cobra.Command, args []string) error {
-			n, err := parseVersion(args[1])
+			db, vs, err := a.openVersions(ctx, args[1])
 			if err != nil {
 				return err
 			}
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
+			n := vs[0]
 			l, err := db.Registry().Lineage(ctx, args[0], n)
 			if err != nil {
 				return err
