@@ -155,16 +155,11 @@ func (c *Cursor) After(r Record) bool {
 	if c == nil {
 		return true
 	}
-	keys := c.order.keys
-	for i := range keys {
-		if cmp := compareVals(c.vals[i], extract(&keys[i], r), keys[i].Desc); cmp != 0 {
-			return cmp < 0
-		}
-	}
-	return false
+	return c.AfterKey(c.order.Key(r))
 }
 
-// AfterKey is After for an extracted key.
+// AfterKey is After for an extracted key (Order.Key), the form searches
+// that extract each record's key once use.
 func (c *Cursor) AfterKey(k Key) bool {
 	if c == nil {
 		return true
