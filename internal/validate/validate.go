@@ -217,10 +217,20 @@ func ModelName(name string) error {
 	return checkName("model name", name, MaxModelNameLength)
 }
 
+// nonEmpty returns the subject of messages about s, what names it
+// ("alias"), and an error when s is empty.
+func nonEmpty(what, s string) (subject string, err error) {
+	subject = what + " " + quote(s)
+	if s == "" {
+		return subject, newError(subject, "must not be empty")
+	}
+	return subject, nil
+}
+
 func checkName(what, name string, limit int) error {
-	subject := what + " " + quote(name)
-	if name == "" {
-		return newError(subject, "must not be empty")
+	subject, err := nonEmpty(what, name)
+	if err != nil {
+		return err
 	}
 	if err := checkLength(subject, name, limit); err != nil {
 		return err
@@ -243,9 +253,9 @@ func ExperimentID(id string) error {
 }
 
 func checkID(what, id string, limit int) error {
-	subject := what + " " + quote(id)
-	if id == "" {
-		return newError(subject, "must not be empty")
+	subject, err := nonEmpty(what, id)
+	if err != nil {
+		return err
 	}
 	if c := id[0]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
 		return newError(subject, "must start with an ASCII letter or digit")
@@ -253,14 +263,20 @@ func checkID(what, id string, limit int) error {
 	if err := checkLength(subject, id, limit); err != nil {
 		return err
 	}
-	for i, r := range id {
+	return checkWordChars(subject, id, "ids")
+}
+
+// checkWordChars checks that s is valid UTF-8 of letters, digits, '_' and
+// '-' only; what names such strings in the message ("ids").
+func checkWordChars(subject, s, what string) error {
+	for i, r := range s {
 		if r == utf8.RuneError {
-			if _, size := utf8.DecodeRuneInString(id[i:]); size == 1 {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
 				return newError(subject, fmt.Sprintf("invalid UTF-8 at byte %d", i))
 			}
 		}
 		if r != '-' && !isWordRune(r) {
-			return newError(subject, fmt.Sprintf("invalid character %s at byte %d; ids may contain letters, digits, '_' and '-'", showRune(r), i))
+			return newError(subject, fmt.Sprintf("invalid character %s at byte %d; %s may contain letters, digits, '_' and '-'", showRune(r), i, what))
 		}
 	}
 	return nil
@@ -271,19 +287,12 @@ func checkID(what, id string, limit int) error {
 // not reserved: "latest" in any case, or 'v' or 'V' followed by digits only
 // ("v3", "V12"), which name versions.
 func Alias(alias string) error {
-	subject := "alias " + quote(alias)
-	if alias == "" {
-		return newError(subject, "must not be empty")
+	subject, err := nonEmpty("alias", alias)
+	if err != nil {
+		return err
 	}
-	for i, r := range alias {
-		if r == utf8.RuneError {
-			if _, size := utf8.DecodeRuneInString(alias[i:]); size == 1 {
-				return newError(subject, fmt.Sprintf("invalid UTF-8 at byte %d", i))
-			}
-		}
-		if r != '-' && !isWordRune(r) {
-			return newError(subject, fmt.Sprintf("invalid character %s at byte %d; aliases may contain letters, digits, '_' and '-'", showRune(r), i))
-		}
+	if err := checkWordChars(subject, alias, "aliases"); err != nil {
+		return err
 	}
 	if err := checkLength(subject, alias, MaxAliasLength); err != nil {
 		return err
