@@ -137,6 +137,17 @@ func push(t *testing.T, src *mlite.DB, url string, o *transfer.Options) (*transf
 	return transfer.Push(context.Background(), src.Tracker, src.Registry(), url, o)
 }
 
+// pushedFill fills a new store and pushes it to a new server.
+func pushedFill(t *testing.T) (*mlite.DB, *server) {
+	t.Helper()
+	src, srv := mlitetest.New(t), newServer(t)
+	fill(t, src)
+	if _, err := push(t, src, srv.url, nil); err != nil {
+		t.Fatal(err)
+	}
+	return src, srv
+}
+
 // same checks that dst holds what src does: runs by name with their info,
 // params, tags (the parent named by its copy), every metric point, inputs
 // and artifact bytes; and the registry.
@@ -317,11 +328,7 @@ func TestPushCopiesIdempotentIncremental(t *testing.T) {
 // the next push deletes each on the server, and only those.
 func TestPushDeletesWhatWasDeletedHere(t *testing.T) {
 	ctx := context.Background()
-	src, srv := mlitetest.New(t), newServer(t)
-	fill(t, src)
-	if _, err := push(t, src, srv.url, nil); err != nil {
-		t.Fatal(err)
-	}
+	src, srv := pushedFill(t)
 	x, _ := src.GetExperimentByName(ctx, "sweep")
 	page, _ := src.ListRuns(ctx, x.ID, run.ListOptions{})
 	var child *run.Record
@@ -455,11 +462,7 @@ func TestPushBadServers(t *testing.T) {
 
 func TestImportRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	src, srv := mlitetest.New(t), newServer(t)
-	fill(t, src)
-	if _, err := push(t, src, srv.url, nil); err != nil {
-		t.Fatal(err)
-	}
+	src, srv := pushedFill(t)
 	back := mlitetest.New(t)
 	rep, err := transfer.Import(ctx, back.Tracker, back.Registry(), srv.url, nil)
 	if err != nil {
