@@ -302,6 +302,20 @@ func slicesContain(s []string, x string) bool {
 	return false
 }
 
+// fixtureFiles are the fixture's parent run's files: the kind of preview
+// each gets and a piece of its text, and the content type and disposition
+// the raw endpoint serves it with.
+var fixtureFiles = []struct {
+	path, kind, text, ctype, disp string
+}{
+	{path: "plots/roc.png", kind: "image", ctype: "image/png", disp: "inline"},
+	{path: "report/metrics.json", kind: "text", text: "\"a\": 1", ctype: "text/plain; charset=utf-8", disp: "inline"},
+	{path: "data/sample.csv", kind: "text", text: "x,y", ctype: "text/plain; charset=utf-8", disp: "inline"},
+	{path: "page.html", kind: "text", text: "<script>", ctype: "text/plain; charset=utf-8", disp: "inline"},
+	{path: "blob.bin", kind: "binary", ctype: "application/octet-stream", disp: "attachment"},
+	{path: "mlite/git.diff", kind: "text", text: "diff --git", ctype: "text/plain; charset=utf-8", disp: "inline"},
+}
+
 func TestAPIRunAndArtifacts(t *testing.T) {
 	f := newFixture(t)
 	var s runSummary
@@ -314,17 +328,7 @@ func TestAPIRunAndArtifacts(t *testing.T) {
 	if len(files.Files) != 6 {
 		t.Errorf("got %d files, want 6: %v", len(files.Files), files.Files)
 	}
-	tests := []struct {
-		path, kind, text string
-	}{
-		{"plots/roc.png", "image", ""},
-		{"report/metrics.json", "text", "\"a\": 1"},
-		{"data/sample.csv", "text", "x,y"},
-		{"page.html", "text", "<script>"},
-		{"blob.bin", "binary", ""},
-		{"mlite/git.diff", "text", "diff --git"},
-	}
-	for _, tt := range tests {
+	for _, tt := range fixtureFiles {
 		var p preview
 		f.getJSON(t, "/api/mlite/runs/"+f.parent.String()+"/preview?path="+url.QueryEscape(tt.path), 200, &p)
 		if p.Kind != tt.kind || !strings.Contains(p.Text, tt.text) || !strings.HasPrefix(p.URL, "/artifacts/") {
@@ -336,16 +340,7 @@ func TestAPIRunAndArtifacts(t *testing.T) {
 func TestArtifactsRaw(t *testing.T) {
 	f := newFixture(t)
 	base := "/artifacts/" + f.parent.String() + "/raw?path="
-	tests := []struct {
-		path, ctype, disp string
-	}{
-		{"plots/roc.png", "image/png", "inline"},
-		{"report/metrics.json", "text/plain; charset=utf-8", "inline"},
-		{"page.html", "text/plain; charset=utf-8", "inline"},
-		{"blob.bin", "application/octet-stream", "attachment"},
-		{"mlite/git.diff", "text/plain; charset=utf-8", "inline"},
-	}
-	for _, tt := range tests {
+	for _, tt := range fixtureFiles {
 		rec := f.get(t, base+url.QueryEscape(tt.path))
 		if rec.Code != 200 {
 			t.Errorf("GET %s: got %d", tt.path, rec.Code)
