@@ -53,6 +53,10 @@ type Options struct {
 	// changed (the file may sit on a read-only file system, or be one the
 	// user may only read), and every write fails with ErrReadOnly.
 	ReadOnly bool
+	// ArtifactRoot keeps the artifacts of experiments created without an
+	// artifact location outside the store, under <ArtifactRoot>/<id>; see
+	// run.Options.ArtifactRoot. Zero: in the store.
+	ArtifactRoot string
 	// Store gives full control of the store's options; when set, the
 	// store fields above are ignored.
 	Store *store.Options
@@ -89,7 +93,7 @@ func OpenContext(ctx context.Context, path string, opts *Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := run.New(st, &run.Options{User: opts.User, NoCapture: opts.NoCapture})
+	t, err := run.New(st, &run.Options{User: opts.User, NoCapture: opts.NoCapture, ArtifactRoot: opts.ArtifactRoot})
 	if err != nil {
 		st.Close()
 		return nil, err

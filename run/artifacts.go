@@ -347,6 +347,15 @@ func (t *Tracker) logFiles(ctx context.Context, o owner, items []*pending) error
 	if err := t.st.View(ctx, func(tx *store.Tx) error { return checkTargets(tx, o, items) }); err != nil {
 		return logErr(o, items, err)
 	}
+	if dir, err := t.folder(ctx, o); err != nil || dir != "" {
+		if err == nil {
+			err = writeFolder(ctx, dir, items)
+		}
+		if err != nil {
+			return logErr(o, items, err)
+		}
+		return nil
+	}
 	// One batch: the files are written one after the other, their fsyncs
 	// run together and each folder is synced once, at Commit. Nothing is
 	// indexed unless Commit succeeds, so a failure leaves no entry to a
@@ -497,6 +506,8 @@ type owner struct {
 	// exists fails (store.ErrNotFound) if the owner does not exist;
 	// writable also fails if it takes no writes.
 	exists, writable func(tx *store.Tx) error
+	// location returns the tree's artifact URI (see ArtifactFolder).
+	location func(tx *store.Tx) (string, error)
 }
 
 // runOwner is run id's artifact tree.
@@ -505,6 +516,13 @@ func runOwner(id ID) owner {
 		ix:       store.RunFiles(id),
 		exists:   func(tx *store.Tx) error { _, err := tx.Run(id); return err },
 		writable: func(tx *store.Tx) error { return writableRun(tx, id) },
+		location: func(tx *store.Tx) (string, error) {
+			r, err := tx.Run(id)
+			if err != nil {
+				return "", err
+			}
+			return r.ArtifactURI, nil
+		},
 	}
 }
 
@@ -546,6 +564,15 @@ func (t *Tracker) listFiles(ctx context.Context, o owner, dir string, recursive 
 	d, err := cleanDir(dir)
 	if err != nil {
 		return nil, err
+	}
+	if dir, err := t.folder(ctx, o); err != nil || dir != "" {
+		if err == nil {
+			var files []FileInfo
+			if files, err = listFolder(dir, d, recursive); err == nil {
+				return files, nil
+			}
+		}
+		return nil, fmt.Errorf("run: list artifacts %q of %s: %w", d, o.ix, err)
 	}
 	prefix := ""
 	if d != "" {
@@ -612,6 +639,15 @@ func (t *Tracker) openFile(ctx context.Context, o owner, p string) (io.ReadClose
 	if err != nil {
 		return nil, err
 	}
+	if dir, err := t.folder(ctx, o); err != nil || dir != "" {
+		var rc io.ReadCloser
+		if err == nil {
+			if rc, err = openFolderFile(dir, c); err == nil {
+				return rc, nil
+			}
+		}
+		return nil, fmt.Errorf("run: open artifact %q of %s: %w", c, o.ix, err)
+	}
 	var a store.Artifact
 	err = t.st.View(ctx, func(tx *store.Tx) (err error) { a, err = lookup(tx, o, c); return err })
 	if err != nil {
@@ -673,6 +709,18 @@ func (t *Tracker) deleteFiles(ctx context.Context, o owner, p string) error {
 	c, err := cleanDir(p)
 	if err != nil {
 		return err
+	}
+	if dir, err := t.folder(ctx, o); err != nil || dir != "" {
+		if err == nil {
+			err = t.st.View(ctx, o.writable)
+		}
+		if err == nil {
+			err = deleteFolder(dir, c)
+		}
+		if err != nil {
+			return fmt.Errorf("run: delete artifact %q of %s: %w", c, o.ix, err)
+		}
+		return nil
 	}
 	err = t.st.Update(ctx, func(tx *store.Tx) error {
 		if err := o.writable(tx); err != nil {
@@ -743,6 +791,15 @@ func (t *Tracker) downloadFiles(ctx context.Context, o owner, p, dstDir string) 
 	if err != nil {
 		return "", err
 	}
+	if dir, err := t.folder(ctx, o); err != nil || dir != "" {
+		if err == nil {
+			dstDir, err = downloadFolder(ctx, dir, c, dstDir)
+		}
+		if err != nil {
+			return "", fmt.Errorf("run: download artifacts %q of %s: %w", c, o.ix, err)
+		}
+		return filepath.Join(dstDir, filepath.FromSlash(c)), nil
+	}
 	var files []store.Artifact
 	err = t.st.View(ctx, func(tx *store.Tx) error {
 		files = files[:0]
@@ -785,15 +842,7 @@ func (t *Tracker) downloadFiles(ctx context.Context, o owner, p, dstDir string) 
 // temporary file renamed into place), and returns dstDir. An empty dstDir
 // is a new temporary directory. Paths cannot leave dstDir.
 func (t *Tracker) WriteFiles(ctx context.Context, dstDir string, files []store.Artifact) (string, error) {
-	if dstDir == "" {
-		var err error
-		if dstDir, err = os.MkdirTemp("", "mlite-artifacts-"); err != nil {
-			return "", fmt.Errorf("run: write files: %w", err)
-		}
-	} else if err := os.MkdirAll(dstDir, 0o755); err != nil {
-		return "", fmt.Errorf("run: write files: %w", err)
-	}
-	root, err := os.OpenRoot(dstDir)
+	root, dstDir, err := openDestination(dstDir)
 	if err != nil {
 		return "", fmt.Errorf("run: write files: %w", err)
 	}
@@ -806,11 +855,40 @@ func (t *Tracker) WriteFiles(ctx context.Context, dstDir string, files []store.A
 	return dstDir, nil
 }
 
+// openDestination creates the folder dstDir (a new temporary folder if it
+// is empty) and opens it as a root; it returns the root and the folder.
+func openDestination(dstDir string) (*os.Root, string, error) {
+	if dstDir == "" {
+		var err error
+		if dstDir, err = os.MkdirTemp("", "mlite-artifacts-"); err != nil {
+			return nil, "", err
+		}
+	} else if err := os.MkdirAll(dstDir, 0o755); err != nil {
+		return nil, "", err
+	}
+	root, err := os.OpenRoot(dstDir)
+	return root, dstDir, err
+}
+
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
 // download writes artifact a under root, atomically.
 func (t *Tracker) download(ctx context.Context, root *os.Root, a store.Artifact) error {
-	local := filepath.FromSlash(a.Path)
+	r, err := t.blobs.Open(ctx, a.Digest)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return writeAtomic(root, a.Path, a.Mode, r, a.Size)
+}
+
+// writeAtomic writes what r yields as the file p (a canonical artifact
+// path) under root: to a temporary name in its folder, synced, then
+// renamed into place, so the file appears whole or not at all. An
+// executable mode gives 0755, any other 0644. A size of -1 is not
+// checked; another is the length r must have (blob.ErrCorrupt if not).
+func writeAtomic(root *os.Root, p string, mode uint32, r io.Reader, size int64) error {
+	local := filepath.FromSlash(p)
 	dir := filepath.Dir(local)
 	if dir != "." {
 		if err := root.MkdirAll(dir, 0o755); err != nil {
@@ -821,7 +899,7 @@ func (t *Tracker) download(ctx context.Context, root *os.Root, a store.Artifact)
 	_, _ = rand.Read(rnd[:])
 	tmp := filepath.Join(dir, ".mlite-download-"+hex.EncodeToString(rnd[:])+".tmp")
 	perm := os.FileMode(0o644)
-	if a.Mode&0o111 != 0 {
+	if mode&0o111 != 0 {
 		perm = 0o755
 	}
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
@@ -835,19 +913,14 @@ func (t *Tracker) download(ctx context.Context, root *os.Root, a store.Artifact)
 			_ = root.Remove(tmp)
 		}
 	}()
-	r, err := t.blobs.Open(ctx, a.Digest)
-	if err != nil {
-		return err
-	}
 	buf := copyBufs.Get().(*[]byte)
 	n, err := io.CopyBuffer(f, onlyReader{r}, *buf)
 	copyBufs.Put(buf)
-	r.Close()
 	if err != nil {
 		return err
 	}
-	if n != a.Size {
-		return fmt.Errorf("content is %d bytes, the index says %d: %w", n, a.Size, blob.ErrCorrupt)
+	if size >= 0 && n != size {
+		return fmt.Errorf("content is %d bytes, the index says %d: %w", n, size, blob.ErrCorrupt)
 	}
 	if err := f.Sync(); err != nil {
 		return err
@@ -934,4 +1007,254 @@ func (r *Run) LogImage(ctx context.Context, img image.Image, artifactFile string
 		return err
 	}
 	return r.t.LogImage(ctx, r.id, img, artifactFile)
+}
+
+// Artifact trees kept in a local folder outside the store (an experiment
+// created with a local artifact location; see location.go). The tracker's
+// artifact calls take the same paths and give the same answers as for a
+// tree in the store, with these differences: entries carry no digest, the
+// folder is read as it is (files the client wrote there appear, nothing is
+// verified), a file is written to a temporary name and renamed into place,
+// and deletes remove the files themselves. Every path stays inside the
+// folder (os.Root), symbolic links included.
+
+// folder returns o's local artifact folder: "" when its artifacts are in
+// the store, an error wrapping ErrRemoteArtifacts when they are remote.
+func (t *Tracker) folder(ctx context.Context, o owner) (string, error) {
+	var loc string
+	err := t.st.View(ctx, func(tx *store.Tx) (err error) { loc, err = o.location(tx); return err })
+	if err != nil {
+		return "", fmt.Errorf("run: artifacts of %s: %w", o.ix, err)
+	}
+	dir, err := ArtifactFolder(loc)
+	if err != nil {
+		return "", fmt.Errorf("run: artifacts of %s: %w", o.ix, err)
+	}
+	return dir, nil
+}
+
+// folderErr maps the file system's errors to the store's sentinels.
+func folderErr(err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: %w", err, store.ErrNotFound)
+	case errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("%w: %w", err, store.ErrConflict)
+	}
+	return err
+}
+
+// isTemp reports whether name is one of the temporary files writeAtomic
+// leaves behind when it is stopped half way.
+func isTemp(name string) bool {
+	return strings.HasPrefix(name, ".mlite-") && strings.HasSuffix(name, ".tmp")
+}
+
+// openFolder opens the folder dir as a root; a folder that does not exist
+// yet is (nil, nil): an empty tree.
+func openFolder(dir string) (*os.Root, error) {
+	root, err := os.OpenRoot(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return root, err
+}
+
+// listFolder is listFiles over the folder dir: d is a canonical folder path
+// ("" for the root).
+func listFolder(dir, d string, recursive bool) ([]FileInfo, error) {
+	root, err := openFolder(dir)
+	if root == nil || err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	start := "."
+	if d != "" {
+		start = filepath.FromSlash(d)
+		fi, err := root.Stat(start)
+		if errors.Is(err, fs.ErrNotExist) || err == nil && !fi.IsDir() {
+			return nil, nil // nothing or a file: an empty listing, as MLflow
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	var out []FileInfo
+	err = fs.WalkDir(root.FS(), filepath.ToSlash(start), func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == filepath.ToSlash(start) || isTemp(e.Name()) {
+			return nil
+		}
+		if e.IsDir() {
+			if !recursive {
+				out = append(out, FileInfo{Path: p, IsDir: true})
+				return fs.SkipDir
+			}
+			return nil
+		}
+		fi, err := e.Info()
+		if err != nil {
+			return err
+		}
+		out = append(out, FileInfo{Path: p, Size: fi.Size()})
+		return nil
+	})
+	if err != nil {
+		return nil, folderErr(err)
+	}
+	// The store's order: by path, byte by byte ("a.txt" before "a/b").
+	slices.SortFunc(out, func(a, b FileInfo) int { return strings.Compare(a.Path, b.Path) })
+	return out, nil
+}
+
+// statFolderFile returns the entry of the file p (canonical) of the folder
+// dir, saying so when p is a folder.
+func statFolderFile(dir, p string) (File, error) {
+	root, err := openFolder(dir)
+	if err != nil {
+		return File{}, err
+	}
+	if root == nil {
+		return File{}, fmt.Errorf("no artifact %q: %w", p, store.ErrNotFound)
+	}
+	defer root.Close()
+	fi, err := root.Stat(filepath.FromSlash(p))
+	if err != nil {
+		return File{}, folderErr(err)
+	}
+	if fi.IsDir() {
+		return File{}, fmt.Errorf("%q is a folder, not a file: %w", p, store.ErrInvalid)
+	}
+	return File{Path: p, Size: fi.Size(), Mode: uint32(fi.Mode().Perm())}, nil
+}
+
+// openFolderFile opens the file p (canonical) of the folder dir.
+func openFolderFile(dir, p string) (io.ReadCloser, error) {
+	if _, err := statFolderFile(dir, p); err != nil {
+		return nil, err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, folderErr(err)
+	}
+	defer root.Close()
+	f, err := root.Open(filepath.FromSlash(p))
+	if err != nil {
+		return nil, folderErr(err)
+	}
+	return f, nil
+}
+
+// writeFolder writes the items into the folder dir, creating it, each
+// file atomically.
+func writeFolder(ctx context.Context, dir string, items []*pending) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	for _, it := range items {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rc, mode, err := it.open()
+		if err != nil {
+			return fmt.Errorf("%s: %w", it.what, err)
+		}
+		err = writeAtomic(root, it.path, mode, rc, -1)
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("write %q: %w", it.path, folderErr(err))
+		}
+	}
+	return nil
+}
+
+// deleteFolder removes the file or folder c (canonical; "" for every
+// file) from the folder dir.
+func deleteFolder(dir, c string) error {
+	root, err := openFolder(dir)
+	if err != nil || root == nil && c == "" {
+		return err
+	}
+	if root == nil {
+		return fmt.Errorf("no artifact %q: %w", c, store.ErrNotFound)
+	}
+	defer root.Close()
+	if c != "" {
+		if _, err := root.Lstat(filepath.FromSlash(c)); err != nil {
+			return folderErr(err)
+		}
+		return root.RemoveAll(filepath.FromSlash(c))
+	}
+	entries, err := fs.ReadDir(root.FS(), ".")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := root.RemoveAll(e.Name()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// folderFiles returns the files of the folder dir that downloading c
+// (canonical; "" for the whole tree) copies: c itself if it is a file,
+// else every file below it.
+func folderFiles(dir, c string) ([]FileInfo, error) {
+	if c != "" {
+		if a, err := statFolderFile(dir, c); err == nil {
+			return []FileInfo{{Path: a.Path, Size: a.Size}}, nil
+		} else if !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrInvalid) {
+			return nil, err
+		}
+	}
+	files, err := listFolder(dir, c, true)
+	if err != nil {
+		return nil, err
+	}
+	if c != "" && len(files) == 0 {
+		return nil, fmt.Errorf("no artifact %q: %w", c, store.ErrNotFound)
+	}
+	return files, nil
+}
+
+// downloadFolder copies the files of the folder dir that c names into
+// dstDir (a new temporary folder if empty), as downloadFiles does, and
+// returns dstDir.
+func downloadFolder(ctx context.Context, dir, c, dstDir string) (string, error) {
+	files, err := folderFiles(dir, c)
+	if err != nil {
+		return "", err
+	}
+	dst, dstDir, err := openDestination(dstDir)
+	if err != nil {
+		return "", err
+	}
+	defer dst.Close()
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		rc, err := openFolderFile(dir, f.Path)
+		if err != nil {
+			return "", err
+		}
+		mode := uint32(0o644)
+		if st, err := rc.(*os.File).Stat(); err == nil {
+			mode = uint32(st.Mode().Perm())
+		}
+		err = writeAtomic(dst, f.Path, mode, rc, f.Size)
+		rc.Close()
+		if err != nil {
+			return "", fmt.Errorf("write %q to %s: %w", f.Path, dstDir, err)
+		}
+	}
+	return dstDir, nil
 }

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"maps"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -1588,5 +1589,325 @@ func BenchmarkOpenArtifact(b *testing.B) {
 				rd.Close()
 			}
 		})
+	}
+}
+
+func TestResolveArtifactLocation(t *testing.T) {
+	cwd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cwd = filepath.ToSlash(cwd)
+	cases := []struct {
+		in, want string
+		err      error
+	}{
+		{in: "my_location", want: cwd + "/my_location"},
+		{in: "./a//b/", want: cwd + "/a/b"},
+		{in: "/data/art", want: "/data/art"},
+		{in: "/data/art/", want: "/data/art"},
+		{in: "file:///data/art", want: "file:///data/art"},
+		{in: "file://localhost/data/art", want: "file://localhost/data/art"},
+		{in: "file:rel", want: "file://" + (&url.URL{Path: cwd + "/rel"}).EscapedPath()},
+		{in: "s3://bucket/prefix", want: "s3://bucket/prefix"},
+		{in: "gs://bucket/a/../b", want: "gs://bucket/a/../b"}, // not local: kept as MLflow keeps it
+		{in: "", err: store.ErrInvalid},
+		{in: "a/../../etc", err: store.ErrInvalid},
+		{in: "..", err: store.ErrInvalid},
+		{in: "file:///etc/..", err: store.ErrInvalid},
+		{in: "file:///data/%2e%2e/etc", err: store.ErrInvalid},
+		{in: "file://otherhost/data", err: store.ErrInvalid},
+		{in: "mlflow-artifacts:/elsewhere", err: store.ErrInvalid},
+		{in: "/data/a\x00b", err: store.ErrInvalid},
+		{in: "/data/a\nb", err: store.ErrInvalid},
+		{in: "/" + strings.Repeat("x", run.MaxArtifactLocation), err: store.ErrInvalid},
+	}
+	for _, c := range cases {
+		got, err := run.ResolveArtifactLocation(c.in)
+		if c.err != nil {
+			if !errors.Is(err, c.err) {
+				t.Errorf("ResolveArtifactLocation(%q): got %q, %v, want an error wrapping %v", c.in, got, err, c.err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("ResolveArtifactLocation(%q): got %q, %v, want %q", c.in, got, err, c.want)
+		}
+	}
+}
+
+func TestArtifactFolder(t *testing.T) {
+	cases := []struct {
+		in, want string
+		err      error
+	}{
+		{in: "mlflow-artifacts:/3/abc/artifacts", want: ""},
+		{in: "/data/1/r/artifacts", want: filepath.FromSlash("/data/1/r/artifacts")},
+		{in: "file:///data/a%20b/r", want: filepath.FromSlash("/data/a b/r")},
+		{in: "file://localhost/data/r", want: filepath.FromSlash("/data/r")},
+		{in: "s3://bucket/1/r/artifacts", err: run.ErrRemoteArtifacts},
+		{in: "gs://b/r", err: run.ErrRemoteArtifacts},
+		{in: "relative/r", err: store.ErrInvalid},
+		{in: "/data/../etc", err: store.ErrInvalid},
+		{in: "file://otherhost/data", err: store.ErrInvalid},
+	}
+	for _, c := range cases {
+		got, err := run.ArtifactFolder(c.in)
+		if c.err != nil {
+			if !errors.Is(err, c.err) {
+				t.Errorf("ArtifactFolder(%q): got %q, %v, want an error wrapping %v", c.in, got, err, c.err)
+			} else if c.err == run.ErrRemoteArtifacts && !strings.Contains(err.Error(), c.in) {
+				t.Errorf("ArtifactFolder(%q): got %q, want it to name the location", c.in, err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("ArtifactFolder(%q): got %q, %v, want %q", c.in, got, err, c.want)
+		}
+	}
+}
+
+func TestLocalSourceIn(t *testing.T) {
+	dir := t.TempDir()
+	art := filepath.ToSlash(filepath.Join(dir, "1", "r", "artifacts"))
+	cases := []struct {
+		source, artifactURI string
+		want                bool
+	}{
+		{art, art, true},
+		{art + "/model", "file://" + art, true},
+		{"file://" + art + "/model/..", "file://" + art, true},
+		{"file://" + art + "/.", art, true},
+		{art + "/../other", art, false},
+		{"/tmp", art, false},
+		{art + "x", art, false},
+		{art, "mlflow-artifacts:/1/r/artifacts", false},
+		{art, "s3://b/1/r/artifacts", false},
+	}
+	for _, c := range cases {
+		if _, got := run.LocalSourceIn(c.source, c.artifactURI); got != c.want {
+			t.Errorf("LocalSourceIn(%q, %q): got %v, want %v", c.source, c.artifactURI, got, c.want)
+		}
+	}
+}
+
+// TestExternalArtifacts logs, lists, reads, downloads and deletes the
+// artifacts of a run and a logged model of an experiment created with a
+// local artifact location: they live in its folder, never in the store.
+func TestExternalArtifacts(t *testing.T) {
+	tr := newTracker(t, nil)
+	dir := t.TempDir()
+	for _, loc := range []string{dir, "file://" + filepath.ToSlash(dir) + "/uri"} {
+		t.Run(loc, func(t *testing.T) {
+			x, err := tr.CreateExperimentAt(ctx, "ext "+loc, loc, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if x.ArtifactLocation != loc {
+				t.Fatalf("location: got %q, want %q", x.ArtifactLocation, loc)
+			}
+			r, err := tr.StartRun(ctx, x.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.End(ctx)
+			rec, err := tr.GetRun(ctx, r.ID())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := loc + "/" + r.ID().String() + "/artifacts"; rec.ArtifactURI != want {
+				t.Fatalf("artifact URI: got %q, want %q", rec.ArtifactURI, want)
+			}
+			folder, err := run.ArtifactFolder(rec.ArtifactURI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tr.LogBytes(ctx, r.ID(), []byte("hello"), "a.txt"); err != nil {
+				t.Fatal(err)
+			}
+			if err := tr.LogText(ctx, r.ID(), "deep", "d/e/f.txt"); err != nil {
+				t.Fatal(err)
+			}
+			// The client writes there too: mlite sees it.
+			if err := os.WriteFile(filepath.Join(folder, "d", "client.bin"), []byte{1, 2, 3}, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if b, err := os.ReadFile(filepath.Join(folder, "a.txt")); err != nil || string(b) != "hello" {
+				t.Fatalf("a.txt in the folder: got %q, %v, want hello", b, err)
+			}
+			top, err := tr.ListArtifacts(ctx, r.ID(), "", false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []run.FileInfo{{Path: "a.txt", Size: 5}, {Path: "d", IsDir: true}}; !slices.Equal(top, want) {
+				t.Errorf("list /: got %+v, want %+v", top, want)
+			}
+			all, err := tr.ListArtifacts(ctx, r.ID(), "d", true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []run.FileInfo{{Path: "d/client.bin", Size: 3}, {Path: "d/e/f.txt", Size: 4}}; !slices.Equal(all, want) {
+				t.Errorf("list d recursively: got %+v, want %+v", all, want)
+			}
+			if got, err := tr.ListArtifacts(ctx, r.ID(), "nothing", false); err != nil || len(got) != 0 {
+				t.Errorf("list a missing folder: got %v, %v, want nothing", got, err)
+			}
+			rc, err := tr.OpenArtifact(ctx, r.ID(), "d/e/f.txt")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil || string(b) != "deep" {
+				t.Errorf("open d/e/f.txt: got %q, %v, want deep", b, err)
+			}
+			for p, want := range map[string]error{"missing": store.ErrNotFound, "d": store.ErrInvalid, "../a.txt": store.ErrInvalid} {
+				if _, err := tr.OpenArtifact(ctx, r.ID(), p); !errors.Is(err, want) {
+					t.Errorf("open %q: got %v, want an error wrapping %v", p, err, want)
+				}
+			}
+			out, err := tr.DownloadArtifacts(ctx, r.ID(), "d", t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b, err := os.ReadFile(filepath.Join(out, "e", "f.txt")); err != nil || string(b) != "deep" {
+				t.Errorf("downloaded d/e/f.txt: got %q, %v, want deep", b, err)
+			}
+			err = tr.Snapshot(ctx, func(s *run.Snapshot) error {
+				f, err := s.Artifact(r.ID(), "a.txt")
+				if err == nil && (f.Path != "a.txt" || f.Size != 5) {
+					t.Errorf("snapshot's a.txt: got %+v, want a.txt, 5 bytes", f)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tr.DeleteArtifact(ctx, r.ID(), "d"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(filepath.Join(folder, "d")); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("d after delete: got %v, want it gone", err)
+			}
+			if err := tr.DeleteArtifact(ctx, r.ID(), "d"); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("delete d again: got %v, want an error wrapping ErrNotFound", err)
+			}
+
+			m, err := tr.CreateLoggedModel(ctx, x.ID, run.LoggedModelOptions{Name: "m"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := loc + "/models/" + m.ID.String() + "/artifacts"; m.ArtifactLocation != want {
+				t.Fatalf("model location: got %q, want %q", m.ArtifactLocation, want)
+			}
+			if err := tr.ModelTree(m.ID).Log(ctx, strings.NewReader("weights"), "model.pkl"); err != nil {
+				t.Fatal(err)
+			}
+			mdir, _ := run.ArtifactFolder(m.ArtifactLocation)
+			if b, err := os.ReadFile(filepath.Join(mdir, "model.pkl")); err != nil || string(b) != "weights" {
+				t.Errorf("model.pkl in the folder: got %q, %v, want weights", b, err)
+			}
+
+			// GC leaves external folders alone.
+			if _, err := tr.GC(ctx, run.GCOptions{Grace: -1}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(filepath.Join(folder, "a.txt")); err != nil {
+				t.Errorf("a.txt after GC: %v", err)
+			}
+		})
+	}
+}
+
+// TestRemoteArtifacts: a run under a remote location records it, and every
+// artifact call says it cannot reach it, naming it.
+func TestRemoteArtifacts(t *testing.T) {
+	tr := newTracker(t, nil)
+	x, err := tr.CreateExperimentAt(ctx, "remote", "s3://bucket/prefix", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := tr.StartRun(ctx, x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.End(ctx)
+	want := "s3://bucket/prefix/" + r.ID().String() + "/artifacts"
+	calls := map[string]func() error{
+		"list":   func() error { _, err := tr.ListArtifacts(ctx, r.ID(), "", false); return err },
+		"open":   func() error { _, err := tr.OpenArtifact(ctx, r.ID(), "a"); return err },
+		"log":    func() error { return tr.LogBytes(ctx, r.ID(), []byte("x"), "a") },
+		"delete": func() error { return tr.DeleteArtifact(ctx, r.ID(), "a") },
+		"download": func() error {
+			_, err := tr.DownloadArtifacts(ctx, r.ID(), "", t.TempDir())
+			return err
+		},
+		"snapshot": func() error {
+			return tr.Snapshot(ctx, func(s *run.Snapshot) error { _, err := s.Artifact(r.ID(), "a"); return err })
+		},
+	}
+	for name, call := range calls {
+		err := call()
+		if !errors.Is(err, run.ErrRemoteArtifacts) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want an error wrapping ErrRemoteArtifacts naming %s", name, err, want)
+		}
+	}
+}
+
+// TestArtifactRoot: experiments created without a location go under the
+// tracker's ArtifactRoot, and so does an empty Default experiment.
+func TestArtifactRoot(t *testing.T) {
+	root := filepath.ToSlash(t.TempDir())
+	tr := newTracker(t, &run.Options{NoCapture: true, User: "tester", ArtifactRoot: "file://" + root})
+	def, err := tr.GetExperiment(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "file://" + root + "/0"; def.ArtifactLocation != want {
+		t.Errorf("Default: got %q, want %q", def.ArtifactLocation, want)
+	}
+	x := createExperiment(t, tr, "rooted")
+	if want := "file://" + root + "/" + x.ID.String(); x.ArtifactLocation != want {
+		t.Errorf("new experiment: got %q, want %q", x.ArtifactLocation, want)
+	}
+	y, err := tr.CreateExperimentAt(ctx, "own", "s3://b/own", nil)
+	if err != nil || y.ArtifactLocation != "s3://b/own" {
+		t.Errorf("explicit location: got %v, %v, want s3://b/own", y, err)
+	}
+}
+
+// TestArtifactRootKeepsUsedDefault: a Default experiment that holds a run
+// stays where it is; a bad root is refused.
+func TestArtifactRootKeepsUsedDefault(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.mlite")
+	tr, st, err := openTrackerAt(path, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := tr.StartRun(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.End(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run.New(st, &run.Options{ArtifactRoot: "a/../b"}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("a root with ..: got %v, want an error wrapping ErrInvalid", err)
+	}
+	tr2, err := run.New(st, &run.Options{NoCapture: true, ArtifactRoot: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := tr2.GetExperiment(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := store.ArtifactLocation(0); def.ArtifactLocation != want {
+		t.Errorf("Default with a run: got %q, want %q", def.ArtifactLocation, want)
+	}
+	tr.Wait()
+	tr2.Wait()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

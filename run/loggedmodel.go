@@ -59,6 +59,13 @@ func modelOwner(id ModelID) owner {
 			}
 			return err
 		},
+		location: func(tx *store.Tx) (string, error) {
+			m, err := tx.LoggedModel(id)
+			if err != nil {
+				return "", err
+			}
+			return m.ArtifactLocation, nil
+		},
 	}
 }
 
@@ -131,7 +138,7 @@ func (t *Tracker) CreateLoggedModel(ctx context.Context, exp ExperimentID, o Log
 		if x.Lifecycle == store.Deleted {
 			return fmt.Errorf("experiment %s is deleted: %w", exp, store.ErrDeleted)
 		}
-		m.ArtifactLocation = strings.TrimSuffix(x.ArtifactLocation, "/") + "/models/" + m.ID.String() + "/artifacts"
+		m.ArtifactLocation = appendURIPath(x.ArtifactLocation, "models", m.ID.String(), "artifacts")
 		return tx.CreateLoggedModel(m)
 	})
 	if err != nil {

@@ -158,10 +158,25 @@ func (s *Snapshot) History(dst []Point, r *Record, key string, rg StepRange) ([]
 }
 
 // Artifact returns the index entry of the artifact file p of run id; an
-// unknown run or path is an error wrapping store.ErrNotFound.
+// unknown run or path is an error wrapping store.ErrNotFound. The file of
+// a run whose artifacts live in a local folder (CreateExperimentAt) is
+// read from the folder, without a digest; a remote one is an error
+// wrapping ErrRemoteArtifacts.
 func (s *Snapshot) Artifact(id ID, p string) (File, error) {
-	if _, err := s.tx.RunView(id); err != nil {
+	v, err := s.tx.RunView(id)
+	if err != nil {
 		return File{}, err
+	}
+	dir, err := ArtifactFolder(v.ArtifactURI())
+	if err != nil {
+		return File{}, err
+	}
+	if dir != "" {
+		c, err := cleanFile(p)
+		if err != nil {
+			return File{}, err
+		}
+		return statFolderFile(dir, c)
 	}
 	return s.tx.Artifact(id, p)
 }

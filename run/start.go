@@ -116,7 +116,7 @@ func (t *Tracker) StartRun(ctx context.Context, exp ExperimentID, opts ...StartO
 		if x.Lifecycle == store.Deleted {
 			return fmt.Errorf("run: experiment %s (%q) is deleted: %w", exp, x.Name, store.ErrDeleted)
 		}
-		rec.ArtifactURI = x.ArtifactLocation + "/" + rec.ID.String() + "/artifacts"
+		rec.ArtifactURI = appendURIPath(x.ArtifactLocation, rec.ID.String(), "artifacts")
 		if !c.parent.IsZero() {
 			p, err := tx.Run(c.parent)
 			if err != nil {

@@ -39,6 +39,15 @@ type Options struct {
 	// Blobs holds artifact bytes. Zero: the folder "<store file>-blobs"
 	// beside the store, opened by New.
 	Blobs *blob.Store
+	// ArtifactRoot is where experiments created without an artifact
+	// location keep their artifacts: <ArtifactRoot>/<experiment id>, as
+	// MLflow's --default-artifact-root (a local folder, a file:// URI or a
+	// remote URI; see ResolveArtifactLocation and ErrRemoteArtifacts). New
+	// also places the Default experiment there (<ArtifactRoot>/0) when it
+	// holds no run and no logged model yet and keeps its artifacts in the
+	// store, as MLflow's server places it in the database it creates. Zero:
+	// the store (mlflow-artifacts:/<experiment id>).
+	ArtifactRoot string
 }
 
 // Tracker is the tracking API over one open store.
@@ -54,8 +63,9 @@ type Tracker struct {
 	referrers []Referrer // holders of blob references besides runs (AddReferrer)
 }
 
-// New returns a Tracker over st. opts may be nil. It fails only when the
-// blob folder cannot be opened or created.
+// New returns a Tracker over st. opts may be nil. It fails when the blob
+// folder cannot be opened or created, or Options.ArtifactRoot is not a
+// valid artifact location (store.ErrInvalid).
 func New(st *store.Store, opts *Options) (*Tracker, error) {
 	t := &Tracker{st: st}
 	if opts != nil {
@@ -78,7 +88,57 @@ func New(st *store.Store, opts *Options) (*Tracker, error) {
 			return nil, fmt.Errorf("run: %w", err)
 		}
 	}
+	if t.opts.ArtifactRoot != "" {
+		root, err := ResolveArtifactLocation(t.opts.ArtifactRoot)
+		if err != nil {
+			return nil, fmt.Errorf("run: artifact root: %w", err)
+		}
+		t.opts.ArtifactRoot = root
+		if err := t.placeDefault(context.Background()); err != nil {
+			return nil, err
+		}
+	}
 	return t, nil
+}
+
+// placeDefault moves the Default experiment under Options.ArtifactRoot
+// when it holds nothing yet and keeps its artifacts in the store.
+func (t *Tracker) placeDefault(ctx context.Context) error {
+	if t.st.Options().ReadOnly {
+		return nil
+	}
+	loc := appendURIPath(t.opts.ArtifactRoot, "0")
+	empty := func(tx *store.Tx) (*Experiment, error) {
+		x, err := tx.Experiment(0)
+		if err != nil || x.ArtifactLocation != store.ArtifactLocation(0) || x.ArtifactLocation == loc {
+			return nil, err
+		}
+		if ids, err := tx.ExperimentRunIDs(0); err != nil || len(ids) > 0 {
+			return nil, err
+		}
+		var models bool
+		err = tx.LoggedModels(0, func(*store.LoggedModel) (bool, error) { models = true; return false, nil })
+		if err != nil || models {
+			return nil, err
+		}
+		return x, nil
+	}
+	var x *Experiment
+	if err := t.st.View(ctx, func(tx *store.Tx) (err error) { x, err = empty(tx); return err }); err != nil || x == nil {
+		return err
+	}
+	err := t.st.Update(ctx, func(tx *store.Tx) error {
+		x, err := empty(tx)
+		if err != nil || x == nil {
+			return err
+		}
+		x.ArtifactLocation = loc
+		return tx.PutExperiment(x)
+	})
+	if err != nil {
+		return fmt.Errorf("run: place the Default experiment under %s: %w", t.opts.ArtifactRoot, err)
+	}
+	return nil
 }
 
 // ForClients returns a tracker over the same store and blob folder, with
@@ -87,8 +147,9 @@ func New(st *store.Store, opts *Options) (*Tracker, error) {
 // remote clients, whose own client sends those tags. Its other options are
 // the defaults.
 func (t *Tracker) ForClients() *Tracker {
-	c, _ := New(t.st, &Options{NoCapture: true, NoGitState: true, Blobs: t.blobs, Now: t.opts.Now})
-	return c // with Blobs given, New cannot fail
+	// The root is placed already: New cannot fail.
+	c, _ := New(t.st, &Options{NoCapture: true, NoGitState: true, Blobs: t.blobs, Now: t.opts.Now, ArtifactRoot: t.opts.ArtifactRoot})
+	return c
 }
 
 // writable fails with store.ErrReadOnly on a store opened read-only, before
@@ -132,8 +193,26 @@ func (t *Tracker) Wait() {
 func (t *Tracker) now() int64 { return t.opts.Now().UnixMilli() }
 
 // CreateExperiment creates an experiment with a unique name (ErrExists if
-// any experiment, active or deleted, has it) and optional tags.
+// any experiment, active or deleted, has it) and optional tags. Its
+// artifacts live in the store, or under Options.ArtifactRoot if set.
 func (t *Tracker) CreateExperiment(ctx context.Context, name string, tags map[string]string) (*Experiment, error) {
+	return t.CreateExperimentAt(ctx, name, "", tags)
+}
+
+// CreateExperimentAt is CreateExperiment with an artifact location, MLflow's
+// artifact_location: its runs keep their artifacts at
+// <location>/<run id>/artifacts and its logged models at
+// <location>/models/<model id>/artifacts, outside the store. The location
+// is recorded as ResolveArtifactLocation returns it (an error wrapping
+// store.ErrInvalid if it refuses it). An empty location is
+// CreateExperiment's default.
+func (t *Tracker) CreateExperimentAt(ctx context.Context, name, location string, tags map[string]string) (*Experiment, error) {
+	if location != "" {
+		var err error
+		if location, err = ResolveArtifactLocation(location); err != nil {
+			return nil, err
+		}
+	}
 	if err := validate.ExperimentName(name); err != nil {
 		return nil, err
 	}
@@ -143,11 +222,18 @@ func (t *Tracker) CreateExperiment(ctx context.Context, name string, tags map[st
 		}
 	}
 	now := t.now()
-	x := &Experiment{Name: name, CreationTime: now, LastUpdateTime: now, Tags: maps.Clone(tags)}
+	x := &Experiment{Name: name, CreationTime: now, LastUpdateTime: now, Tags: maps.Clone(tags), ArtifactLocation: location}
 	if x.Tags == nil {
 		x.Tags = map[string]string{}
 	}
-	if err := t.st.Update(ctx, func(tx *store.Tx) error { return tx.CreateExperiment(x) }); err != nil {
+	err := t.st.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateExperiment(x); err != nil || location != "" || t.opts.ArtifactRoot == "" {
+			return err
+		}
+		x.ArtifactLocation = appendURIPath(t.opts.ArtifactRoot, x.ID.String())
+		return tx.PutExperiment(x)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("run: create experiment %q: %w", name, err)
 	}
 	return x, nil
