@@ -365,7 +365,12 @@ const TagModelVersions = "mlflow.modelVersions"
 // MLflow 3's client reads it when the run has no artifacts there). A
 // runs:/ source of a run the store does not hold, named by runID too, makes
 // a version that records source and run id and copies nothing, as MLflow's
-// registry (which never reads the run) does. A
+// registry (which never reads the run) does, and so does a runs:/ source of
+// a run whose artifacts live outside the store (run.ArtifactFolder). A local source (a path or
+// file: URI, see run.IsLocalURI) must lie inside the local artifact folder
+// of run runID (an experiment created with a local artifact location): the
+// version records it and copies nothing, the files staying in that folder,
+// as MLflow's server allows; any other local source is store.ErrInvalid. A
 // version made from a logged model keeps its id (ModelVersion.ModelID) and
 // is listed in the model's mlflow.modelVersions tag. The new version is
 // READY in stage None; its number is one above every number the model
@@ -388,6 +393,24 @@ func (r *Registry) CreateVersion(ctx context.Context, name, source, runID string
 			var files []store.Artifact
 			err = tx.Files(store.ModelFiles(mid), "", func(a store.Artifact) error { files = append(files, a); return nil })
 			return cmp.Or(runID, lm.SourceRunID), mid, files, err
+		}
+	} else if local, err := run.IsLocalURI(source); err != nil || local {
+		if err != nil {
+			return nil, fmt.Errorf("registry: source %q: %w", source, err)
+		}
+		id, err := run.ParseID(runID)
+		if err != nil {
+			return nil, fmt.Errorf("registry: a local source %q needs the id of the run whose artifact folder holds it: %w", source, store.ErrInvalid)
+		}
+		resolve = func(tx *store.Tx) (string, store.ModelID, []store.Artifact, error) {
+			rec, err := tx.Run(id)
+			if err != nil {
+				return "", store.ModelID{}, nil, err
+			}
+			if p, ok := run.LocalSourceIn(source, rec.ArtifactURI); !ok {
+				return "", store.ModelID{}, nil, fmt.Errorf("local source %s is not inside the artifact folder of run %s (%s): %w", p, id, rec.ArtifactURI, store.ErrInvalid)
+			}
+			return runID, store.ModelID{}, nil, nil
 		}
 	} else if raw, _, err := splitRunsURI(source); err == nil && raw != "" && raw == runID && !isRunID(raw) {
 		// A run id that is not one mlite issues, named by run_id too: as
@@ -413,6 +436,12 @@ func (r *Registry) CreateVersion(ctx context.Context, name, source, runID string
 			}
 			if err != nil {
 				return "", store.ModelID{}, nil, err
+			}
+			if dir, err := run.ArtifactFolder(rec.ArtifactURI); err != nil || dir != "" {
+				// The run's artifacts live outside the store: as MLflow,
+				// the version records the source and copies nothing.
+				mid, _, _ := runModelFiles(tx, rec, path, nil)
+				return id.String(), mid, nil, nil
 			}
 			files, err := sourceFiles(tx, store.RunFiles(id), path)
 			var mid store.ModelID
