@@ -83,6 +83,9 @@ var sentinelCodes = []struct {
 }{
 	{run.ErrBadQuery, codeInvalidParameter},
 	{mlite.ErrInvalid, codeInvalidParameter},
+	// A run whose artifacts are remote (s3://...): the client reaches
+	// them, mlite does not.
+	{run.ErrRemoteArtifacts, codeInvalidParameter},
 	{mlite.ErrNotFound, codeNotFound},
 	{mlite.ErrExists, codeAlreadyExists},
 	// MLflow reports a changed param and a write to a deleted run as

@@ -4,11 +4,9 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
-)
 
-// MLflow's limit on an experiment's artifact location
-// (MLFLOW_ARTIFACT_LOCATION_MAX_LENGTH's default).
-const maxArtifactLocation = 2048
+	"github.com/mlite/mlite/run"
+)
 
 // hostSchemes are the schemes whose artifact repositories connect to the
 // host a URI names (MLflow's HOST_ADDRESSED_ARTIFACT_SCHEMES).
@@ -17,15 +15,14 @@ var hostSchemes = map[string]bool{
 	"mlflow-artifacts": true, "r2": true, "b2": true, "abfss": true,
 }
 
-// checkArtifactLocation refuses an experiment's artifact_location. A
-// location MLflow 3.17.2's server refuses (_validate_storage_location_uri:
-// fragments or params, ".." in the query, a scheme that addresses another
-// host, a runs:/ URI, over 2048 characters) gets MLflow's error. Every
-// other location is refused too, with mlite's: mlite keeps a run's
-// artifacts in its own store (mlflow-artifacts:/<experiment>/<run>/artifacts,
-// through the artifact proxy), so a location elsewhere would have the
-// client write artifacts the store, the viewer and the registry never see,
-// or report a location that is not used.
+// checkArtifactLocation refuses an experiment's artifact_location as
+// MLflow 3.17.2's server does (_validate_storage_location_uri: fragments
+// or params, ".." in the query, a scheme that addresses another host, a
+// runs:/ URI, over 2048 characters; a file: URI naming another host, which
+// its store's is_local_uri fails on with INTERNAL_ERROR), with MLflow's
+// error, or returns nil. The tracker then refuses what mlite refuses
+// beyond (run.ResolveArtifactLocation: ".." segments in a local path,
+// control characters, mlflow-artifacts:).
 func checkArtifactLocation(loc string) *apiError {
 	u := parsePyURL(loc)
 	switch {
@@ -37,10 +34,19 @@ func checkArtifactLocation(loc string) *apiError {
 		return invalidParam("'artifact_location' cannot use the '%s' scheme: the '%s' scheme addresses a host other than the tracking server's configured artifact storage, so the server would connect to the host named in the URI. Set the MLFLOW_ALLOWED_HOST_ADDRESSED_ARTIFACT_SCHEMES environment variable on the server to allow it.", u.scheme, u.scheme)
 	case strings.HasPrefix(loc, "runs:"):
 		return invalidParam("Artifact location cannot be a runs:/ URI. Given: '%s'", loc)
-	case utf8.RuneCountInString(loc) > maxArtifactLocation:
-		return invalidParam("Invalid artifact path length. The length of the artifact path cannot be greater than %d characters. To configure this limit, please set the MLFLOW_ARTIFACT_LOCATION_MAX_LENGTH environment variable.", maxArtifactLocation)
+	case utf8.RuneCountInString(loc) > run.MaxArtifactLocation:
+		return invalidParam("Invalid artifact path length. The length of the artifact path cannot be greater than %d characters. To configure this limit, please set the MLFLOW_ARTIFACT_LOCATION_MAX_LENGTH environment variable.", run.MaxArtifactLocation)
 	}
-	return invalidParam("artifact_location %q is not supported: mlite stores artifacts beside its store file (mlflow-artifacts:/<experiment id>).", loc)
+	return checkLocalHost(loc)
+}
+
+// checkLocalHost is MLflow's is_local_uri failing on a file: URI that
+// names another host: INTERNAL_ERROR (500), with its message.
+func checkLocalHost(uri string) *apiError {
+	if _, err := run.IsLocalURI(uri); err != nil {
+		return &apiError{code: codeInternal, err: err, msg: uri + " is not a valid remote uri. For remote access on windows, please consider using a different scheme such as SMB (e.g. smb://<hostname>/<path>)."}
+	}
+	return nil
 }
 
 // pyURL is a URL's parts as Python's urllib.parse.urlparse splits them.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/registry"
+	"github.com/mlite/mlite/run"
 )
 
 // modelRequest is a request to create a registered model or a version:
@@ -105,6 +106,56 @@ func (h *Handler) versionSource(ctx context.Context, source string) (string, err
 	return "", invalidParam("Unsupported model version source '%s': mlite registers versions from runs:/<run_id>/<path> or a run's mlflow-artifacts:/ location.", source)
 }
 
+// localSource applies MLflow's rules to a version's local source (a path or
+// a file: URI): it must lie inside the local artifact folder of the run
+// run_id names (_validate_source_run), or of the logged model model_id
+// names (_validate_source_model), with MLflow's errors. It reports whether
+// the source is local.
+func (h *Handler) localSource(ctx context.Context, q createVersionRequest) (bool, error) {
+	if err := checkLocalHost(q.source); err != nil {
+		return false, err
+	}
+	if local, _ := run.IsLocalURI(q.source); !local {
+		return false, nil
+	}
+	kind, id, shown := "run_id", q.runID, q.source
+	var folder string
+	var lookup error
+	switch {
+	case q.modelID != "":
+		kind, id = "model_id", q.modelID
+		var m *run.LoggedModel
+		if mid, err := run.ParseModelID(q.modelID); err != nil {
+			lookup = err
+		} else if m, lookup = h.tr.GetLoggedModel(ctx, mid); lookup == nil {
+			folder = m.ArtifactLocation
+		}
+	case q.runID != "":
+		var r *run.Record
+		if rid, err := run.ParseID(q.runID); err != nil {
+			lookup = err
+		} else if r, lookup = h.tr.GetRun(ctx, rid); lookup == nil {
+			folder = r.ArtifactURI
+		}
+	}
+	if lookup != nil {
+		if errors.Is(lookup, mlite.ErrNotFound) || errors.Is(lookup, mlite.ErrInvalid) {
+			return true, invalidParam("Invalid model version source: '%s'. The %s request parameter must identify the resource that contains the source.", q.source, kind)
+		}
+		return true, lookup
+	}
+	if id != "" {
+		var in bool
+		if shown, in = run.LocalSourceIn(q.source, folder); in {
+			if q.modelID != "" {
+				return true, invalidParam("Invalid model version source: '%s'. mlite registers a logged model's version from models:/%s, its whole artifact tree.", q.source, q.modelID)
+			}
+			return true, nil
+		}
+	}
+	return true, invalidParam("Invalid model version source: '%s'. To use a local path as a model version source, the %s request parameter has to be specified and the local path has to be contained within the artifact directory of the run specified by the %s.", shown, kind, kind)
+}
+
 type createVersionRequest struct {
 	modelRequest
 	source, runID string
@@ -128,6 +179,11 @@ func (h *Handler) createVersion(ctx context.Context, q createVersionRequest) (ve
 		return versionView{}, modelNotFound(err, q.name)
 	}
 	src, err := h.versionSource(ctx, q.source)
+	if local, lerr := h.localSource(ctx, q); lerr != nil {
+		return versionView{}, lerr
+	} else if local {
+		src, err = q.source, nil
+	}
 	if err != nil {
 		return versionView{}, err
 	}

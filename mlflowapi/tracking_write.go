@@ -26,24 +26,26 @@ const (
 var runStatuses = map[string]int64{"RUNNING": 1, "SCHEDULED": 2, "FINISHED": 3, "FAILED": 4, "KILLED": 5}
 
 type createExperimentRequest struct {
-	name string
-	tags map[string]string
+	name, location string
+	tags           map[string]string
 }
 
 func decodeCreateExperiment(a *args) createExperimentRequest {
 	var q createExperimentRequest
 	q.name = a.required("name")
-	loc := a.str("artifact_location")
+	q.location = a.str("artifact_location")
 	q.tags = a.tags("tags")
 	// As MLflow, every field's type is checked before the location's value.
-	if loc != "" {
-		a.fail(checkArtifactLocation(loc))
+	if q.location != "" {
+		if err := checkArtifactLocation(q.location); err != nil {
+			a.fail(err)
+		}
 	}
 	return q
 }
 
 func (h *Handler) createExperiment(ctx context.Context, q createExperimentRequest) (run.ExperimentID, error) {
-	exp, err := h.tr.CreateExperiment(ctx, q.name, q.tags)
+	exp, err := h.tr.CreateExperimentAt(ctx, q.name, q.location, q.tags)
 	if err != nil {
 		return 0, alreadyExists(err, "Experiment(name=%s) already exists.", q.name)
 	}
