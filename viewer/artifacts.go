@@ -151,7 +151,17 @@ func (v *Viewer) serveArtifact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	open := func(ctx context.Context, p string) (io.ReadCloser, error) { return v.db.OpenArtifact(ctx, id, p) }
-	v.serveFile(w, r, open, a.Path, a.Size, fmt.Sprintf("%x", a.Digest[:16]))
+	v.serveFile(w, r, open, a.Path, a.Size, etagOf(a))
+}
+
+// etagOf is a stored file's ETag: its digest. A file read from a run's
+// artifact folder outside the store has none (it may change at any time),
+// so it gets no ETag.
+func etagOf(f run.File) string {
+	if f.Digest == (run.File{}).Digest {
+		return ""
+	}
+	return fmt.Sprintf("%x", f.Digest[:16])
 }
 
 // artifact finds the index entry of a run's artifact file.
@@ -225,7 +235,7 @@ func makePreview(ctx context.Context, open opener, p string, size int64, raw str
 // when there is none.
 func (v *Viewer) readText(ctx context.Context, id run.ID, p string) (string, bool, error) {
 	rc, err := v.db.OpenArtifact(ctx, id, p)
-	if errors.Is(err, mlite.ErrNotFound) {
+	if errors.Is(err, mlite.ErrNotFound) || errors.Is(err, run.ErrRemoteArtifacts) {
 		return "", false, nil
 	}
 	if err != nil {
@@ -260,7 +270,7 @@ func (v *Viewer) serveModelFile(w http.ResponseWriter, r *http.Request) {
 	for _, f := range files {
 		if f.Path == p {
 			open := func(ctx context.Context, p string) (io.ReadCloser, error) { return v.reg.OpenFile(ctx, name, ver, p) }
-			v.serveFile(w, r, open, f.Path, f.Size, fmt.Sprintf("%x", f.Digest[:16]))
+			v.serveFile(w, r, open, f.Path, f.Size, etagOf(f))
 			return
 		}
 	}

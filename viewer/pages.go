@@ -2,6 +2,7 @@ package viewer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -176,7 +177,11 @@ type runPageData struct {
 	Children   []*run.Record
 	Artifacts  *treeNode
 	NArtifacts int
-	Inputs     []run.DatasetInput
+	// Unreachable is set when the run's artifacts live at a remote
+	// location (an experiment's s3://... artifact location): the viewer
+	// names it instead of listing them.
+	Unreachable string
+	Inputs      []run.DatasetInput
 }
 
 // pathRun reads the run the path's {id} names, and its experiment.
@@ -241,6 +246,9 @@ func (v *Viewer) runPage(r *http.Request) (*view, error) {
 		return nil, err
 	}
 	files, err := v.db.ListArtifacts(ctx, id, "", true)
+	if errors.Is(err, run.ErrRemoteArtifacts) {
+		d.Unreachable, err = rec.ArtifactURI, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/run"
 )
 
 //go:embed templates/*.html
@@ -59,7 +60,7 @@ func (v *Viewer) classify(r *http.Request, err error) (int, string, string) {
 		return re.status, re.code, re.msg
 	case errors.Is(err, mlite.ErrNotFound):
 		return http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", err.Error()
-	case errors.Is(err, mlite.ErrInvalid):
+	case errors.Is(err, mlite.ErrInvalid), errors.Is(err, run.ErrRemoteArtifacts):
 		return http.StatusBadRequest, "INVALID_PARAMETER_VALUE", err.Error()
 	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:
 		return 499, "CANCELLED", "request cancelled"
