@@ -29,9 +29,11 @@ type app struct {
 	dbFlag      string
 	lockTimeout time.Duration
 	readOnly    bool // --read-only, or set when the store cannot be written here
-	jsonOut     bool
-	csvOut      bool
-	noColor     bool
+	// artifactRoot is mlite server's --default-artifact-root.
+	artifactRoot string
+	jsonOut      bool
+	csvOut       bool
+	noColor      bool
 
 	started bool      // a command's RunE began: later errors are not usage errors
 	bars    bool      // show progress bars even when stderr is not a terminal (tests)
@@ -221,13 +223,13 @@ func (a *app) open(ctx context.Context, create bool) (*mlite.DB, error) {
 	case errors.Is(err, fs.ErrNotExist) && a.readOnly:
 		return nil, &sentinelError{msg: fmt.Sprintf("no store at %s, and --read-only creates none", path), err: mlite.ErrNotFound}
 	}
-	db, err := mlite.OpenContext(ctx, path, &mlite.Options{LockTimeout: a.lockTimeout, ReadOnly: a.readOnly})
+	db, err := mlite.OpenContext(ctx, path, &mlite.Options{LockTimeout: a.lockTimeout, ReadOnly: a.readOnly, ArtifactRoot: a.artifactRoot})
 	if errors.Is(err, mlite.ErrNotWritable) {
 		// A shared results folder, a mounted backup, a read-only file
 		// system: reading works all the same, and a write says why not.
 		fmt.Fprintf(a.stderr, "mlite: %s cannot be written here; opened read-only\n", path)
 		a.readOnly = true
-		db, err = mlite.OpenContext(ctx, path, &mlite.Options{LockTimeout: a.lockTimeout, ReadOnly: true})
+		db, err = mlite.OpenContext(ctx, path, &mlite.Options{LockTimeout: a.lockTimeout, ReadOnly: true, ArtifactRoot: a.artifactRoot})
 	}
 	if err != nil {
 		return nil, err

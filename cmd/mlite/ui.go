@@ -77,9 +77,18 @@ if it does not exist. Unlike ui, it takes writes: keep it on loopback unless
 everyone who can reach it may change the store.
 
 It writes a line per request to stderr (time, method, path, status and
-duration); --quiet leaves them out.`
+duration); --quiet leaves them out.
+
+Artifacts live in the store (the blob folder beside it) unless an
+experiment is created with an artifact location (MLflow's
+artifact_location: a local folder, file://, s3://, ...): then the mlflow
+client writes them there itself. --default-artifact-root gives every
+experiment created without one such a location, <root>/<experiment id>, as
+MLflow's server flag of that name does (and the Default experiment too while
+it holds no run).`
 	f.add(c)
 	c.Flags().BoolVar(&quiet, "quiet", false, "do not log a line per request to stderr")
+	c.Flags().StringVar(&a.artifactRoot, "default-artifact-root", "", "keep the artifacts of new experiments under this folder or URI (<root>/<experiment id>), not in the store")
 	return c
 }
 
