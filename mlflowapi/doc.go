@@ -33,6 +33,12 @@
 //     resolves to that path, and each location maps back to its run. PUT
 //     streams a file into the run's tree, GET downloads one, GET ?path=
 //     lists a folder by base names, DELETE removes a file or folder.
+//   - An experiment created with an artifact_location (or under mlite
+//     server's --default-artifact-root) gives its runs artifact URIs under
+//     it, where the client reads and writes itself, not through the proxy;
+//     artifacts/list and /get-artifact read a local folder as it is and
+//     answer INVALID_PARAMETER_VALUE naming a remote one
+//     (run.ErrRemoteArtifacts).
 //   - Writes are declared like reads, thin: decode, call, encode. Every
 //     tracking write is durable when its answer is sent (LogBatch,
 //     SetRunTag, SetTerminated, ... each commit before they return).
@@ -51,15 +57,17 @@
 // model_id (MLflow's SQL registry drops it); a logged-model filter
 // compares a metric's latest value and takes status by name (READY), and
 // a bad filter or page token is INVALID_PARAMETER_VALUE (MLflow: 500).
-// On the write side: experiments/create refuses an
-// artifact_location, with MLflow's own error where MLflow refuses it too
-// (fragments, params, a host-addressed scheme, runs:/, over 2048
-// characters) and mlite's otherwise: a run's artifacts live in the store,
-// so a location elsewhere would be written past it or reported falsely
-// (location.go); a model version's
+// On the write side: experiments/create records an artifact_location as
+// MLflow's store does (run.CreateExperimentAt: a relative path made
+// absolute; the client then writes that experiment's artifacts itself),
+// refusing what MLflow refuses with its errors (location.go) and beyond
+// it ".." segments in a local location, control characters and
+// mlflow-artifacts: locations; a model version's
 // source must be runs:/<run>/<path> or a run's mlflow-artifacts:/
-// location, which is stored as the equivalent runs:/ URI, or a logged
-// model's models:/m-<id>; a refused promotion gate (beyond MLflow) is
+// location, which is stored as the equivalent runs:/ URI, a logged
+// model's models:/m-<id>, or a local path or file: URI inside the local
+// artifact folder of the run run_id names (MLflow's rules and messages;
+// recorded as given, nothing copied); a refused promotion gate (beyond MLflow) is
 // BAD_REQUEST; a model id in runs/outputs and log-inputs must be m- and
 // 32 hex digits (MLflow takes any text); the 1 MB limit of log-batch
 // counts the body's bytes.
