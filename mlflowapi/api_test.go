@@ -81,6 +81,16 @@ var apiCases = []goldenCase{
 	{"bulk", "GET", ajax + "metrics/get-history-bulk?run_id={run:rf}&metric_key=auc&max_results=2", ""},
 	{"bulk_not_on_api_prefix", "GET", api + "metrics/get-history-bulk?run_id={run:rf}&metric_key=auc", ""},
 
+	// The UI's dataset summaries.
+	{"search_datasets", "POST", ajax + "experiments/search-datasets", `{"experiment_ids": ["1", "99", "1"]}`},
+	{"search_datasets_none", "POST", ajax + "experiments/search-datasets", `{}`},
+	{"search_datasets_empty_list", "POST", ajax + "experiments/search-datasets", `{"experiment_ids": []}`},
+	{"search_datasets_not_strings", "POST", ajax + "experiments/search-datasets", `{"experiment_ids": [1]}`},
+	{"search_datasets_too_many", "POST", ajax + "experiments/search-datasets", `{"experiment_ids": ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"]}`},
+	{"search_datasets_bad_id", "POST", ajax + "experiments/search-datasets", `{"experiment_ids": ["1", "abc"]}`},
+	{"search_datasets_get", "GET", ajax + "experiments/search-datasets?experiment_ids=1", ""},
+	{"search_datasets_not_on_api_prefix", "POST", api + "experiments/search-datasets", `{"experiment_ids": ["1"]}`},
+
 	// Artifacts.
 	{"artifacts_list", "GET", api + "artifacts/list?run_id={run:rf}", ""},
 	{"artifacts_list_dir", "GET", api + "artifacts/list?run_id={run:rf}&path=model", ""},

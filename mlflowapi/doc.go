@@ -87,8 +87,11 @@
 // latest versions, searches, download URIs); artifact downloads, the UI's
 // upload-artifact (a file of at most 10 MB as the body, run_uuid and path
 // in the query string, answered with MLflow's empty body) and the
-// artifact proxy. Not served: traces, evaluation datasets, scorers,
-// webhooks, multipart uploads, runs/log-model and dataset search.
+// artifact proxy; the UI's experiments/search-datasets (ajax only, as in
+// MLflow: the distinct name, digest and context of the datasets an
+// experiment's runs used, deleted runs included, at most 1,000). Not
+// served: traces, evaluation datasets, scorers, webhooks, multipart
+// uploads and runs/log-model.
 //
 // The tests include real-client tests: the unmodified mlflow Python
 // client (testdata/client/*.py) logs, searches, registers and moves

@@ -88,6 +88,7 @@ var apiEndpoints = []endpoint{
 // ajaxEndpoints are served only under /ajax-api/2.0/mlflow/, as in MLflow.
 var ajaxEndpoints = []endpoint{
 	read(get, "metrics/get-history-bulk", decodeBulk, (*Handler).getMetricHistoryBulk, writeBulk),
+	read(post, "experiments/search-datasets", decodeDatasetSearch, (*Handler).searchDatasets, writeDatasetSummaries),
 	upload(post, "upload-artifact", decodeUploadArtifact, (*Handler).uploadArtifact),
 	file(get, "logged-models/{model_id}/artifacts/files", decodeLoggedModelFile, (*Handler).getLoggedModelFile),
 }

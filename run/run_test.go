@@ -522,3 +522,72 @@ func TestNewRunIDOption(t *testing.T) {
 		t.Errorf("second run with the same id: got %v, want ErrExists", err)
 	}
 }
+
+func TestDatasetSummaries(t *testing.T) {
+	tr := newTracker(t, nil)
+	x := createExperiment(t, tr, "summaries")
+	other := createExperiment(t, tr, "other")
+	ds := func(name, digest string) run.Dataset {
+		return run.Dataset{Name: name, Digest: digest, SourceType: "local", Source: name + ".csv"}
+	}
+	input := func(d run.Dataset, tags map[string]string) run.Input { return run.Input{Dataset: d, Tags: tags} }
+	ctxTag := func(c string) map[string]string { return map[string]string{run.TagDatasetContext: c} }
+	log := func(exp run.ExperimentID, inputs ...run.Input) run.ID {
+		r, err := tr.StartRun(ctx, exp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.LogInputs(ctx, r.ID(), inputs); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.End(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return r.ID()
+	}
+	log(x.ID, input(ds("b", "2"), ctxTag("train")), input(ds("a", "1"), nil))
+	gone := log(x.ID, input(ds("b", "2"), ctxTag("eval")), input(ds("a", "1"), map[string]string{"other": "x"}),
+		input(ds("c", "3"), ctxTag("train")))
+	if err := tr.DeleteRun(ctx, gone); err != nil { // a deleted run's inputs still count, as in MLflow
+		t.Fatal(err)
+	}
+	log(other.ID, input(ds("z", "9"), ctxTag("test")))
+
+	sum := func(exp run.ExperimentID, name, digest, c string, has bool) run.DatasetSummary {
+		return run.DatasetSummary{Experiment: exp, Name: name, Digest: digest, Context: c, HasContext: has}
+	}
+	all := []run.DatasetSummary{
+		sum(x.ID, "a", "1", "", false),
+		sum(x.ID, "b", "2", "eval", true),
+		sum(x.ID, "b", "2", "train", true),
+		sum(x.ID, "c", "3", "train", true),
+		sum(other.ID, "z", "9", "test", true),
+	}
+	for _, tc := range []struct {
+		name  string
+		exps  []run.ExperimentID
+		limit int
+		want  []run.DatasetSummary
+	}{
+		{"one experiment", []run.ExperimentID{x.ID}, 1000, all[:4]},
+		{"both, repeated", []run.ExperimentID{other.ID, x.ID, x.ID}, 1000, all},
+		{"unknown experiment", []run.ExperimentID{99}, 1000, nil},
+		{"limit", []run.ExperimentID{x.ID}, 2, nil}, // any 2 of the 4
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tr.DatasetSummaries(ctx, tc.exps, tc.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.name == "limit" {
+				if len(got) != tc.limit {
+					t.Errorf("got %d summaries, want %d", len(got), tc.limit)
+				}
+				return
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/mlite/mlite/internal/validate"
 	"github.com/mlite/mlite/store"
@@ -296,6 +297,60 @@ func (t *Tracker) LogInputs(ctx context.Context, id ID, inputs []Input) error {
 		}
 		return nil
 	})
+}
+
+// DatasetSummary is one dataset a run of an experiment used, in one
+// context: MLflow's DatasetSummary, which its web UI lists per experiment.
+type DatasetSummary struct {
+	Experiment   ExperimentID
+	Name, Digest string
+	// Context is the input's mlflow.data.context tag; HasContext is
+	// false when the input has none.
+	Context    string
+	HasContext bool
+}
+
+// DatasetSummaries returns the distinct (experiment, name, digest,
+// context) of the dataset inputs of every run of experiments exps, deleted
+// runs and experiments included, as MLflow's stores collect them: at most
+// limit of them, ordered by experiment, name, digest and context (none
+// first). An experiment that does not exist has none.
+func (t *Tracker) DatasetSummaries(ctx context.Context, exps []ExperimentID, limit int) ([]DatasetSummary, error) {
+	seen := map[DatasetSummary]bool{}
+	err := t.Snapshot(ctx, func(s *Snapshot) error {
+		return s.Runs(RunSelection{Experiments: exps, View: All}, func(v *RunView) error {
+			v.EachInput(func(in store.InputView) {
+				if len(seen) == limit {
+					return
+				}
+				ctxTag, ok := in.Tag(TagDatasetContext)
+				seen[DatasetSummary{v.ExperimentID(), strings.Clone(in.Name), strings.Clone(in.Digest),
+					strings.Clone(ctxTag), ok}] = true
+			})
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("run: dataset summaries: %w", err)
+	}
+	out := slices.Collect(maps.Keys(seen))
+	slices.SortFunc(out, func(a, b DatasetSummary) int {
+		return cmp.Or(cmp.Compare(a.Experiment, b.Experiment), strings.Compare(a.Name, b.Name),
+			strings.Compare(a.Digest, b.Digest), compareBool(a.HasContext, b.HasContext),
+			strings.Compare(a.Context, b.Context))
+	})
+	return out, nil
+}
+
+// compareBool orders false before true.
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case b:
+		return -1
+	}
+	return 1
 }
 
 // Datasets returns the datasets stored for experiment exp.

@@ -77,9 +77,6 @@ KNOWN: dict[str, str] = {
     _RT + "*graphql*":
         "MLflow's /graphql endpoint, which only its own web UI queries; mlite's viewer reads the store itself "
         "and mlite serves no GraphQL",
-    _RT + "test_search_dataset_handler_*":
-        "ajax-api/2.0/mlflow/experiments/search-datasets, an endpoint only MLflow's web UI calls (it is not in "
-        "the REST API nor in the client); mlite answers it ENDPOINT_NOT_FOUND (404)",
 }
 
 
