@@ -410,8 +410,7 @@ func (im *importer) importRun(ctx context.Context, exp store.ExperimentID, r *sr
 		have, err := tx.Run(id)
 		if errors.Is(err, store.ErrNotFound) {
 			im.count(func(rep *ImportReport) { rep.Runs++ })
-			x, err := tx.Experiment(exp)
-			if err != nil {
+			if _, err := tx.Experiment(exp); err != nil {
 				if im.o.DryRun {
 					rec = &store.Run{ID: id}
 					return nil
@@ -421,8 +420,10 @@ func (im *importer) importRun(ctx context.Context, exp store.ExperimentID, r *sr
 			if _, err := tx.Run(parent); err != nil {
 				parent = store.RunID{}
 			}
+			// The files come into the store, whatever the experiment's
+			// own artifact location: the run's artifact URI is the store's.
 			nr := &store.Run{ID: id, ExperimentID: exp, Name: r.Name, Status: status, StartTime: r.Start, EndTime: r.End,
-				User: r.User, ArtifactURI: x.ArtifactLocation + "/" + id.String() + "/artifacts", Parent: parent,
+				User: r.User, ArtifactURI: store.ArtifactLocation(exp) + "/" + id.String() + "/artifacts", Parent: parent,
 				Params: cloneMap(r.Params), Tags: cloneMap(r.Tags), Metrics: map[string]*store.Series{}}
 			if err := im.inputs(tx, exp, nr, r.Inputs); err != nil {
 				return err

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/mlite/mlite/store"
 )
@@ -29,12 +28,13 @@ func (im *importer) importLogged(ctx context.Context, exp store.ExperimentID, m 
 			if im.o.DryRun {
 				return nil
 			}
-			x, err := tx.Experiment(exp)
-			if err != nil {
+			if _, err := tx.Experiment(exp); err != nil {
 				return err
 			}
+			// Its files come into the store, whatever the experiment's own
+			// artifact location.
 			return tx.CreateLoggedModel(&store.LoggedModel{ID: id, ExperimentID: exp, Name: m.Name, CreationTime: m.Created, LastUpdatedTime: m.Updated,
-				ArtifactLocation: strings.TrimSuffix(x.ArtifactLocation, "/") + "/models/" + m.ID + "/artifacts",
+				ArtifactLocation: store.ArtifactLocation(exp) + "/models/" + m.ID + "/artifacts",
 				Status:           m.Status, StatusMessage: m.StatusMessage, ModelType: m.ModelType, SourceRunID: m.SourceRunID,
 				Tags: cloneMap(m.Tags), Params: cloneMap(m.Params), Metrics: slices.Clone(m.Metrics)})
 		}

@@ -1052,5 +1052,5 @@ func (p *pusher) pushArtifacts(ctx context.Context, r *store.Run, remote, what s
 		}
 		uri = info.Run.Info.ArtifactURI
 	}
-	return p.sendFiles(ctx, markArtifact, r.ID[:], todo, uri, what)
+	return p.sendFiles(ctx, markArtifact, r.ID[:], p.t.RunTree(r.ID), todo, uri, what)
 }

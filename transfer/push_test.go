@@ -830,3 +830,76 @@ func TestPushWritersBound(t *testing.T) {
 	}
 	same(t, src, srv.db)
 }
+
+// TestPushExternalArtifacts pushes a run whose experiment keeps its
+// artifacts in a local folder: the files are read there and land in the
+// server's store; a file rewritten there at another size goes again. A run
+// whose artifacts are remote stops the push with an error naming them.
+func TestPushExternalArtifacts(t *testing.T) {
+	ctx := context.Background()
+	src, srv := mlitetest.New(t), newServer(t)
+	x, err := src.CreateExperimentAt(ctx, "shared", t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := src.StartRun(ctx, x.ID, run.Name("outside"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.LogText(ctx, "first", "notes/a.txt"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.End(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := push(t, src, srv.url, nil)
+	if err != nil || rep.Artifacts != 1 {
+		t.Fatalf("push: got %+v, %v, want 1 artifact", rep, err)
+	}
+	read := func() string {
+		t.Helper()
+		var got string
+		page, err := srv.db.ListRuns(ctx, 1, run.ListOptions{})
+		if err != nil || len(page.Runs) != 1 {
+			t.Fatalf("server's runs: got %v, %v, want 1", page, err)
+		}
+		rc, err := srv.db.OpenArtifact(ctx, page.Runs[0].ID, "notes/a.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = string(b)
+		return got
+	}
+	if got := read(); got != "first" {
+		t.Errorf("on the server: got %q, want first", got)
+	}
+	if err := src.LogText(ctx, r.ID(), "second, longer", "notes/a.txt"); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := push(t, src, srv.url, nil); err != nil || rep.Artifacts != 1 {
+		t.Fatalf("push again: got %+v, %v, want 1 artifact", rep, err)
+	}
+	if got := read(); got != "second, longer" {
+		t.Errorf("on the server after the change: got %q, want the new text", got)
+	}
+
+	y, err := src.CreateExperimentAt(ctx, "remote", "s3://bucket/p", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err := src.StartRun(ctx, y.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rr.End(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := push(t, src, srv.url, nil); !errors.Is(err, run.ErrRemoteArtifacts) || !strings.Contains(err.Error(), "s3://bucket/p/") {
+		t.Errorf("push of a remote run: got %v, want an error wrapping ErrRemoteArtifacts naming the location", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strconv"
 
 	"github.com/mlite/mlite/internal/jsonfloat"
 	"github.com/mlite/mlite/internal/mlflowclient"
@@ -239,7 +240,7 @@ func (p *pusher) pushLoggedData(ctx context.Context, m *store.LoggedModel, mk *s
 		}
 		artifactURI = got.Model.Info.ArtifactURI
 	}
-	if err := p.sendFiles(ctx, markModelFile, m.ID[:], todo, artifactURI, what); err != nil {
+	if err := p.sendFiles(ctx, markModelFile, m.ID[:], p.t.ModelTree(m.ID), todo, artifactURI, what); err != nil {
 		return err
 	}
 	// Metric values, in logged order, a log_batch per run at a time.
@@ -342,7 +343,7 @@ func (p *pusher) pushLinks(ctx context.Context, r *store.Run, remote, what strin
 }
 
 // filesToSend returns the files (not folders) whose mark of kind under
-// owner does not record their digest.
+// owner does not record their state (fileState).
 func (p *pusher) filesToSend(ctx context.Context, kind store.SyncKind, owner []byte, files []run.FileInfo) ([]run.FileInfo, error) {
 	files = slices.DeleteFunc(files, func(f run.FileInfo) bool { return f.IsDir })
 	marks, err := p.marks(ctx, kind, mapSlice(files, func(f run.FileInfo) []byte { return append(slices.Clone(owner), f.Path...) }))
@@ -351,16 +352,27 @@ func (p *pusher) filesToSend(ctx context.Context, kind store.SyncKind, owner []b
 	}
 	var todo []run.FileInfo
 	for i, f := range files {
-		if string(marks[i].State) != string(f.Digest[:]) {
+		if string(marks[i].State) != string(fileState(f)) {
 			todo = append(todo, f)
 		}
 	}
 	return todo, nil
 }
 
-// sendFiles uploads files under the remote artifact URI, in parallel,
-// marking each (kind, owner | path) as it arrives.
-func (p *pusher) sendFiles(ctx context.Context, kind store.SyncKind, owner []byte, todo []run.FileInfo, artifactURI, what string) error {
+// fileState is what a file's mark records once it is sent: its digest, or
+// for a file of a local artifact folder outside the store (which has none)
+// its size, so that a file rewritten there at another size is sent again.
+func fileState(f run.FileInfo) []byte {
+	if f.Digest == (run.FileInfo{}).Digest {
+		return []byte("size:" + strconv.FormatInt(f.Size, 10))
+	}
+	return f.Digest[:]
+}
+
+// sendFiles uploads files of tree under the remote artifact URI, in
+// parallel, marking each (kind, owner | path) as it arrives. A stored file
+// is read from its blob, one of a local artifact folder through the tree.
+func (p *pusher) sendFiles(ctx context.Context, kind store.SyncKind, owner []byte, tree run.Tree, todo []run.FileInfo, artifactURI, what string) error {
 	if len(todo) == 0 {
 		return nil
 	}
@@ -377,12 +389,17 @@ func (p *pusher) sendFiles(ctx context.Context, kind store.SyncKind, owner []byt
 	return parallel(ctx, len(todo), p.o.Concurrency, func(ctx context.Context, i int) error {
 		f := todo[i]
 		err := p.call(ctx, func() error {
-			return p.c.Upload(ctx, root, f.Path, f.Size, func() (io.ReadCloser, error) { return p.t.Blobs().Open(ctx, f.Digest) })
+			return p.c.Upload(ctx, root, f.Path, f.Size, func() (io.ReadCloser, error) {
+				if f.Digest == (run.FileInfo{}).Digest {
+					return tree.Open(ctx, f.Path)
+				}
+				return p.t.Blobs().Open(ctx, f.Digest)
+			})
 		})
 		if err != nil {
 			return fmt.Errorf("transfer: %s: artifact %s: %w", what, f.Path, err)
 		}
 		p.count(func(rep *Report) { rep.Artifacts++; rep.Bytes += f.Size })
-		return p.setMark(ctx, kind, append(slices.Clone(owner), f.Path...), store.SyncMark{State: f.Digest[:]})
+		return p.setMark(ctx, kind, append(slices.Clone(owner), f.Path...), store.SyncMark{State: fileState(f)})
 	})
 }
