@@ -611,3 +611,46 @@ func TestAPIRunsHint(t *testing.T) {
 		}
 	}
 }
+
+// TestArtifactsOutsideTheStore: a run of an experiment with a local
+// artifact location shows and serves the files of its folder (without an
+// ETag); one with a remote location names it on its page and answers 400
+// for its files.
+func TestArtifactsOutsideTheStore(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ids := map[string]run.ID{}
+	for name, loc := range map[string]string{"local": t.TempDir(), "remote": "s3://bucket/p"} {
+		x, err := f.db.CreateExperimentAt(ctx, name, loc, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.db.StartRun(ctx, x.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "local" {
+			if err := r.LogText(ctx, "hello", "notes/a.txt"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := r.End(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = r.ID()
+	}
+	if rec := f.get(t, "/runs/"+ids["local"].String()); rec.Code != 200 || !strings.Contains(rec.Body.String(), "a.txt") {
+		t.Errorf("local run's page: got %d, want 200 listing a.txt", rec.Code)
+	}
+	rec := f.get(t, "/artifacts/"+ids["local"].String()+"/raw?path=notes/a.txt")
+	if rec.Code != 200 || rec.Body.String() != "hello" || rec.Header().Get("ETag") != "" {
+		t.Errorf("local run's file: got %d %q ETag %q, want 200 hello and no ETag", rec.Code, rec.Body.String(), rec.Header().Get("ETag"))
+	}
+	remote := "s3://bucket/p/" + ids["remote"].String() + "/artifacts"
+	if rec := f.get(t, "/runs/"+ids["remote"].String()); rec.Code != 200 || !strings.Contains(rec.Body.String(), remote) {
+		t.Errorf("remote run's page: got %d, want 200 naming %s", rec.Code, remote)
+	}
+	if rec := f.get(t, "/artifacts/"+ids["remote"].String()+"/raw?path=a.txt"); rec.Code != 400 || !strings.Contains(rec.Body.String(), remote) {
+		t.Errorf("remote run's file: got %d %.200q, want 400 naming %s", rec.Code, rec.Body.String(), remote)
+	}
+}

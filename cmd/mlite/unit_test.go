@@ -450,3 +450,62 @@ func TestQuickstartUI(t *testing.T) {
 		t.Errorf("quickstart --ui stopped with %v, want nil", err)
 	}
 }
+
+// TestArtifactsOutsideTheStore: the artifact commands read and write a
+// run's local artifact folder, and name a remote one they cannot reach.
+func TestArtifactsOutsideTheStore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ext.mlite")
+	db, err := mlite.Open(path, &mlite.Options{NoCapture: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	folder := filepath.Join(dir, "team")
+	for name, loc := range map[string]string{"local": folder, "remote": "s3://bucket/p"} {
+		x, err := db.CreateExperimentAt(ctx, name, loc, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := db.StartRun(ctx, x.ID, mlite.RunName(name+"-run"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.End(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	local := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(local, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli := func(args ...string) (string, error) {
+		var stdout, stderr bytes.Buffer
+		a := &app{stdout: &stdout, stderr: &stderr}
+		err := a.execute(ctx, append([]string{"--db", path}, args...))
+		return stdout.String() + stderr.String(), err
+	}
+	if out, err := cli("artifacts", "log", "local-run", local, "--path", "docs"); err != nil {
+		t.Fatalf("artifacts log: %v: %s", err, out)
+	}
+	matches, _ := filepath.Glob(filepath.Join(folder, "*", "artifacts", "docs", "notes.txt"))
+	if len(matches) != 1 {
+		t.Fatalf("the logged file in the run's folder: got %v, want one", matches)
+	}
+	if out, err := cli("artifacts", "ls", "local-run", "--recursive"); err != nil || !strings.Contains(out, "docs/notes.txt") {
+		t.Errorf("artifacts ls: got %q, %v, want docs/notes.txt", out, err)
+	}
+	if out, err := cli("artifacts", "get", "local-run", "docs", "-o", filepath.Join(dir, "out")); err != nil {
+		t.Fatalf("artifacts get: %v: %s", err, out)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "out", "docs", "notes.txt")); err != nil || string(b) != "hello" {
+		t.Errorf("artifacts get: got %q, %v, want hello", b, err)
+	}
+	out, err := cli("artifacts", "ls", "remote-run")
+	if !errors.Is(err, run.ErrRemoteArtifacts) || !strings.Contains(err.Error()+out, "s3://bucket/p/") {
+		t.Errorf("artifacts ls of a remote run: got %q, %v, want an error naming s3://bucket/p/...", out, err)
+	}
+}
