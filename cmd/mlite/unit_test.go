@@ -384,13 +384,7 @@ func TestProgressBars(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := db.StartRun(ctx, 0, mlite.RunName("big"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.End(ctx); err != nil {
-		t.Fatal(err)
-	}
+	endedRun(t, db, 0, "big")
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -467,13 +461,7 @@ func TestArtifactsOutsideTheStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := db.StartRun(ctx, x.ID, mlite.RunName(name+"-run"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := r.End(ctx); err != nil {
-			t.Fatal(err)
-		}
+		endedRun(t, db, x.ID, name+"-run")
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -507,5 +495,17 @@ func TestArtifactsOutsideTheStore(t *testing.T) {
 	out, err := cli("artifacts", "ls", "remote-run")
 	if !errors.Is(err, run.ErrRemoteArtifacts) || !strings.Contains(err.Error()+out, "s3://bucket/p/") {
 		t.Errorf("artifacts ls of a remote run: got %q, %v, want an error naming s3://bucket/p/...", out, err)
+	}
+}
+
+// endedRun starts run name in experiment exp of db and ends it.
+func endedRun(t *testing.T, db *mlite.DB, exp run.ExperimentID, name string) {
+	t.Helper()
+	r, err := db.StartRun(context.Background(), exp, mlite.RunName(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.End(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
