@@ -3,6 +3,8 @@ tags, searches and the order and paging of their answers (see harness.py)."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 
 from harness import Recorder, scenario
@@ -303,3 +305,33 @@ def registry_search(t: Recorder):
         f"name LIKE '{p}%'", order_by=["last_updated_timestamp DESC"]))
     t.client("client search versions", lambda c: c.search_model_versions(f"name = '{p}apple'"))
     t.client("client search versions run", lambda c: c.search_model_versions(f"run_id = '{run}'"))
+
+
+@scenario
+def artifact_locations(t: Recorder):
+    """Experiments with an artifact location of their own, and versions from
+    local sources inside a run's artifact folder (MLflow's local-source rules)."""
+    loc = os.path.join(tempfile.gettempdir(), f"mlite-compat-{t.prefix}loc")
+    exp = t.rest("create at path", "POST", "experiments/create",
+                 {"name": t.prefix + "local", "artifact_location": loc})["experiment_id"]
+    t.rest("get at path", "GET", "experiments/get", params={"experiment_id": exp})
+    t.rest("create at file uri", "POST", "experiments/create",
+           {"name": t.prefix + "uri", "artifact_location": "file://" + loc + "-uri"})
+    t.rest("create at s3", "POST", "experiments/create", {"name": t.prefix + "s3", "artifact_location": "s3://bucket/p"})
+    t.try_rest("create at other host", "POST", "experiments/create",
+               {"name": t.prefix + "host", "artifact_location": "file://otherhost/x"})
+    run = t.rest("create run", "POST", "runs/create",
+                 {"experiment_id": exp, "run_name": "trainer", "start_time": 1})["run"]["info"]
+    art = run["artifact_uri"]
+    m = t.prefix + "m"
+    t.rest("create model", "POST", "registered-models/create", {"name": m})
+    for name, source, run_id in [
+        ("version from its folder", art, run["run_id"]),
+        ("version from a file in it", art + "/model", run["run_id"]),
+        ("version from file uri", "file://" + art + "/model/..", run["run_id"]),
+        ("version without run_id", art, None),
+        ("version outside", "/tmp", run["run_id"]),
+        ("version from other host", "file://123.456.789.123/path", run["run_id"]),
+    ]:
+        body = {"name": m, "source": source, **({"run_id": run_id} if run_id else {})}
+        t.try_rest(name, "POST", "model-versions/create", body)
