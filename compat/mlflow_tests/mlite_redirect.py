@@ -14,7 +14,12 @@ with `_init_server(...)`); this plugin swaps these names, in every module
 that imported them, for a no-op and for a context manager that starts
 `mlite server` on a fresh store in a new temporary folder, on loopback and a
 free port, and yields its URL. Everything else in the tests runs as MLflow
-wrote it."""
+wrote it.
+
+The artifact root the test gives MLflow's server (initialize_backend_stores'
+default_artifact_root, or _init_server's root_artifact_uri) is given to mlite
+server too, as --default-artifact-root: experiments created without a
+location keep their artifacts there, as on MLflow's server."""
 
 from __future__ import annotations
 
@@ -39,15 +44,23 @@ _REDIRECTED = (
 )
 
 
+# The default artifact root the test last gave initialize_backend_stores,
+# for the next server it starts.
+_artifact_root: str | None = None
+
+
 @contextlib.contextmanager
-def _mlite_server() -> Iterator[str]:
+def _mlite_server(artifact_root: str | None = None) -> Iterator[str]:
+    global _artifact_root
     binary = Path(os.environ["MLITE_BIN"])
     tmp = Path(tempfile.mkdtemp(prefix="mlite-mlflow-tests-"))
+    root, _artifact_root = artifact_root or _artifact_root, None
     proc = None
     try:
         # The server's working folder is the test's, as for MLflow's in-process
         # server: a relative artifact location resolves against it.
-        proc, url = start_mlite(binary, tmp / "store.mlite", tmp, "--quiet", cwd=Path.cwd())
+        extra = ["--default-artifact-root", root] if root else []
+        proc, url = start_mlite(binary, tmp / "store.mlite", tmp, "--quiet", *extra, cwd=Path.cwd())
         yield url
     finally:
         if proc is not None:
@@ -71,14 +84,17 @@ class MliteServerThread:
 
 def mlite_init_server(backend_uri=None, root_artifact_uri=None, extra_env=None, app=None, server_type=None):
     """Stands in for tests.tracking.integration_test_utils._init_server."""
-    return _mlite_server()
+    return _mlite_server(root_artifact_uri)
 
 
-def _no_backend_stores(*args, **kwargs) -> None:
+def _no_backend_stores(backend_store_uri=None, registry_store_uri=None, default_artifact_root=None, *args, **kwargs) -> None:
     """Stands in for mlflow.server.handlers.initialize_backend_stores, which
     readies the stores of MLflow's in-process server and also points this
     process's tracking URI at its database (so that the CLI tests would
-    write there directly, not through the server)."""
+    write there directly, not through the server): it only keeps the
+    default artifact root for the server the test starts next."""
+    global _artifact_root
+    _artifact_root = default_artifact_root
 
 
 _SWAPS = {

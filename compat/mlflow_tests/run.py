@@ -56,24 +56,7 @@ AREAS = [
 # against mlite, on purpose: a glob on the test id without its parameters
 # (file::name), and why.
 _RT = "tests/tracking/test_rest_tracking.py::"
-_ARTIFACT_ROOT = ("mlite keeps every run's artifacts in its store, behind the server's artifact proxy "
-                  "(mlflow-artifacts:/<experiment id>/...), not in a folder of the server's disk")
 KNOWN: dict[str, str] = {
-    _RT + "test_create_get_search_experiment":
-        "creates an experiment with artifact_location 'my_location', which MLflow's server resolves against its "
-        "working folder; " + _ARTIFACT_ROOT + ", so it refuses other locations (INVALID_PARAMETER_VALUE, as "
-        "docs/mlflow-differences.md says)",
-    _RT + "test_artifacts":
-        "asserts that an experiment's artifact location lies under the file:// folder the test gave MLflow's "
-        "server as its default artifact root; " + _ARTIFACT_ROOT,
-    _RT + "test_logging_model_with_local_artifact_uri":
-        "asserts that a run's artifact URI is a file:// URI of the server's disk (MLflow marks the test xfail; it "
-        "passes as the fixture configures MLflow's server); " + _ARTIFACT_ROOT,
-    _RT + "test_create_model_version_with_path_source":
-        "registers a version from a local path inside a run's file:// artifact folder; " + _ARTIFACT_ROOT +
-        ", so no local path is inside a run and mlite refuses them all, as MLflow refuses a path outside the run",
-    _RT + "test_create_model_version_with_file_uri":
-        "the same with file:// URIs of the run's artifact folder",
     _RT + "*graphql*":
         "MLflow's /graphql endpoint, which only its own web UI queries; mlite's viewer reads the store itself "
         "and mlite serves no GraphQL",
