@@ -1911,3 +1911,33 @@ func TestArtifactRootKeepsUsedDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// FuzzArtifactLocation: an accepted location is recorded in a form that is
+// accepted again unchanged, and a local one names an absolute folder with
+// no ".." segment; nothing panics.
+func FuzzArtifactLocation(f *testing.F) {
+	for _, s := range []string{"my_location", "/data/x", "file:///data/x", "file://localhost/x", "file:rel", "s3://b/p?q=1",
+		"file:///etc/..", "a/../b", "file://h/x", "mlflow-artifacts:/x", "C:/x", "file:///a%2e%2e/b", "file:///%zz", "\x00", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, loc string) {
+		got, err := run.ResolveArtifactLocation(loc)
+		_, _ = run.LocalSourceIn(loc, got)
+		if err != nil {
+			if !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("ResolveArtifactLocation(%q): got %v, want an error wrapping ErrInvalid", loc, err)
+			}
+			return
+		}
+		if again, err := run.ResolveArtifactLocation(got); err != nil || again != got {
+			t.Fatalf("ResolveArtifactLocation(%q) = %q, which resolves to %q, %v", loc, got, again, err)
+		}
+		if local, err := run.IsLocalURI(got); err != nil || !local {
+			return
+		}
+		dir, err := run.ArtifactFolder(got)
+		if err != nil || !filepath.IsAbs(dir) || slices.Contains(strings.Split(filepath.ToSlash(dir), "/"), "..") {
+			t.Fatalf("ArtifactFolder(%q) (from %q): got %q, %v, want an absolute folder", got, loc, dir, err)
+		}
+	})
+}

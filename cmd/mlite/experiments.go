@@ -75,9 +75,11 @@ func (a *app) printExperiments(exps []*run.Experiment) error {
 
 func (a *app) experimentsCreate() *cobra.Command {
 	var tags []string
+	var location string
 	c := command("create NAME", "Create an experiment (and the store, if missing)",
 		`  mlite experiments create credit_default
-  mlite experiments create churn --tag team=growth --tag owner=ana`,
+  mlite experiments create churn --tag team=growth --tag owner=ana
+  mlite experiments create shared --artifact-location /mnt/team/artifacts`,
 		cobra.ExactArgs(1), func(ctx context.Context, c *cobra.Command, args []string) error {
 			tm, err := parseKV(tags)
 			if err != nil {
@@ -87,13 +89,14 @@ func (a *app) experimentsCreate() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			e, err := db.CreateExperiment(ctx, args[0], tm)
+			e, err := db.CreateExperimentAt(ctx, args[0], location, tm)
 			if err != nil {
 				return err
 			}
 			return a.done(e, "created experiment %s %q", e.ID, e.Name)
 		})
 	c.Flags().StringArrayVar(&tags, "tag", nil, "a tag key=value (repeatable)")
+	c.Flags().StringVar(&location, "artifact-location", "", "keep the experiment's artifacts in this folder or URI (MLflow's artifact_location), not in the store")
 	return c
 }
 
