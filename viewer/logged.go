@@ -1,6 +1,7 @@
 package viewer
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -77,7 +78,8 @@ func (v *Viewer) loggedModelsPage(r *http.Request) (*view, error) {
 		}
 		slices.SortFunc(row.Params, func(a, b kv) int { return strings.Compare(a.Key, b.Key) })
 		slices.SortFunc(row.Tags, func(a, b kv) int { return strings.Compare(a.Key, b.Key) })
-		if row.Files, err = v.db.ListModelArtifacts(ctx, mid, "", true); err != nil {
+		// A model whose files are remote shows its location, no files.
+		if row.Files, err = v.db.ListModelArtifacts(ctx, mid, "", true); err != nil && !errors.Is(err, run.ErrRemoteArtifacts) {
 			return nil, err
 		}
 		d.Models = append(d.Models, row)

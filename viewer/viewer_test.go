@@ -653,4 +653,15 @@ func TestArtifactsOutsideTheStore(t *testing.T) {
 	if rec := f.get(t, "/artifacts/"+ids["remote"].String()+"/raw?path=a.txt"); rec.Code != 400 || !strings.Contains(rec.Body.String(), remote) {
 		t.Errorf("remote run's file: got %d %.200q, want 400 naming %s", rec.Code, rec.Body.String(), remote)
 	}
+	rr, err := f.db.GetRun(ctx, ids["remote"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := f.db.CreateLoggedModel(ctx, rr.ExperimentID, run.LoggedModelOptions{Name: "m", SourceRunID: rr.ID.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := f.get(t, "/runs/"+rr.ID.String()+"/models"); rec.Code != 200 || !strings.Contains(rec.Body.String(), m.ArtifactLocation) {
+		t.Errorf("remote run's logged models: got %d, want 200 naming %s", rec.Code, m.ArtifactLocation)
+	}
 }

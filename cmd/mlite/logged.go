@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -124,7 +125,8 @@ func (a *app) loggedShow() *cobra.Command {
 				return err
 			}
 			files, err := db.ListModelArtifacts(ctx, id, "", true)
-			if err != nil {
+			remote := errors.Is(err, run.ErrRemoteArtifacts)
+			if err != nil && !remote {
 				return err
 			}
 			if a.jsonOut {
@@ -145,6 +147,9 @@ func (a *app) loggedShow() *cobra.Command {
 				info.add("Source run", m.SourceRunID)
 			}
 			info.add("URI", "models:/"+m.ID.String())
+			if remote {
+				info.add("Artifacts", m.ArtifactLocation+" (remote: mlite does not reach it)")
+			}
 			info.add("Created", formatTime(m.CreationTime))
 			info.add("Updated", formatTime(m.LastUpdatedTime))
 			for _, k := range sortedKeys(m.Tags) {

@@ -463,6 +463,14 @@ func TestArtifactsOutsideTheStore(t *testing.T) {
 		}
 		endedRun(t, db, x.ID, name+"-run")
 	}
+	rx, err := db.GetExperimentByName(ctx, "remote")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.CreateLoggedModel(ctx, rx.ID, run.LoggedModelOptions{Name: "m"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -491,6 +499,9 @@ func TestArtifactsOutsideTheStore(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "out", "docs", "notes.txt")); err != nil || string(b) != "hello" {
 		t.Errorf("artifacts get: got %q, %v, want hello", b, err)
+	}
+	if out, err := cli("models", "logged", "show", m.ID.String()); err != nil || !strings.Contains(out, m.ArtifactLocation+" (remote") {
+		t.Errorf("models logged show of a remote model: got %q, %v, want its location", out, err)
 	}
 	out, err := cli("artifacts", "ls", "remote-run")
 	if !errors.Is(err, run.ErrRemoteArtifacts) || !strings.Contains(err.Error()+out, "s3://bucket/p/") {
