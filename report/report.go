@@ -279,9 +279,12 @@ func (b *builder) fillRuns(p *page) error {
 }
 
 // artifacts lists a run's files and reads previews of its images and
-// text files.
+// text files; a run whose files are remote (s3://...) shows none.
 func (b *builder) artifacts(s *runSection) error {
 	files, err := b.tr.ListArtifacts(b.ctx, s.rec.ID, "", true)
+	if errors.Is(err, run.ErrRemoteArtifacts) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("report: artifacts of run %s: %w", s.ID, err)
 	}

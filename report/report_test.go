@@ -122,6 +122,22 @@ func TestRunsReport(t *testing.T) {
 	if err := report.Runs(ctx, &buf, db.Tracker, nil, nil); err != report.ErrNoRuns {
 		t.Errorf("no runs: got %v, want ErrNoRuns", err)
 	}
+
+	// A run whose artifacts are remote is reported without files.
+	x, err := db.CreateExperimentAt(ctx, "remote", "s3://bucket/p", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := db.StartRun(ctx, x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.End(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.Runs(ctx, &buf, db.Tracker, []run.ID{r.ID()}, fixedNow); err != nil {
+		t.Errorf("a run with remote artifacts: %v", err)
+	}
 }
 
 func TestVersionReport(t *testing.T) {
