@@ -38,10 +38,11 @@
 //
 // Readers recompute the digest as they stream and fail with ErrCorrupt, at
 // the end or earlier, when the bytes on disk do not match their name.
-// Content larger than a chunk is read, hashed and handed out on three
-// goroutines, so that decoding, hashing and the caller's writes overlap;
-// a chunk is handed out only once hashed, so the last chunk of content
-// that does not match its name never is.
+// Content larger than a chunk is read, hashed and handed out on goroutines
+// of their own, so that decoding, hashing and the caller's writes overlap;
+// zstd content is cut into its frames (one per chunk, FORMAT.md), which
+// are decoded several at once. A chunk is handed out only once hashed, so
+// the last chunk of content that does not match its name never is.
 // Decoders distrust the file: lengths are capped before anything is
 // allocated and zstd windows are limited.
 //

@@ -175,11 +175,17 @@ func putDecoder(d *zstd.Decoder) {
 	decoders.Put(d)
 }
 
-// bufPool holds chunk-sized buffers.
+// bufPool holds chunk-sized buffers. Their capacity has frameSlack bytes
+// more, which lets the zstd decoder use its fast copies, that may write
+// a little past the content, up to a frame's last byte.
 var bufPool = sync.Pool{New: func() any {
-	b := make([]byte, chunkSize)
+	b := make([]byte, chunkSize, chunkSize+frameSlack)
 	return &b
 }}
+
+// frameSlack is the slack the zstd decoder wants past a frame's content
+// in the buffer it decodes into, for its fast copies.
+const frameSlack = 64
 
 // outPool holds buffers for compressed frames: a frame that does not
 // compress is a little larger than its content.

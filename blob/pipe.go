@@ -7,37 +7,52 @@ import (
 )
 
 // pipeBuffers is the number of chunk buffers one reader's pipeline cycles
-// between its stages.
-const pipeBuffers = 4
+// between its stages: enough for maxFrameWorkers frames decoding at once,
+// one chunk being hashed and one with the caller.
+const pipeBuffers = maxFrameWorkers + 2
 
-// pipe reads large content in three stages, each on its own goroutine, so
-// that the digest, the decoding (or the file read) and the caller's use of
-// the bytes overlap on several cores: a producer reads chunks from the
-// reader's src, a hasher hashes them in order and checks the digest at
-// the end, and the caller takes them (Read, WriteTo). A chunk reaches the
-// caller only after it is hashed, so the last chunk arrives with the
-// verdict: the bytes of a chunk that failed (the last one of content that
-// does not match its digest, or one that did not decode) are never handed
-// out.
+// pipe reads large content in stages on goroutines of their own, so that
+// the digest, the decoding (or the file read) and the caller's use of the
+// bytes overlap on several cores: a producer reads chunks (raw content,
+// or zstd frames that decoders decode at once, see frames.go), a hasher
+// hashes them in order and checks the digest at the end, and the caller
+// takes them (Read, WriteTo). A chunk reaches the caller only after it is
+// hashed, so the last chunk arrives with the verdict: the bytes of a
+// chunk that failed (the last one of content that does not match its
+// digest, or one that did not decode) are never handed out.
 type pipe struct {
 	quit   chan struct{} // closed by stop
 	free   chan *[]byte  // buffers back from the caller
-	toHash chan chunk    // producer -> hasher
+	toHash chan chunk    // producer -> hasher, in content order
 	out    chan chunk    // hasher -> caller
 	wg     sync.WaitGroup
 
-	bufs []*[]byte // every buffer the producer took, returned by stop
-	cur  chunk     // the chunk the caller is taking bytes from
-	off  int       // how much of cur the caller has taken
-	have bool      // cur is set
+	bufs   []*[]byte // every buffer the producer took, returned by stop
+	cur    chunk     // the chunk the caller is taking bytes from
+	off    int       // how much of cur the caller has taken
+	have   bool      // cur is set
+	frames int       // frames decoded apart (for tests)
 }
 
 // chunk is one buffer of content: b[:n], and err when the content ends
-// there: io.EOF at a verified end, else why it stopped.
+// there: io.EOF at a verified end, else why it stopped. A chunk on its
+// way to the hasher may instead be a frame being decoded (job).
 type chunk struct {
 	b   *[]byte
 	n   int
 	err error
+	job *frameJob
+}
+
+// frameJob is one zstd frame that a decoder decodes into a chunk.
+type frameJob struct {
+	in   *[]byte       // the frame, returned to inPool once decoded
+	size int           // the content size the frame declares
+	off  int64         // where its content starts
+	c    chunk         // b set by the producer; n and err by the decoder
+	end  error         // for the last frame: nil, or why the payload is bad after it
+	last bool          // the frame ends the content
+	done chan struct{} // closed once c is set
 }
 
 // piped reports whether r reads through a pipeline, starting it on first
@@ -55,33 +70,47 @@ func (r *reader) piped() bool {
 		toHash: make(chan chunk, pipeBuffers),
 		out:    make(chan chunk, pipeBuffers),
 	}
-	p.wg.Go(func() { p.produce(r) })
+	if r.h.codec == Zstd {
+		p.wg.Go(func() { p.produceFrames(r) })
+	} else {
+		p.wg.Go(func() { p.produce(r, 0, nil) })
+	}
 	p.wg.Go(func() { p.hashAll(r) })
 	r.pipe = p
 	return true
 }
 
-// produce reads r's content into chunks until its end or an error, and
-// sends them to the hasher. It checks the size the header announces.
-func (p *pipe) produce(r *reader) {
+// buffer returns a free chunk buffer, or nil once the pipeline stops.
+func (p *pipe) buffer(r *reader) *[]byte {
+	select {
+	case b := <-p.free:
+		return b
+	default:
+	}
+	if len(p.bufs) < pipeBuffers {
+		b := bufPool.Get().(*[]byte)
+		p.bufs = append(p.bufs, b)
+		return b
+	}
+	select {
+	case b := <-p.free:
+		return b
+	case <-p.quit:
+	case <-r.ctx.Done():
+	}
+	return nil
+}
+
+// produce reads r's content from r.src into chunks until its end or an
+// error, and sends them to the hasher; total content bytes were sent
+// before, and b, if not nil, is the buffer to fill first. It checks the
+// size the header announces.
+func (p *pipe) produce(r *reader, total int64, b *[]byte) {
 	defer close(p.toHash)
-	var total int64
 	for {
-		var b *[]byte
-		select {
-		case b = <-p.free:
-		default:
-			if len(p.bufs) < pipeBuffers {
-				b = bufPool.Get().(*[]byte)
-				p.bufs = append(p.bufs, b)
-			} else {
-				select {
-				case b = <-p.free:
-				case <-p.quit:
-					return
-				case <-r.ctx.Done():
-					return
-				}
+		if b == nil {
+			if b = p.buffer(r); b == nil {
+				return
 			}
 		}
 		// The chunk that holds the announced end also looks one byte
@@ -101,29 +130,183 @@ func (p *pipe) produce(r *reader) {
 			}
 		}
 		c := chunk{b: b, n: n}
+		b = nil
 		switch {
 		case past:
-			c.err = r.corrupt(fmt.Sprintf("content runs past the %d bytes its header says", r.h.size))
+			c.err = r.pastEnd()
 		case err == io.EOF || err == io.ErrUnexpectedEOF:
 			if r.file.err != nil {
-				c.err = fmt.Errorf("blob: %s %s: read %s: %w", r.op, r.d, r.path, r.file.err)
+				c.err = r.readErr()
 			} else if total+int64(n) != r.h.size {
-				c.err = r.corrupt(fmt.Sprintf("content ends after %d bytes, header says %d", total+int64(n), r.h.size))
+				c.err = r.shortEnd(total + int64(n))
 			} else {
 				c.err = io.EOF // the hasher checks the digest
 			}
 		case err != nil:
-			if r.file.err != nil {
-				c.err = fmt.Errorf("blob: %s %s: read %s: %w", r.op, r.d, r.path, r.file.err)
-			} else {
-				c.err = r.corrupt(fmt.Sprintf("after %d bytes of content: %v", total+int64(n), err))
-			}
+			c.err = r.decodeErr(total+int64(n), err)
 		}
 		total += int64(c.n)
 		if !p.send(r, p.toHash, c) || c.err != nil {
 			return
 		}
 	}
+}
+
+// produceFrames reads a zstd payload frame by frame and has the frames
+// decoded at once on frameWorkers goroutines, sending them to the
+// hasher in order. From the first frame it cannot decode apart, it reads
+// the rest with the stream decoder (produce). The frame that completes
+// the content goes to the hasher only once the rest of the payload is
+// known to hold no more content, so that it carries the verdict.
+func (p *pipe) produceFrames(r *reader) {
+	work := make(chan *frameJob, pipeBuffers)
+	var workers sync.WaitGroup
+	for range frameWorkers() {
+		workers.Go(func() {
+			for j := range work {
+				p.decodeFrame(r, j)
+			}
+		})
+	}
+	var held *[]byte // frame bytes the stream decoder reads
+	defer func() {
+		close(work)
+		workers.Wait()
+		if held != nil {
+			inPool.Put(held)
+		}
+	}()
+	sp := newFrameSplitter(r.file)
+	var total int64
+	for {
+		b := p.buffer(r)
+		if b == nil {
+			close(p.toHash)
+			return
+		}
+		in := inPool.Get().(*[]byte)
+		size, res := sp.next(in)
+		c := chunk{b: b}
+		switch {
+		case res == splitStream:
+			held = in
+			dec, err := getDecoder(sp.rest(*in))
+			if err != nil {
+				c.err = r.decodeErr(total, err)
+				break
+			}
+			r.dec, r.src = dec, dec
+			p.produce(r, total, b)
+			return
+		case res == splitEnd:
+			inPool.Put(in)
+			c.err = r.shortEnd(total)
+			if r.file.err != nil {
+				c.err = r.readErr()
+			}
+		case total+int64(size) > r.h.size:
+			inPool.Put(in)
+			c.err = r.pastEnd()
+		default:
+			j := &frameJob{in: in, size: size, off: total, c: c, done: make(chan struct{})}
+			total += int64(size)
+			if total == r.h.size {
+				j.last = true
+				j.end = p.checkEnd(r, sp)
+			}
+			work <- j // never blocks: a job holds a buffer
+			c = chunk{job: j}
+		}
+		if !p.send(r, p.toHash, c) || c.err != nil || c.job != nil && c.job.last {
+			close(p.toHash)
+			return
+		}
+	}
+}
+
+// checkEnd reads what follows the frame that completes the content: it
+// must decode to nothing (skippable frames, empty frames, or no bytes).
+func (p *pipe) checkEnd(r *reader, sp *frameSplitter) error {
+	if sp.empty() {
+		return nil
+	}
+	dec, err := getDecoder(sp.rest(nil))
+	if err != nil {
+		return r.decodeErr(r.h.size, err)
+	}
+	defer putDecoder(dec)
+	var probe [1]byte
+	switch m, err := io.ReadFull(dec, probe[:]); {
+	case m > 0:
+		return r.pastEnd()
+	case err == io.EOF:
+		return nil
+	case r.file.err != nil:
+		return r.readErr()
+	default:
+		return r.decodeErr(r.h.size, err)
+	}
+}
+
+// decodeFrame decodes job j's frame into its chunk and closes j.done.
+func (p *pipe) decodeFrame(r *reader, j *frameJob) {
+	defer close(j.done)
+	defer inPool.Put(j.in)
+	select {
+	case <-p.quit:
+		j.c.err = errClosed // never handed out: the pipeline stopped
+		return
+	default:
+	}
+	dec, err := frameDecoder()
+	if err != nil {
+		j.c.err = fmt.Errorf("blob: %s %s: %w", r.op, r.d, err)
+		return
+	}
+	b := (*j.c.b)[:0] // with the slack past chunkSize: see frameSlack
+	out, err := dec.DecodeAll(*j.in, b)
+	switch {
+	case err != nil:
+		j.c.err = r.corruptAt(j.off, err)
+	case len(out) != j.size || len(out) > 0 && &out[0] != &b[:1][0]:
+		// The decoder checks the declared size; this never happens.
+		j.c.err = r.corruptAt(j.off, fmt.Errorf("frame decodes to %d bytes, declares %d", len(out), j.size))
+	case j.last && j.end != nil:
+		j.c.err = j.end
+	default:
+		j.c.n = len(out)
+		if j.last {
+			j.c.err = io.EOF // the hasher checks the digest
+		}
+	}
+}
+
+// pastEnd, shortEnd, readErr and corruptAt are the errors of content
+// that runs past its header's size, ends after n bytes, cannot be read
+// from the file, or does not decode after n bytes; decodeErr is readErr
+// if the file failed, else corruptAt. Only the producer's goroutine
+// (which reads the file) may call readErr and decodeErr.
+func (r *reader) pastEnd() error {
+	return r.corrupt(fmt.Sprintf("content runs past the %d bytes its header says", r.h.size))
+}
+
+func (r *reader) shortEnd(n int64) error {
+	return r.corrupt(fmt.Sprintf("content ends after %d bytes, header says %d", n, r.h.size))
+}
+
+func (r *reader) readErr() error {
+	return fmt.Errorf("blob: %s %s: read %s: %w", r.op, r.d, r.path, r.file.err)
+}
+
+func (r *reader) decodeErr(n int64, err error) error {
+	if r.file.err != nil {
+		return r.readErr()
+	}
+	return r.corruptAt(n, err)
+}
+
+func (r *reader) corruptAt(n int64, err error) error {
+	return r.corrupt(fmt.Sprintf("after %d bytes of content: %v", n, err))
 }
 
 // hashAll hashes the chunks in order, checks the digest at the end, and
@@ -142,6 +325,17 @@ func (p *pipe) hashAll(r *reader) {
 			return
 		case <-r.ctx.Done():
 			return
+		}
+		if j := c.job; j != nil {
+			select {
+			case <-j.done:
+			case <-p.quit:
+				return
+			case <-r.ctx.Done():
+				return
+			}
+			c = j.c
+			p.frames++
 		}
 		r.hash.Write((*c.b)[:c.n])
 		if c.err == io.EOF {

@@ -86,8 +86,8 @@ type reader struct {
 	path   string
 	h      header
 	file   *ioErrReader  // the stored file after its header
-	src    io.Reader     // the content: file (raw) or dec (zstd)
-	dec    *zstd.Decoder // nil for raw
+	src    io.Reader     // the content: file (raw) or dec (zstd, once set)
+	dec    *zstd.Decoder // nil for raw, and for zstd until a stream decoder is needed
 	closer io.Closer     // the file, or nil
 	hash   hash.Hash
 	n      int64         // content bytes read so far
@@ -121,6 +121,9 @@ func newReader(ctx context.Context, op string, src io.Reader, stored int64, d Di
 	case Raw:
 		r.src = r.file
 	case Zstd:
+		if h.size > chunkSize {
+			break // piped: decoded frame by frame (frames.go)
+		}
 		dec, err := getDecoder(r.file)
 		if err != nil {
 			return nil, fmt.Errorf("blob: %s %s: %w", op, d, err)
@@ -166,7 +169,7 @@ func (r *reader) readDirect(p []byte) (int, error) {
 		if r.file.err != nil {
 			r.err = fmt.Errorf("blob: %s %s: read %s: %w", r.op, r.d, r.path, r.file.err)
 		} else {
-			r.err = r.corrupt(fmt.Sprintf("after %d bytes of content: %v", r.n, err))
+			r.err = r.corruptAt(r.n, err)
 		}
 		return n, r.err
 	}

@@ -327,7 +327,7 @@ func TestCorruptChecksum(t *testing.T) {
 
 // putSettled puts r into s and runs the compression pass, so the blob is
 // stored as it will stay.
-func putSettled(t *testing.T, s *Store, r io.Reader) Info {
+func putSettled(t testing.TB, s *Store, r io.Reader) Info {
 	t.Helper()
 	ctx := context.Background()
 	info, err := s.Put(ctx, r)
