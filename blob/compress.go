@@ -290,35 +290,10 @@ func (s *Store) rescan(ctx context.Context, pause func() error) (int, error) {
 		since = fi.ModTime().Add(-max(s.opts.TempGrace, 0))
 	}
 	began := time.Now()
-	marked, err := s.Pending()
-	if err != nil {
-		return 0, err
-	}
-	isMarked := make(map[Digest]bool, len(marked))
-	for _, d := range marked {
-		isMarked[d] = true
-	}
-	recent := func(e fs.DirEntry) bool {
-		fi, err := e.Info()
-		return err == nil && !fi.ModTime().Before(since)
-	}
 	found := 0
-	err = s.walk(ctx, recent, func(info Info) error {
-		if info.Codec != Raw || info.Size <= inlineMax || isMarked[info.Digest] {
-			return nil
-		}
-		if pause != nil {
-			if err := pause(); err != nil {
-				return err
-			}
-		}
-		ok, err := s.rawWorthCompressing(info)
-		if err != nil || !ok {
-			return err
-		}
+	err := s.unmarked(ctx, since, pause, func(info Info) {
 		s.markPending(info.Digest)
 		found++
-		return nil
 	})
 	if err == nil && found > 0 {
 		err = s.syncDir(dir)
@@ -331,6 +306,84 @@ func (s *Store) rescan(ctx context.Context, pause func() error) (int, error) {
 		_ = os.Chtimes(stamp, began, began)
 	}
 	return found, nil
+}
+
+// unmarked calls fn for each raw blob larger than inlineMax, modified
+// since since, that has no mark and whose samples compress: a blob whose
+// mark was lost. pause, if not nil, is called before each blob sampled.
+func (s *Store) unmarked(ctx context.Context, since time.Time, pause func() error, fn func(Info)) error {
+	marked, err := s.Pending()
+	if err != nil {
+		return err
+	}
+	isMarked := make(map[Digest]bool, len(marked))
+	for _, d := range marked {
+		isMarked[d] = true
+	}
+	recent := func(e fs.DirEntry) bool {
+		fi, err := e.Info()
+		return err == nil && !fi.ModTime().Before(since)
+	}
+	return s.walk(ctx, recent, func(info Info) error {
+		if info.Codec != Raw || info.Size <= inlineMax || isMarked[info.Digest] {
+			return nil
+		}
+		if pause != nil {
+			if err := pause(); err != nil {
+				return err
+			}
+		}
+		ok, err := s.rawWorthCompressing(info)
+		if err == nil && ok {
+			fn(info)
+		}
+		return err
+	})
+}
+
+// Backlog is what a compression pass (CompressPending with Rescan) has
+// to do: blobs stored raw to be compressed.
+type Backlog struct {
+	// Pending is the number of blobs marked pending, and PendingBytes
+	// their stored size. Marks whose blob is gone or no longer raw are
+	// not counted (a pass drops them).
+	Pending      int
+	PendingBytes int64
+	// Unmarked is the number of raw blobs whose mark was lost (in a
+	// crash before it was synced) or never written, that a rescan would
+	// mark, and UnmarkedBytes their stored size.
+	Unmarked      int
+	UnmarkedBytes int64
+}
+
+// Backlog reports what a compression pass with Rescan would compress,
+// changing nothing: the blobs marked pending, and the raw blobs a rescan
+// would mark, looking at every blob (not only those modified since the
+// last rescan). A read-only Store reports it too.
+func (s *Store) Backlog(ctx context.Context) (Backlog, error) {
+	var b Backlog
+	if _, err := os.Stat(s.dir); errors.Is(err, fs.ErrNotExist) {
+		return b, nil // no blob stored yet, or the folder is lost (Verify's business)
+	}
+	ds, err := s.Pending()
+	if err != nil {
+		return b, err
+	}
+	for _, d := range ds {
+		info, err := statFile(s.path(d), d)
+		if err == nil && info.Codec == Raw {
+			b.Pending++
+			b.PendingBytes += info.Stored
+		}
+	}
+	err = s.unmarked(ctx, time.Time{}, nil, func(info Info) {
+		b.Unmarked++
+		b.UnmarkedBytes += info.Stored
+	})
+	if err != nil {
+		return b, fmt.Errorf("blob: backlog of %s: %w", s.dir, err)
+	}
+	return b, nil
 }
 
 // rawWorthCompressing samples the raw blob info (as Put does) and

@@ -256,6 +256,14 @@ func TestCompressRescan(t *testing.T) {
 		}
 		infos = append(infos, info)
 	}
+	raw := infos[0].Stored + infos[2].Stored
+	backlog := func(want Backlog) {
+		t.Helper()
+		if got, err := s.Backlog(ctx); err != nil || got != want {
+			t.Errorf("Backlog: got %+v, %v; want %+v", got, err, want)
+		}
+	}
+	backlog(Backlog{Pending: 2, PendingBytes: raw})
 	// The marks are lost.
 	if err := os.RemoveAll(filepath.Join(s.Dir(), pendingDir)); err != nil {
 		t.Fatal(err)
@@ -263,6 +271,7 @@ func TestCompressRescan(t *testing.T) {
 	if rep, err := s.CompressPending(ctx, nil); err != nil || rep.Compressed != 0 {
 		t.Fatalf("pass without rescan: got %+v, %v; want nothing compressed", rep, err)
 	}
+	backlog(Backlog{Unmarked: 2, UnmarkedBytes: raw})
 	rep, err := s.CompressPending(ctx, &CompressOptions{Rescan: true})
 	if err != nil {
 		t.Fatal(err)
@@ -270,6 +279,7 @@ func TestCompressRescan(t *testing.T) {
 	if rep.Found != 2 || rep.Compressed != 2 {
 		t.Errorf("pass with rescan: got %+v, want 2 found and compressed", rep)
 	}
+	backlog(Backlog{})
 	wantCodec := []Codec{Zstd, Raw, Zstd, Zstd}
 	for i, info := range infos {
 		st, err := s.Stat(ctx, info.Digest)

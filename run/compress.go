@@ -92,3 +92,16 @@ func (t *Tracker) CompressArtifacts(ctx context.Context) (blob.CompressReport, e
 	}
 	return rep, nil
 }
+
+// ArtifactBacklog reports the artifacts stored raw that a compression
+// pass would compress (see blob.Store.Backlog): those marked pending, and
+// those whose mark was lost, which the first background pass of a
+// Tracker that logs artifacts, or CompressArtifacts, would find. It
+// changes nothing.
+func (t *Tracker) ArtifactBacklog(ctx context.Context) (blob.Backlog, error) {
+	b, err := t.blobs.Backlog(ctx)
+	if err != nil {
+		return b, fmt.Errorf("run: artifact backlog: %w", err)
+	}
+	return b, nil
+}

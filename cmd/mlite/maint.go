@@ -153,6 +153,14 @@ func (a *app) checkCmd() *cobra.Command {
 			}
 			stop := a.spin("checking")
 			probs, err := db.Check(ctx)
+			if err != nil {
+				stop()
+				return err
+			}
+			// Raw artifacts awaiting compression, lost marks included, as
+			// a compression pass with a rescan finds them: space, not a
+			// problem.
+			backlog, err := db.ArtifactBacklog(ctx)
 			stop()
 			if err != nil {
 				return err
@@ -167,7 +175,11 @@ func (a *app) checkCmd() *cobra.Command {
 					js = append(js, problemJSON{p.Where, p.What})
 				}
 				if err := a.out.json(map[string]any{"ok": len(probs) == 0, "problems": js,
-					"format_version": db.FormatVersion()}); err != nil {
+					"format_version":           db.FormatVersion(),
+					"artifacts_pending":        backlog.Pending,
+					"artifacts_pending_bytes":  backlog.PendingBytes,
+					"artifacts_unmarked":       backlog.Unmarked,
+					"artifacts_unmarked_bytes": backlog.UnmarkedBytes}); err != nil {
 					return err
 				}
 			} else {
@@ -177,6 +189,10 @@ func (a *app) checkCmd() *cobra.Command {
 				if len(probs) == 0 {
 					a.out.printf("%s: ok\n", db.Path())
 				}
+				if n := backlog.Pending + backlog.Unmarked; n > 0 {
+					a.out.printf("%d artifact blobs stored raw await compression (%s, %d of them with a lost mark); mlite compact compresses them\n",
+						n, formatBytes(backlog.PendingBytes+backlog.UnmarkedBytes), backlog.Unmarked)
+				}
 			}
 			if len(probs) > 0 {
 				return &sentinelError{msg: fmt.Sprintf("check found %d problems in %s", len(probs), db.Path()), err: mlite.ErrCorrupt}
@@ -184,8 +200,12 @@ func (a *app) checkCmd() *cobra.Command {
 			return nil
 		})
 	c.Long = `Check walks the whole store file and reports every inconsistency: pages,
-records, indexes, metric chunks. With --json it prints {"ok", "problems",
-"format_version"}: the file's format version (docs/format.md). It exits 5
-when it finds a problem.`
+records, indexes, metric chunks. It also counts the artifact blobs stored raw
+that await compression (by the background pass of a process that logs
+artifacts, or mlite compact), those whose mark was lost in a crash
+included: space, not a problem. With --json it prints {"ok", "problems",
+"format_version", "artifacts_pending", "artifacts_unmarked" and their
+"_bytes"}: the file's format version (docs/format.md). It exits 5 when it
+finds a problem.`
 	return c
 }

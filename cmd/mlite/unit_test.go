@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image/png"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mlite/mlite"
+	"github.com/mlite/mlite/blob"
 	"github.com/mlite/mlite/registry"
 	"github.com/mlite/mlite/run"
 )
@@ -518,5 +520,67 @@ func endedRun(t *testing.T, db *mlite.DB, exp run.ExperimentID, name string) {
 	}
 	if err := r.End(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCheckArtifactBacklog: check counts the artifact blobs stored raw
+// that await compression, one whose mark was lost included, without
+// calling them a problem; compact compresses both (its rescan finds the
+// unmarked one) and check then counts none.
+func TestCheckArtifactBacklog(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "s.mlite")
+	db, err := mlite.Open(path, &mlite.Options{NoSync: true, NoCapture: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	bs, err := blob.Open(run.BlobDir(path), &blob.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lost blob.Digest
+	var stored int64
+	for i := range 2 {
+		data := []byte(strings.Repeat(fmt.Sprintf("%d,0.125,0.5,label\n", i), 10_000))
+		info, err := bs.Put(ctx, bytes.NewReader(data))
+		if err != nil || !info.Pending {
+			t.Fatalf("put: got %+v, %v; want a pending blob", info, err)
+		}
+		lost, stored = info.Digest, info.Stored
+	}
+	if err := os.Remove(filepath.Join(bs.Dir(), "pending", lost.String())); err != nil {
+		t.Fatal(err)
+	}
+	mlite := func(args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if err := execute(ctx, append([]string{"--db", path}, args...), &stdout, &stderr); err != nil {
+			t.Fatalf("mlite %s: %v\nstderr: %s", strings.Join(args, " "), err, stderr.String())
+		}
+		return stdout.String()
+	}
+	want := fmt.Sprintf("2 artifact blobs stored raw await compression (%s, 1 of them with a lost mark)", formatBytes(2*stored))
+	if out := mlite("check"); !strings.Contains(out, want) || !strings.Contains(out, ": ok") {
+		t.Errorf("check: got %q, want ok and %q", out, want)
+	}
+	var js struct {
+		OK            bool  `json:"ok"`
+		Pending       int   `json:"artifacts_pending"`
+		PendingBytes  int64 `json:"artifacts_pending_bytes"`
+		Unmarked      int   `json:"artifacts_unmarked"`
+		UnmarkedBytes int64 `json:"artifacts_unmarked_bytes"`
+	}
+	if err := json.Unmarshal([]byte(mlite("check", "--json")), &js); err != nil {
+		t.Fatal(err)
+	}
+	if !js.OK || js.Pending != 1 || js.Unmarked != 1 || js.PendingBytes != stored || js.UnmarkedBytes != stored {
+		t.Errorf("check --json: got %+v, want ok, 1 pending and 1 unmarked blob of %d bytes", js, stored)
+	}
+	mlite("compact")
+	if out := mlite("check"); strings.Contains(out, "await compression") {
+		t.Errorf("check after compact: got %q, want no blob awaiting compression", out)
 	}
 }
