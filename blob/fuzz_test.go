@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"strings"
@@ -103,3 +104,64 @@ func (w *prefixWriter) Write(p []byte) (int, error) {
 }
 
 func (w *prefixWriter) equal() bool { return !w.differ && w.n == len(w.want) }
+
+// fuzzBig is the content FuzzFrames checks payloads against: more than a
+// chunk, so that it is read through the pipeline, and compressible to a
+// few hundred bytes, so that the fuzzer's inputs stay small.
+var fuzzBig = func() []byte {
+	b := []byte(strings.Repeat("step,loss\n1,0.5\n2,0.25\n", (chunkSize+100<<10)/23+1))[:chunkSize+100<<10]
+	copy(b[chunkSize-20:], "a seam across frames")
+	return b
+}()
+
+// FuzzFrames reads arbitrary payloads as a zstd blob of fuzzBig through
+// the pipeline, which decodes frames apart, and checks its verdict against
+// the stream decoder's reading of the same payload: the content must read
+// back exactly when the stream decoder yields exactly that content, and
+// fail with ErrCorrupt otherwise, without panics or unbounded allocation.
+func FuzzFrames(f *testing.F) {
+	for _, p := range zstdPayloads(f, fuzzBig) {
+		f.Add(p)
+		f.Add(p[:len(p)/2])
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		want := streamDecodes(payload, fuzzBig)
+		file := append(appendHeader(nil, header{codec: Zstd, size: int64(len(fuzzBig))}), payload...)
+		r, err := newReader(context.Background(), "read", bytes.NewReader(file), int64(len(file)), Sum(fuzzBig), "fuzz")
+		if err != nil {
+			t.Fatalf("header: %v", err)
+		}
+		cmp := &prefixWriter{want: fuzzBig}
+		_, err = io.Copy(cmp, r)
+		r.Close()
+		runtime.ReadMemStats(&after)
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 100<<20 {
+			t.Errorf("decoding %d bytes allocated %d bytes", len(payload), grew)
+		}
+		switch {
+		case err != nil && !errors.Is(err, ErrCorrupt):
+			t.Fatalf("got error %v, want ErrCorrupt or none", err)
+		case err != nil && want:
+			t.Fatalf("got %v, want the content: the stream decoder reads it", err)
+		case err == nil && !want:
+			t.Fatal("read without error, want ErrCorrupt: the stream decoder does not yield the content")
+		case err == nil && !cmp.equal():
+			t.Fatalf("read %d bytes without error, want the %d of the content", cmp.n, len(fuzzBig))
+		}
+	})
+}
+
+// streamDecodes reports whether the stream decoder reads payload as
+// exactly content, without error.
+func streamDecodes(payload, content []byte) bool {
+	dec, err := getDecoder(bytes.NewReader(payload))
+	if err != nil {
+		panic(fmt.Sprint("decoder: ", err))
+	}
+	defer putDecoder(dec)
+	cmp := &prefixWriter{want: content}
+	n, err := io.Copy(cmp, io.LimitReader(dec, int64(len(content))+1))
+	return err == nil && n == int64(len(content)) && cmp.equal()
+}
