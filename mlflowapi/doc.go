@@ -66,8 +66,8 @@
 // source must be runs:/<run>/<path> or a run's mlflow-artifacts:/
 // location, which is stored as the equivalent runs:/ URI, a logged
 // model's models:/m-<id>, or a local path or file: URI inside the local
-// artifact folder of the run run_id names (MLflow's rules and messages;
-// recorded as given, nothing copied); a refused promotion gate (beyond MLflow) is
+// artifact folder of the run run_id (or logged model model_id) names
+// (MLflow's rules and messages; recorded as given, nothing copied); a refused promotion gate (beyond MLflow) is
 // BAD_REQUEST; a model id in runs/outputs and log-inputs must be m- and
 // 32 hex digits (MLflow takes any text); the 1 MB limit of log-batch
 // counts the body's bytes.

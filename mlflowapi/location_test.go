@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mlite/mlite/run"
 )
 
 // TestArtifactLocation checks the refusal of each kind of location; the
@@ -83,6 +85,11 @@ func TestExternalArtifactLocation(t *testing.T) {
 
 	_, err := f.reg.CreateModel(context.Background(), "M", nil, "")
 	must(t, err)
+	xid, err := run.ParseExperimentID(id)
+	must(t, err)
+	lm, err := f.tr.CreateLoggedModel(context.Background(), xid, run.LoggedModelOptions{Name: "lm"})
+	must(t, err)
+	mid := lm.ID.String()
 	localMsg := func(src, kind string) string {
 		return "Invalid model version source: '" + src + "'. To use a local path as a model version source, the " + kind + " request parameter has to be specified and the local path has to be contained within the artifact directory of the run specified by the " + kind + "."
 	}
@@ -101,6 +108,9 @@ func TestExternalArtifactLocation(t *testing.T) {
 		{"unknown run", `{"name": "M", "source": "/tmp", "run_id": "0123456789abcdef0123456789abcdef"}`, 400, codeInvalidParameter, "Invalid model version source: '/tmp'. The run_id request parameter must identify the resource that contains the source."},
 		{"other host", `{"name": "M", "source": "file://123.456.789.123/path/to/source", "run_id": "` + runID + `"}`, 500, codeInternal, "file://123.456.789.123/path/to/source is not a valid remote uri. For remote access on windows, please consider using a different scheme such as SMB (e.g. smb://<hostname>/<path>)."},
 		{"store run", `{"name": "M", "source": "/tmp/x", "run_id": "{run:rf}"}`, 400, codeInvalidParameter, localMsg("/tmp/x", "run_id")},
+		{"logged model's folder", `{"name": "M", "source": "` + lm.ArtifactLocation + `", "model_id": "` + mid + `"}`, 200, "", ""},
+		{"outside the logged model", `{"name": "M", "source": "/tmp", "model_id": "` + mid + `"}`, 400, codeInvalidParameter, localMsg("/tmp", "model_id")},
+		{"unknown logged model", `{"name": "M", "source": "/tmp", "model_id": "m-0123456789abcdef0123456789abcdef"}`, 400, codeInvalidParameter, "Invalid model version source: '/tmp'. The model_id request parameter must identify the resource that contains the source."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := f.do(t, "POST", api+"model-versions/create", tc.body)
@@ -119,6 +129,12 @@ func TestExternalArtifactLocation(t *testing.T) {
 				t.Errorf("got %s %q, want %s %q", e.ErrorCode, e.Message, tc.code, tc.msg)
 			}
 		})
+	}
+
+	lm, err = f.tr.GetLoggedModel(context.Background(), lm.ID)
+	must(t, err)
+	if want := `[{"name": "M", "version": 5}]`; lm.Tags["mlflow.modelVersions"] != want {
+		t.Errorf("the logged model's versions: got %q, want %q", lm.Tags["mlflow.modelVersions"], want)
 	}
 
 	rid := createdID(t, f.do(t, "POST", api+"experiments/create", `{"name": "remote", "artifact_location": "s3://bucket/p"}`))

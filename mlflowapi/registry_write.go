@@ -147,9 +147,6 @@ func (h *Handler) localSource(ctx context.Context, q createVersionRequest) (bool
 	if id != "" {
 		var in bool
 		if shown, in = run.LocalSourceIn(q.source, folder); in {
-			if q.modelID != "" {
-				return true, invalidParam("Invalid model version source: '%s'. mlite registers a logged model's version from models:/%s, its whole artifact tree.", q.source, q.modelID)
-			}
 			return true, nil
 		}
 	}
@@ -178,12 +175,14 @@ func (h *Handler) createVersion(ctx context.Context, q createVersionRequest) (ve
 	if _, err := h.reg.GetModel(ctx, q.name); err != nil {
 		return versionView{}, modelNotFound(err, q.name)
 	}
-	src, err := h.versionSource(ctx, q.source)
-	if local, lerr := h.localSource(ctx, q); lerr != nil {
-		return versionView{}, lerr
-	} else if local {
-		src, err = q.source, nil
+	local, err := h.localSource(ctx, q)
+	if err != nil {
+		return versionView{}, err
 	}
+	if local {
+		return h.createLocalVersion(ctx, q)
+	}
+	src, err := h.versionSource(ctx, q.source)
 	if err != nil {
 		return versionView{}, err
 	}
@@ -204,6 +203,28 @@ func (h *Handler) createVersion(ctx context.Context, q createVersionRequest) (ve
 		// MLflow refuses a runs:/ source that no run_id vouches for.
 		return versionView{}, invalidParam("Invalid model version source: '%s'. The run_id request parameter must identify the resource that contains the source.", q.source)
 	}
+	return h.finishVersion(ctx, q, mv, err)
+}
+
+// createLocalVersion registers a version from a local source that
+// localSource accepted: inside the folder of run run_id or of logged model
+// model_id.
+func (h *Handler) createLocalVersion(ctx context.Context, q createVersionRequest) (versionView, error) {
+	if q.modelID == "" {
+		mv, err := h.reg.CreateVersion(ctx, q.name, q.source, q.runID)
+		return h.finishVersion(ctx, q, mv, err)
+	}
+	id, err := run.ParseModelID(q.modelID)
+	if err != nil {
+		return versionView{}, err
+	}
+	mv, err := h.reg.CreateVersionFromModel(ctx, q.name, q.source, id)
+	return h.finishVersion(ctx, q, mv, err)
+}
+
+// finishVersion sets the tags and description of the new version mv (or
+// returns err, the registry's) and answers it.
+func (h *Handler) finishVersion(ctx context.Context, q createVersionRequest, mv *registry.ModelVersion, err error) (versionView, error) {
 	if err != nil {
 		// The model exists: what is missing is the source's run or
 		// files, which the registry's message names.

@@ -451,6 +451,35 @@ func (r *Registry) CreateVersion(ctx context.Context, name, source, runID string
 			return id.String(), mid, files, err
 		}
 	}
+	return r.createVersion(ctx, name, source, resolve)
+}
+
+// CreateVersionFromModel registers a new version of model name from logged
+// model id, given by another source than models:/<id>: a local path or
+// file: URI inside the model's local artifact folder, as MLflow's client
+// may send its artifact location (store.ErrInvalid for any other). The
+// version records source, keeps the model's id and source run, and is
+// listed in the model's mlflow.modelVersions tag; it copies nothing, the
+// files staying in that folder. See CreateVersion.
+func (r *Registry) CreateVersionFromModel(ctx context.Context, name, source string, id store.ModelID) (*ModelVersion, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	return r.createVersion(ctx, name, source, func(tx *store.Tx) (string, store.ModelID, []store.Artifact, error) {
+		lm, err := tx.LoggedModel(id)
+		if err != nil {
+			return "", id, nil, err
+		}
+		if p, ok := run.LocalSourceIn(source, lm.ArtifactLocation); !ok {
+			return "", id, nil, fmt.Errorf("source %s is not inside the artifact folder of logged model %s (%s): %w", p, id, lm.ArtifactLocation, store.ErrInvalid)
+		}
+		return lm.SourceRunID, id, nil, nil
+	})
+}
+
+// createVersion creates the version of model name from source, with the
+// run id, logged model and files resolve reads in the transaction.
+func (r *Registry) createVersion(ctx context.Context, name, source string, resolve func(tx *store.Tx) (string, store.ModelID, []store.Artifact, error)) (*ModelVersion, error) {
 	var mv *ModelVersion
 	err := r.st.Update(ctx, func(tx *store.Tx) error {
 		rid, mid, files, err := resolve(tx)
