@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mlite/mlite/registry"
+	"github.com/mlite/mlite/run"
 	"github.com/mlite/mlite/store"
 )
 
@@ -138,5 +139,77 @@ func TestRunsURIOfLoggedModel(t *testing.T) {
 		if _, err := reg.CreateVersion(ctx, "credit", s, ""); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("CreateVersion(%s): got %v, want not found", s, err)
 		}
+	}
+}
+
+// TestVersionsFromLocalSources registers versions from local sources inside
+// the artifact folders of a run and a logged model of an experiment with a
+// local artifact location: they record the source and copy nothing; a
+// source outside is refused.
+func TestVersionsFromLocalSources(t *testing.T) {
+	ctx := context.Background()
+	db, reg, storeRun := setup(t)
+	dir := t.TempDir()
+	x, err := db.CreateExperimentAt(ctx, "ext", dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := db.StartRun(ctx, x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.End(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := db.GetRun(ctx, r.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm, err := db.CreateLoggedModel(ctx, x.ID, run.LoggedModelOptions{Name: "lm", SourceRunID: r.ID().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, source, runID string
+		model               *run.LoggedModel
+		err                 error
+	}{
+		{name: "run folder", source: rec.ArtifactURI, runID: r.ID().String()},
+		{name: "file in it", source: "file://" + filepath.ToSlash(rec.ArtifactURI) + "/model", runID: r.ID().String()},
+		{name: "runs URI", source: "runs:/" + r.ID().String() + "/model", runID: r.ID().String()},
+		{name: "model folder", source: lm.ArtifactLocation, model: lm},
+		{name: "outside the run", source: dir, runID: r.ID().String(), err: store.ErrInvalid},
+		{name: "escaping", source: rec.ArtifactURI + "/../..", runID: r.ID().String(), err: store.ErrInvalid},
+		{name: "no run", source: rec.ArtifactURI, err: store.ErrInvalid},
+		{name: "a run in the store", source: dir, runID: storeRun.String(), err: store.ErrInvalid},
+		{name: "outside the model", source: dir, model: lm, err: store.ErrInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mv *registry.ModelVersion
+			var err error
+			if tc.model != nil {
+				mv, err = reg.CreateVersionFromModel(ctx, "ext-model", tc.source, tc.model.ID)
+			} else {
+				mv, err = reg.CreateVersion(ctx, "ext-model", tc.source, tc.runID)
+			}
+			if tc.err != nil {
+				if !errors.Is(err, tc.err) {
+					t.Fatalf("got %v, want an error wrapping %v", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mv.Source != tc.source || mv.RunID != r.ID().String() {
+				t.Errorf("version: got source %q run %q, want %q, %s", mv.Source, mv.RunID, tc.source, r.ID())
+			}
+			if tc.model != nil && mv.ModelID != tc.model.ID {
+				t.Errorf("version's model: got %s, want %s", mv.ModelID, tc.model.ID)
+			}
+			if got := filePaths(t, reg, "ext-model", mv.Version); got != "" {
+				t.Errorf("version files: got %q, want none (they stay in the folder)", got)
+			}
+		})
 	}
 }
