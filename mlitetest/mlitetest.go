@@ -60,6 +60,26 @@ func finish(db *mlite.DB) []error {
 	return errs
 }
 
+// RunAt creates experiment name with the artifact location loc (see
+// run.Tracker.CreateExperimentAt: a local folder or a remote URI) and an
+// ended run in it, and returns the run's record.
+func RunAt(t testing.TB, db *mlite.DB, name, loc string) *run.Record {
+	t.Helper()
+	ctx := context.Background()
+	x, err := db.CreateExperimentAt(ctx, name, loc, nil)
+	if err != nil {
+		t.Fatalf("mlitetest: experiment %q at %q: %v", name, loc, err)
+	}
+	r, err := db.StartRun(ctx, x.ID)
+	if err != nil {
+		t.Fatalf("mlitetest: run in %q: %v", name, err)
+	}
+	if err := r.End(ctx); err != nil {
+		t.Fatalf("mlitetest: end run: %v", err)
+	}
+	return Run(t, db, r.ID())
+}
+
 // Run returns the stored record of run id, failing the test if it is missing.
 func Run(t testing.TB, db *mlite.DB, id run.ID) *run.Record {
 	t.Helper()

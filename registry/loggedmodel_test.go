@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mlite/mlite/mlitetest"
 	"github.com/mlite/mlite/registry"
 	"github.com/mlite/mlite/run"
 	"github.com/mlite/mlite/store"
@@ -150,22 +151,8 @@ func TestVersionsFromLocalSources(t *testing.T) {
 	ctx := context.Background()
 	db, reg, storeRun := setup(t)
 	dir := t.TempDir()
-	x, err := db.CreateExperimentAt(ctx, "ext", dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := db.StartRun(ctx, x.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.End(ctx); err != nil {
-		t.Fatal(err)
-	}
-	rec, err := db.GetRun(ctx, r.ID())
-	if err != nil {
-		t.Fatal(err)
-	}
-	lm, err := db.CreateLoggedModel(ctx, x.ID, run.LoggedModelOptions{Name: "lm", SourceRunID: r.ID().String()})
+	rec := mlitetest.RunAt(t, db, "ext", dir)
+	lm, err := db.CreateLoggedModel(ctx, rec.ExperimentID, run.LoggedModelOptions{Name: "lm", SourceRunID: rec.ID.String()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,12 +161,12 @@ func TestVersionsFromLocalSources(t *testing.T) {
 		model               *run.LoggedModel
 		err                 error
 	}{
-		{name: "run folder", source: rec.ArtifactURI, runID: r.ID().String()},
-		{name: "file in it", source: "file://" + filepath.ToSlash(rec.ArtifactURI) + "/model", runID: r.ID().String()},
-		{name: "runs URI", source: "runs:/" + r.ID().String() + "/model", runID: r.ID().String()},
+		{name: "run folder", source: rec.ArtifactURI, runID: rec.ID.String()},
+		{name: "file in it", source: "file://" + filepath.ToSlash(rec.ArtifactURI) + "/model", runID: rec.ID.String()},
+		{name: "runs URI", source: "runs:/" + rec.ID.String() + "/model", runID: rec.ID.String()},
 		{name: "model folder", source: lm.ArtifactLocation, model: lm},
-		{name: "outside the run", source: dir, runID: r.ID().String(), err: store.ErrInvalid},
-		{name: "escaping", source: rec.ArtifactURI + "/../..", runID: r.ID().String(), err: store.ErrInvalid},
+		{name: "outside the run", source: dir, runID: rec.ID.String(), err: store.ErrInvalid},
+		{name: "escaping", source: rec.ArtifactURI + "/../..", runID: rec.ID.String(), err: store.ErrInvalid},
 		{name: "no run", source: rec.ArtifactURI, err: store.ErrInvalid},
 		{name: "a run in the store", source: dir, runID: storeRun.String(), err: store.ErrInvalid},
 		{name: "outside the model", source: dir, model: lm, err: store.ErrInvalid},
@@ -201,8 +188,8 @@ func TestVersionsFromLocalSources(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if mv.Source != tc.source || mv.RunID != r.ID().String() {
-				t.Errorf("version: got source %q run %q, want %q, %s", mv.Source, mv.RunID, tc.source, r.ID())
+			if mv.Source != tc.source || mv.RunID != rec.ID.String() {
+				t.Errorf("version: got source %q run %q, want %q, %s", mv.Source, mv.RunID, tc.source, rec.ID)
 			}
 			if tc.model != nil && mv.ModelID != tc.model.ID {
 				t.Errorf("version's model: got %s, want %s", mv.ModelID, tc.model.ID)

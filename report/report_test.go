@@ -124,18 +124,8 @@ func TestRunsReport(t *testing.T) {
 	}
 
 	// A run whose artifacts are remote is reported without files.
-	x, err := db.CreateExperimentAt(ctx, "remote", "s3://bucket/p", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := db.StartRun(ctx, x.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.End(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := report.Runs(ctx, &buf, db.Tracker, []run.ID{r.ID()}, fixedNow); err != nil {
+	r := mlitetest.RunAt(t, db, "remote", "s3://bucket/p")
+	if err := report.Runs(ctx, &buf, db.Tracker, []run.ID{r.ID}, fixedNow); err != nil {
 		t.Errorf("a run with remote artifacts: %v", err)
 	}
 }

@@ -888,17 +888,7 @@ func TestPushExternalArtifacts(t *testing.T) {
 		t.Errorf("on the server after the change: got %q, want the new text", got)
 	}
 
-	y, err := src.CreateExperimentAt(ctx, "remote", "s3://bucket/p", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rr, err := src.StartRun(ctx, y.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rr.End(ctx); err != nil {
-		t.Fatal(err)
-	}
+	mlitetest.RunAt(t, src, "remote", "s3://bucket/p")
 	if _, err := push(t, src, srv.url, nil); !errors.Is(err, run.ErrRemoteArtifacts) || !strings.Contains(err.Error(), "s3://bucket/p/") {
 		t.Errorf("push of a remote run: got %v, want an error wrapping ErrRemoteArtifacts naming the location", err)
 	}
