@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -15,11 +16,18 @@ import (
 )
 
 // headCache keeps the Appender of each series' open head chunk between
-// commits, so appending to it does not decode the chunk again. An entry is
-// used only while its bytes equal what the file holds: a write by another
-// process, or a transaction that failed to commit, makes it miss.
+// write transactions of this process, so appending to it does not decode
+// and re-encode the whole chunk on every commit. An entry is used only
+// while its chunk number and bytes equal what the transaction reads from
+// the file: a write by another process (or another handle) makes it miss.
+//
+// A transaction takes the entries it uses out of the cache and stages the
+// Appenders it leaves behind (Tx.heads); they go back in only when it
+// commits, so a rolled-back transaction leaves no Appender holding points
+// the file does not.
 type headCache struct {
-	m map[headRef]*headEntry
+	mu sync.Mutex
+	m  map[headRef]*headEntry
 }
 
 type headRef struct {
@@ -33,23 +41,73 @@ type headEntry struct {
 	bytes []byte // the chunk as last written
 }
 
+func (e *headEntry) matches(seq uint32, stored []byte) bool {
+	return e != nil && e.seq == seq && bytes.Equal(e.bytes, stored)
+}
+
 // maxHeadCache bounds the cache; past it, it starts over. An Appender
 // keeps its chunk's raw points (up to about 40 KiB), so this bounds the
 // cache to some 160 MiB in the worst case.
 const maxHeadCache = 4096
 
-func (c *headCache) appender(ref headRef, seq uint32, stored []byte) (*chunkenc.Appender, error) {
-	if e, ok := c.m[ref]; ok && e.seq == seq && bytes.Equal(e.bytes, stored) {
-		return e.app, nil
+// take removes and returns the Appender cached for ref if it holds the
+// chunk seq whose bytes are stored, else nil.
+func (c *headCache) take(ref headRef, seq uint32, stored []byte) *chunkenc.Appender {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.m[ref]
+	if e == nil {
+		return nil
+	}
+	delete(c.m, ref)
+	if !e.matches(seq, stored) {
+		return nil
+	}
+	return e.app
+}
+
+// keep adds the entries a committed transaction staged.
+func (c *headCache) keep(staged map[headRef]*headEntry) {
+	if len(staged) == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m)+len(staged) > maxHeadCache {
+		c.m = make(map[headRef]*headEntry, len(staged))
+	}
+	maps.Copy(c.m, staged)
+}
+
+// headAppender returns an Appender holding chunk seq of ref, whose bytes
+// are stored: the one this transaction staged or the cache kept, if it
+// holds exactly that chunk, else one decoded from stored. Either way it is
+// the caller's: an append that fails half-way must not leave it staged.
+func (t *Tx) headAppender(ref headRef, seq uint32, stored []byte) (*chunkenc.Appender, error) {
+	if e := t.staged[ref]; e != nil {
+		delete(t.staged, ref)
+		if e.matches(seq, stored) {
+			return e.app, nil
+		}
+	}
+	if t.heads != nil {
+		if app := t.heads.take(ref, seq, stored); app != nil {
+			return app, nil
+		}
 	}
 	return chunkenc.ResumeAppender(stored)
 }
 
-func (c *headCache) put(ref headRef, seq uint32, app *chunkenc.Appender, b []byte) {
-	if c.m == nil || len(c.m) >= maxHeadCache {
-		c.m = make(map[headRef]*headEntry)
+// stage records app, whose chunk seq of ref was just written as enc, for
+// the cache to keep if this transaction commits.
+func (t *Tx) stage(ref headRef, seq uint32, app *chunkenc.Appender, enc []byte) {
+	if t.heads == nil {
+		return
 	}
-	c.m[ref] = &headEntry{seq: seq, app: app, bytes: b}
+	if t.staged == nil {
+		t.staged = map[headRef]*headEntry{}
+	}
+	t.staged[ref] = &headEntry{seq: seq, app: app, bytes: enc}
 }
 
 // newSeries returns the summary of a key not logged before in r.
@@ -90,10 +148,6 @@ func (s *Series) observe(p Point) {
 // looks at the open head chunk and decodes the sealed chunks whose headers
 // cover it.
 func (t *Tx) AppendPoints(r *Run, key string, pts []Point) error {
-	return t.appendPoints(r, key, pts, nil)
-}
-
-func (t *Tx) appendPoints(r *Run, key string, pts []Point, cache *headCache) error {
 	if len(pts) == 0 {
 		return nil
 	}
@@ -117,12 +171,7 @@ func (t *Tx) appendPoints(r *Run, key string, pts []Point, cache *headCache) err
 			return fmt.Errorf("store: run %s metric %q: head chunk %d missing: %w", r.ID, key, s.Chunks-1, ErrCorrupt)
 		}
 		var err error
-		if cache != nil {
-			app, err = cache.appender(ref, s.Chunks-1, stored)
-		} else {
-			app, err = chunkenc.ResumeAppender(stored)
-		}
-		if err != nil {
+		if app, err = t.headAppender(ref, s.Chunks-1, stored); err != nil {
 			return fmt.Errorf("store: run %s metric %q chunk %d: %w", r.ID, key, s.Chunks-1, err)
 		}
 	}
@@ -154,9 +203,7 @@ func (t *Tx) appendPoints(r *Run, key string, pts []Point, cache *headCache) err
 	if err := b.Put(seriesKey(r.ID, s.Index, s.Chunks-1), enc); err != nil {
 		return err
 	}
-	if cache != nil {
-		cache.put(ref, s.Chunks-1, app, enc)
-	}
+	t.stage(ref, s.Chunks-1, app, enc)
 	return nil
 }
 

@@ -50,7 +50,8 @@ type Store struct {
 	idle      *time.Timer
 	closed    bool
 
-	w *writer
+	w     *writer
+	heads headCache // open head chunks' Appenders, between write transactions
 }
 
 // Open opens the store at path, creating it if it does not exist. A file
@@ -552,16 +553,21 @@ func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	defer s.release()
 	var raised uint32
+	var staged map[headRef]*headEntry
 	err = db.Update(func(btx *bolt.Tx) error {
-		t := &Tx{tx: btx}
+		t := &Tx{tx: btx, heads: &s.heads}
 		err := fn(t)
-		raised = t.raised
+		raised, staged = t.raised, t.staged
 		return err
 	})
-	if err == nil && raised > s.format.Load() {
+	if err != nil {
+		return err
+	}
+	s.heads.keep(staged)
+	if raised > s.format.Load() {
 		s.format.Store(raised)
 	}
-	return err
+	return nil
 }
 
 // Close writes everything still buffered, stops the committer and lets go

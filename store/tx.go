@@ -14,7 +14,9 @@ import (
 // returns is a fresh copy the caller owns.
 type Tx struct {
 	tx     *bolt.Tx
-	raised uint32 // the format version this transaction raised the file to, if any
+	raised uint32                 // the format version this transaction raised the file to, if any
+	heads  *headCache             // the store's head-chunk Appenders (write transactions of Update)
+	staged map[headRef]*headEntry // Appenders for heads to keep if this transaction commits
 }
 
 // Writable reports whether tx may write.

@@ -59,7 +59,6 @@ type writer struct {
 	flush chan flushReq
 	quit  chan struct{}
 	done  chan struct{}
-	cache headCache
 }
 
 type flushReq struct {
@@ -275,14 +274,13 @@ func (w *writer) commit() {
 	runErrs := map[RunID][]error{}
 	err := w.s.Update(context.Background(), func(tx *Tx) error {
 		clear(runErrs)
-		return tx.applyBatch(b, &w.cache, runErrs)
+		return tx.applyBatch(b, runErrs)
 	})
 
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err != nil {
 		w.fail = fmt.Errorf("store: commit of %d buffered values failed, kept to retry: %w", b.n, err)
-		w.cache = headCache{}
 		w.space.Broadcast() // waiting producers learn of the failure
 		// Put b back in front of newer work, preserving each series' order.
 		for ref, pts := range w.pending.points {
@@ -304,7 +302,7 @@ func (w *writer) commit() {
 // applyBatch applies b inside one write transaction. A change that cannot
 // apply (unknown or deleted run, a param changed) is dropped with an error
 // recorded for its run; the rest of the batch still applies.
-func (t *Tx) applyBatch(b *batch, cache *headCache, runErrs map[RunID][]error) error {
+func (t *Tx) applyBatch(b *batch, runErrs map[RunID][]error) error {
 	runs := map[RunID]*Run{}
 	bad := map[RunID]bool{}
 	load := func(id RunID) *Run {
@@ -340,7 +338,7 @@ func (t *Tx) applyBatch(b *batch, cache *headCache, runErrs map[RunID][]error) e
 		if r == nil {
 			continue
 		}
-		if err := t.appendPoints(r, ref.key, b.points[ref], cache); errors.Is(err, ErrCorrupt) {
+		if err := t.AppendPoints(r, ref.key, b.points[ref]); errors.Is(err, ErrCorrupt) {
 			// A damaged series takes no more points; the rest of the batch,
 			// and other series, still go in.
 			runErrs[ref.run] = append(runErrs[ref.run], err)
