@@ -102,13 +102,16 @@ func (d *decoder) raw(n int) []byte {
 	return v
 }
 
-func (d *decoder) str() string {
+func (d *decoder) str() string { return string(d.strBytes()) }
+
+// strBytes reads a str field's bytes, in place.
+func (d *decoder) strBytes() []byte {
 	n := d.uvarint()
 	if n > maxStringLen {
 		d.fail("string length %d over the limit %d", n, maxStringLen)
-		return ""
+		return nil
 	}
-	return string(d.raw(int(n)))
+	return d.raw(int(n))
 }
 
 // count reads a collection size and checks it against the bytes left, so a

@@ -120,12 +120,7 @@ func (v *RunView) reset(b []byte) error {
 
 // view reads a str field without copying it.
 func (d *decoder) view() string {
-	n := d.uvarint()
-	if n > maxStringLen {
-		d.fail("string length %d over the limit %d", n, maxStringLen)
-		return ""
-	}
-	b := d.raw(int(n))
+	b := d.strBytes()
 	if len(b) == 0 {
 		return ""
 	}
