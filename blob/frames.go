@@ -53,9 +53,10 @@ var frameDecoder = sync.OnceValues(func() (*zstd.Decoder, error) {
 	)
 })
 
-// inPool holds buffers for one frame's compressed bytes.
+// inPool holds buffers for one frame's compressed bytes. They start at a
+// quarter of a chunk (a frame of text takes less) and grow as needed.
 var inPool = sync.Pool{New: func() any {
-	b := make([]byte, 0, maxFrameIn+64)
+	b := make([]byte, 0, chunkSize/4)
 	return &b
 }}
 

@@ -6,10 +6,10 @@ import (
 	"sync"
 )
 
-// pipeBuffers is the number of chunk buffers one reader's pipeline cycles
-// between its stages: enough for maxFrameWorkers frames decoding at once,
-// one chunk being hashed and one with the caller.
-const pipeBuffers = maxFrameWorkers + 2
+// pipeBuffers is the number of chunk buffers one reader's pipeline of raw
+// content cycles between its stages; zstd content has frameWorkers more,
+// for the frames being decoded.
+const pipeBuffers = 4
 
 // pipe reads large content in stages on goroutines of their own, so that
 // the digest, the decoding (or the file read) and the caller's use of the
@@ -27,6 +27,7 @@ type pipe struct {
 	out    chan chunk    // hasher -> caller
 	wg     sync.WaitGroup
 
+	nbuf   int       // how many buffers the pipeline may take
 	bufs   []*[]byte // every buffer the producer took, returned by stop
 	cur    chunk     // the chunk the caller is taking bytes from
 	off    int       // how much of cur the caller has taken
@@ -50,8 +51,8 @@ type frameJob struct {
 	size int           // the content size the frame declares
 	off  int64         // where its content starts
 	c    chunk         // b set by the producer; n and err by the decoder
-	end  error         // for the last frame: nil, or why the payload is bad after it
 	last bool          // the frame ends the content
+	end  error         // for the last frame: nil, or why the payload is bad after it (set by the producer for the hasher)
 	done chan struct{} // closed once c is set
 }
 
@@ -64,11 +65,16 @@ func (r *reader) piped() bool {
 	if r.h.size <= chunkSize {
 		return false
 	}
+	n := pipeBuffers
+	if r.h.codec == Zstd {
+		n += frameWorkers()
+	}
 	p := &pipe{
 		quit:   make(chan struct{}),
-		free:   make(chan *[]byte, pipeBuffers),
-		toHash: make(chan chunk, pipeBuffers),
-		out:    make(chan chunk, pipeBuffers),
+		free:   make(chan *[]byte, n),
+		toHash: make(chan chunk, n),
+		out:    make(chan chunk, n),
+		nbuf:   n,
 	}
 	if r.h.codec == Zstd {
 		p.wg.Go(func() { p.produceFrames(r) })
@@ -87,7 +93,7 @@ func (p *pipe) buffer(r *reader) *[]byte {
 		return b
 	default:
 	}
-	if len(p.bufs) < pipeBuffers {
+	if len(p.bufs) < p.nbuf {
 		b := bufPool.Get().(*[]byte)
 		p.bufs = append(p.bufs, b)
 		return b
@@ -159,7 +165,7 @@ func (p *pipe) produce(r *reader, total int64, b *[]byte) {
 // the content goes to the hasher only once the rest of the payload is
 // known to hold no more content, so that it carries the verdict.
 func (p *pipe) produceFrames(r *reader) {
-	work := make(chan *frameJob, pipeBuffers)
+	work := make(chan *frameJob, p.nbuf)
 	var workers sync.WaitGroup
 	for range frameWorkers() {
 		workers.Go(func() {
@@ -210,11 +216,11 @@ func (p *pipe) produceFrames(r *reader) {
 		default:
 			j := &frameJob{in: in, size: size, off: total, c: c, done: make(chan struct{})}
 			total += int64(size)
-			if total == r.h.size {
-				j.last = true
-				j.end = p.checkEnd(r, sp)
-			}
+			j.last = total == r.h.size
 			work <- j // never blocks: a job holds a buffer
+			if j.last {
+				j.end = p.checkEnd(r, sp) // for the hasher, which gets j below
+			}
 			c = chunk{job: j}
 		}
 		if !p.send(r, p.toHash, c) || c.err != nil || c.job != nil && c.job.last {
@@ -271,8 +277,6 @@ func (p *pipe) decodeFrame(r *reader, j *frameJob) {
 	case len(out) != j.size || len(out) > 0 && &out[0] != &b[:1][0]:
 		// The decoder checks the declared size; this never happens.
 		j.c.err = r.corruptAt(j.off, fmt.Errorf("frame decodes to %d bytes, declares %d", len(out), j.size))
-	case j.last && j.end != nil:
-		j.c.err = j.end
 	default:
 		j.c.n = len(out)
 		if j.last {
@@ -335,6 +339,9 @@ func (p *pipe) hashAll(r *reader) {
 				return
 			}
 			c = j.c
+			if c.err == io.EOF && j.end != nil {
+				c.err = j.end
+			}
 			p.frames++
 		}
 		r.hash.Write((*c.b)[:c.n])
