@@ -913,9 +913,7 @@ func writeAtomic(root *os.Root, p string, mode uint32, r io.Reader, size int64) 
 			_ = root.Remove(tmp)
 		}
 	}()
-	buf := copyBufs.Get().(*[]byte)
-	n, err := io.CopyBuffer(f, onlyReader{r}, *buf)
-	copyBufs.Put(buf)
+	n, err := copyTo(f, r)
 	if err != nil {
 		return err
 	}
@@ -936,6 +934,25 @@ func writeAtomic(root *os.Root, p string, mode uint32, r io.Reader, size int64) 
 	committed = true
 	return nil
 }
+
+// copyTo copies r to the file f. A reader that writes itself does: a
+// blob's reader hands its verified chunks to f as they are (a large write
+// each, no copy), a local file has the kernel copy it. Any other reader
+// goes through a buffer of ours (f's ReadFrom would use small ones).
+func copyTo(f *os.File, r io.Reader) (int64, error) {
+	if wt, ok := r.(io.WriterTo); ok {
+		return wt.WriteTo(f)
+	}
+	buf := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(buf)
+	return io.CopyBuffer(onlyWriter{f}, r, *buf)
+}
+
+// onlyWriter hides a writer's ReadFrom so that io.CopyBuffer uses our
+// buffer.
+type onlyWriter struct{ w io.Writer }
+
+func (o onlyWriter) Write(p []byte) (int, error) { return o.w.Write(p) }
 
 // onlyReader hides a reader's WriteTo so that io.CopyBuffer uses our buffer.
 type onlyReader struct{ r io.Reader }
