@@ -48,29 +48,10 @@ func BenchmarkLogArtifactVsCopy(b *testing.B) {
 			}
 			tr, dir := syncedTracker(b)
 			r := startRun(b, tr)
-			var logT, copyT time.Duration
-			i := 0
-			for b.Loop() {
-				// New content each time: the first bytes differ.
-				copy(data, fmt.Sprintf("%08d", i))
-				start := time.Now()
-				// A new file each time: truncating or deleting the last
-				// one would slow the next writes.
-				if err := benchdata.CopySync(filepath.Join(dir, "copy"+strconv.Itoa(i)), bytes.NewReader(data)); err != nil {
-					b.Fatal(err)
-				}
-				copyT += time.Since(start)
-				start = time.Now()
-				if err := r.LogReader(ctx, bytes.NewReader(data), "f"+strconv.Itoa(i)); err != nil {
-					b.Fatal(err)
-				}
-				logT += time.Since(start)
-				i++
-			}
-			mb := float64(size) * float64(i) / 1e6
-			b.ReportMetric(mb/logT.Seconds(), "log-MB/s")
-			b.ReportMetric(mb/copyT.Seconds(), "copy-MB/s")
-			b.ReportMetric(copyT.Seconds()/logT.Seconds(), "x-copy")
+			// New content each time: the first bytes differ.
+			i := vsCopy(b, dir, data, "log", func(i int) { copy(data, fmt.Sprintf("%08d", i)) }, func(i int) error {
+				return r.LogReader(ctx, bytes.NewReader(data), "f"+strconv.Itoa(i))
+			})
 			if kind == "csv" {
 				b.StopTimer()
 				tr.Wait()
@@ -136,27 +117,44 @@ func BenchmarkDownloadArtifactsVsCopy(b *testing.B) {
 			if _, err := tr.CompressArtifacts(ctx); err != nil {
 				b.Fatal(err)
 			}
-			var getT, copyT time.Duration
-			i := 0
-			for b.Loop() {
-				start := time.Now()
-				if err := benchdata.CopySync(filepath.Join(dir, "copy"+strconv.Itoa(i)), bytes.NewReader(data)); err != nil {
-					b.Fatal(err)
-				}
-				copyT += time.Since(start)
-				start = time.Now()
-				if _, err := tr.DownloadArtifacts(ctx, r.ID(), "big", filepath.Join(dir, "get"+strconv.Itoa(i))); err != nil {
-					b.Fatal(err)
-				}
-				getT += time.Since(start)
-				i++
-			}
-			mb := float64(size) * float64(i) / 1e6
-			b.ReportMetric(mb/getT.Seconds(), "get-MB/s")
-			b.ReportMetric(mb/copyT.Seconds(), "copy-MB/s")
-			b.ReportMetric(copyT.Seconds()/getT.Seconds(), "x-copy")
+			vsCopy(b, dir, data, "get", nil, func(i int) error {
+				_, err := tr.DownloadArtifacts(ctx, r.ID(), "big", filepath.Join(dir, "get"+strconv.Itoa(i)))
+				return err
+			})
 		})
 	}
+}
+
+// vsCopy runs op(i) once an iteration i, after the copy + fsync of data
+// to a new file in dir, and after prepare(i) if prepare is not nil. It
+// reports op's rate over len(data) bytes ("<unit>-MB/s"), the copy's, and
+// their ratio ("x-copy"), and returns the number of iterations.
+func vsCopy(b *testing.B, dir string, data []byte, unit string, prepare func(int), op func(int) error) int {
+	var opT, copyT time.Duration
+	i := 0
+	for b.Loop() {
+		if prepare != nil {
+			prepare(i)
+		}
+		start := time.Now()
+		// A new file each time: truncating or deleting the last one
+		// would slow the next writes.
+		if err := benchdata.CopySync(filepath.Join(dir, "copy"+strconv.Itoa(i)), bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+		copyT += time.Since(start)
+		start = time.Now()
+		if err := op(i); err != nil {
+			b.Fatal(err)
+		}
+		opT += time.Since(start)
+		i++
+	}
+	mb := float64(len(data)) * float64(i) / 1e6
+	b.ReportMetric(mb/opT.Seconds(), unit+"-MB/s")
+	b.ReportMetric(mb/copyT.Seconds(), "copy-MB/s")
+	b.ReportMetric(copyT.Seconds()/opT.Seconds(), "x-copy")
+	return i
 }
 
 // BenchmarkLogArtifactsSmallFiles logs a folder of 5,000 files of 2 KB
