@@ -10,6 +10,7 @@ package mlitetest
 import (
 	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"testing"
 
@@ -125,4 +126,20 @@ func History(t testing.TB, db *mlite.DB, id run.ID, key string) []float64 {
 		vals[i] = p.Value
 	}
 	return vals
+}
+
+// Artifact returns the content of artifact path of run id, failing the test
+// if it cannot be read.
+func Artifact(t testing.TB, db *mlite.DB, id run.ID, path string) []byte {
+	t.Helper()
+	rc, err := db.OpenArtifact(context.Background(), id, path)
+	if err != nil {
+		t.Fatalf("mlitetest: artifact %q of run %s: %v", path, id, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("mlitetest: artifact %q of run %s: %v", path, id, err)
+	}
+	return b
 }

@@ -23,6 +23,9 @@ func train(db *mlite.DB) (run.ID, error) {
 	}
 	r.LogParam("max_depth", 10)
 	r.SetTag("stage", "test")
+	if err := r.LogText(ctx, "depth 10", "model/notes.txt"); err != nil {
+		return run.ID{}, err
+	}
 	for i, loss := range []float64{0.9, 0.5, 0.3} {
 		r.LogMetric("loss", loss, mlite.Step(int64(i)))
 	}
@@ -43,6 +46,9 @@ func TestHelpersReadBack(t *testing.T) {
 	}
 	if got := mlitetest.Latest(t, db, id, "loss"); got != 0.3 {
 		t.Errorf("latest loss: got %v, want 0.3", got)
+	}
+	if got := mlitetest.Artifact(t, db, id, "model/notes.txt"); string(got) != "depth 10" {
+		t.Errorf("artifact model/notes.txt: got %q, want depth 10", got)
 	}
 	if got := mlitetest.History(t, db, id, "loss"); fmt.Sprint(got) != "[0.9 0.5 0.3]" {
 		t.Errorf("loss history: got %v", got)

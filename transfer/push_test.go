@@ -500,13 +500,7 @@ func TestImportMlruns(t *testing.T) {
 	if len(h) != 2 || h[0].Value != 1.5 || h[0].Step != 2 || !math.IsNaN(h[1].Value) {
 		t.Errorf("history: got %+v", h)
 	}
-	rc, err := db.OpenArtifact(ctx, id, "a/b.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(rc)
-	rc.Close()
-	if string(b) != "hello" {
+	if b := mlitetest.Artifact(t, db, id, "a/b.txt"); string(b) != "hello" {
 		t.Errorf("artifact: got %q, want hello", b)
 	}
 	mv, err := db.Registry().GetVersionByAlias(ctx, "M", "champ")
@@ -858,22 +852,11 @@ func TestPushExternalArtifacts(t *testing.T) {
 	}
 	read := func() string {
 		t.Helper()
-		var got string
 		page, err := srv.db.ListRuns(ctx, 1, run.ListOptions{})
 		if err != nil || len(page.Runs) != 1 {
 			t.Fatalf("server's runs: got %v, %v, want 1", page, err)
 		}
-		rc, err := srv.db.OpenArtifact(ctx, page.Runs[0].ID, "notes/a.txt")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rc.Close()
-		b, err := io.ReadAll(rc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = string(b)
-		return got
+		return string(mlitetest.Artifact(t, srv.db, page.Runs[0].ID, "notes/a.txt"))
 	}
 	if got := read(); got != "first" {
 		t.Errorf("on the server: got %q, want first", got)
