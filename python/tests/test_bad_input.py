@@ -27,6 +27,18 @@ def test_not_a_store(tmp_path):
     wait_no_mlite(str(path))
 
 
+def test_start_again_after_a_failed_start(tmp_path):
+    # The store of a URI outlives a server that could not start: once the
+    # problem is gone, the next call starts a new server.
+    path = tmp_path / "later.mlite"
+    path.write_text("not a store yet\n")
+    c = client(path)
+    with pytest.raises(MliteError, match="not an mlite store"):
+        c.search_experiments()
+    path.unlink()
+    assert [e.name for e in c.search_experiments()] == ["Default"]
+
+
 def test_folder_missing(tmp_path):
     path = tmp_path / "no-such-folder" / "x.mlite"
     with pytest.raises(MliteError, match=rf"mlite could not serve {path}.*no such file or directory"):

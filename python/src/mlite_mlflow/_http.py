@@ -65,12 +65,10 @@ class _Connection(http.client.HTTPConnection):
 class Channel:
     """JSON requests to one server over keep-alive connections."""
 
-    def __init__(self, url: str, token: str | None):
-        u = urlsplit(url)
-        self._host, self._port = u.hostname, u.port
-        self._headers = {"Content-Type": "application/json", "User-Agent": "mlite-mlflow"}
-        if token:
-            self._headers["Authorization"] = f"Bearer {token}"
+    def __init__(self, server):
+        # server() returns the _server.Server to talk to; its url waits
+        # for it to serve, so a connection is only made when needed.
+        self._server = server
         self._local = threading.local()
 
     def _connection(self) -> http.client.HTTPConnection:
@@ -80,7 +78,12 @@ class Channel:
             # parent's socket.
             local.pid, local.conn = os.getpid(), None
         if local.conn is None:
-            local.conn = _Connection(self._host, self._port, timeout=_timeout())
+            server = self._server()
+            u = urlsplit(server.url)
+            local.headers = {"Content-Type": "application/json", "User-Agent": "mlite-mlflow"}
+            if server.token:
+                local.headers["Authorization"] = f"Bearer {server.token}"
+            local.conn = _Connection(u.hostname, u.port, timeout=_timeout())
         return local.conn
 
     def _drop(self) -> None:
@@ -100,7 +103,7 @@ class Channel:
             payload = json.dumps(body).encode()
         conn = self._connection()
         try:
-            conn.request(method, path, body=payload, headers=self._headers)
+            conn.request(method, path, body=payload, headers=self._local.headers)
             resp = conn.getresponse()
             raw = resp.read()
         except (OSError, http.client.HTTPException):

@@ -104,12 +104,22 @@ class Server:
         self.path = path
         self.command = command
         self.token = token
-        self.url = ""  # http://127.0.0.1:PORT, no trailing slash
         self.read_only = False
+        self._url = ""  # http://127.0.0.1:PORT, no trailing slash, once it serves
         self._stderr: list[str] = []
         self._lines: list[str] = []
-        self._ready = threading.Event()
+        self._ready = threading.Event()  # set once it serves, or its output ends
+        self._waited = threading.Lock()
+        self._failure: MliteError | None = None
         self._start()
+
+    @property
+    def url(self) -> str:
+        """The server's base URL, http://127.0.0.1:PORT, waiting for it
+        to serve if it has not yet (see wait)."""
+        if not self._url or self._failure is not None:
+            self.wait()
+        return self._url
 
     def _start(self) -> None:
         binary = find_binary()
@@ -145,23 +155,43 @@ class Server:
         self._stdout_reader = threading.Thread(target=self._read_stdout, daemon=True, name="mlite-stdout")
         self._stdout_reader.start()
         self._stderr_reader.start()
-        timeout = _start_timeout()
-        deadline = time.monotonic() + timeout
-        # _ready is set once it serves, or when its output ends.
-        while not self._ready.wait(0.05):
-            if self.proc.poll() is not None:
-                break
-            if time.monotonic() > deadline:
-                self.stop(timeout=0)
-                raise MliteError(f"mlite {self.command} on {self.path} did not start within {timeout:g}s: {self._said()}")
-        if not self.url:
-            # It exited before serving: wait for it, and for all it said.
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.stop(timeout=0)
-            self._stderr_reader.join(5)
-            raise MliteError(f"mlite could not serve {self.path}: {self._said()} (exit {self.proc.returncode})")
+        self._timeout = _start_timeout()
+        self._deadline = time.monotonic() + self._timeout
+
+    def wait(self) -> None:
+        """Wait until the server serves; raise MliteError if it exits
+        first or does not serve within the start-up timeout.
+
+        The server is started without waiting: MLflow's client does its
+        own work (resolving a run's tags, say) between building a store
+        and its first request, and the server opens its store meanwhile.
+        """
+        with self._waited:
+            if self._failure is not None:
+                raise self._failure
+            if self._url:
+                return
+            # _ready is set once it serves, or when its output ends.
+            while not self._ready.wait(0.05):
+                if self.proc.poll() is not None:
+                    break
+                if time.monotonic() > self._deadline:
+                    self.stop(timeout=0)
+                    self._failure = MliteError(
+                        f"mlite {self.command} on {self.path} did not start within {self._timeout:g}s: {self._said()}"
+                    )
+                    raise self._failure
+            if not self._url:
+                # It exited before serving: wait for it, and for all it said.
+                try:
+                    self.proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    self.stop(timeout=0)
+                self._stderr_reader.join(5)
+                self._failure = MliteError(
+                    f"mlite could not serve {self.path}: {self._said()} (exit {self.proc.returncode})"
+                )
+                raise self._failure
 
     def _said(self) -> str:
         text = " ".join(line.strip() for line in self._stderr if line.strip())
@@ -177,8 +207,8 @@ class Server:
             if _READ_ONLY.match(line):
                 self.read_only = True
             m = _SERVING.match(line)
-            if m and not self.url:
-                self.url = m.group(1)
+            if m and not self._url:
+                self._url = m.group(1)
                 self._ready.set()
         self._ready.set()
 
@@ -187,8 +217,14 @@ class Server:
             if len(self._stderr) < 100:
                 self._stderr.append(raw.decode("utf-8", "replace"))
 
+    @property
+    def failed_to_start(self) -> bool:
+        """Whether wait found that the server would not serve."""
+        return self._failure is not None
+
     def check(self) -> None:
-        """Raise MliteError if the server has exited."""
+        """Raise MliteError if the server did not start or has exited."""
+        self.wait()
         if self.proc.poll() is not None:
             raise MliteError(f"the mlite server for {self.path} exited (code {self.proc.returncode}): {self._said()}")
 
@@ -258,7 +294,7 @@ def for_uri(uri: str) -> Server:
 def by_url(url: str) -> Server | None:
     """The running server whose base URL starts url, if any."""
     for s in list(_servers.values()):
-        if s.url and (url == s.url or url.startswith(s.url + "/")):
+        if s._url and (url == s._url or url.startswith(s._url + "/")):
             return s
     return None
 

@@ -23,10 +23,11 @@ import math
 from mlite_mlflow import _server
 
 
-def _host_creds(server: _server.Server):
+def _host_creds(store):
     from mlflow.utils.rest_utils import MlflowHostCreds
 
     def get_host_creds():
+        server = store._server()
         server.check()
         return MlflowHostCreds(host=server.url, token=server.token)
 
@@ -38,9 +39,19 @@ def _naming_read_only(rest_store_class):
     read-only store name its file."""
 
     class Store(rest_store_class):
-        def __init__(self, server: _server.Server):
-            super().__init__(_host_creds(server))
-            self._mlite = server
+        def __init__(self, path: str):
+            super().__init__(_host_creds(self))
+            self._path = path
+            self._mlite = _server.get(path)
+
+        def _server(self) -> _server.Server:
+            """The private server of the store's file: the one started with
+            the store (it may still be starting; its url waits for it), or a
+            new one if that one failed to start, as a store built again
+            would try."""
+            if self._mlite.failed_to_start:
+                self._mlite = _server.get(self._path)
+            return self._mlite
 
         def _named(self, e):
             """e, or the error naming the file if e refuses a write to a
@@ -152,9 +163,9 @@ def _fast_tracking(base):
     ))
 
     class Store(base):
-        def __init__(self, server: _server.Server):
-            super().__init__(server)
-            self._channel = _http.Channel(server.url, server.token)
+        def __init__(self, path: str):
+            super().__init__(path)
+            self._channel = _http.Channel(self._server)
 
         def _fast(self, api, body: dict | None, endpoint: str | None = None) -> dict | None:
             """The JSON answer of a call, or None when it must go through
@@ -263,7 +274,7 @@ def tracking_store(store_uri: str, artifact_uri: str | None = None, **_):
         from mlflow.store.tracking.rest_store import RestStore
 
         _tracking_class = _fast_tracking(_naming_read_only(RestStore))
-    return _tracking_class(_server.for_uri(store_uri))
+    return _tracking_class(_server.store_path(store_uri))
 
 
 def registry_store(store_uri: str, tracking_uri: str | None = None, **_):
@@ -274,4 +285,4 @@ def registry_store(store_uri: str, tracking_uri: str | None = None, **_):
         from mlflow.store.model_registry.rest_store import RestStore
 
         _registry_class = _naming_read_only(RestStore)
-    return _registry_class(_server.for_uri(store_uri))
+    return _registry_class(_server.store_path(store_uri))
