@@ -139,24 +139,30 @@ def metric(m: dict) -> Metric:
 def run_info(i: dict) -> RunInfo:
     """A RunInfo from a RunInfo message's JSON."""
     g = i.get
-    fields = (g("run_id"), g("run_name"), g("experiment_id"), g("user_id"), g("lifecycle_stage"), g("artifact_uri"))
+    run_id, run_name, experiment_id = g("run_id"), g("run_name"), g("experiment_id")
+    user_id, lifecycle_stage, artifact_uri = g("user_id"), g("lifecycle_stage"), g("artifact_uri")
     status, start, end = g("status"), g("start_time"), g("end_time")
     if not (
-        all(type(f) is str for f in fields)
+        type(run_id) is str
+        and type(run_name) is str
+        and type(experiment_id) is str
+        and type(user_id) is str
+        and type(lifecycle_stage) is str
+        and type(artifact_uri) is str
         and type(start) is int
         and (end is None or type(end) is int)
         and type(status) is str
         and status in _STATUSES
     ):
         # Not the common answer: a field missing, null or of another type.
-        fields = tuple(string(i, k) for k in ("run_id", "run_name", "experiment_id", "user_id",
-                                              "lifecycle_stage", "artifact_uri"))
+        run_id, run_name, experiment_id, user_id, lifecycle_stage, artifact_uri = (
+            string(i, k) for k in ("run_id", "run_name", "experiment_id", "user_id", "lifecycle_stage", "artifact_uri")
+        )
         start, end = _int(i, "start_time"), _int(i, "end_time")
         if status is None:
             status = "RUNNING"
         elif type(status) is not str or status not in _STATUSES:
             raise Unexpected("status")
-    run_id, run_name, experiment_id, user_id, lifecycle_stage, artifact_uri = fields
     return RunInfo(
         run_id=run_id,
         run_name=run_name,
@@ -197,13 +203,27 @@ def _model_output(d: dict) -> LoggedModelOutput:
     return LoggedModelOutput(string(d, "model_id"), _int(d, "step"))
 
 
+def _empty(v) -> bool:
+    """Whether v, a message field's JSON, is missing, null or {}."""
+    return v is None or v == {}
+
+
 def run(r: dict) -> Run:
     """A Run from a Run message's JSON, as Run.from_proto builds it."""
     if type(r) is not dict:
         raise Unexpected("run")
     data = obj(r, "data")
-    inputs = obj(r, "inputs")
-    outputs = obj(r, "outputs")
+    inputs, outputs = r.get("inputs"), r.get("outputs")
+    if _empty(inputs) and _empty(outputs):
+        # The common answer: a run with no inputs or outputs.
+        run_inputs, run_outputs = RunInputs([], []), RunOutputs([])
+    else:
+        inputs, outputs = obj(r, "inputs"), obj(r, "outputs")
+        run_inputs = RunInputs(
+            [_dataset_input(d) for d in list_of(inputs, "dataset_inputs")],
+            [_model_input(d) for d in list_of(inputs, "model_inputs")],
+        )
+        run_outputs = RunOutputs([_model_output(d) for d in list_of(outputs, "model_outputs")])
     return Run(
         run_info(obj(r, "info")),
         RunData(
@@ -211,9 +231,6 @@ def run(r: dict) -> Run:
             _pairs(list_of(data, "params"), Param),
             _pairs(list_of(data, "tags"), RunTag),
         ),
-        RunInputs(
-            [_dataset_input(d) for d in list_of(inputs, "dataset_inputs")],
-            [_model_input(d) for d in list_of(inputs, "model_inputs")],
-        ),
-        RunOutputs([_model_output(d) for d in list_of(outputs, "model_outputs")]),
+        run_inputs,
+        run_outputs,
     )
