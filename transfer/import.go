@@ -346,6 +346,27 @@ func mergeTags(dst *map[string]string, src map[string]string) bool {
 	return changed
 }
 
+// mergeParams adds to *dst, in key order, each param of src it lacks,
+// making the map when it has none, and says whether it added any. Params
+// are write-once: one *dst holds with another value is kept, and skipped
+// with a note naming what holds it.
+func (im *importer) mergeParams(what string, dst *map[string]string, src map[string]string) bool {
+	changed := false
+	for _, k := range slices.Sorted(maps.Keys(src)) {
+		v := src[k]
+		if old, ok := (*dst)[k]; ok && old != v {
+			im.skip("%s: param %s is %q here and %q at the source; kept %q", what, k, old, v, old)
+		} else if !ok {
+			if *dst == nil {
+				*dst = map[string]string{}
+			}
+			(*dst)[k] = v
+			changed = true
+		}
+	}
+	return changed
+}
+
 // experiment returns the local experiment of x's name, creating it.
 func (im *importer) experiment(ctx context.Context, x *srcExperiment) (store.ExperimentID, error) {
 	var id store.ExperimentID
@@ -440,15 +461,7 @@ func (im *importer) importRun(ctx context.Context, exp store.ExperimentID, r *sr
 		if have.ExperimentID != exp {
 			return fmt.Errorf("transfer: %s: in experiment %s here, another at the source: %w", what, have.ExperimentID, store.ErrConflict)
 		}
-		changed := false
-		for k, v := range r.Params {
-			if old, ok := have.Params[k]; ok && old != v {
-				im.skip("%s: param %s is %q here and %q at the source; kept %q", what, k, old, v, old)
-			} else if !ok {
-				have.Params[k] = v
-				changed = true
-			}
-		}
+		changed := im.mergeParams(what, &have.Params, r.Params)
 		if mergeTags(&have.Tags, r.Tags) {
 			changed = true
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/mlite/mlite/store"
@@ -46,15 +45,7 @@ func (im *importer) importLogged(ctx context.Context, exp store.ExperimentID, m 
 			skip = true
 			return nil
 		}
-		changed := false
-		for _, k := range slices.Sorted(maps.Keys(m.Params)) {
-			if old, ok := have.Params[k]; ok && old != m.Params[k] {
-				im.skip("%s: param %s is %q here and %q at the source; kept %q", what, k, old, m.Params[k], old)
-			} else if !ok {
-				have.Params[k] = m.Params[k]
-				changed = true
-			}
-		}
+		changed := im.mergeParams(what, &have.Params, m.Params)
 		changed = mergeTags(&have.Tags, m.Tags) || changed
 		if add := missingValues(m.Metrics, have.Metrics); len(add) > 0 {
 			have.Metrics = append(have.Metrics, add...)
