@@ -93,12 +93,45 @@
 // served: traces, evaluation datasets, scorers, webhooks, multipart
 // uploads and runs/log-model.
 //
+// GraphQL: /graphql (GET and POST, as MLflow serves it; not under a
+// prefix) answers the part of MLflow's GraphQL schema its web UI queries
+// (graphql_schema.go: mlflowGetExperiment, mlflowGetRun with the run's
+// experiment and model versions, mlflowSearchRuns, mlflowSearchDatasets,
+// mlflowGetMetricHistoryBulkInterval, mlflowListArtifacts,
+// mlflowSearchModelVersions, and the test echo fields), with MLflow's
+// type and field names. The library github.com/graph-gophers/graphql-go
+// parses, validates and runs queries; each root field calls the REST
+// endpoint MLflow's resolver calls (its decoder, one call into run or
+// registry, its encoder) and reads the proto JSON answer, so a field
+// answers what the REST route does, and an unset proto field reads as its
+// default ("", "0", [], as MLflow's resolvers read proto messages).
+// int64 fields are LongString (a JSON string); a NaN metric value is
+// null. Before a query runs, MLflow's limits apply with its messages
+// (graphql_limits.go): depth 10, 1,000 selections, and 10 root fields and
+// 10 aliases per selection set unless MLFLOW_SERVER_GRAPHQL_MAX_ROOT_FIELDS
+// and MLFLOW_SERVER_GRAPHQL_MAX_ALIASES say otherwise. The answer is
+// {"data": ..., "errors": [messages] or null} with status 200 and keys
+// in order, as MLflow's. Where it departs from MLflow: a query that does
+// not parse is in the errors (MLflow: 500); a request without a query
+// string, with a body that is not JSON or variables that are not an
+// object is INVALID_PARAMETER_VALUE (MLflow: 500); a GET may give query,
+// operationName and variables in the query string (MLflow reads only a
+// JSON body); testMutation echoes (MLflow's answers null);
+// mlflowGetMetricHistoryBulkInterval honours startStep, endStep and
+// maxResults and validates its input as the REST endpoint does (MLflow's
+// resolver ignores the three and checks nothing); ±Infinity values are
+// ±1.7976931348623157e308, as MLflow's SQL stores keep them; selection
+// sets or argument values nested over 64 deep are refused before the
+// query is read further, and so are fragments that expand to over a
+// million selections.
+//
 // The tests include real-client tests: the unmodified mlflow Python
 // client (testdata/client/*.py) logs, searches, registers and moves
 // artifacts through a server over a temporary store.
 //
 // Package mlflowapi imports the root package mlite (its sentinel errors),
 // run and registry (their read API: typed reads and snapshots, never a
-// store transaction), internal/pyrepr and internal/httpsend; not store or
+// store transaction), internal/pyrepr, internal/httpsend and
+// github.com/graph-gophers/graphql-go; not store or
 // query (layers_test.go checks). Nothing below it imports it.
 package mlflowapi

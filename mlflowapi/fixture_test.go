@@ -173,7 +173,7 @@ func (f *fixture) expand(s string) string {
 
 var (
 	reTime  = regexp.MustCompile(`"(creation_time|last_update_time|creation_timestamp|last_updated_timestamp|creation_timestamp_ms|last_updated_timestamp_ms)":(\d+)`)
-	reToken = regexp.MustCompile(`"next_page_token":"[^"]*"`)
+	reToken = regexp.MustCompile(`"(next_page_token|nextPageToken)":"[^"]*"`)
 )
 
 // normalize makes a response body deterministic: run ids become
@@ -195,10 +195,11 @@ func (f *fixture) normalize(body string) string {
 	// Keyset tokens of run searches hold a run id; MLflow's offset tokens
 	// (base64 of {"offset": N}) are deterministic and kept.
 	return reToken.ReplaceAllStringFunc(body, func(m string) string {
-		if strings.HasPrefix(m, `"next_page_token":"eyJ`) {
+		key, tok, _ := strings.Cut(m, ":")
+		if strings.HasPrefix(tok, `"eyJ`) || tok == `""` {
 			return m
 		}
-		return `"next_page_token":"<token>"`
+		return key + `:"<token>"`
 	})
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	graphql "github.com/graph-gophers/graphql-go"
+
 	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/registry"
 	"github.com/mlite/mlite/run"
@@ -37,6 +39,12 @@ type Handler struct {
 	reg     *registry.Registry
 	log     *slog.Logger
 	ro      bool // Options.ReadOnly
+
+	// GraphQL (graphql.go): the schema over this handler, or why it
+	// failed, and MLflow's limits.
+	gql                       *graphql.Schema
+	gqlErr                    error
+	gqlMaxRoot, gqlMaxAliases int
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -58,6 +66,7 @@ func newHandler(tr *run.Tracker, reg *registry.Registry, o *Options) *Handler {
 	}
 	h := &Handler{tr: tr, reg: reg, log: o.Logger, ro: o.ReadOnly}
 	h.starter = tr.ForClients()
+	h.newGraphQL()
 	if h.log == nil {
 		h.log = slog.Default()
 	}

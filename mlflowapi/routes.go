@@ -93,10 +93,12 @@ var ajaxEndpoints = []endpoint{
 	file(get, "logged-models/{model_id}/artifacts/files", decodeLoggedModelFile, (*Handler).getLoggedModelFile),
 }
 
-// rootEndpoints are MLflow's non-proto download routes, by full path.
+// rootEndpoints are MLflow's non-proto routes, by full path: downloads
+// and GraphQL (graphql.go).
 var rootEndpoints = []endpoint{
 	file(get, "/get-artifact", decodeGetArtifact, (*Handler).getArtifact),
 	file(get, "/model-versions/get-artifact", decodeGetVersionArtifact, (*Handler).getVersionArtifact),
+	read(getOrPost, "/graphql", decodeGraphQL, (*Handler).graphql, writeGraphQL),
 }
 
 // A route is the endpoints at one path, one per method.

@@ -23,8 +23,9 @@
 //     previews, and the registry's audit log and lineage. Errors are JSON
 //     {"error_code": ..., "message": ...}, as in MLflow's REST API.
 //   - MLflow's own REST API (/api/2.0/mlflow/..., /ajax-api/2.0/mlflow/...,
-//     /get-artifact) is package mlflowapi's; the viewer mounts it beside the
-//     UI (unless Options.NoMLflowAPI) and never duplicates it.
+//     /get-artifact) and its GraphQL (/graphql) are package mlflowapi's;
+//     the viewer mounts them beside the UI (unless Options.NoMLflowAPI)
+//     and never duplicates them.
 //   - Every page (assets/site.js) follows the browser's light or dark
 //     scheme (app.css's colour variables, which the charts read too), copies
 //     run ids and models:/ URIs with its Copy buttons, and takes "/" to focus

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/mlite/mlite/mlitetest"
@@ -36,6 +37,34 @@ func TestUnknownAPIPaths(t *testing.T) {
 					t.Errorf("no API %v: %s %s: got %d %s %q, want 404 JSON ENDPOINT_NOT_FOUND", noAPI, method, path, rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 				}
 			}
+		}
+	}
+}
+
+// TestGraphQLMounted checks that MLflow's /graphql reaches package
+// mlflowapi, in a read-only viewer too (every field only reads), and is
+// the 404 page when MLflow's API is not mounted.
+func TestGraphQLMounted(t *testing.T) {
+	db := mlitetest.New(t)
+	for _, tc := range []struct {
+		opts Options
+		want int
+	}{
+		{Options{}, http.StatusOK},
+		{Options{MLflowWrites: true}, http.StatusOK},
+		{Options{NoMLflowAPI: true}, http.StatusNotFound},
+	} {
+		v, err := New(db, &tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		v.ServeHTTP(rec, httptest.NewRequest("GET", "/graphql?query="+url.QueryEscape(`{ test(inputString: "abc") { output } }`), nil))
+		if rec.Code != tc.want {
+			t.Errorf("%+v: got %d %s, want %d", tc.opts, rec.Code, rec.Body, tc.want)
+		}
+		if tc.want == http.StatusOK && rec.Body.String() != `{"data":{"test":{"output":"abc"}},"errors":null}` {
+			t.Errorf("%+v: got %s", tc.opts, rec.Body)
 		}
 	}
 }

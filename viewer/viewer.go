@@ -164,6 +164,7 @@ func (v *Viewer) routes(mux *http.ServeMux) {
 		mux.Handle("/ajax-api/", api)
 		mux.Handle("/get-artifact", api)
 		mux.Handle("/model-versions/get-artifact", api)
+		mux.Handle("/graphql", api) // MLflow's GraphQL, which its web UI queries
 	} else {
 		mux.HandleFunc("/api/", endpointNotFound(v))
 		mux.HandleFunc("/ajax-api/", endpointNotFound(v))

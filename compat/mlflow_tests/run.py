@@ -57,9 +57,6 @@ AREAS = [
 # (file::name), and why.
 _RT = "tests/tracking/test_rest_tracking.py::"
 KNOWN: dict[str, str] = {
-    _RT + "*graphql*":
-        "MLflow's /graphql endpoint, which only its own web UI queries; mlite's viewer reads the store itself "
-        "and mlite serves no GraphQL",
 }
 
 
