@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mlite/mlite/blob"
 	"github.com/mlite/mlite/internal/artpath"
@@ -58,8 +59,13 @@ type FileInfo struct {
 	// Size is the file's content size in bytes; 0 for folders.
 	Size int64
 	// Digest is the SHA-256 of the file's content, the name of its blob;
-	// zero for folders.
+	// zero for folders and for files of a local artifact folder outside the
+	// store (see ArtifactFolder), which are not hashed.
 	Digest blob.Digest
+	// ModTime is when a file of a local artifact folder outside the store
+	// was last written; zero for files in the store, whose digest names
+	// their content.
+	ModTime time.Time
 }
 
 // pending is one file on its way into a run's artifact tree.
@@ -1115,7 +1121,7 @@ func listFolder(dir, d string, recursive bool) ([]FileInfo, error) {
 		if err != nil {
 			return err
 		}
-		out = append(out, FileInfo{Path: p, Size: fi.Size()})
+		out = append(out, FileInfo{Path: p, Size: fi.Size(), ModTime: fi.ModTime()})
 		return nil
 	})
 	if err != nil {

@@ -827,7 +827,7 @@ func TestPushWritersBound(t *testing.T) {
 
 // TestPushExternalArtifacts pushes a run whose experiment keeps its
 // artifacts in a local folder: the files are read there and land in the
-// server's store; a file rewritten there at another size goes again. A run
+// server's store; a file rewritten there goes again. A run
 // whose artifacts are remote stops the push with an error naming them.
 func TestPushExternalArtifacts(t *testing.T) {
 	ctx := context.Background()
@@ -869,6 +869,20 @@ func TestPushExternalArtifacts(t *testing.T) {
 	}
 	if got := read(); got != "second, longer" {
 		t.Errorf("on the server after the change: got %q, want the new text", got)
+	}
+	// Rewritten at the same size: its modification time tells it apart.
+	if err := src.LogText(ctx, r.ID(), "second, LONGER", "notes/a.txt"); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(x.ArtifactLocation, r.ID().String(), "artifacts", "notes", "a.txt")
+	if err := os.Chtimes(file, time.Time{}, time.Unix(1e9, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := push(t, src, srv.url, nil); err != nil || rep.Artifacts != 1 {
+		t.Fatalf("push after a same-size rewrite: got %+v, %v, want 1 artifact", rep, err)
+	}
+	if got := read(); got != "second, LONGER" {
+		t.Errorf("on the server after a same-size rewrite: got %q, want the new text", got)
 	}
 
 	mlitetest.RunAt(t, src, "remote", "s3://bucket/p")

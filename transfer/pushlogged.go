@@ -361,10 +361,11 @@ func (p *pusher) filesToSend(ctx context.Context, kind store.SyncKind, owner []b
 
 // fileState is what a file's mark records once it is sent: its digest, or
 // for a file of a local artifact folder outside the store (which has none)
-// its size, so that a file rewritten there at another size is sent again.
+// its size and modification time, so that a file rewritten there is sent
+// again.
 func fileState(f run.FileInfo) []byte {
 	if f.Digest == (run.FileInfo{}).Digest {
-		return []byte("size:" + strconv.FormatInt(f.Size, 10))
+		return []byte("size:" + strconv.FormatInt(f.Size, 10) + " mtime:" + strconv.FormatInt(f.ModTime.UnixNano(), 10))
 	}
 	return f.Digest[:]
 }
