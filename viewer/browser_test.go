@@ -141,14 +141,14 @@ func TestBrowser(t *testing.T) {
 		}},
 		{"filter", []step{
 			js(`document.getElementById("filter").value = ""`),
-			chromedp.SendKeys(chromedp.CSS(`#filter`), "attributes.run_name = '"+strings.ReplaceAll(target.Name, "'", "''")+"'\n"),
+			browsertest.Type(`#filter`, "attributes.run_name = '"+strings.ReplaceAll(target.Name, "'", "''")+"'\n"),
 			waitJS(`document.querySelectorAll("#runs tbody tr.run").length === 1 && document.querySelector("#runs tbody tr.run a").textContent === ` + jsString(target.Name)),
 			waitJS(`location.search.includes("filter=")`),
 			shot("3-filtered"),
 		}},
 		{"bad filter", []step{
 			js(`document.getElementById("filter").value = ""`),
-			chromedp.SendKeys(chromedp.CSS(`#filter`), "metrics.auc >\n"),
+			browsertest.Type(`#filter`, "metrics.auc >\n"),
 			waitJS(`!document.getElementById("filter-error").hidden && document.getElementById("filter-error").textContent.includes("expected a value")`),
 			waitJS(`document.getElementById("filter").getAttribute("aria-invalid") === "true"`),
 			shot("4-bad-filter"),

@@ -57,3 +57,14 @@ func New(t testing.TB, width, height int, extra ...chromedp.ExecAllocatorOption)
 	}
 	return ctx
 }
+
+// Type focuses the first element matching the CSS selector sel, once it is
+// visible, and types keys into it (text and kb keys), as chromedp.SendKeys
+// does. SendKeys reads the element's attributes without holding the
+// node's lock (chromedp v0.23.0), while chromedp's event loop rewrites them
+// as the page changes them: the race detector reports it when a page sets
+// attributes on the input being typed into (the runs filter's
+// autocomplete does). Type never reads them.
+func Type(sel, keys string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(chromedp.Focus(chromedp.CSS(sel), chromedp.NodeVisible), chromedp.KeyEvent(keys))
+}
