@@ -47,12 +47,13 @@ func shot(name string) step {
 	}
 }
 
-// waitJS polls a JS expression until it is true.
+// waitJS polls a JS expression until it is true; while the page is being
+// replaced (a step before it clicked a link or reloaded) it polls on.
 func waitJS(expr string) step {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 		for {
 			ok, err := chromedp.Evaluate[bool](expr)(ctx, t)
-			if err != nil {
+			if err != nil && !browsertest.BetweenPages(err) {
 				return chromedp.Void{}, err
 			}
 			if ok {

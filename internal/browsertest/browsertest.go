@@ -7,11 +7,13 @@ package browsertest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto"
 	"github.com/chromedp/chromedp"
 )
 
@@ -67,4 +69,14 @@ func New(t testing.TB, width, height int, extra ...chromedp.ExecAllocatorOption)
 // autocomplete does). Type never reads them.
 func Type(sel, keys string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(chromedp.Focus(chromedp.CSS(sel), chromedp.NodeVisible), chromedp.KeyEvent(keys))
+}
+
+// BetweenPages reports whether err is the browser's answer to a script run
+// while the page is being replaced (after a click on a link, a reload, a
+// navigation): its document is gone and the next one is not there yet, so
+// a step that polls the page should try again rather than fail.
+func BetweenPages(err error) bool {
+	var e *cdproto.Error
+	return errors.As(err, &e) && e.Code == -32000 &&
+		(e.Message == "Execution context was destroyed." || e.Message == "Inspected target navigated or closed")
 }
