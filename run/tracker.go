@@ -147,8 +147,12 @@ func (t *Tracker) placeDefault(ctx context.Context) error {
 // remote clients, whose own client sends those tags. Its other options are
 // the defaults.
 func (t *Tracker) ForClients() *Tracker {
-	// The root is placed already: New cannot fail.
-	c, _ := New(t.st, &Options{NoCapture: true, NoGitState: true, Blobs: t.blobs, Now: t.opts.Now, ArtifactRoot: t.opts.ArtifactRoot})
+	// With Blobs given and no ArtifactRoot, New cannot fail. t's root is
+	// resolved and the Default experiment placed already: it is copied
+	// rather than given to New, which would place it again (a store
+	// transaction that can fail, leaving no tracker).
+	c, _ := New(t.st, &Options{NoCapture: true, NoGitState: true, Blobs: t.blobs, Now: t.opts.Now})
+	c.opts.ArtifactRoot = t.opts.ArtifactRoot
 	return c
 }
 
