@@ -85,12 +85,7 @@ const (
 var modelStatusNames = [...]string{"LOGGED_MODEL_STATUS_UNSPECIFIED", "LOGGED_MODEL_PENDING", "LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED"}
 
 // String returns MLflow's enum name, e.g. "LOGGED_MODEL_READY".
-func (s ModelStatus) String() string {
-	if int(s) < len(modelStatusNames) {
-		return modelStatusNames[s]
-	}
-	return "ModelStatus(" + strconv.Itoa(int(s)) + ")"
-}
+func (s ModelStatus) String() string { return enumName("ModelStatus", modelStatusNames[:], s) }
 
 // ParseModelStatus reads a status by its enum name ("LOGGED_MODEL_READY"),
 // its short name ("READY", "PENDING", "FAILED", "UPLOAD_FAILED"), or its

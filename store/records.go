@@ -84,11 +84,15 @@ const (
 var statusNames = [...]string{"", "RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"}
 
 // String returns MLflow's name, e.g. "FINISHED".
-func (s Status) String() string {
-	if int(s) < len(statusNames) && s != 0 {
-		return statusNames[s]
+func (s Status) String() string { return enumName("Status", statusNames[:], s) }
+
+// enumName returns the name of enum value v in names, indexed by value, or
+// "typ(v)" when v has none there (out of range, or named "").
+func enumName[T ~uint8](typ string, names []string, v T) string {
+	if int(v) < len(names) && names[v] != "" {
+		return names[v]
 	}
-	return "Status(" + strconv.Itoa(int(s)) + ")"
+	return typ + "(" + strconv.Itoa(int(v)) + ")"
 }
 
 // ParseStatus parses MLflow's status names (case-sensitive, as MLflow).

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 )
 
 // Model registry records: registered models, their versions, and each
@@ -42,12 +41,7 @@ const (
 var stageNames = [...]string{"None", "Staging", "Production", "Archived"}
 
 // String returns MLflow's name: "None", "Staging", "Production" or "Archived".
-func (s Stage) String() string {
-	if int(s) < len(stageNames) {
-		return stageNames[s]
-	}
-	return "Stage(" + strconv.Itoa(int(s)) + ")"
-}
+func (s Stage) String() string { return enumName("Stage", stageNames[:], s) }
 
 // VersionStatus is a model version's status; the numbers are MLflow's
 // ModelVersionStatus enum.
@@ -63,12 +57,7 @@ const (
 var versionStatusNames = [...]string{"", "PENDING_REGISTRATION", "FAILED_REGISTRATION", "READY"}
 
 // String returns MLflow's name, e.g. "READY".
-func (s VersionStatus) String() string {
-	if s != 0 && int(s) < len(versionStatusNames) {
-		return versionStatusNames[s]
-	}
-	return "VersionStatus(" + strconv.Itoa(int(s)) + ")"
-}
+func (s VersionStatus) String() string { return enumName("VersionStatus", versionStatusNames[:], s) }
 
 // RegisteredModel is a registered model's record.
 type RegisteredModel struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -611,5 +612,21 @@ func TestNewFileClockAndID(t *testing.T) {
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a failed creation left %s: %v", path, err)
+	}
+}
+
+// TestEnumNames: each enum prints MLflow's name, and a value without one
+// prints as "Type(n)".
+func TestEnumNames(t *testing.T) {
+	got := fmt.Sprint(Finished, Killed, Status(0), Status(6),
+		StageNone, StageArchived, Stage(4),
+		Ready, VersionStatus(0), VersionStatus(4),
+		ModelStatusUnspecified, ModelUploadFailed, ModelStatus(4), ModelStatus(255))
+	want := "FINISHED KILLED Status(0) Status(6) " +
+		"None Archived Stage(4) " +
+		"READY VersionStatus(0) VersionStatus(4) " +
+		"LOGGED_MODEL_STATUS_UNSPECIFIED LOGGED_MODEL_UPLOAD_FAILED ModelStatus(4) ModelStatus(255)"
+	if got != want {
+		t.Errorf("names: got %q, want %q", got, want)
 	}
 }
