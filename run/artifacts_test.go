@@ -115,24 +115,6 @@ func openTrackerAt(path string, blobs *blob.Store, noSync bool) (*run.Tracker, *
 	return tr, st, nil
 }
 
-// benchTracker is newTracker for benchmarks: a throwaway store without
-// fsync, checked and closed at the end.
-func benchTracker(b *testing.B) *run.Tracker {
-	b.Helper()
-	tr, st, err := openTrackerAt(filepath.Join(b.TempDir(), "b.mlite"), nil, true)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		tr.Wait()
-		if probs, err := st.Check(ctx); err != nil || len(probs) > 0 {
-			b.Errorf("check: %v %v", err, probs)
-		}
-		st.Close()
-	})
-	return tr
-}
-
 // genReader returns size bytes, the same for the same seed: random
 // (incompressible) or text made of a small vocabulary (compressible).
 func genReader(seed uint64, size int64, compressible bool) io.Reader {
@@ -1525,7 +1507,7 @@ func BenchmarkLogArtifact(b *testing.B) {
 			for _, dup := range []bool{false, true} {
 				name := fmt.Sprintf("%s/%s/dup=%v", byteSize(size), kind, dup)
 				b.Run(name, func(b *testing.B) {
-					tr := benchTracker(b)
+					tr := newTracker(b, nil)
 					r := startRun(b, tr)
 					b.SetBytes(size)
 					b.ReportAllocs()
@@ -1571,7 +1553,7 @@ func BenchmarkOpenArtifact(b *testing.B) {
 	for _, compressible := range []bool{false, true} {
 		const size = 16 << 20
 		b.Run(map[bool]string{false: "random", true: "text"}[compressible], func(b *testing.B) {
-			tr := benchTracker(b)
+			tr := newTracker(b, nil)
 			r := startRun(b, tr)
 			if err := r.LogReader(ctx, genReader(5, size, compressible), "f"); err != nil {
 				b.Fatal(err)

@@ -503,7 +503,7 @@ func TestGCWhileAnotherProcessLogs(t *testing.T) {
 
 // gcFixture makes runs × files artifacts of distinct small contents.
 func gcFixture(b *testing.B, runs, files int) *run.Tracker {
-	tr := benchTracker(b)
+	tr := newTracker(b, nil)
 	dir := b.TempDir()
 	for i := range files {
 		writeFile(b, filepath.Join(dir, fmt.Sprintf("f%04d", i)), strings.NewReader(strings.Repeat("x", i)))

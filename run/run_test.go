@@ -19,7 +19,10 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func newTracker(t *testing.T, opts *run.Options) *run.Tracker {
+// newTracker returns a tracker over a throwaway store without fsync (opts
+// nil: no capture, user "tester"), checked and closed when the test or
+// benchmark ends.
+func newTracker(t testing.TB, opts *run.Options) *run.Tracker {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "t.mlite"), &store.Options{NoSync: true})
 	if err != nil {
