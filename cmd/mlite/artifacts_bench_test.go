@@ -7,14 +7,19 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/mlite/mlite"
 	"github.com/mlite/mlite/blob"
 	"github.com/mlite/mlite/internal/benchdata"
+	"github.com/mlite/mlite/internal/cputime"
 	"github.com/mlite/mlite/internal/pyclient"
 	"github.com/mlite/mlite/run"
 )
@@ -42,7 +47,15 @@ func benchServer(b *testing.B) (url, runID, artifacts, db string) {
 	b.Helper()
 	db = filepath.Join(b.TempDir(), "s.mlite")
 	srv := startServer(b, "server", runServe, []string{"server", "--db", db, "--port", "0", "--quiet"}, `at (http://\S+)/ `, 30*time.Second)
-	resp, err := http.Post(srv.url+"/api/2.0/mlflow/runs/create", "application/json", bytes.NewReader([]byte(`{"experiment_id": "0"}`)))
+	id := createRun(b, srv.url)
+	return srv.url, id, srv.url + "/api/2.0/mlflow-artifacts/artifacts/0/" + id + "/artifacts/", db
+}
+
+// createRun creates a run in experiment 0 through the server at url and
+// returns its id.
+func createRun(b *testing.B, url string) string {
+	b.Helper()
+	resp, err := http.Post(url+"/api/2.0/mlflow/runs/create", "application/json", bytes.NewReader([]byte(`{"experiment_id": "0"}`)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -57,20 +70,18 @@ func benchServer(b *testing.B) (url, runID, artifacts, db string) {
 	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || created.Run.Info.RunID == "" {
 		b.Fatalf("create run: status %s, %v", resp.Status, err)
 	}
-	id := created.Run.Info.RunID
-	return srv.url, id, srv.url + "/api/2.0/mlflow-artifacts/artifacts/0/" + id + "/artifacts/", db
+	return created.Run.Info.RunID
 }
 
-// waitCompressed waits until the blob of data in store db's blob folder
-// is stored compressed (by the server's background pass, which has the
-// cores while nothing is logged or read), for at most two minutes.
-func waitCompressed(b *testing.B, db string, data []byte) {
+// waitCompressed waits until blob d in store db's blob folder is stored
+// compressed (by the server's background pass, which has the cores while
+// nothing is logged or read), for at most two minutes.
+func waitCompressed(b *testing.B, db string, d blob.Digest) {
 	b.Helper()
 	bs, err := blob.Open(run.BlobDir(db), &blob.Options{ReadOnly: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	d := blob.Sum(data)
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(50 * time.Millisecond) {
 		info, err := bs.Stat(context.Background(), d)
 		if err == nil && info.Codec == blob.Zstd {
@@ -155,7 +166,7 @@ func BenchmarkServerArtifacts(b *testing.B) {
 			url := artifacts + "down-" + kind
 			upload(b, url, data)
 			if kind == "csv" {
-				waitCompressed(b, db, data)
+				waitCompressed(b, db, blob.Sum(data))
 			}
 			var v vsCopy
 			for b.Loop() {
@@ -175,6 +186,172 @@ func BenchmarkServerArtifacts(b *testing.B) {
 			}
 			v.report(b, "download")
 		})
+	}
+}
+
+// sinkServer starts a server on 127.0.0.1 that stands in for target (a
+// `mlite server`'s URL) as the upload's far end: it reads the body of
+// every PUT to the artifact proxy in chunks of 1 MiB (as blob.Put does)
+// and drops it, and passes every other request to target. An upload to it
+// costs what the client, the loopback connection and reading the body
+// cost: the client's own limit. It returns the sink's URL.
+func sinkServer(b *testing.B, target string) string {
+	b.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		b.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPut || !strings.Contains(r.URL.Path, "/mlflow-artifacts/artifacts/") {
+			proxy.ServeHTTP(w, r)
+			return
+		}
+		buf := make([]byte, 1<<20)
+		for {
+			if _, err := io.ReadFull(r.Body, buf); err != nil {
+				if err != io.EOF && err != io.ErrUnexpectedEOF {
+					http.Error(w, err.Error(), http.StatusBadRequest)
+					return
+				}
+				break
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, "{}")
+	}))
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// vsLimit accumulates an upload's time to `mlite server` and to the sink
+// (sinkServer) and the copy + fsync of the same bytes, and reports the
+// three rates, mlite's ratio to each ("x-copy", "x-sink") and to the
+// slower of the two ("x-limit": the goal is 0.9 or more).
+//
+// With a client in this process (Go's), it also reports the CPU time the
+// process spent on each upload, client and server together, per GiB.
+type vsLimit struct {
+	vsCopy
+	sink           time.Duration
+	opCPU, sinkCPU time.Duration
+}
+
+func (v *vsLimit) report(b *testing.B) {
+	v.vsCopy.report(b, "mlite")
+	b.ReportMetric(float64(v.bytes)/1e6/v.sink.Seconds(), "sink-MB/s")
+	b.ReportMetric(v.sink.Seconds()/v.op.Seconds(), "x-sink")
+	b.ReportMetric(max(v.sink, v.copy).Seconds()/v.op.Seconds(), "x-limit")
+	if v.opCPU > 0 {
+		gib := float64(v.bytes) / (1 << 30)
+		b.ReportMetric(v.opCPU.Seconds()/gib, "mlite-cpu-s/GiB")
+		b.ReportMetric(v.sinkCPU.Seconds()/gib, "sink-cpu-s/GiB")
+	}
+}
+
+// cpuTimed runs fn and adds its wall time to *wall and the CPU time this
+// process used meanwhile to *cpu.
+func cpuTimed(wall, cpu *time.Duration, fn func()) {
+	start, c := time.Now(), cputime.Used()
+	fn()
+	*wall += time.Since(start)
+	*cpu += cputime.Used() - c
+}
+
+// uploadScript uploads the file argv[5] with the mlflow client's
+// log_artifact through the tracking servers argv[1] (the sink) into run
+// argv[2] and argv[3] (`mlite server`) into run argv[4] (the client keeps
+// one artifact repository per run id, whatever the server), after a small
+// upload to each that loads the client's code, and prints the seconds
+// each took.
+const uploadScript = `
+import json, os, sys, tempfile, time
+from mlflow.tracking import MlflowClient
+
+sink, sink_run, server, run, path = sys.argv[1:6]
+with tempfile.TemporaryDirectory() as d:
+    warm = os.path.join(d, "warm.txt")
+    with open(warm, "w") as f:
+        f.write(path)
+    took = {}
+    for name, url, run_id in (("sink", sink, sink_run), ("mlite", server, run)):
+        client = MlflowClient(url)
+        client.log_artifact(run_id, warm, "warm")
+        t = time.perf_counter()
+        client.log_artifact(run_id, path, "up")
+        took[name] = time.perf_counter() - t
+print("MLITE-RESULT " + json.dumps(took))
+`
+
+// BenchmarkServerUpload uploads a 128 MiB numeric CSV and 128 MiB of
+// random bytes, new content each time, with each client (Go's HTTP
+// client: "go-"; the mlflow client's log_artifact: "mlflow-", skipped
+// without a python3 that imports mlflow) to `mlite server` and to a sink
+// server that reads and drops the body (sinkServer: the client's own
+// limit), beside the copy + fsync of the same bytes, all three in each
+// iteration. Before each iteration it waits (untimed) for the server's
+// background pass to compress the CSV logged before, so that each starts
+// on idle cores.
+func BenchmarkServerUpload(b *testing.B) {
+	url, runID, artifacts, db := benchServer(b)
+	sink, sinkRun := sinkServer(b, url), createRun(b, url)
+	sinkArtifacts := sink + strings.TrimPrefix(artifacts, url)
+	dir := b.TempDir()
+	for _, client := range []string{"go", "mlflow"} {
+		for _, kind := range []string{"csv", "random"} {
+			data := benchData(kind)
+			b.Run(client+"-"+kind, func(b *testing.B) {
+				var py string
+				if client == "mlflow" {
+					py = pyclient.Need(b)
+				}
+				var v vsLimit
+				i := 0
+				var last *blob.Digest // the CSV logged last, to wait for
+				for b.Loop() {
+					b.StopTimer()
+					if last != nil {
+						waitCompressed(b, db, *last)
+					}
+					copy(data, fmt.Sprintf("%s%08d", client, i)) // new content
+					local := ""
+					if client == "mlflow" {
+						local = filepath.Join(dir, fmt.Sprint(client, kind, i))
+						if err := os.WriteFile(local, data, 0o644); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.StartTimer()
+					v.copyOf(b, dir, data)
+					if client == "go" {
+						cpuTimed(&v.sink, &v.sinkCPU, func() { upload(b, sinkArtifacts+fmt.Sprint("up-", kind, i), data) })
+						cpuTimed(&v.op, &v.opCPU, func() { upload(b, artifacts+fmt.Sprint("up-", kind, i), data) })
+					} else {
+						stdout, stderr, err := pyclient.Run(py, uploadScript, pyclient.Env(), sink, sinkRun, url, runID, local)
+						if err != nil {
+							b.Fatalf("mlflow client: %v\n%s", err, stderr)
+						}
+						_, res, ok := strings.Cut(stdout, "MLITE-RESULT ")
+						var took struct{ Sink, Mlite float64 }
+						if !ok || json.Unmarshal([]byte(res), &took) != nil {
+							b.Fatalf("mlflow client printed no result: %s\n%s", stdout, stderr)
+						}
+						v.sink += time.Duration(took.Sink * float64(time.Second))
+						v.op += time.Duration(took.Mlite * float64(time.Second))
+					}
+					v.bytes += int64(len(data))
+					if kind == "csv" {
+						d := blob.Sum(data)
+						last = &d
+					}
+					i++
+				}
+				if last != nil {
+					waitCompressed(b, db, *last) // before the next benchmark
+				}
+				v.report(b)
+			})
+		}
 	}
 }
 
