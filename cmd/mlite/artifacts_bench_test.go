@@ -144,7 +144,8 @@ func (v *vsCopy) report(b *testing.B, unit string) {
 // numeric CSV and 128 MiB of random bytes through `mlite server`'s
 // artifact proxy with Go's HTTP client, new content for each upload.
 // A download of the CSV reads it compressed: it waits (untimed) for the
-// server's background pass first.
+// server's background pass first. Downloads also report the CPU time
+// this process (client and server) spent per GiB.
 func BenchmarkServerArtifacts(b *testing.B) {
 	_, _, artifacts, db := benchServer(b)
 	dir := b.TempDir()
@@ -169,9 +170,10 @@ func BenchmarkServerArtifacts(b *testing.B) {
 				waitCompressed(b, db, blob.Sum(data))
 			}
 			var v vsCopy
+			var cpu time.Duration
 			for b.Loop() {
 				v.copyOf(b, dir, data)
-				v.timed(func() {
+				cpuTimed(&v.op, &cpu, func() {
 					resp, err := http.Get(url)
 					if err != nil {
 						b.Fatal(err)
@@ -185,6 +187,7 @@ func BenchmarkServerArtifacts(b *testing.B) {
 				v.bytes += int64(len(data))
 			}
 			v.report(b, "download")
+			b.ReportMetric(cpu.Seconds()/(float64(v.bytes)/(1<<30)), "cpu-s/GiB")
 		})
 	}
 }
