@@ -398,7 +398,7 @@ func (s *Store) rawWorthCompressing(info Info) (bool, error) {
 		return false, err
 	}
 	defer f.Close()
-	return s.worthCompressing(f, info.Size)
+	return s.worthCompressing(f, info.Size, 1) // one core: a rescan runs in the background pass
 }
 
 // discard is io.Discard that calls pause, if not nil, before each write:

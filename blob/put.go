@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -140,7 +141,8 @@ func (s *Store) putLarge(ctx context.Context, r io.Reader, first *[]byte, b *Bat
 	h := header{codec: Raw, size: size}
 	pending := false
 	if !s.opts.NoCompress {
-		ok, err := s.worthCompressing(t.f, size)
+		// On every core: the caller waits for the verdict.
+		ok, err := s.worthCompressing(t.f, size, runtime.GOMAXPROCS(0))
 		if err != nil {
 			return Info{}, fmt.Errorf("blob: put %s: read temp file %s: %w", d, t.path, err)
 		}
@@ -272,29 +274,55 @@ func (s *Store) spool(ctx context.Context, r io.Reader, first *[]byte, t *tempFi
 }
 
 // worthCompressing compresses a few samples spread over the content
-// spooled raw in f and reports whether they shrink enough to try zstd on
-// the whole. Float tensors, images and archives fail here cheaply.
-func (s *Store) worthCompressing(f *os.File, size int64) (bool, error) {
+// spooled raw in f, on up to workers goroutines at once, and reports
+// whether they shrink enough to try zstd on the whole. Float tensors,
+// images and archives fail here cheaply.
+func (s *Store) worthCompressing(f *os.File, size int64, workers int) (bool, error) {
 	enc, err := encoder()
 	if err != nil {
 		return false, nil // store raw rather than fail
 	}
-	in := bufPool.Get().(*[]byte)
-	defer bufPool.Put(in)
-	out := outPool.Get().(*[]byte)
-	defer outPool.Put(out)
 	n := min(int64(sampleSize), size)
-	var raw, comp int64
+	offs := make(chan int64, samples)
 	for i := range int64(samples) {
-		off := i * (size - n) / (samples - 1)
-		if _, err := f.ReadAt((*in)[:n], headerSize+off); err != nil {
-			return false, err
-		}
-		*out = enc.EncodeAll((*in)[:n], (*out)[:0])
-		raw += n
-		comp += int64(len(*out))
+		offs <- i * (size - n) / (samples - 1)
 	}
-	return comp*100 <= raw*(100-sampleSavingPercent), nil
+	close(offs)
+	var (
+		mu   sync.Mutex
+		comp int64
+		rerr error
+		wg   sync.WaitGroup
+	)
+	for range min(max(workers, 1), samples) {
+		wg.Go(func() {
+			in := bufPool.Get().(*[]byte)
+			defer bufPool.Put(in)
+			out := outPool.Get().(*[]byte)
+			defer outPool.Put(out)
+			for off := range offs {
+				_, err := f.ReadAt((*in)[:n], headerSize+off)
+				if err == nil {
+					*out = enc.EncodeAll((*in)[:n], (*out)[:0])
+				}
+				mu.Lock()
+				if err == nil {
+					comp += int64(len(*out))
+				} else if rerr == nil {
+					rerr = err
+				}
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if rerr != nil {
+		return false, rerr
+	}
+	return comp*100 <= samples*n*(100-sampleSavingPercent), nil
 }
 
 // compressFile compresses the content stored raw in src (a stored file
