@@ -41,8 +41,9 @@ func frameWorkers() int { return min(max(runtime.GOMAXPROCS(0), 1), maxFrameWork
 
 // frameDecoder decodes single frames for all readers. DecodeAll is safe
 // for concurrent use and runs up to maxFrameWorkers decodes at once; it
-// starts no goroutine. It checks frame checksums and content sizes, and
-// with the cap limit never writes past the chunk buffer it is given.
+// starts no goroutine. It checks content sizes, not frame checksums (the
+// digest covers the same bytes, see decoders), and with the cap limit
+// never writes past the chunk buffer it is given.
 var frameDecoder = sync.OnceValues(func() (*zstd.Decoder, error) {
 	return zstd.NewReader(nil,
 		zstd.WithDecoderConcurrency(maxFrameWorkers),
@@ -50,6 +51,7 @@ var frameDecoder = sync.OnceValues(func() (*zstd.Decoder, error) {
 		zstd.WithDecoderMaxWindow(maxWindow),
 		zstd.WithDecoderMaxMemory(chunkSize),
 		zstd.WithDecodeAllCapLimit(true),
+		zstd.IgnoreChecksum(true),
 	)
 })
 
