@@ -131,8 +131,14 @@ func (p *pipe) produce(r *reader, total int64, b *[]byte) {
 			var probe [1]byte
 			m, perr := io.ReadFull(r.src, probe[:])
 			past, err = m > 0, perr
-			if err == nil {
+			switch err {
+			case nil:
 				err = io.EOF
+			case io.ErrUnexpectedEOF:
+				// From the decoder itself (a read of one byte is never
+				// short): the payload breaks off inside a frame, after
+				// the content (its checksum, say). No clean end.
+				err = fmt.Errorf("the payload ends inside a frame: %w", err)
 			}
 		}
 		c := chunk{b: b, n: n}
