@@ -525,7 +525,15 @@ func TestPutDirect(t *testing.T) {
 			if fi, err := os.Stat(s.path(info.Digest)); err != nil || fi.Size() != headerSize+size {
 				t.Errorf("%v: stored file: got %v, %v; want %d bytes", src, fi, err, headerSize+size)
 			}
-			readsBack(t, s, info.Digest, src)
+			rc, err := s.Open(ctx, info.Digest)
+			if err != nil {
+				t.Fatalf("%v: Open: %v", src, err)
+			}
+			err = compareStreams(rc, src.open())
+			rc.Close()
+			if err != nil {
+				t.Fatalf("%v: content read back: %v", src, err)
+			}
 		}
 	}
 }
@@ -547,19 +555,14 @@ func TestPutDirectFallback(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: putLarge: %v", src, err)
 		}
-		readsBack(t, s, info.Digest, src)
-	}
-}
-
-// readsBack fails t unless blob d of s reads back as src's content.
-func readsBack(t *testing.T, s *Store, d Digest, src source) {
-	t.Helper()
-	rc, err := s.Open(context.Background(), d)
-	if err != nil {
-		t.Fatalf("%v: Open: %v", src, err)
-	}
-	defer rc.Close()
-	if err := compareStreams(rc, src.open()); err != nil {
-		t.Fatalf("%v: content read back: %v", src, err)
+		rc, err := s.Open(ctx, info.Digest)
+		if err != nil {
+			t.Fatalf("%v: Open: %v", src, err)
+		}
+		err = compareStreams(rc, src.open())
+		rc.Close()
+		if err != nil {
+			t.Fatalf("%v: content read back: %v", src, err)
+		}
 	}
 }
