@@ -22,10 +22,8 @@
 //     was lost anyway.
 //
 // Put streams its source once and never holds a whole file in memory: it
-// hashes the bytes while a second goroutine writes them raw to a temp file
-// (with direct I/O where the file system has it, sparing the copy into
-// the page cache), and only when the digest turns out to be new does it
-// fsync and rename.
+// hashes the bytes while a second goroutine writes them raw to a temp file,
+// and only when the digest turns out to be new does it fsync and rename.
 // Content already present thus costs little more than the hash; Put then
 // touches the existing blob's modification time so that a garbage
 // collector that spares recently touched blobs (it should use a grace

@@ -46,14 +46,12 @@ func (s *Store) put(ctx context.Context, r io.Reader, b *Batch) (Info, error) {
 	if err := ctx.Err(); err != nil {
 		return Info{}, fmt.Errorf("blob: put: %w", err)
 	}
-	// The first chunk goes headerSize bytes into its buffer (into its
-	// slack), where it lies in the temp file: see spool.
 	first := bufPool.Get().(*[]byte)
-	n, err := io.ReadFull(r, (*first)[headerSize:headerSize+chunkSize])
+	n, err := io.ReadFull(r, *first)
 	switch {
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
 		defer bufPool.Put(first)
-		return s.putSmall(ctx, (*first)[headerSize:headerSize+n], b)
+		return s.putSmall(ctx, (*first)[:n], b)
 	case err != nil:
 		bufPool.Put(first)
 		return Info{}, fmt.Errorf("blob: put: read source: %w", err)
@@ -122,7 +120,7 @@ func sampleSaves(data []byte) bool {
 }
 
 // putLarge stores content larger than one chunk, of which first holds the
-// first chunk at offset headerSize. It spools the content raw to a temp file while hashing it,
+// first chunk. It spools the content raw to a temp file while hashing it,
 // and syncs it only when the digest is new.
 func (s *Store) putLarge(ctx context.Context, r io.Reader, first *[]byte, b *Batch) (Info, error) {
 	t, err := s.createTemp(Digest{})
@@ -157,88 +155,45 @@ func (s *Store) putLarge(ctx context.Context, r io.Reader, first *[]byte, b *Bat
 	return s.finish(ctx, b, t, d, h, headerSize+size, pending)
 }
 
-// directAlign is the alignment direct I/O wants of a write's memory,
-// file offset and length. Chunk buffers are larger than a page, so Go
-// allocates them page-aligned.
-const directAlign = 4096
-
-// The first chunk's buffer holds headerSize bytes before the content
-// (spool): bufPool's slack must have room for them.
-var _ [frameSlack - headerSize]struct{}
-
 // spool reads r to its end and writes it to t at offset headerSize, in
 // four stages on their own goroutines, so that the reading, the hashing,
 // the writing and the disk overlap: one goroutine reads r into chunks,
 // this one hashes them, another writes them to t, and a fourth has the
-// kernel start writing each chunk to the disk. first holds the first
-// chunk of content at offset headerSize, full. It returns the content's
-// size and digest.
-//
-// Unless NoSync, t is written with direct I/O (setDirect) where the file
-// system has it: from the chunk buffers straight to the disk, without the
-// copy into the page cache and its writeback, which take the CPU a server
-// receiving an upload on the same cores lacks. Each buffer therefore
-// holds one aligned block of the file: the first one the header's place
-// and the content up to chunkSize, the next ones chunkSize bytes from
-// there on. The last chunk's bytes past its last whole directAlign block
-// are written through the page cache once direct I/O is off again (it is
-// off when spool returns), as are all chunks from the first direct write
-// that fails (a file system that refuses it after all).
+// kernel start writing each chunk to the disk (unless NoSync), so that the
+// final fsync has little left to write. first is the first chunk, full.
+// It returns the content's size and digest.
 func (s *Store) spool(ctx context.Context, r io.Reader, first *[]byte, t *tempFile) (int64, Digest, error) {
 	type chunk struct {
-		b     *[]byte
-		off   int64 // where (*b)[0] lies in t
-		lo, n int   // the content is (*b)[lo:n]
-		err   error // the source failed or ctx was cancelled: b is nil
+		b   *[]byte
+		n   int
+		err error // the source failed or ctx was cancelled: b is nil
 	}
 	read := make(chan chunk, spoolBuffers)
 	work := make(chan chunk, spoolBuffers)
 	free := make(chan *[]byte, spoolBuffers)
 	var (
-		werr    error // the writer's error, read after wrote
-		failed  atomic.Bool
-		wrote   = make(chan struct{})
-		taken   = 1 // buffers the reader took (first included), read after read closes
-		direct  = !s.opts.NoSync && setDirect(t.f, true) == nil
-		tail    []byte // the last chunk's bytes past its last aligned block, at tailOff
-		tailOff int64
+		werr   error // the writer's error, read after wrote
+		failed atomic.Bool
+		wrote  = make(chan struct{})
+		taken  = 1 // buffers the reader took (first included), read after read closes
 	)
 	var wb *writeback
 	if !s.opts.NoSync {
 		wb = newWriteback(t.f)
 		defer wb.stop()
 	}
-	// put writes c: with direct I/O while that works, else through the
-	// page cache.
-	put := func(c chunk) error {
-		if direct {
-			end := c.n &^ (directAlign - 1)
-			if _, err := t.f.WriteAt((*c.b)[:end], c.off); err == nil {
-				if end < c.n {
-					lo := max(end, c.lo)
-					tail, tailOff = append(tail[:0], (*c.b)[lo:c.n]...), c.off+int64(lo)
-				}
-				return nil
-			}
-			direct = false
-			if err := setDirect(t.f, false); err != nil {
-				return err
-			}
-		}
-		if _, err := t.f.WriteAt((*c.b)[c.lo:c.n], c.off+int64(c.lo)); err != nil {
-			return err
-		}
-		wb.add(c.off+int64(c.lo), int64(c.n-c.lo))
-		return nil
-	}
 	go func() {
 		defer close(wrote)
+		off := int64(headerSize)
 		for c := range work {
 			if werr == nil {
-				if err := put(c); err != nil {
+				if _, err := t.f.WriteAt((*c.b)[:c.n], off); err != nil {
 					werr = err
 					failed.Store(true)
+				} else {
+					wb.add(off, int64(c.n))
 				}
+				off += int64(c.n)
 			}
 			free <- c.b
 		}
@@ -247,14 +202,9 @@ func (s *Store) spool(ctx context.Context, r io.Reader, first *[]byte, t *tempFi
 	// the writer failed; this goroutine takes all it sends.
 	go func() {
 		defer close(read)
-		// The first buffer ends at chunkSize; its last headerSize bytes
-		// of content begin the next one.
-		var carry [headerSize]byte
-		copy(carry[:], (*first)[chunkSize:chunkSize+headerSize])
-		clear((*first)[:headerSize])
-		read <- chunk{b: first, lo: headerSize, n: chunkSize}
-		have, got := headerSize, int64(chunkSize) // carried bytes; content bytes read
-		for off := int64(chunkSize); ; off += chunkSize {
+		read <- chunk{b: first, n: len(*first)}
+		size := int64(len(*first))
+		for {
 			if err := ctx.Err(); err != nil {
 				read <- chunk{err: fmt.Errorf("blob: put: %w", err)}
 				return
@@ -273,25 +223,21 @@ func (s *Store) spool(ctx context.Context, r io.Reader, first *[]byte, t *tempFi
 					buf = <-free
 				}
 			}
-			copy(*buf, carry[:have])
-			m, err := io.ReadFull(r, (*buf)[have:chunkSize])
-			n := have + m
-			have = 0
+			n, err := io.ReadFull(r, *buf)
+			size += int64(n)
 			switch {
-			case err == io.EOF || err == io.ErrUnexpectedEOF:
-				if n > 0 {
-					read <- chunk{b: buf, off: off, n: n}
-				} else {
-					free <- buf // never blocks: it holds every buffer
-				}
+			case err == io.ErrUnexpectedEOF:
+				read <- chunk{b: buf, n: n}
+				return
+			case err == io.EOF:
+				free <- buf // never blocks: it holds every buffer
 				return
 			case err != nil:
 				free <- buf
-				read <- chunk{err: fmt.Errorf("blob: put: read source after %d bytes: %w", got+int64(m), err)}
+				read <- chunk{err: fmt.Errorf("blob: put: read source after %d bytes: %w", size-int64(n), err)}
 				return
 			}
-			got += int64(m)
-			read <- chunk{b: buf, off: off, n: n}
+			read <- chunk{b: buf, n: n}
 		}
 	}()
 
@@ -305,8 +251,8 @@ func (s *Store) spool(ctx context.Context, r io.Reader, first *[]byte, t *tempFi
 		case c.err != nil:
 			rerr = c.err
 		case c.b != nil:
-			hash.Write((*c.b)[c.lo:c.n])
-			size += int64(c.n - c.lo)
+			hash.Write((*c.b)[:c.n])
+			size += int64(c.n)
 			work <- c
 		}
 	}
@@ -315,12 +261,6 @@ func (s *Store) spool(ctx context.Context, r io.Reader, first *[]byte, t *tempFi
 	// Every buffer came back: the writer returns what it took.
 	for range taken {
 		bufPool.Put(<-free)
-	}
-	if werr == nil && direct {
-		werr = setDirect(t.f, false)
-	}
-	if werr == nil && len(tail) > 0 {
-		_, werr = t.f.WriteAt(tail, tailOff)
 	}
 	if rerr != nil {
 		return 0, Digest{}, rerr
