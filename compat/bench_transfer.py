@@ -4,7 +4,8 @@ pytest does not collect it). Run from compat/ with the venv's python:
     python bench_transfer.py [--points 200000] [--mb 64]
 
 It builds mlite, starts a fresh mlflow server (sqlite backend, proxied
-artifacts, loopback), fills an mlite store with metric points (runs of
+artifacts, loopback, mlflow's default of 4 workers unless --workers says
+otherwise), fills an mlite store with metric points (runs of
 10,000 points) and, in other runs, artifact bytes, then measures:
 
 - push: `mlite push` of the points and of the artifacts, in points/s and MB/s;
@@ -106,10 +107,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--points", type=int, default=200_000)
     ap.add_argument("--mb", type=int, default=64)
+    ap.add_argument("--workers", type=int, default=4,
+                    help="the mlflow server's worker processes (4 is mlflow server's own default; "
+                         "the client loop uses one at a time, push as many as it has writers)")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="mlite-bench-"))
     binary = build_mlite(tmp)
-    mlflow_proc, url = start_mlflow(tmp)
+    mlflow_proc, url = start_mlflow(tmp, a.workers)
     procs = [mlflow_proc]
     try:
         points_db, art_db = tmp / "points.mlite", tmp / "art.mlite"

@@ -70,17 +70,17 @@ def _start(args: list[str], url: str, log: Path, cwd: Path, timeout: float) -> s
     return proc
 
 
-def start_mlflow(tmp: Path) -> tuple[subprocess.Popen, str]:
+def start_mlflow(tmp: Path, workers: int = 1) -> tuple[subprocess.Popen, str]:
     """Starts a real mlflow server on a fresh sqlite database with proxied
-    artifacts under tmp, on loopback; returns it once ready (the caller
-    stops it with stop)."""
+    artifacts under tmp, on loopback, with that many worker processes (the
+    tests take one; mlflow server's own default is 4); returns it once ready (the caller stops it with stop)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = _start(
         [sys.executable, "-m", "mlflow", "server",
          "--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}",
          "--artifacts-destination", str(tmp / "mlflow-artifacts"),
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         url, tmp / "mlflow.log", tmp, 180)
     return proc, url
 
