@@ -73,7 +73,8 @@ def _start(args: list[str], url: str, log: Path, cwd: Path, timeout: float) -> s
 def start_mlflow(tmp: Path, workers: int = 1) -> tuple[subprocess.Popen, str]:
     """Starts a real mlflow server on a fresh sqlite database with proxied
     artifacts under tmp, on loopback, with that many worker processes (the
-    tests take one; mlflow server's own default is 4); returns it once ready (the caller stops it with stop)."""
+    tests take one; mlflow server's own default is 4); returns it once
+    ready (the caller stops it with stop)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = _start(
