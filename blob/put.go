@@ -283,15 +283,12 @@ func (s *Store) worthCompressing(f *os.File, size int64, workers int) (bool, err
 		return false, nil // store raw rather than fail
 	}
 	n := min(int64(sampleSize), size)
-	offs := make(chan int64, samples)
-	for i := range int64(samples) {
-		offs <- i * (size - n) / (samples - 1)
-	}
-	close(offs)
+	// Sample i's compressed size and read error, each written by the one
+	// goroutine that took i.
 	var (
-		mu   sync.Mutex
-		comp int64
-		rerr error
+		comp [samples]int64
+		errs [samples]error
+		next atomic.Int64
 		wg   sync.WaitGroup
 	)
 	for range min(max(workers, 1), samples) {
@@ -300,29 +297,24 @@ func (s *Store) worthCompressing(f *os.File, size int64, workers int) (bool, err
 			defer bufPool.Put(in)
 			out := outPool.Get().(*[]byte)
 			defer outPool.Put(out)
-			for off := range offs {
-				_, err := f.ReadAt((*in)[:n], headerSize+off)
-				if err == nil {
+			for i := next.Add(1) - 1; i < samples; i = next.Add(1) - 1 {
+				off := i * (size - n) / (samples - 1)
+				if _, errs[i] = f.ReadAt((*in)[:n], headerSize+off); errs[i] == nil {
 					*out = enc.EncodeAll((*in)[:n], (*out)[:0])
-				}
-				mu.Lock()
-				if err == nil {
-					comp += int64(len(*out))
-				} else if rerr == nil {
-					rerr = err
-				}
-				mu.Unlock()
-				if err != nil {
-					return
+					comp[i] = int64(len(*out))
 				}
 			}
 		})
 	}
 	wg.Wait()
-	if rerr != nil {
-		return false, rerr
+	var total int64
+	for i := range samples {
+		if errs[i] != nil {
+			return false, errs[i]
+		}
+		total += comp[i]
 	}
-	return comp*100 <= samples*n*(100-sampleSavingPercent), nil
+	return total*100 <= samples*n*(100-sampleSavingPercent), nil
 }
 
 // compressFile compresses the content stored raw in src (a stored file
