@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -30,7 +31,19 @@ func cmdROMount(ts *testscript.TestScript, neg bool, args []string) {
 	ro, args := scriptArgs(ts, neg, args, "-ro", 1, "romount [-ro] DIR")
 	dir := ts.MkAbs(args[0])
 	if ro {
-		ts.Check(syscall.Mount("", dir, "", syscall.MS_REMOUNT|syscall.MS_RDONLY, ""))
+		// The remount fails with EBUSY while any process holds a file of the
+		// mount open for writing: a script running in parallel may have
+		// forked a child that holds a copy of this script's descriptors
+		// until it execs. That ends within moments: try again for a while.
+		var err error
+		for try := 0; try < 100; try++ {
+			err = syscall.Mount("", dir, "", syscall.MS_REMOUNT|syscall.MS_RDONLY, "")
+			if err != syscall.EBUSY {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		ts.Check(err)
 		return
 	}
 	ts.Check(os.MkdirAll(dir, 0o755))
