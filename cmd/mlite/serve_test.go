@@ -207,9 +207,7 @@ func TestServerStopsPastSilentConnection(t *testing.T) {
 	// The server accepts connections in the order they were dialled: once a
 	// request on a second one is answered, the silent one is the server's
 	// (stopped before that, the server never saw it and nothing waits).
-	if status, _ := fetch(t, s.url, ""); status == "" {
-		t.Fatal("no answer on a second connection")
-	}
+	fetch(t, s.url, "") // fails the test if no answer comes
 	if err := s.stop(); err != nil {
 		t.Fatalf("server stopped with %v", err)
 	}
